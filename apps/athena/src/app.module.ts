@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
+import type { IncomingMessage } from 'node:http';
+import { CatalogModule } from '@athena/catalog';
+import { AthenaConfig, AthenaConfigModule } from '@athena/config';
+import { DriversModule } from '@athena/drivers';
+import { GatewayModule } from '@athena/gateway';
+import { HealthModule } from '@athena/health';
+import { AthenaExceptionFilter } from '@athena/http';
+import { ObservabilityModule } from '@athena/observability';
+import { ControlPlaneTarget, StoreModule } from '@athena/store';
+
+export interface AppModuleOptions {
+  config: AthenaConfig;
+  controlPlane: ControlPlaneTarget;
+  rootLogger: PinoLogger;
+}
+
+/** Composition root: wires the capability libraries together. No logic lives here. */
+@Module({})
+export class AppModule {
+  static forRoot(opts: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AthenaConfigModule.forRoot(opts.config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: opts.rootLogger,
+            autoLogging: false, // one completion line per request is written by the onResponse hook
+            quietReqLogger: true,
+            genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? '',
+          },
+        }),
+        StoreModule.forRoot(opts.controlPlane),
+        ObservabilityModule.forRoot(opts.rootLogger),
+        DriversModule,
+        CatalogModule,
+        HealthModule,
+        GatewayModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
+    };
+  }
+}

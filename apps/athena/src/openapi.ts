@@ -1,0 +1,28 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { stringify } from 'yaml';
+import { ATHENA_VERSION } from '@athena/health';
+
+/** Builds the OpenAPI 3 document from the decorators and serves `/docs`, `/openapi.json`, `/openapi.yaml`. */
+export function setupOpenApi(app: NestFastifyApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Athena gateway')
+    .setDescription('Structured data requests against PostgreSQL (and later ScyllaDB/Supabase), routed by the `X-Athena-Client` header. Errors use the envelope `{status:"error", code, message, error}`.')
+    .setVersion(ATHENA_VERSION)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Athena-Admin-Key', description: 'Static admin key (env ATHENA_KEY_12) for /admin/* routes' }, 'adminKey')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'apikey', description: 'Gateway API key `ath_{public}.{secret}` (also accepted: x-api-key, x-athena-key, Authorization: Bearer)' }, 'apiKey')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Gateway API key as a bearer token' }, 'bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  document.security = [{ apiKey: [] }, { bearer: [] }, {}];
+  const yamlText = stringify(document, { aliasDuplicateObjects: false });
+  const jsonText = JSON.stringify(document);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: '/docs-json', yamlDocumentUrl: '/docs-yaml', customSiteTitle: 'Athena gateway API' });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.get('/openapi.yaml', (_req, reply) => {
+    reply.header('content-type', 'application/yaml; charset=utf-8').send(yamlText);
+  });
+  fastify.get('/openapi.json', (_req, reply) => {
+    reply.header('content-type', 'application/json; charset=utf-8').send(jsonText);
+  });
+}

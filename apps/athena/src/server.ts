@@ -1,0 +1,180 @@
+import 'reflect-metadata';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { AthenaConfig, athenaDataDir, loadConfig } from '@athena/config';
+import { DriverRegistry } from '@athena/drivers';
+import { LifecycleService } from '@athena/health';
+import { genRequestId, mapError } from '@athena/http';
+import { MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
+import { ControlPlaneTarget, EmbeddedPostgresHandle, startEmbeddedPostgres } from '@athena/store';
+import { AppModule } from './app.module';
+
+export interface StartOptions {
+  /** `--config` / `--config-path`. */
+  configPath?: string;
+  /** `--port` (overrides api.port; 0 = any free port). */
+  port?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Install SIGTERM/SIGINT handlers that drain and exit (the CLI does; tests don't). */
+  handleSignals?: boolean;
+  /** Where JSON logs go (default stdout). */
+  logDestination?: NodeJS.WritableStream;
+  /** Last-moment adjustments to the validated config (tests). */
+  adjustConfig?: (config: AthenaConfig) => void;
+}
+
+export interface RunningServer {
+  app: NestFastifyApplication;
+  config: AthenaConfig;
+  configPath: string;
+  url: string;
+  port: number;
+  logger: PinoLogger;
+  embedded: EmbeddedPostgresHandle | null;
+  /** Drain and stop: /ready → 503, stop accepting, finish in-flight work (bounded), close pools and DBs. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/** Decides where the control plane lives; starts the embedded PostgreSQL when nothing is configured. */
+async function resolveControlPlane(config: AthenaConfig, logger: PinoLogger, env: NodeJS.ProcessEnv): Promise<{ target: ControlPlaneTarget; embedded: EmbeddedPostgresHandle | null }> {
+  const g = config.gateway;
+  if (g.logging_pg_uri) return { target: { uri: g.logging_pg_uri, origin: 'configured' }, embedded: null };
+  const byClient = g.logging_client ? config.postgres_clients[g.logging_client] : undefined;
+  if (byClient) return { target: { uri: byClient, origin: 'configured' }, embedded: null };
+  if (!config.embedded.enabled) {
+    throw new Error('No control-plane database configured: set gateway.logging_pg_uri (or POSTGRES_ATHENA_LOGGING_URI), or gateway.logging_client naming a postgres_clients entry, or enable embedded.enabled');
+  }
+  const dataDir = config.embedded.data_dir ?? join(athenaDataDir(env, process.platform, homedir()), 'embedded-pg');
+  const log = logger.child({ component: 'embedded-postgres' });
+  const embedded = await startEmbeddedPostgres({
+    dataDir,
+    port: config.embedded.port,
+    log: (level: 'info' | 'warn' | 'error', msg: string, fields?: object) => log[level](fields ?? {}, msg),
+  });
+  if (!config.postgres_clients.local) config.postgres_clients.local = embedded.uri;
+  return { target: { uri: embedded.controlUri, origin: 'embedded' }, embedded };
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const bootStarted = performance.now();
+  const env = opts.env ?? process.env;
+  const early: Array<[string, string, object | undefined]> = [];
+  const loaded = loadConfig({
+    explicitPath: opts.configPath,
+    env,
+    overrides: opts.port !== undefined ? { port: opts.port } : undefined,
+    log: (level: string, msg: string, fields?: object) => early.push([level, msg, fields]),
+  });
+  const config = loaded.config;
+  opts.adjustConfig?.(config);
+  const logger = createRootLogger(config.logging, opts.logDestination);
+  for (const [level, msg, fields] of early) logger[level as 'info' | 'warn'](fields ?? {}, msg);
+  for (const w of loaded.warnings) logger.warn({ config: loaded.path }, w);
+  logger.info({ config: loaded.path, created: loaded.created }, 'configuration loaded');
+
+  const { target, embedded } = await resolveControlPlane(config, logger, env);
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ config, controlPlane: target, rootLogger: logger }),
+      new FastifyAdapter({
+        bodyLimit: config.api.body_limit_bytes,
+        genReqId: genRequestId,
+        requestIdHeader: false,
+        requestTimeout: config.api.request_timeout_ms,
+        disableRequestLogging: true,
+        return503OnClosing: true,
+        trustProxy: false,
+      }),
+      { bufferLogs: true, abortOnError: false },
+    );
+  } catch (e) {
+    await embedded?.stop();
+    throw e;
+  }
+  app.useLogger(app.get(NestPinoLogger));
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: false }));
+  if (config.api.cors.enabled) {
+    app.enableCors({ origin: config.api.cors.origins.includes('*') ? true : config.api.cors.origins });
+  }
+
+  const metrics = app.get(MetricsService);
+  const drivers = app.get(DriverRegistry);
+  metrics.setPoolSource(() => drivers.entries().map(([client, d]) => ({ client, ...d.poolStats() })));
+  const fastify = app.getHttpAdapter().getInstance();
+  const httpLog = logger.child({ component: 'http' });
+  // Errors raised before Nest routes the request (JSON parsing, body limit) get the same envelope.
+  fastify.setErrorHandler((err, request, reply) => {
+    const mapped = mapError(err, request.id);
+    if (mapped.unexpected) httpLog.error({ err, request_id: request.id }, 'unexpected error');
+    reply.status(mapped.status).headers(mapped.headers).send(mapped.body);
+  });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id);
+    done(null, payload);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observeHttp(request.method, route, reply.statusCode, seconds);
+    httpLog.info({
+      request_id: request.id, method: request.method, route, path: redactUrl(request.url),
+      status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+    }, 'request completed');
+    done();
+  });
+  const { setupOpenApi } = await import('./openapi');
+  setupOpenApi(app);
+
+  await app.listen({ port: config.api.port, host: config.api.host });
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  const lifecycle = app.get(LifecycleService);
+  lifecycle.markListening();
+  const url = `http://${config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host}:${port}`;
+  logger.info({ url, docs: `${url}/docs`, boot_ms: Math.round(performance.now() - bootStarted), control_plane: target.origin, control_plane_uri: redactSecrets(target.uri) }, 'athena gateway listening');
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (reason = 'shutdown'): Promise<void> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      const started = Date.now();
+      logger.info({ reason, grace_ms: config.api.shutdown_grace_ms }, 'draining: /ready now answers 503');
+      lifecycle.startDraining();
+      if (config.api.shutdown_delay_ms > 0) await sleep(config.api.shutdown_delay_ms);
+      const closed = app.close().then(() => true);
+      const inTime = await Promise.race([closed, sleep(config.api.shutdown_grace_ms).then(() => false)]);
+      if (!inTime) {
+        logger.warn({ grace_ms: config.api.shutdown_grace_ms }, 'grace period over: closing remaining connections');
+        fastify.server.closeAllConnections();
+        await closed;
+      }
+      await embedded?.stop();
+      logger.info({ took_ms: Date.now() - started }, 'stopped');
+      logger.flush?.();
+    })();
+    return stopping;
+  };
+
+  if (opts.handleSignals) {
+    const onSignal = (sig: NodeJS.Signals) => {
+      shutdown(sig).then(() => process.exit(0), (e) => {
+        logger.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      });
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  return { app, config, configPath: loaded.path, url, port, logger, embedded, shutdown };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AthenaError } from '@athena/common';
+import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
+import type { BackendKind, ClientDescriptor } from '@athena/drivers';
+import { ClientsRepository, ControlPlaneService } from '@athena/store';
+
+export interface CatalogEntry {
+  name: string;
+  backend: BackendKind;
+  source: 'config' | 'database';
+  active: boolean;
+  frozen: boolean;
+  /** null when the URI (or its env var) is not set: the client is known but cannot route. */
+  descriptor: ClientDescriptor | null;
+}
+
+const CLIENT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Safety net for multi-instance catalog changes (LISTEN/NOTIFY comes with the admin routes). */
+const RECONCILE_MS = 30_000;
+
+/**
+ * The client catalog: config.yaml clients plus `athena_clients` rows, held in memory. Resolution on the
+ * request path is a Map lookup — the database is read at boot and on reconciliation only.
+ */
+@Injectable()
+export class ClientCatalogService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ClientCatalog');
+  private entries = new Map<string, CatalogEntry>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
+    private readonly controlPlane: ControlPlaneService,
+    private readonly clients: ClientsRepository,
+  ) {
+    this.entries = this.configEntries();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.controlPlane.onReady(async () => {
+      await this.syncFromDatabase(true);
+      this.timer = setInterval(() => void this.syncFromDatabase(false), RECONCILE_MS);
+      this.timer.unref();
+    });
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private configEntries(): Map<string, CatalogEntry> {
+    const map = new Map<string, CatalogEntry>();
+    for (const [name, uri] of Object.entries(this.config.postgres_clients)) {
+      map.set(name.toLowerCase(), {
+        name, backend: 'postgres', source: 'config', active: true, frozen: false,
+        descriptor: uri ? { name, backend: 'postgres', uri } : null,
+      });
+    }
+    return map;
+  }
+
+  /** Seeds config clients into `athena_clients` (first run only) and merges the table's rows. */
+  async syncFromDatabase(seed: boolean): Promise<void> {
+    try {
+      if (seed) {
+        await this.clients.seedConfigClients(Object.keys(this.config.postgres_clients).map((name) => ({ name, template: null })));
+      }
+      if (!this.config.gateway.database_backed_client_loading) return;
+      const rows = await this.clients.listActiveRows();
+      const next = this.configEntries();
+      for (const row of rows) {
+        const key = row.clientName.toLowerCase();
+        const fromConfig = next.get(key);
+        const envUri = row.pgUriEnvVar ? process.env[row.pgUriEnvVar] : undefined;
+        const uri = row.pgUri || envUri || fromConfig?.descriptor?.uri || null;
+        next.set(key, {
+          name: fromConfig?.name ?? row.clientName,
+          backend: 'postgres',
+          source: fromConfig ? 'config' : 'database',
+          active: row.isActive,
+          frozen: row.isFrozen,
+          descriptor: uri ? { name: fromConfig?.name ?? row.clientName, backend: 'postgres', uri } : null,
+        });
+      }
+      this.entries = next;
+    } catch (e) {
+      this.logger.warn(`catalog sync failed, keeping the previous registry: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Resolves the `X-Athena-Client` header to a routable descriptor, or throws the reference's errors:
+   * missing → 400 missing_client_header; malformed → 400 invalid_client; unknown → 404 invalid_client;
+   * inactive → 403 client_inactive; frozen → 403 client_frozen; no URI → 503 client_unconfigured.
+   */
+  resolve(header: string | string[] | undefined): ClientDescriptor {
+    const raw = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
+    if (raw === '') {
+      throw AthenaError.badRequest('missing_client_header', 'Missing X-Athena-Client header',
+        'X-Athena-Client header is required: name the client (database) to run this request on');
+    }
+    const entry = this.entries.get(raw.toLowerCase());
+    if (!entry) {
+      if (!CLIENT_NAME_RE.test(raw)) {
+        throw AthenaError.badRequest('invalid_client', 'Invalid client name', 'X-Athena-Client must be 1-128 characters of letters, digits, "_", "-" or "."');
+      }
+      throw AthenaError.notFound('invalid_client', 'Unknown client', `No client named "${raw}" is registered; GET /health lists the configured clients`);
+    }
+    if (!entry.active) throw new AthenaError(403, 'client_inactive', 'Client is inactive', `Client "${entry.name}" is deactivated`);
+    if (entry.frozen) throw new AthenaError(403, 'client_frozen', 'Client is frozen', `Client "${entry.name}" is frozen: routing is temporarily disabled`);
+    if (!entry.descriptor) {
+      throw new AthenaError(503, 'client_unconfigured', 'Client has no connection configured',
+        `Client "${entry.name}" has no connection URI (is its environment variable set?)`, { 'Retry-After': '30' });
+    }
+    return entry.descriptor;
+  }
+
+  list(): CatalogEntry[] {
+    return [...this.entries.values()];
+  }
+}

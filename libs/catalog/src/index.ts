@@ -1,0 +1,2 @@
+export * from './client-catalog.service';
+export * from './catalog.module';

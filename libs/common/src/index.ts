@@ -1,0 +1,2 @@
+export * from './athena-error';
+export * from './single-flight';

@@ -1,0 +1,50 @@
+import type {
+  DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
+} from '@athena/query';
+
+export type BackendKind = 'postgres' | 'scylla' | 'supabase';
+
+export interface FetchResult {
+  rows: Row[];
+  /** True when the `gateway.max_rows` cap cut the answer short. */
+  truncated: boolean;
+}
+
+export interface MutationResult {
+  /** Affected rows as returned by the backend (`RETURNING`). */
+  rows: Row[];
+  count: number;
+}
+
+export interface RawQueryResult {
+  rows: Row[];
+  /** Rows affected (DML) or returned (SELECT). */
+  rowCount: number;
+  /** Statement tag, e.g. SELECT, INSERT, UPDATE. */
+  command: string;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/**
+ * The driver port: the only way the gateway reaches a user database. One adapter instance per client,
+ * each with its own bounded pool. Adapters compile the backend-neutral AST to their own language with
+ * bound parameters, and throw `AthenaError` with stable codes.
+ */
+export abstract class BackendDriver {
+  abstract readonly backend: BackendKind;
+  abstract readonly clientName: string;
+  abstract fetch(query: FetchQuery): Promise<FetchResult>;
+  abstract insert(command: InsertCommand): Promise<MutationResult>;
+  abstract update(command: UpdateCommand): Promise<MutationResult>;
+  abstract delete(command: DeleteCommand): Promise<MutationResult>;
+  abstract rawQuery(sql: string, params?: unknown[]): Promise<RawQueryResult>;
+  abstract ping(timeoutMs?: number): Promise<void>;
+  abstract describe(table: TableRef): Promise<TableSchema>;
+  abstract poolStats(): PoolStats;
+  abstract close(): Promise<void>;
+}

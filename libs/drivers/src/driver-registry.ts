@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
+import { BackendDriver, BackendKind } from './backend-driver';
+import { PostgresDriver } from './postgres/postgres.driver';
+
+/** What the catalog hands the registry: enough to build (or reuse) an adapter. */
+export interface ClientDescriptor {
+  name: string;
+  backend: BackendKind;
+  /** Connection URI (a secret: never logged). */
+  uri: string;
+  readOnly?: boolean;
+}
+
+interface Entry {
+  uri: string;
+  driver: BackendDriver;
+}
+
+/**
+ * Owns every backend adapter: creates it on first use, replaces it when the client's URI changes,
+ * closes it when the client is removed or frozen, and closes them all on shutdown.
+ */
+@Injectable()
+export class DriverRegistry implements OnApplicationShutdown {
+  private readonly logger = new Logger('DriverRegistry');
+  private readonly drivers = new Map<string, Entry>();
+
+  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig) {}
+
+  /** The live adapter for a client (hot path: one Map lookup and a string compare). */
+  forClient(desc: ClientDescriptor): BackendDriver {
+    const existing = this.drivers.get(desc.name);
+    if (existing && existing.uri === desc.uri) return existing.driver;
+    if (existing) {
+      this.logger.log(`client "${desc.name}" changed its connection; replacing its pool`);
+      void existing.driver.close().catch(() => undefined);
+    }
+    const driver = this.create(desc);
+    this.drivers.set(desc.name, { uri: desc.uri, driver });
+    return driver;
+  }
+
+  private create(desc: ClientDescriptor): BackendDriver {
+    const g = this.config.gateway;
+    switch (desc.backend) {
+      case 'postgres':
+        return new PostgresDriver({
+          clientName: desc.name,
+          uri: desc.uri,
+          poolMax: g.pool.max,
+          idleTimeoutMs: g.pool.idle_timeout_ms,
+          connectionTimeoutMs: g.pool.connection_timeout_ms,
+          statementTimeoutMs: g.pool.statement_timeout_ms,
+          schemaRefreshMs: g.schema_refresh_ms,
+          autoCastUuid: g.auto_cast_uuid_filter_values_to_text,
+          readOnly: desc.readOnly,
+        });
+      default:
+        throw new Error(`backend ${desc.backend} is not implemented yet`);
+    }
+  }
+
+  /** Adapters that exist right now (for pool gauges and health). */
+  entries(): Array<[string, BackendDriver]> {
+    return [...this.drivers].map(([name, e]) => [name, e.driver]);
+  }
+
+  async closeClient(name: string): Promise<void> {
+    const e = this.drivers.get(name);
+    if (!e) return;
+    this.drivers.delete(name);
+    await e.driver.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const all = [...this.drivers.values()];
+    this.drivers.clear();
+    await Promise.allSettled(all.map((e) => e.driver.close()));
+  }
+}

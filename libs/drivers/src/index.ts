@@ -1,0 +1,5 @@
+export * from './backend-driver';
+export * from './driver-registry';
+export * from './drivers.module';
+export * from './postgres/postgres.driver';
+export * from './postgres/pg-errors';

@@ -1,0 +1,221 @@
+import { Logger } from '@nestjs/common';
+import { Pool, PoolClient, types as pgTypes } from 'pg';
+import { AthenaError } from '@athena/common';
+import {
+  CompiledStatement, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
+  compileDelete, compileInsert, compileSelect, compileUpdate,
+} from '@athena/query';
+import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
+import { isConnectionError, mapPgError } from './pg-errors';
+import { introspect } from './schema-introspector';
+
+export interface PostgresDriverOptions {
+  clientName: string;
+  uri: string;
+  poolMax: number;
+  idleTimeoutMs: number;
+  connectionTimeoutMs: number;
+  statementTimeoutMs: number;
+  schemaRefreshMs: number;
+  autoCastUuid: boolean;
+  readOnly?: boolean;
+}
+
+/** int8 as a JS number when it is exactly representable, otherwise the exact decimal string. */
+function parseInt8(v: string): number | string {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+}
+const TYPE_OVERRIDES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 && format !== 'binary') return parseInt8;
+    return pgTypes.getTypeParser(oid, format as 'text');
+  },
+};
+
+/** How long a client that failed to connect is answered with 503 before the next attempt. */
+const DOWN_COOLDOWN_MS = 3000;
+/** Minimum gap between on-demand schema reloads triggered by an unknown table. */
+const MISS_RELOAD_GAP_MS = 2000;
+
+/**
+ * PostgreSQL adapter: one bounded `pg` pool per client, created lazily on the first request; a schema
+ * cache refreshed in the background; a short circuit-breaker so an unreachable database answers 503
+ * immediately instead of making every caller wait for a connect timeout.
+ */
+export class PostgresDriver extends BackendDriver {
+  readonly backend = 'postgres' as const;
+  readonly clientName: string;
+  private readonly logger: Logger;
+  private pool: Pool | null = null;
+  private schema: Map<string, TableSchema> | null = null;
+  private schemaLoading: Promise<Map<string, TableSchema>> | null = null;
+  private lastMissReload = 0;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private downUntil = 0;
+  private closed = false;
+
+  constructor(private readonly opts: PostgresDriverOptions) {
+    super();
+    this.clientName = opts.clientName;
+    this.logger = new Logger(`pg:${opts.clientName}`);
+  }
+
+  private getPool(): Pool {
+    if (this.closed) throw AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1);
+    if (this.pool) return this.pool;
+    const o = this.opts;
+    this.pool = new Pool({
+      connectionString: o.uri,
+      max: o.poolMax,
+      idleTimeoutMillis: o.idleTimeoutMs,
+      connectionTimeoutMillis: o.connectionTimeoutMs,
+      statement_timeout: o.statementTimeoutMs > 0 ? o.statementTimeoutMs : undefined,
+      application_name: `athena:${o.clientName}`,
+      types: TYPE_OVERRIDES,
+      options: o.readOnly ? '-c default_transaction_read_only=on' : undefined,
+    });
+    this.pool.on('error', (err) => this.logger.warn(`idle connection error: ${err.message}`));
+    return this.pool;
+  }
+
+  /** Runs one statement, translating failures and tripping the breaker on connection errors. */
+  private async run(stmt: CompiledStatement | { text: string; values?: unknown[] }, exposeMessage = false, extended = false) {
+    if (Date.now() < this.downUntil) {
+      throw AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`,
+        Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000)),
+        `The database behind client "${this.clientName}" was unreachable moments ago; retry later`);
+    }
+    try {
+      // Raw SQL uses the extended protocol so exactly one statement runs (no `;`-chained batches).
+      return await this.getPool().query({ text: stmt.text, values: stmt.values as unknown[] | undefined, ...(extended ? { queryMode: 'extended' as const } : {}) });
+    } catch (err) {
+      if (isConnectionError(err)) {
+        this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+        this.logger.warn(`backend unreachable (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
+      }
+      throw mapPgError(err, this.clientName, exposeMessage);
+    }
+  }
+
+  /** Loads (or returns) the schema cache. Later refreshes happen in the background. */
+  private loadSchema(): Promise<Map<string, TableSchema>> {
+    if (this.schema) return Promise.resolve(this.schema);
+    return this.reloadSchema();
+  }
+
+  private reloadSchema(): Promise<Map<string, TableSchema>> {
+    if (this.schemaLoading) return this.schemaLoading;
+    if (Date.now() < this.downUntil) {
+      return Promise.reject(AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, 3));
+    }
+    this.schemaLoading = introspect(this.getPool())
+      .then((s) => {
+        this.schema = s;
+        this.scheduleRefresh();
+        return s;
+      })
+      .catch((err) => {
+        if (isConnectionError(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+        throw mapPgError(err, this.clientName);
+      })
+      .finally(() => {
+        this.schemaLoading = null;
+      });
+    return this.schemaLoading;
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer || this.closed || this.opts.schemaRefreshMs <= 0) return;
+    this.refreshTimer = setInterval(() => {
+      this.reloadSchema().catch((e) => this.logger.warn(`schema refresh failed: ${(e as Error).message}`));
+    }, this.opts.schemaRefreshMs);
+    this.refreshTimer.unref();
+  }
+
+  async describe(table: TableRef): Promise<TableSchema> {
+    const key = `${table.schema ?? 'public'}.${table.name}`;
+    let schema = await this.loadSchema();
+    let found = schema.get(key);
+    if (!found && Date.now() - this.lastMissReload > MISS_RELOAD_GAP_MS) {
+      // A table created after the last refresh: reload once (rate-limited) before answering 404.
+      this.lastMissReload = Date.now();
+      schema = await this.reloadSchema();
+      found = schema.get(key);
+    }
+    if (!found) {
+      throw AthenaError.notFound('unknown_table', `Unknown table "${key}"`,
+        `Table "${key}" does not exist on client "${this.clientName}" (or the client's role cannot read it)`);
+    }
+    return found;
+  }
+
+  async fetch(q: FetchQuery): Promise<FetchResult> {
+    const schema = await this.describe(q.table);
+    const res = await this.run(compileSelect(q, schema, { autoCastUuid: this.opts.autoCastUuid }));
+    let rows = res.rows as Row[];
+    let truncated = false;
+    if (q.probeTruncation && rows.length > q.limit) {
+      rows = rows.slice(0, q.limit);
+      truncated = true;
+    }
+    return { rows, truncated };
+  }
+
+  async insert(c: InsertCommand): Promise<MutationResult> {
+    const schema = await this.describe(c.table);
+    const res = await this.run(compileInsert(c, schema, { autoCastUuid: this.opts.autoCastUuid }));
+    return { rows: res.rows as Row[], count: res.rowCount ?? res.rows.length };
+  }
+
+  async update(c: UpdateCommand): Promise<MutationResult> {
+    const schema = await this.describe(c.table);
+    const res = await this.run(compileUpdate(c, schema, { autoCastUuid: this.opts.autoCastUuid }));
+    return { rows: res.rows as Row[], count: res.rowCount ?? res.rows.length };
+  }
+
+  async delete(c: DeleteCommand): Promise<MutationResult> {
+    const schema = await this.describe(c.table);
+    const res = await this.run(compileDelete(c, schema, { autoCastUuid: this.opts.autoCastUuid }));
+    return { rows: res.rows as Row[], count: res.rowCount ?? res.rows.length };
+  }
+
+  async rawQuery(sql: string, params: unknown[] = []): Promise<RawQueryResult> {
+    const last = await this.run({ text: sql, values: params }, true, true);
+    if (/^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE)/i.test(last.command ?? '')) this.schema = null; // DDL: reload lazily
+    return { rows: (last.rows ?? []) as Row[], rowCount: last.rowCount ?? 0, command: last.command ?? '' };
+  }
+
+  async ping(timeoutMs = 2000): Promise<void> {
+    let client: PoolClient | undefined;
+    const timer = new Promise<never>((_, reject) => {
+      const t = setTimeout(() => reject(new Error(`ping timed out after ${timeoutMs} ms`)), timeoutMs);
+      t.unref();
+    });
+    try {
+      client = await Promise.race([this.getPool().connect(), timer]);
+      await Promise.race([client.query('SELECT 1'), timer]);
+      this.downUntil = 0;
+    } finally {
+      client?.release();
+    }
+  }
+
+  poolStats(): PoolStats {
+    const p = this.pool;
+    return p ? { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount } : { total: 0, idle: 0, waiting: 0 };
+  }
+
+  /** The underlying pool, for the benchmark floor only (same pool, same SQL). */
+  rawPool(): Pool {
+    return this.getPool();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    const p = this.pool;
+    this.pool = null;
+    if (p) await p.end();
+  }
+}

@@ -1,0 +1,120 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
+import {
+  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
+  ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import {
+  DeleteRequestDto, ErrorEnvelopeDto, FetchRequestDto, InsertRequestDto, LegacyConditionDto, MutationEnvelopeDto,
+  OperatorConditionDto, QueryRequestDto, RowsEnvelopeDto, UpdateRequestDto,
+} from './dto/gateway.dto';
+import { GatewayService } from './gateway.service';
+
+const ClientHeader = ApiHeader({ name: 'X-Athena-Client', required: true, description: 'Logical client (database) to run the request on, e.g. `local`' });
+const StripNullsHeader = ApiHeader({ name: 'X-Strip-Nulls', required: false, description: '`true|1|yes|on` drops null fields from rows (the body field `strip_nulls` wins when both are sent)' });
+const TenantHeaders = [
+  ApiHeader({ name: 'X-User-Id', required: false, description: 'Caller identity, recorded in the request log' }),
+  ApiHeader({ name: 'X-Company-Id', required: false, description: 'Tenant hint, recorded in the request log' }),
+  ApiHeader({ name: 'X-Organization-Id', required: false, description: 'Tenant hint, recorded in the request log' }),
+];
+function Common(): MethodDecorator {
+  return (target, key, desc) => {
+    for (const d of [ClientHeader, ...TenantHeaders,
+      ApiBadRequestResponse({ type: ErrorEnvelopeDto, description: 'Bad payload, condition, identifier or missing X-Athena-Client' }),
+      ApiNotFoundResponse({ type: ErrorEnvelopeDto, description: 'Unknown client or table' }),
+      ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto, description: 'Backend unavailable (Retry-After set)' })]) {
+      d(target, key, desc);
+    }
+  };
+}
+
+/** Gateway CRUD routes (thin: parse happens in the service through the query library). */
+@ApiTags('Gateway')
+@ApiExtraModels(OperatorConditionDto, LegacyConditionDto)
+@Controller()
+export class GatewayController {
+  constructor(private readonly gateway: GatewayService) {}
+
+  @Post('gateway/fetch')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Fetch rows', description: 'Select rows with filters, projection, sorting, paging and optional post-processing.' })
+  @Common() @StripNullsHeader
+  @ApiBody({ type: FetchRequestDto })
+  @ApiOkResponse({ type: RowsEnvelopeDto })
+  fetch(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.gateway.fetch(body, req);
+  }
+
+  @Post('gateway/data')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Fetch rows (alias of /gateway/fetch)' })
+  @Common() @StripNullsHeader
+  @ApiBody({ type: FetchRequestDto })
+  @ApiOkResponse({ type: RowsEnvelopeDto })
+  data(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.gateway.fetch(body, req);
+  }
+
+  @Get('data')
+  @ApiOperation({ summary: 'Fetch rows with query parameters', description: 'GET variant of fetch: `view` names the table; one `eq_column`/`eq_value` filter.' })
+  @Common() @StripNullsHeader
+  @ApiQuery({ name: 'view', required: true, description: 'Table or view name' })
+  @ApiQuery({ name: 'eq_column', required: false })
+  @ApiQuery({ name: 'eq_value', required: false })
+  @ApiQuery({ name: 'columns', required: false, description: 'Comma-separated projection' })
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'offset', required: false, type: Number })
+  @ApiQuery({ name: 'current_page', required: false, type: Number })
+  @ApiQuery({ name: 'page_size', required: false, type: Number })
+  @ApiQuery({ name: 'strip_nulls', required: false, type: Boolean })
+  @ApiQuery({ name: 'sort_by', required: false })
+  @ApiQuery({ name: 'sort_direction', required: false, enum: ['asc', 'desc'] })
+  @ApiQuery({ name: 'group_by', required: false })
+  @ApiQuery({ name: 'time_granularity', required: false, enum: ['day', 'hour', 'minute'] })
+  @ApiQuery({ name: 'aggregation_column', required: false })
+  @ApiQuery({ name: 'aggregation_strategy', required: false, enum: ['cumulative_sum'] })
+  @ApiQuery({ name: 'aggregation_dedup', required: false, type: Boolean })
+  @ApiOkResponse({ type: RowsEnvelopeDto })
+  getData(@Query() query: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest) {
+    return this.gateway.fetchByQuery(query, req);
+  }
+
+  @Put('gateway/insert')
+  @ApiOperation({ summary: 'Insert or upsert rows', description: 'One object or an array (atomic). `update_body`/`on_conflict` turn it into an upsert. Returns the inserted rows.' })
+  @Common()
+  @ApiBody({ type: InsertRequestDto })
+  @ApiOkResponse({ type: MutationEnvelopeDto })
+  @ApiConflictResponse({ type: ErrorEnvelopeDto, description: 'Unique or foreign-key violation' })
+  insert(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.gateway.insert(body, req);
+  }
+
+  @Post('gateway/update')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Update rows', description: 'Sets `update_body` on the rows matching `conditions` (at least one required). Returns the updated rows.' })
+  @Common() @StripNullsHeader
+  @ApiBody({ type: UpdateRequestDto })
+  @ApiOkResponse({ type: RowsEnvelopeDto })
+  update(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.gateway.update(body, req);
+  }
+
+  @Delete('gateway/delete')
+  @ApiOperation({ summary: 'Delete rows', description: 'JSON body. Deletes by `resource_id` (column `id` unless `resource_id_column`) and/or `conditions`; one of them is required.' })
+  @Common()
+  @ApiBody({ type: DeleteRequestDto })
+  @ApiOkResponse({ type: MutationEnvelopeDto })
+  delete(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.gateway.delete(body, req);
+  }
+
+  @Post('gateway/query')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run one raw SQL statement', description: 'Executes one statement on the client and returns its rows (`count` = rows returned or affected).' })
+  @Common()
+  @ApiBody({ type: QueryRequestDto })
+  @ApiOkResponse({ type: RowsEnvelopeDto })
+  query(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.gateway.query(body, req);
+  }
+}

@@ -1,0 +1,222 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AthenaError, SingleFlight } from '@athena/common';
+import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
+import { ClientCatalogService } from '@athena/catalog';
+import { BackendDriver, DriverRegistry, FetchResult } from '@athena/drivers';
+import { ok, SuccessEnvelope } from '@athena/http';
+import { GatewayLogWriter, GatewayTrace, MetricsService, redactUrl } from '@athena/observability';
+import {
+  FetchQuery, ParseOptions, Row, applyPostProcessing, parseDataQuery, parseDeletePayload, parseFetchPayload,
+  parseInsertPayload, parseUpdatePayload, stripNullFields,
+} from '@athena/query';
+
+type Operation = 'fetch' | 'insert' | 'update' | 'delete' | 'query';
+
+/** What one gateway call reports to the logs, metrics and trace when it ends. */
+interface CallRecord {
+  operation: Operation;
+  client: string | null;
+  backend: string | null;
+  table: string | null;
+  resourceId?: string | null;
+  rowsReturned?: number;
+  rowsAffected?: number;
+}
+
+const MAX_SQL_LENGTH = 100_000;
+
+/**
+ * Gateway use cases: resolve the client, parse the payload into the AST, run it through the client's
+ * driver, shape the rows, and account for the call (request/operation logs, metrics, gateway_trace).
+ */
+@Injectable()
+export class GatewayService {
+  private readonly fetchFlight = new SingleFlight<FetchResult>();
+
+  constructor(
+    @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
+    private readonly catalog: ClientCatalogService,
+    private readonly drivers: DriverRegistry,
+    private readonly logs: GatewayLogWriter,
+    private readonly metrics: MetricsService,
+    private readonly trace: GatewayTrace,
+  ) {}
+
+  private parseOptions(req: FastifyRequest): ParseOptions {
+    const header = req.headers['x-strip-nulls'];
+    return {
+      camelToSnake: this.config.gateway.force_camel_case_to_snake_case,
+      maxRows: this.config.gateway.max_rows,
+      stripNullsHeader: Array.isArray(header) ? header[0] : header,
+    };
+  }
+
+  private driverFor(req: FastifyRequest, rec: CallRecord): BackendDriver {
+    const desc = this.catalog.resolve(req.headers['x-athena-client']);
+    rec.client = desc.name;
+    rec.backend = desc.backend;
+    return this.drivers.forClient(desc);
+  }
+
+  fetch(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
+    return this.account(req, 'fetch', async (rec) => {
+      const driver = this.driverFor(req, rec);
+      const q = parseFetchPayload(body, this.parseOptions(req));
+      return this.runFetch(driver, q, rec);
+    });
+  }
+
+  fetchByQuery(query: Record<string, string | string[] | undefined>, req: FastifyRequest): Promise<SuccessEnvelope> {
+    return this.account(req, 'fetch', async (rec) => {
+      const driver = this.driverFor(req, rec);
+      const q = parseDataQuery(query, this.parseOptions(req));
+      return this.runFetch(driver, q, rec);
+    });
+  }
+
+  private async runFetch(driver: BackendDriver, q: FetchQuery, rec: CallRecord): Promise<SuccessEnvelope> {
+    rec.table = tableName(q.table);
+    // Identical concurrent fetches on the same client share one database execution.
+    const flight = this.fetchFlight.run(`${driver.clientName}\u0000${JSON.stringify(q)}`, () => driver.fetch(q));
+    if (flight.shared) this.metrics.singleflightShared.inc({ client: driver.clientName });
+    const result = await flight.promise;
+    const rows: Row[] = q.stripNulls ? stripNullFields(result.rows) : result.rows;
+    rec.rowsReturned = rows.length;
+    const extra: Record<string, unknown> = { count: rows.length };
+    if (result.truncated) extra.truncated = true;
+    if (q.postProcessing) extra.post_processing = applyPostProcessing(rows, q.postProcessing);
+    return ok(`Fetched ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`, rows, extra);
+  }
+
+  insert(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
+    return this.account(req, 'insert', async (rec) => {
+      const driver = this.driverFor(req, rec);
+      const c = parseInsertPayload(body, this.parseOptions(req));
+      rec.table = tableName(c.table);
+      const res = await driver.insert(c);
+      rec.rowsAffected = res.count;
+      const data = c.single ? (res.rows[0] ?? null) : res.rows;
+      return ok(`Inserted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, data, { count: res.count });
+    });
+  }
+
+  update(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
+    return this.account(req, 'update', async (rec) => {
+      const driver = this.driverFor(req, rec);
+      const c = parseUpdatePayload(body, this.parseOptions(req));
+      rec.table = tableName(c.table);
+      const res = await driver.update(c);
+      rec.rowsAffected = res.count;
+      const rows = c.stripNulls ? stripNullFields(res.rows) : res.rows;
+      const extra: Record<string, unknown> = { count: res.count };
+      if (c.postProcessing) extra.post_processing = applyPostProcessing(rows, c.postProcessing);
+      return ok(`Updated ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, rows, extra);
+    });
+  }
+
+  delete(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
+    return this.account(req, 'delete', async (rec) => {
+      const driver = this.driverFor(req, rec);
+      const c = parseDeletePayload(body, this.parseOptions(req));
+      rec.table = tableName(c.table);
+      rec.resourceId = c.resourceId;
+      const res = await driver.delete(c);
+      rec.rowsAffected = res.count;
+      return ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
+        count: res.count, table_name: rec.table, resource_id: c.resourceId,
+      });
+    });
+  }
+
+  query(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
+    return this.account(req, 'query', async (rec) => {
+      const driver = this.driverFor(req, rec);
+      const sql = normalizeSql(body);
+      const res = await driver.rawQuery(sql);
+      rec.rowsReturned = res.rows.length;
+      rec.rowsAffected = res.rowCount;
+      return ok('Query executed', res.rows, { count: res.command === 'SELECT' ? res.rows.length : res.rowCount, command: res.command });
+    });
+  }
+
+  /** Runs a use case and records logs/metrics/trace exactly once, on success and on failure. */
+  private async account(req: FastifyRequest, operation: Operation, fn: (rec: CallRecord) => Promise<SuccessEnvelope>): Promise<SuccessEnvelope> {
+    const started = performance.now();
+    const rec: CallRecord = { operation, client: null, backend: null, table: null };
+    try {
+      const result = await fn(rec);
+      this.record(req, rec, 200, performance.now() - started, null);
+      return result;
+    } catch (err) {
+      const status = err instanceof AthenaError ? err.status : 500;
+      this.record(req, rec, status, performance.now() - started, err);
+      throw err;
+    }
+  }
+
+  private record(req: FastifyRequest, rec: CallRecord, status: number, ms: number, err: unknown): void {
+    const ae = err instanceof AthenaError ? err : null;
+    const outcome = status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'success';
+    const client = rec.client ?? 'unknown';
+    this.metrics.operations.inc({ client, operation: rec.operation, outcome });
+    this.metrics.operationDuration.observe({ client, operation: rec.operation }, ms / 1000);
+    if (err) this.metrics.operationErrors.inc({ client, operation: rec.operation, code: ae?.code ?? 'internal_error' });
+    const h = req.headers;
+    const userId = header(h['x-user-id']);
+    const companyId = header(h['x-company-id']);
+    const orgId = header(h['x-organization-id']);
+    const now = new Date().toISOString();
+    const url = redactUrl(req.url);
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const duration = Math.round(ms * 1000) / 1000;
+    this.logs.recordRequest({
+      created_at: now, request_id: req.id, client: rec.client, method: req.method, path,
+      query_string: q === -1 ? null : url.slice(q + 1), status_code: status, ipv4: req.ip ?? null,
+      user_agent: header(h['user-agent']), user_id: userId, company_id: companyId, organization_id: orgId,
+      host: header(h.host), cached: false, time: duration,
+    });
+    this.logs.recordOperation({
+      created_at: now, request_id: req.id, operation: rec.operation, table_name: rec.table, client_name: rec.client,
+      method: req.method, path, status_code: status, duration_ms: duration,
+      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null, cached: false, error: status >= 400,
+      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null, cache_key: null,
+      user_id: userId, company_id: companyId, organization_id: orgId,
+      details: ae ? { code: ae.code, error: ae.detail } : null,
+    });
+    this.trace.emit({
+      request_id: req.id, client: rec.client, method: req.method, path, operation: rec.operation,
+      table_name: rec.table, resource_id: rec.resourceId ?? null, status_code: status,
+      outcome, duration_ms: duration, backend: rec.backend, cache_outcome: null, cache_key: null,
+      rows_returned: rec.rowsReturned ?? null, rows_affected: rec.rowsAffected ?? null,
+      error_class: ae?.code ?? (err ? 'internal_error' : null), error: ae?.message ?? null,
+    });
+  }
+}
+
+function header(v: string | string[] | undefined): string | null {
+  if (v === undefined) return null;
+  return (Array.isArray(v) ? v[0] : v) || null;
+}
+
+function tableName(t: { schema: string | null; name: string }): string {
+  return t.schema ? `${t.schema}.${t.name}` : t.name;
+}
+
+/** `{query}` → one trimmed statement without its trailing semicolon. */
+function normalizeSql(body: unknown): string {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw AthenaError.badRequest('invalid_query_payload', 'Invalid query payload', 'Send a JSON object: {"query": "<SQL>"}');
+  }
+  const raw = (body as { query?: unknown }).query;
+  if (typeof raw !== 'string') {
+    throw AthenaError.badRequest('invalid_query_payload', 'Invalid query payload', '"query" must be a string holding one SQL statement');
+  }
+  const sql = raw.trim().replace(/;\s*$/, '').trim();
+  if (sql === '') throw AthenaError.badRequest('empty_query', 'Empty query', '"query" is empty; send one SQL statement');
+  if (sql.length > MAX_SQL_LENGTH) {
+    throw AthenaError.badRequest('invalid_query_payload', 'Query too long', `"query" is longer than ${MAX_SQL_LENGTH} characters`);
+  }
+  return sql;
+}

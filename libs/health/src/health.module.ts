@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { HealthController } from './health.controller';
+import { LifecycleService } from './lifecycle.service';
+import { RedisProbe } from './redis-probe.service';
+import { RootController } from './root.controller';
+
+@Global()
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [RootController, HealthController],
+  providers: [LifecycleService, RedisProbe],
+  exports: [LifecycleService],
+})
+export class HealthModule {}

@@ -1,0 +1,25 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
+import { DEFAULT_LOG_WRITER_OPTIONS, GatewayLogWriter, LOG_WRITER_OPTIONS, LogWriterOptions } from './gateway-log-writer';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+import { GatewayTrace, ROOT_LOGGER } from './trace';
+
+@Global()
+@Module({})
+export class ObservabilityModule {
+  static forRoot(rootLogger: PinoLogger, writer: Partial<LogWriterOptions> = {}): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      controllers: [MetricsController],
+      providers: [
+        MetricsService,
+        GatewayLogWriter,
+        GatewayTrace,
+        { provide: ROOT_LOGGER, useValue: rootLogger },
+        { provide: LOG_WRITER_OPTIONS, useValue: { ...DEFAULT_LOG_WRITER_OPTIONS, ...writer } },
+      ],
+      exports: [MetricsService, GatewayLogWriter, GatewayTrace, ROOT_LOGGER],
+    };
+  }
+}

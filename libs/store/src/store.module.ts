@@ -1,0 +1,17 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ClientsRepository } from './clients.repository';
+import { CONTROL_PLANE_TARGET, ControlPlaneService, ControlPlaneTarget } from './control-plane.service';
+import { LogsRepository } from './logs.repository';
+
+/** The only module that talks to the control-plane database. */
+@Global()
+@Module({})
+export class StoreModule {
+  static forRoot(target: ControlPlaneTarget): DynamicModule {
+    return {
+      module: StoreModule,
+      providers: [{ provide: CONTROL_PLANE_TARGET, useValue: target }, ControlPlaneService, LogsRepository, ClientsRepository],
+      exports: [ControlPlaneService, LogsRepository, ClientsRepository, CONTROL_PLANE_TARGET],
+    };
+  }
+}
