@@ -5,7 +5,7 @@ import { ATHENA_VERSION } from '@athena/health';
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected an integer 0..65535');
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('expected an integer 1..65535');
   return n;
 }
 

@@ -14,7 +14,7 @@ export interface CorsConfig {
 }
 
 export interface ApiConfig {
-  port: number; // 1..65535, default 4052
+  port: number; // 1..65535, default 4052 (tests bind port 0 through StartOptions.adjustConfig)
   host: string; // default "0.0.0.0"
   body_limit_bytes: number; // default 1 MiB (1048576), 1 KiB .. 512 MiB
   request_timeout_ms: number; // default 30000
@@ -41,8 +41,7 @@ export interface GatewayConfig {
   run_migrations: boolean; // default true: run control-plane migrations at boot
   force_camel_case_to_snake_case: boolean; // default false
   auto_cast_uuid_filter_values_to_text: boolean; // default true
-  max_rows: number; // default 10000: hard cap on rows one fetch returns (truncated:true when hit)
-  default_limit: number; // default 1000: limit applied when the request gives none (<= max_rows)
+  max_rows: number; // default 10000, 1..1000000: hard cap on rows one fetch returns (truncated:true when hit); no separate default limit
   schema_refresh_ms: number; // default 30000: background refresh of the per-client schema cache
   pool: PoolConfig;
   // Seed keys for later issues (admission + deferred queue); validated now so config files stay stable.
@@ -89,6 +88,12 @@ export interface AthenaConfig {
   redis: RedisConfig;
   backup: BackupConfig;
   embedded: EmbeddedConfig;
+  /**
+   * Top-level sections this version does not model yet (e.g. the seed's `urls`, `hosts`, `authenticator`,
+   * `validation_ranges`, `scylla_clients`, `supabase_clients`), kept as parsed and env-interpolated.
+   * Unvalidated: a later issue that uses one should add a typed section and a schema for it.
+   */
+  extra?: Record<string, unknown>;
 }
 
 /** DI token for the validated configuration. */

@@ -1,0 +1,96 @@
+/*
+ * npm run bench — load benchmark of the gateway against its floor (see bench/server.js).
+ * Scenarios: POST /gateway/fetch of one row by primary key and of 100 rows, at 1, 16 and 64 connections.
+ * Needs a PostgreSQL: BENCH_PG_URI (superuser URI; default ATHENA_TEST_PG_URI or postgres://postgres:postgres@127.0.0.1:5432/postgres).
+ * Results: a table on stdout and bench/results/<timestamp>.json. BENCH_DURATION (s, default 5) per run.
+ */
+const { spawn } = require('node:child_process');
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const autocannon = require('autocannon');
+const { Client } = require('pg');
+
+const ADMIN_URI = process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+const DURATION = Number(process.env.BENCH_DURATION || 5);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS || '1,16,64').split(',').map(Number);
+
+function withDb(uri, db) {
+  const u = new URL(uri);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+async function prepare() {
+  const admin = new Client({ connectionString: ADMIN_URI });
+  await admin.connect();
+  for (const db of ['athena_bench', 'athena_bench_control']) {
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${db}`);
+  }
+  await admin.end();
+  const data = new Client({ connectionString: withDb(ADMIN_URI, 'athena_bench') });
+  await data.connect();
+  await data.query(`CREATE TABLE bench_items (id integer PRIMARY KEY, name text NOT NULL, qty integer, price numeric(10,2), created_at timestamptz NOT NULL DEFAULT now(), tags text[]);
+    INSERT INTO bench_items SELECT g, 'item-' || g, g % 97, (g % 1000) / 10.0, now() - g * interval '1 minute', ARRAY['a', 'b'] FROM generate_series(1, 10000) g;
+    ANALYZE bench_items;`);
+  await data.end();
+  return { pg: withDb(ADMIN_URI, 'athena_bench'), control: withDb(ADMIN_URI, 'athena_bench_control') };
+}
+
+function run(url, body, connections) {
+  return new Promise((resolve, reject) => {
+    autocannon({
+      url, method: 'POST', connections, duration: DURATION, pipelining: 1,
+      headers: { 'content-type': 'application/json', 'x-athena-client': 'bench' },
+      body: JSON.stringify(body),
+    }, (err, r) => (err ? reject(err) : resolve(r)));
+  });
+}
+
+async function main() {
+  const uris = await prepare();
+  const child = spawn(process.execPath, [join(__dirname, 'server.js')], { env: { ...process.env, BENCH_PG_URI: uris.pg, BENCH_CONTROL_URI: uris.control }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const targets = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c) => {
+      buf += c;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const scenarios = [
+    { name: 'fetch 1 row by PK', body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] }, floor: '/floor/one' },
+    { name: 'fetch 100 rows', body: { table_name: 'bench_items', limit: 100, sort_by: { field: 'id' } }, floor: '/floor/hundred' },
+  ];
+  const results = [];
+  try {
+    for (const s of scenarios) {
+      for (const c of CONNECTIONS) {
+        await run(`${targets.gateway}/gateway/fetch`, s.body, c); // warm-up (not recorded)
+        const gw = await run(`${targets.gateway}/gateway/fetch`, s.body, c);
+        const fl = await run(`${targets.floor}${s.floor}`, s.body, c);
+        if (gw.non2xx > 0 || gw.errors > 0) throw new Error(`gateway answered ${gw.non2xx} non-2xx / ${gw.errors} errors in "${s.name}"`);
+        results.push({
+          scenario: s.name, connections: c,
+          gateway_rps: Math.round(gw.requests.average), floor_rps: Math.round(fl.requests.average),
+          gateway_p50_ms: gw.latency.p50, gateway_p99_ms: gw.latency.p99, floor_p50_ms: fl.latency.p50, floor_p99_ms: fl.latency.p99,
+          ratio: Number((gw.requests.average / fl.requests.average).toFixed(3)),
+        });
+      }
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+  console.table(results);
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), duration_s: DURATION, node: process.version, results }, null, 2));
+  console.log(`written ${file}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

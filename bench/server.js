@@ -1,0 +1,54 @@
+/*
+ * Benchmark target process: the real gateway (built dist) plus the "floor" — a minimal Fastify route in the
+ * same process that runs the SAME compiled SQL on the SAME pg pool and returns the rows as JSON. The gap
+ * between the two is the gateway's own cost (routing, parsing, compiling, shaping, logging, metrics).
+ * Prints one JSON line {gateway, floor} on stdout when ready; exits on SIGTERM.
+ */
+const { mkdtempSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const Fastify = require('fastify');
+const dist = join(__dirname, '..', 'dist', 'apps', 'athena');
+const { startServer } = require(join(dist, 'apps/athena/src/server'));
+const { DriverRegistry } = require(join(dist, 'libs/drivers/src'));
+const { ClientCatalogService } = require(join(dist, 'libs/catalog/src'));
+const { parseFetchPayload, compileSelect } = require(join(dist, 'libs/query/src'));
+
+async function main() {
+  const pgUri = process.env.BENCH_PG_URI;
+  const controlUri = process.env.BENCH_CONTROL_URI;
+  const dir = mkdtempSync(join(tmpdir(), 'athena-bench-'));
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, [
+    'api: { port: 0, host: 127.0.0.1 }',
+    'logging: { level: warn }',
+    `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 } }`,
+    `postgres_clients: { bench: "${pgUri}" }`,
+    'embedded: { enabled: false }',
+  ].join('\n'));
+  const server = await startServer({ configPath: cfg, logDestination: require('node:fs').createWriteStream('/dev/null') });
+  const catalog = server.app.get(ClientCatalogService);
+  const driver = server.app.get(DriverRegistry).forClient(catalog.resolve('bench'));
+  const pool = driver.rawPool();
+
+  // The floor runs exactly what the gateway compiles for each payload.
+  const opts = { camelToSnake: false, maxRows: server.config.gateway.max_rows };
+  const compile = async (body) => compileSelect(parseFetchPayload(body, opts), await driver.describe(parseFetchPayload(body, opts).table), { autoCastUuid: true });
+  const one = await compile({ table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] });
+  const hundred = await compile({ table_name: 'bench_items', limit: 100, sort_by: { field: 'id' } });
+  const floor = Fastify({ logger: false });
+  floor.post('/floor/one', async () => ({ status: 'success', data: (await pool.query(one.text, one.values)).rows }));
+  floor.post('/floor/hundred', async () => ({ status: 'success', data: (await pool.query(hundred.text, hundred.values)).rows }));
+  await floor.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`${JSON.stringify({ gateway: server.url, floor: `http://127.0.0.1:${floor.server.address().port}` })}\n`);
+  process.once('SIGTERM', async () => {
+    await floor.close();
+    await server.shutdown('bench done');
+    process.exit(0);
+  });
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack || e}\n`);
+  process.exit(1);
+});

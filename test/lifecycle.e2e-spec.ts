@@ -1,0 +1,148 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { startServer } from '../apps/athena/src/server';
+import { bootApp, call, LogCapture } from './support/app';
+import { createTestDatabase } from './support/services';
+
+const ROOT = resolve(__dirname, '..');
+const CLI = join(ROOT, 'dist/apps/athena/apps/athena/src/cli.js');
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function writeConfig(doc: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'athena-cfg-'));
+  const p = join(dir, 'config.yaml');
+  writeFileSync(p, stringify(doc));
+  return p;
+}
+
+describe('configuration errors fail fast and name the key', () => {
+  it('an invalid config.yaml stops the boot with key path, bad value and what is allowed', async () => {
+    const p = writeConfig({ api: { port: 'abc' }, gateway: { api_key_fail_mode: 'sometimes' } });
+    await expect(startServer({ configPath: p, logDestination: new LogCapture() })).rejects.toThrow(/api\.port: expected integer 1\.\.65535, got "abc"/);
+    await expect(startServer({ configPath: p, logDestination: new LogCapture() })).rejects.toThrow(/gateway\.api_key_fail_mode: expected .*fail_closed.*fail_open.*, got "sometimes"/);
+  });
+
+  it('an explicit --config path that does not exist is an error, not a silent fallback', async () => {
+    await expect(startServer({ configPath: '/nonexistent/athena.yaml', logDestination: new LogCapture() })).rejects.toThrow(/\/nonexistent\/athena\.yaml/);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('/ready turns 503 while draining, in-flight requests finish, then the port closes', async () => {
+    const db = await createTestDatabase('lifecycle');
+    const app = await bootApp({ api: { shutdown_delay_ms: 700, shutdown_grace_ms: 5000 }, gateway: { logging_pg_uri: db.uri }, postgres_clients: { main: db.uri } });
+    try {
+      expect((await call(`${app.url}/ready`)).status).toBe(200);
+      const slow = call(`${app.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { query: 'SELECT pg_sleep(1.2) IS NULL AS slept' } });
+      await new Promise((r) => setTimeout(r, 150));
+      const stopping = app.close();
+      await new Promise((r) => setTimeout(r, 100));
+      const ready = await call(`${app.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body).toEqual({ status: 'not_ready', reason: 'draining' });
+      expect(ready.headers.get('retry-after')).toBe('1');
+      const done = await slow;
+      expect(done.status).toBe(200);
+      expect(done.body.data).toEqual([{ slept: false }]);
+      await stopping;
+      await expect(fetch(`${app.url}/ping`)).rejects.toThrow();
+    } finally {
+      await app.close();
+      await db.drop();
+    }
+  });
+});
+
+describe('embedded default (no control-plane URI configured)', () => {
+  it('starts an embedded PostgreSQL, migrates it, registers `local`, and reuses the data on the next start', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'athena-embedded-')), 'pg');
+    const port = await freePort();
+    const cfg = writeConfig({ api: { port: await freePort(), host: '127.0.0.1' }, embedded: { enabled: true, data_dir: dataDir, port }, logging: { level: 'info' } });
+    const t0 = Date.now();
+    const first = await startServer({ configPath: cfg, logDestination: new LogCapture() });
+    const cold = Date.now() - t0;
+    try {
+      const health = await call(`${first.url}/health`);
+      expect(health.status).toBe(200);
+      expect(health.body.details.control_plane).toMatchObject({ status: 'up', origin: 'embedded' });
+      expect((await call(`${first.url}/ready`)).status).toBe(200);
+      const create = await call(`${first.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'local' }, json: { query: `CREATE TABLE IF NOT EXISTS notes (id serial PRIMARY KEY, body text)` } });
+      expect(create.status).toBe(200);
+      const ins = await call(`${first.url}/gateway/insert`, { method: 'PUT', headers: { 'x-athena-client': 'local' }, json: { table_name: 'notes', insert_body: { body: 'kept across restarts' } } });
+      expect(ins.status).toBe(200);
+    } finally {
+      await first.shutdown('test');
+    }
+    const t1 = Date.now();
+    const second = await startServer({ configPath: cfg, logDestination: new LogCapture() });
+    const warm = Date.now() - t1;
+    try {
+      const r = await call(`${second.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': 'local' }, json: { table_name: 'notes', columns: 'body' } });
+      expect(r.status).toBe(200);
+      expect(r.body.data).toEqual([{ body: 'kept across restarts' }]);
+    } finally {
+      await second.shutdown('test');
+    }
+    process.stdout.write(`embedded default boot-to-ready: cold ${cold} ms, warm ${warm} ms\n`);
+  }, 180_000);
+});
+
+describe('the athena CLI (built binary)', () => {
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does it in pretest)`);
+  });
+
+  it('version, diag and --help on every command', () => {
+    const v = spawnSync(process.execPath, [CLI, 'version'], { encoding: 'utf8' });
+    expect(v.status).toBe(0);
+    expect(v.stdout).toMatch(/^athena \d+\.\d+\.\d+/);
+    const d = spawnSync(process.execPath, [CLI, 'diag', '--json'], { encoding: 'utf8', env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'athena-home-')) } });
+    expect(d.status).toBe(0);
+    const info = JSON.parse(d.stdout);
+    for (const k of ['os', 'arch', 'cpus', 'node', 'hostname', 'locale']) expect(info).toHaveProperty(k);
+    for (const args of [['--help'], ['server', '--help'], ['diag', '--help'], ['version', '--help'], ['migrate', '--help'], ['migrate', 'run', '--help']]) {
+      const h = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+      expect(h.status).toBe(0);
+      expect(h.stdout).toContain('Usage: athena');
+    }
+  });
+
+  it('`athena server` serves, and exits 0 on SIGTERM after draining', async () => {
+    const db = await createTestDatabase('cli');
+    const cfg = writeConfig({ api: { host: '127.0.0.1' }, gateway: { logging_pg_uri: db.uri }, embedded: { enabled: false }, logging: { level: 'info' } });
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'server', '--config', cfg, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('athena gateway listening')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await call(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      expect(out).toContain('draining');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await db.drop();
+    }
+  });
+});
