@@ -87,7 +87,6 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         genReqId: genRequestId,
         requestIdHeader: false,
         requestTimeout: config.api.request_timeout_ms,
-        disableRequestLogging: true,
         return503OnClosing: true,
         trustProxy: false,
       }),
@@ -108,7 +107,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   metrics.setPoolSource(() => drivers.entries().map(([client, d]) => ({ client, ...d.poolStats() })));
   const fastify = app.getHttpAdapter().getInstance();
   const httpLog = logger.child({ component: 'http' });
-  // Errors raised before Nest routes the request (JSON parsing, body limit) get the same envelope.
+  const { setupOpenApi } = await import('./openapi');
+  setupOpenApi(app);
+  await app.init();
+  // Errors raised before Nest routes the request (JSON parsing, body limit) get the same envelope. Set after
+  // init(): Nest installs its own handler there, which turns Fastify's typed errors into generic 400s.
   fastify.setErrorHandler((err, request, reply) => {
     const mapped = mapError(err, request.id);
     if (mapped.unexpected) httpLog.error({ err, request_id: request.id }, 'unexpected error');
@@ -128,9 +131,6 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     }, 'request completed');
     done();
   });
-  const { setupOpenApi } = await import('./openapi');
-  setupOpenApi(app);
-
   await app.listen({ port: config.api.port, host: config.api.host });
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;

@@ -17,11 +17,25 @@ export interface TableRef {
   name: string;
 }
 
-/** One filter. Entries in a list are ANDed. */
+/** One filter. Entries in a list are ANDed. `negate` wraps it in NOT (PostgREST `not.` / the SDK's `not()`). */
 export interface Condition {
   column: string;
   op: Operator;
   value: JsonValue;
+  negate?: boolean;
+}
+
+/** A disjunction of conditions (PostgREST `or=(a.eq.1,b.is.null)`, the SDK's `or()`). */
+export interface AnyOf {
+  op: 'or';
+  any: Condition[];
+}
+
+/** What a `conditions` list holds: plain conditions and OR groups, ANDed together. */
+export type Filter = Condition | AnyOf;
+
+export function isAnyOf(f: Filter): f is AnyOf {
+  return f.op === 'or';
 }
 
 export interface SortSpec {
@@ -44,7 +58,7 @@ export interface FetchQuery {
   table: TableRef;
   /** null = all columns (`*`). */
   columns: string[] | null;
-  conditions: Condition[];
+  conditions: Filter[];
   sort: SortSpec | null;
   /** Effective row limit (already capped by gateway.max_rows). */
   limit: number;
@@ -77,7 +91,7 @@ export interface UpdateCommand {
   table: TableRef;
   set: Record<string, JsonValue>;
   /** Never empty: parsers refuse unfiltered updates. */
-  conditions: Condition[];
+  conditions: Filter[];
   returning: string[] | null;
   stripNulls: boolean;
   postProcessing: PostProcessingSpec | null;
@@ -87,7 +101,7 @@ export interface DeleteCommand {
   kind: 'delete';
   table: TableRef;
   /** Never empty: `resource_id` is folded in as `eq` on the resource-id column (default `id`). */
-  conditions: Condition[];
+  conditions: Filter[];
   resourceId: string | null;
   returning: string[] | null;
 }

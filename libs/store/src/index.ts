@@ -5,3 +5,4 @@ export * from './log-rows';
 export * from './logs.repository';
 export * from './clients.repository';
 export * from './store.module';
+export * from './embedded';
