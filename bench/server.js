@@ -20,13 +20,13 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'athena-bench-'));
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, [
-    'api: { port: 0, host: 127.0.0.1 }',
+    'api: { host: 127.0.0.1 }',
     'logging: { level: warn }',
     `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 } }`,
     `postgres_clients: { bench: "${pgUri}" }`,
     'embedded: { enabled: false }',
   ].join('\n'));
-  const server = await startServer({ configPath: cfg, logDestination: require('node:fs').createWriteStream('/dev/null') });
+  const server = await startServer({ configPath: cfg, logDestination: require('node:fs').createWriteStream('/dev/null'), adjustConfig: (c) => { c.api.port = 0; } });
   const catalog = server.app.get(ClientCatalogService);
   const driver = server.app.get(DriverRegistry).forClient(catalog.resolve('bench'));
   const pool = driver.rawPool();

@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
-import type { IncomingMessage } from 'node:http';
 import { CatalogModule } from '@athena/catalog';
 import { AthenaConfig, AthenaConfigModule } from '@athena/config';
 import { DriversModule } from '@athena/drivers';
@@ -27,12 +26,11 @@ export class AppModule {
       imports: [
         AthenaConfigModule.forRoot(opts.config),
         LoggerModule.forRoot({
-          pinoHttp: {
-            logger: opts.rootLogger,
-            autoLogging: false, // one completion line per request is written by the onResponse hook
-            quietReqLogger: true,
-            genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? '',
-          },
+          // nestjs-pino provides Nest's logger on top of our root pino instance. Its per-request middleware
+          // (a child logger per request) is not mounted: request lines come from the onResponse hook and the
+          // gateway_trace event, which carry the request id themselves — cheaper on the hot path.
+          pinoHttp: { logger: opts.rootLogger, autoLogging: false },
+          forRoutes: [],
         }),
         StoreModule.forRoot(opts.controlPlane),
         ObservabilityModule.forRoot(opts.rootLogger),

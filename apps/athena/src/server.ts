@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { AthenaError } from '@athena/common';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { homedir } from 'node:os';
@@ -9,10 +11,13 @@ import { join } from 'node:path';
 import { AthenaConfig, athenaDataDir, loadConfig } from '@athena/config';
 import { DriverRegistry } from '@athena/drivers';
 import { LifecycleService } from '@athena/health';
-import { genRequestId, mapError } from '@athena/http';
+import { genRequestId } from '@athena/http';
 import { MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
 import { ControlPlaneTarget, EmbeddedPostgresHandle, startEmbeddedPostgres } from '@athena/store';
 import { AppModule } from './app.module';
+
+/** Routes whose calls are logged by the gateway service's `gateway_trace` line (one line per call, not two). */
+const GATEWAY_TRACED_ROUTES = new Set(['/gateway/fetch', '/gateway/data', '/data', '/gateway/insert', '/gateway/update', '/gateway/delete', '/gateway/query']);
 
 export interface StartOptions {
   /** `--config` / `--config-path`. */
@@ -90,7 +95,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         return503OnClosing: true,
         trustProxy: false,
       }),
-      { bufferLogs: true, abortOnError: false },
+      { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
   } catch (e) {
     await embedded?.stop();
@@ -107,30 +112,25 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   metrics.setPoolSource(() => drivers.entries().map(([client, d]) => ({ client, ...d.poolStats() })));
   const fastify = app.getHttpAdapter().getInstance();
   const httpLog = logger.child({ component: 'http' });
-  const { setupOpenApi } = await import('./openapi');
-  setupOpenApi(app);
-  await app.init();
-  // Errors raised before Nest routes the request (JSON parsing, body limit) get the same envelope. Set after
-  // init(): Nest installs its own handler there, which turns Fastify's typed errors into generic 400s.
-  fastify.setErrorHandler((err, request, reply) => {
-    const mapped = mapError(err, request.id);
-    if (mapped.unexpected) httpLog.error({ err, request_id: request.id }, 'unexpected error');
-    reply.status(mapped.status).headers(mapped.headers).send(mapped.body);
-  });
+  installJsonParser(fastify, config.api.body_limit_bytes);
   fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     done(null, payload);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
-    const seconds = reply.elapsedTime / 1000;
-    metrics.observeHttp(request.method, route, reply.statusCode, seconds);
-    httpLog.info({
-      request_id: request.id, method: request.method, route, path: redactUrl(request.url),
-      status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
-    }, 'request completed');
+    metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    // Gateway calls already emit one wide gateway_trace line; every other route gets a completion line.
+    if (!GATEWAY_TRACED_ROUTES.has(route) || reply.statusCode >= 400) {
+      httpLog.info({
+        request_id: request.id, method: request.method, route, path: redactUrl(request.url),
+        status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+      }, 'request completed');
+    }
     done();
   });
+  const { setupOpenApi } = await import('./openapi');
+  setupOpenApi(app);
   await app.listen({ port: config.api.port, host: config.api.host });
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
@@ -173,6 +173,26 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   }
 
   return { app, config, configPath: loaded.path, url, port, logger, embedded, shutdown };
+}
+
+/**
+ * JSON bodies are parsed by Fastify's secure parser (prototype-poisoning protection), but a parse failure
+ * becomes our own typed error so it reaches the exception filter as `invalid_json` (Nest would otherwise
+ * flatten Fastify's typed error into a generic 400). Only JSON bodies are accepted: other media types → 415.
+ */
+function installJsonParser(fastify: FastifyInstance, bodyLimit: number): void {
+  const secureParse = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (req, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+      done(AthenaError.badRequest('invalid_json', 'Malformed JSON body', 'The body is empty but Content-Type is application/json; send a JSON document or omit the header'), undefined);
+      return;
+    }
+    secureParse(req, body as string, (err, value) => {
+      if (err) done(AthenaError.badRequest('invalid_json', 'Malformed JSON body', `The body is not valid JSON: ${err.message}`), undefined);
+      else done(null, value);
+    });
+  });
 }
 
 function sleep(ms: number): Promise<void> {
