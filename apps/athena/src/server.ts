@@ -148,7 +148,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       lifecycle.startDraining();
       if (config.api.shutdown_delay_ms > 0) await sleep(config.api.shutdown_delay_ms);
       const closed = app.close().then(() => true);
-      const inTime = await Promise.race([closed, sleep(config.api.shutdown_grace_ms).then(() => false)]);
+      let graceTimer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((r) => {
+        graceTimer = setTimeout(() => r(false), config.api.shutdown_grace_ms);
+      });
+      const inTime = await Promise.race([closed, graceOver]);
+      clearTimeout(graceTimer);
       if (!inTime) {
         logger.warn({ grace_ms: config.api.shutdown_grace_ms }, 'grace period over: closing remaining connections');
         fastify.server.closeAllConnections();
