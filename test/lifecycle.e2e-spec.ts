@@ -1,26 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { startServer } from '../apps/athena/src/server';
 import { bootApp, call, LogCapture } from './support/app';
-import { createTestDatabase } from './support/services';
+import { createTestDatabase, freePort } from './support/services';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'dist/apps/athena/apps/athena/src/cli.js');
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 function writeConfig(doc: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'athena-cfg-'));

@@ -102,16 +102,7 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
 
 /* ---------- helpers used by global-setup (no Jest globals) ---------- */
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../libs/common/src/testing';
 
 /** True when `uri` accepts a connection and `SELECT 1`; the error message otherwise. */
 export async function probePostgres(uri: string, timeoutMs = 3000): Promise<true | string> {

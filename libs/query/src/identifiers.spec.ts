@@ -1,15 +1,7 @@
+import { caught } from '../../common/src/testing';
 import { AthenaError } from '@athena/common';
 import { IDENT_RE, assertIdentifier, parseTableName, qualifiedTable, quoteIdent } from './identifiers';
 
-function caught(fn: () => unknown): AthenaError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AthenaError);
-    return e as AthenaError;
-  }
-  throw new Error('expected an AthenaError');
-}
 
 describe('identifiers', () => {
   it('IDENT_RE accepts the grammar and nothing else', () => {

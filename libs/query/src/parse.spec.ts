@@ -1,3 +1,4 @@
+import { caught } from '../../common/src/testing';
 import { AthenaError } from '@athena/common';
 import type { Condition } from './ast';
 import {
@@ -7,15 +8,6 @@ import {
 const OPTS: ParseOptions = { camelToSnake: false, maxRows: 1000 };
 const SNAKE: ParseOptions = { camelToSnake: true, maxRows: 1000 };
 
-function caught(fn: () => unknown): AthenaError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AthenaError);
-    return e as AthenaError;
-  }
-  throw new Error('expected an AthenaError');
-}
 
 function expectError(fn: () => unknown, code: string, fragment: string): AthenaError {
   const e = caught(fn);

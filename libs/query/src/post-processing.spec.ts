@@ -1,3 +1,4 @@
+import { caught } from '../../common/src/testing';
 import { AthenaError } from '@athena/common';
 import type { PostProcessingSpec, Row } from './ast';
 import { applyPostProcessing, decimalToNumber, parseDecimal } from './post-processing';
@@ -11,15 +12,6 @@ const spec = (over: Partial<PostProcessingSpec>): PostProcessingSpec => ({
   ...over,
 });
 
-function caught(fn: () => unknown): AthenaError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AthenaError);
-    return e as AthenaError;
-  }
-  throw new Error('expected an AthenaError');
-}
 
 describe('applyPostProcessing', () => {
   it('groups by stringified value in ascending label order, keeping row order', () => {

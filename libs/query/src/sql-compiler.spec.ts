@@ -1,3 +1,4 @@
+import { caught } from '../../common/src/testing';
 import { AthenaError } from '@athena/common';
 import type { DeleteCommand, FetchQuery, InsertCommand, UpdateCommand } from './ast';
 import { ParseOptions, parseFetchPayload, parseInsertPayload } from './parse';
@@ -9,15 +10,6 @@ import { itemsSchema, logsSchema } from './sql-compiler.fixture';
 const P: ParseOptions = { camelToSnake: false, maxRows: 1000 };
 const C: CompileOptions = { autoCastUuid: true };
 
-function caught(fn: () => unknown): AthenaError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AthenaError);
-    return e as AthenaError;
-  }
-  throw new Error('expected an AthenaError');
-}
 
 const select = (body: Record<string, unknown>) => compileSelect(parseFetchPayload({ table_name: 'items', ...body }, P), itemsSchema(), C);
 const insert = (body: Record<string, unknown>, schema = itemsSchema()) =>

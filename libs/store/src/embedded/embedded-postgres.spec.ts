@@ -1,3 +1,4 @@
+import { freePort } from '../../../common/src/testing';
 /**
  * Starts the real embedded PostgreSQL in a temp dir on a free port: cold start, warm restart
  * that keeps data, stale pid file, busy port, idempotent stop. Touches the filesystem (~5-10 s).
@@ -11,16 +12,6 @@ import { embeddedPasswordFile, startEmbeddedPostgres, EmbeddedPostgresHandle } f
 
 jest.setTimeout(60_000);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function query(uri: string, sql: string): Promise<unknown[]> {
   const c = new Client({ connectionString: uri });
