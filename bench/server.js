@@ -37,7 +37,12 @@ async function main() {
   const one = await compile({ table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] });
   const hundred = await compile({ table_name: 'bench_items', limit: 100, sort_by: { field: 'id' } });
   const floor = Fastify({ logger: false });
-  floor.post('/floor/one', async () => ({ status: 'success', data: (await pool.query(one.text, one.values)).rows }));
+  // Same statement; the primary key comes from the request body, as in the gateway.
+  floor.post('/floor/one', async (req) => {
+    const values = one.values.slice();
+    values[0] = req.body.conditions[0].eq_value;
+    return { status: 'success', data: (await pool.query(one.text, values)).rows };
+  });
   floor.post('/floor/hundred', async () => ({ status: 'success', data: (await pool.query(hundred.text, hundred.values)).rows }));
   await floor.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ gateway: server.url, floor: `http://127.0.0.1:${floor.server.address().port}` })}\n`);
