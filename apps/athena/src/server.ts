@@ -113,9 +113,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const fastify = app.getHttpAdapter().getInstance();
   const httpLog = logger.child({ component: 'http' });
   installJsonParser(fastify, config.api.body_limit_bytes);
-  fastify.addHook('onSend', (request, reply, payload, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done(null, payload);
+    done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';

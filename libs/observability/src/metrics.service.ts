@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const STATUS_CLASS: Record<number, string> = { 1: '1xx', 2: '2xx', 3: '3xx', 4: '4xx', 5: '5xx' };
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export type PoolGaugeSource = () => Array<{ client: string; total: number; idle: number; waiting: number }>;
@@ -112,10 +113,21 @@ export class MetricsService {
     this.poolSource = source;
   }
 
+  /** Label-bound children per (method, route, status class): no label hashing on the hot path. */
+  private readonly httpChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+
   /** Called from Fastify's onResponse hook for every request. */
   observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
-    const labels = { method, route, status_class: `${Math.floor(statusCode / 100)}xx` };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    const statusClass = STATUS_CLASS[Math.floor(statusCode / 100)] ?? 'other';
+    const key = `${method} ${route} ${statusClass}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      const labels = { method, route, status_class: statusClass };
+      child = { count: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
+      // Route templates are bounded (unmatched paths collapse to "unmatched"), so this map stays small.
+      this.httpChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(seconds);
   }
 }

@@ -133,6 +133,11 @@ export class PostgresDriver extends BackendDriver {
     this.refreshTimer.unref();
   }
 
+  /** Hot path: the cached table without an extra await (undefined → fall back to describe()). */
+  private cached(table: TableRef): TableSchema | undefined {
+    return this.schema?.get(`${table.schema ?? 'public'}.${table.name}`);
+  }
+
   async describe(table: TableRef): Promise<TableSchema> {
     const key = `${table.schema ?? 'public'}.${table.name}`;
     let schema = await this.loadSchema();
@@ -151,7 +156,7 @@ export class PostgresDriver extends BackendDriver {
   }
 
   async fetch(q: FetchQuery): Promise<FetchResult> {
-    const schema = await this.describe(q.table);
+    const schema = this.cached(q.table) ?? (await this.describe(q.table));
     const res = await this.run(compileSelect(q, schema, { autoCastUuid: this.opts.autoCastUuid }));
     let rows = res.rows as Row[];
     let truncated = false;
@@ -163,19 +168,19 @@ export class PostgresDriver extends BackendDriver {
   }
 
   async insert(c: InsertCommand): Promise<MutationResult> {
-    const schema = await this.describe(c.table);
+    const schema = this.cached(c.table) ?? (await this.describe(c.table));
     const res = await this.run(compileInsert(c, schema, { autoCastUuid: this.opts.autoCastUuid }));
     return { rows: res.rows as Row[], count: res.rowCount ?? res.rows.length };
   }
 
   async update(c: UpdateCommand): Promise<MutationResult> {
-    const schema = await this.describe(c.table);
+    const schema = this.cached(c.table) ?? (await this.describe(c.table));
     const res = await this.run(compileUpdate(c, schema, { autoCastUuid: this.opts.autoCastUuid }));
     return { rows: res.rows as Row[], count: res.rowCount ?? res.rows.length };
   }
 
   async delete(c: DeleteCommand): Promise<MutationResult> {
-    const schema = await this.describe(c.table);
+    const schema = this.cached(c.table) ?? (await this.describe(c.table));
     const res = await this.run(compileDelete(c, schema, { autoCastUuid: this.opts.autoCastUuid }));
     return { rows: res.rows as Row[], count: res.rowCount ?? res.rows.length };
   }
