@@ -159,8 +159,7 @@ export class GatewayService {
     const ae = err instanceof AthenaError ? err : null;
     const outcome = status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'success';
     const client = rec.client ?? 'unknown';
-    this.metrics.operations.inc({ client, operation: rec.operation, outcome });
-    this.metrics.operationDuration.observe({ client, operation: rec.operation }, ms / 1000);
+    this.metrics.observeOperation(client, rec.operation, outcome, ms / 1000);
     if (err) this.metrics.operationErrors.inc({ client, operation: rec.operation, code: ae?.code ?? 'internal_error' });
     const h = req.headers;
     const userId = header(h['x-user-id']);

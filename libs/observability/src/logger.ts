@@ -10,7 +10,7 @@ const SECRET_QUERY = /([?&](?:api_?key|apikey|key|token|access_token|password)=)
 const URI_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)[^@/?#\s]+@/gi;
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[REDACTED]');
+  return url.indexOf('?') === -1 ? url : url.replace(SECRET_QUERY, '$1[REDACTED]');
 }
 
 export function redactSecrets(text: string): string {

@@ -116,6 +116,21 @@ export class MetricsService {
   /** Label-bound children per (method, route, status class): no label hashing on the hot path. */
   private readonly httpChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
 
+  private readonly opChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+
+  /** One gateway operation ended (label-bound children cached per client/operation/outcome). */
+  observeOperation(client: string, operation: string, outcome: string, seconds: number): void {
+    const key = `${client}\u0000${operation}\u0000${outcome}`;
+    let child = this.opChildren.get(key);
+    if (!child) {
+      // Bounded by the catalog's client names (unknown names are reported as "unknown").
+      child = { count: this.operations.labels({ client, operation, outcome }), duration: this.operationDuration.labels({ client, operation }) };
+      this.opChildren.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(seconds);
+  }
+
   /** Called from Fastify's onResponse hook for every request. */
   observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
     const statusClass = STATUS_CLASS[Math.floor(statusCode / 100)] ?? 'other';
