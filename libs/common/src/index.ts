@@ -1,2 +1,3 @@
 export * from './athena-error';
 export * from './single-flight';
+export * from './auth-context';
