@@ -57,7 +57,9 @@ program
     const g = program.opts<GlobalOpts>();
     let config: Record<string, unknown>;
     try {
-      const { loadConfig } = await import('@athena/config');
+      // Lazy (keeps `athena version` fast) and through a relative module: the build rewrites `@athena/*` only in
+      // static imports, so a dynamic `import('@athena/config')` would not resolve from dist/.
+      const { loadConfig } = await import('./config-loader');
       const loaded = loadConfig({ explicitPath: g.config ?? g.configPath, log: () => undefined });
       config = { path: loaded.path, created: loaded.created, clients: Object.keys(loaded.config.postgres_clients) };
     } catch (e) {

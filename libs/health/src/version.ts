@@ -1,14 +1,25 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-/** The package version, read once from package.json (works from sources and from dist/). */
+/**
+ * The package version, read once from the nearest package.json named `athena-gateway` above this file
+ * (works from the sources, from dist/ and from an installed copy, whatever the build layout).
+ */
 function readVersion(): string {
-  for (const rel of ['../../../package.json', '../../../../../package.json', '../../../../package.json']) {
-    const p = join(__dirname, rel);
+  let dir = __dirname;
+  for (let i = 0; i < 10; i++) {
+    const p = join(dir, 'package.json');
     if (existsSync(p)) {
-      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'athena-gateway' && pkg.version) return pkg.version;
+      try {
+        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'athena-gateway' && pkg.version) return pkg.version;
+      } catch {
+        /* unreadable package.json: keep walking */
+      }
     }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
   }
   return '0.0.0';
 }
