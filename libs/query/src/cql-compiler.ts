@@ -213,9 +213,31 @@ function render(r: Restriction, values: unknown[]): string {
     case 'in':
       values.push((v as JsonValue[]).map((x) => bindValue(r.info, x)));
       return `${q} IN ?`;
-    case 'contains':
-      values.push(v);
-      return `${q} CONTAINS ?`;
+    case 'contains': {
+      // list/set: every element present (one CONTAINS each); map: every entry present (`col[key] = value`).
+      const parts: string[] = [];
+      if (Array.isArray(v)) {
+        if (/^map</.test(baseType(r.info.type))) {
+          throw AthenaError.badRequest('invalid_condition_value', `Invalid value for "contains" on map column "${r.cond.column}"`, '"contains" on a map takes an object of key → value entries');
+        }
+        for (const x of v) {
+          values.push(x);
+          parts.push(`${q} CONTAINS ?`);
+        }
+      } else {
+        if (!/^map</.test(baseType(r.info.type))) {
+          throw AthenaError.badRequest('invalid_condition_value', `Invalid value for "contains" on column "${r.cond.column}"`, `"contains" on a ${baseType(r.info.type)} takes an array of elements`);
+        }
+        for (const k of Object.keys(v as object)) {
+          values.push(k, (v as Record<string, JsonValue>)[k]);
+          parts.push(`${q}[?] = ?`);
+        }
+      }
+      if (parts.length === 0) {
+        throw AthenaError.badRequest('invalid_condition_value', `Empty "contains" on "${r.cond.column}"`, '"contains" needs at least one element');
+      }
+      return parts.join(' AND ');
+    }
     default:
       values.push(bindValue(r.info, v));
       return `${q} ${RANGE_SQL[r.cond.op]} ?`;
