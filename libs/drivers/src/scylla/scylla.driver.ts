@@ -141,6 +141,9 @@ export class ScyllaDriver extends BackendDriver {
       queryOptions: { prepare: true },
       encoding: { useUndefinedAsUnset: true },
     });
+    client.on('log', (level: string, className: string, message: string) => {
+      if (level === 'warning' || level === 'error') this.logger.warn(`driver ${className}: ${message}`);
+    });
     this.connecting = client
       .connect()
       .then(() => {
@@ -167,7 +170,7 @@ export class ScyllaDriver extends BackendDriver {
 
   private async exec(stmt: CqlStatement, options: { fetchSize?: number; pageState?: string; prepare?: boolean; expose?: boolean } = {}) {
     if (Date.now() < this.downUntil) throw this.unavailable();
-    const client = await this.getClient();
+    const client = this.client ?? (await this.getClient());
     try {
       return await client.execute(stmt.text, stmt.values, {
         prepare: options.prepare ?? true,
@@ -260,7 +263,7 @@ export class ScyllaDriver extends BackendDriver {
     const schema = this.cached(c.table) ?? (await this.describe(c.table));
     const compiled = compileCqlInsert(c, schema, this.compileOpts);
     if (Date.now() < this.downUntil) throw this.unavailable();
-    const client = await this.getClient();
+    const client = this.client ?? (await this.getClient());
     let applied = true;
     try {
       if (compiled.statements.length === 1) {
