@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client as CqlClient } from 'cassandra-driver';
+import { ClientCatalogService } from '@athena/catalog';
+import { DriverRegistry } from '@athena/drivers';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, describeWith, serviceUrl, TestDatabase } from './support/services';
 
@@ -308,6 +310,25 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       expect(again.body.count).toBe(0);
       const partial = await del({ table_name: 'events', conditions: [{ eq_column: 'tenant', eq_value: 'acme' }] });
       expect(partial.status).toBe(422);
+    });
+  });
+
+  describe('rawQuery (what /query/sql with driver "athena" calls)', () => {
+    it('runs CQL with bound parameters and answers plain rows; errors keep the server words', async () => {
+      const registry = app.server.app.get(DriverRegistry);
+      const driver = registry.forClient(app.server.app.get(ClientCatalogService).resolve('cass'));
+      expect(driver.backend).toBe('scylla');
+      const r = await driver.rawQuery('SELECT id, name, score FROM users WHERE id = ?', [U1]);
+      expect(r).toEqual({ rows: [{ id: U1, name: 'Ann B.', score: '9007199254740993' }], rowCount: 1, command: 'SELECT' });
+      await expect(driver.rawQuery('SELEC nothing')).rejects.toMatchObject({ status: 400, code: 'cql_syntax_error', detail: expect.stringMatching(/SELEC/) });
+      expect(driver.poolStats().total).toBeGreaterThanOrEqual(1);
+      await expect(driver.ping(2000)).resolves.toBeUndefined();
+    });
+
+    it('/gateway/query answers the CQL syntax error as 400', async () => {
+      const r = await post('/gateway/query', { query: 'SELEC nothing' });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('cql_syntax_error');
     });
   });
 
