@@ -6,12 +6,17 @@
  * (127.0.0.1:5432 with postgres/postgres, 127.0.0.1:6379) → PostgreSQL: the embedded one in a temp
  * dir on a free port; Redis: a `redis-server` binary on a free port in a temp dir. CI=true turns a
  * missing service into a hard failure; otherwise it is announced loudly and its tests skip.
+ *
+ * Cassandra: ATHENA_TEST_CASSANDRA_CONTACT when set and answering, otherwise a single-node Cassandra from Maven
+ * Central artifacts (see cassandra.ts), started once here and stopped by global-teardown. Exports
+ * ATHENA_TEST_CASSANDRA_CONTACT (host:port) and, when started here, ATHENA_TEST_CASSANDRA_PID.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedPostgres } from '../../libs/store/src/embedded/embedded-postgres';
+import { portAnswers, startCassandra } from './cassandra';
 import { freePort, isCI, loudNotice, probePostgres, probeRedis } from './services';
 
 export interface StartedTestServices {
@@ -182,16 +187,48 @@ async function resolveRedis(): Promise<string | null> {
   }
 }
 
+async function resolveCassandra(): Promise<{ contact: string; pid: number | null } | null> {
+  const fromEnv = process.env.ATHENA_TEST_CASSANDRA_CONTACT?.trim();
+  if (fromEnv) {
+    const [host, port] = fromEnv.split(':');
+    if (await portAnswers(Number(port || 9042), host || '127.0.0.1', 3000)) {
+      say(`Cassandra: using ATHENA_TEST_CASSANDRA_CONTACT (${fromEnv})`);
+      const pid = Number(process.env.ATHENA_TEST_CASSANDRA_PID);
+      return { contact: fromEnv, pid: Number.isInteger(pid) && pid > 0 ? pid : null };
+    }
+    if (isCI()) throw new Error(`ATHENA_TEST_CASSANDRA_CONTACT is set (${fromEnv}) but nothing answers there`);
+    say(`Cassandra: ATHENA_TEST_CASSANDRA_CONTACT (${fromEnv}) does not answer; starting one`);
+  }
+  try {
+    const c = await startCassandra({ log: say });
+    state().stops.push({ name: 'Cassandra', stop: c.stop });
+    return { contact: c.contact, pid: c.pid };
+  } catch (e) {
+    if (isCI()) throw new Error(`Cassandra is missing under CI: ${(e as Error).message}`);
+    say(`Cassandra: could not start one: ${(e as Error).message}`);
+    return null;
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
   try {
     // allSettled: when one source throws (CI), the other must have finished before we clean up.
-    const settled = await Promise.allSettled([resolvePostgres(), resolveRedis()]);
+    const settled = await Promise.allSettled([resolvePostgres(), resolveRedis(), resolveCassandra()]);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [pg, redis] = settled.map((r) => (r as PromiseFulfilledResult<string | null>).value);
+    const [pg, redis] = settled.slice(0, 2).map((r) => (r as PromiseFulfilledResult<string | null>).value);
+    const cassandra = (settled[2] as PromiseFulfilledResult<{ contact: string; pid: number | null } | null>).value;
     process.env.ATHENA_TEST_PG_URI = pg ?? '';
     process.env.ATHENA_TEST_REDIS_URL = redis ?? '';
+    process.env.ATHENA_TEST_CASSANDRA_CONTACT = cassandra?.contact ?? '';
+    process.env.ATHENA_TEST_CASSANDRA_PID = cassandra?.pid ? String(cassandra.pid) : '';
+    if (!cassandra) {
+      loudNotice([
+        'Cassandra unavailable: tests that need Cassandra will be SKIPPED.',
+        'Install Java 17+ and Maven (apt-get install openjdk-17-jdk-headless maven) or set ATHENA_TEST_CASSANDRA_CONTACT=host:port.',
+      ]);
+    }
     if (!pg) {
       loudNotice([
         'PostgreSQL unavailable: tests that need PostgreSQL will be SKIPPED.',

@@ -4,6 +4,8 @@
  * global-setup.ts makes PostgreSQL and Redis reachable and exports, through process.env:
  *   ATHENA_TEST_PG_URI     superuser URI (e.g. postgres://postgres:postgres@127.0.0.1:5432/postgres)
  *   ATHENA_TEST_REDIS_URL  e.g. redis://127.0.0.1:6379 ('' when unavailable outside CI)
+ *   ATHENA_TEST_CASSANDRA_CONTACT  e.g. 127.0.0.1:41234, a single-node Cassandra 5 (cassandra.ts)
+ *   ATHENA_TEST_CASSANDRA_PID      its process id when global-setup started it (for outage tests)
  * Under CI=true a missing service fails the run; otherwise specs that need it skip loudly.
  *
  *   import { requireService, createTestDatabase } from './support/services';
@@ -14,12 +16,15 @@ import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-export type TestServiceName = 'postgres' | 'redis';
+export type TestServiceName = 'postgres' | 'redis' | 'cassandra';
 
 export const SERVICE_ENV: Record<TestServiceName, string> = {
   postgres: 'ATHENA_TEST_PG_URI',
   redis: 'ATHENA_TEST_REDIS_URL',
+  cassandra: 'ATHENA_TEST_CASSANDRA_CONTACT',
 };
+
+const SERVICE_LABEL: Record<TestServiceName, string> = { postgres: 'PostgreSQL', redis: 'Redis', cassandra: 'Cassandra' };
 
 export function isCI(): boolean {
   return process.env.CI === 'true';
@@ -42,7 +47,7 @@ export function loudNotice(lines: string[]): void {
  */
 export function requireService(name: TestServiceName): boolean {
   if (serviceUrl(name)) return true;
-  const what = name === 'postgres' ? 'PostgreSQL' : 'Redis';
+  const what = SERVICE_LABEL[name];
   if (isCI()) {
     throw new Error(`${what} is required under CI but ${SERVICE_ENV[name]} is not set (test/support/global-setup.ts did not provide it)`);
   }

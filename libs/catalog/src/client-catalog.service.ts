@@ -56,6 +56,13 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
         descriptor: uri ? { name, backend: 'postgres', uri } : null,
       });
     }
+    for (const [name, c] of Object.entries(this.config.scylla_clients ?? {})) {
+      const fingerprint = `cql://${c.contact_points.join(',')}/${c.keyspace ?? ''}?dc=${c.local_data_center}`;
+      map.set(name.toLowerCase(), {
+        name, backend: 'scylla', source: 'config', active: true, frozen: false,
+        descriptor: c.contact_points.length > 0 ? { name, backend: 'scylla', uri: fingerprint, options: c as unknown as Record<string, unknown> } : null,
+      });
+    }
     return map;
   }
 
@@ -71,6 +78,7 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
       for (const row of rows) {
         const key = row.clientName.toLowerCase();
         const fromConfig = next.get(key);
+        if (fromConfig && fromConfig.backend !== 'postgres') continue; // athena_clients rows are PostgreSQL clients
         const envUri = row.pgUriEnvVar ? process.env[row.pgUriEnvVar] : undefined;
         const uri = row.pgUri || envUri || fromConfig?.descriptor?.uri || null;
         next.set(key, {

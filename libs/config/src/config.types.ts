@@ -3,6 +3,9 @@
  * every other module receives it through DI (`AthenaConfig` is both the type and the injection token).
  * Key names follow the seed (athena_rs) where it names them; see README "Configuration reference".
  */
+import type { ScyllaClientConfig } from './scylla-config';
+
+export type { ScyllaClientConfig } from './scylla-config';
 export type ApiKeyFailMode = 'fail_closed' | 'fail_open';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -84,6 +87,8 @@ export interface AthenaConfig {
   gateway: GatewayConfig;
   /** client name → PostgreSQL URI (after ${ENV} interpolation; an unset env var leaves the client disabled). */
   postgres_clients: Record<string, string>;
+  /** client name → ScyllaDB/Cassandra settings (README "ScyllaDB / Cassandra"). */
+  scylla_clients: Record<string, ScyllaClientConfig>;
   logging: LoggingConfig;
   redis: RedisConfig;
   backup: BackupConfig;

@@ -6,3 +6,4 @@ export * from './schema';
 export * from './validate';
 export * from './loader';
 export * from './config.module';
+export * from './scylla-config';

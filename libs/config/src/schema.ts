@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import type { ApiKeyFailMode, LogLevel } from './config.types';
+import { scyllaClientsSchema } from './scylla-config';
 
 export const CLIENT_NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -268,7 +269,7 @@ export function buildConfigSchema(sc: SchemaContext) {
 
   return z
     .object(
-      { api, gateway, postgres_clients: postgresClients(), logging, redis, backup, embedded },
+      { api, gateway, postgres_clients: postgresClients(), scylla_clients: scyllaClientsSchema(), logging, redis, backup, embedded },
       {
         errorMap: (issue, ctx) =>
           issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of sections' } : { message: ctx.defaultError },
@@ -278,6 +279,6 @@ export function buildConfigSchema(sc: SchemaContext) {
 }
 
 /** The modelled top-level sections (anything else lands in `AthenaConfig.extra`). */
-export const KNOWN_SECTIONS = ['api', 'gateway', 'postgres_clients', 'logging', 'redis', 'backup', 'embedded'] as const;
+export const KNOWN_SECTIONS = ['api', 'gateway', 'postgres_clients', 'scylla_clients', 'logging', 'redis', 'backup', 'embedded'] as const;
 /** Sections the seed (athena_rs) defines that this version keeps unvalidated in `extra`. */
-export const SEED_SECTIONS = ['urls', 'hosts', 'authenticator', 'validation_ranges', 'scylla_clients', 'supabase_clients'] as const;
+export const SEED_SECTIONS = ['urls', 'hosts', 'authenticator', 'validation_ranges', 'supabase_clients'] as const;

@@ -138,7 +138,7 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
     const problems = parsed.error.issues.flatMap((i) => formatIssue(i, root, sources));
     throw new ConfigError(problems, opts.source);
   }
-  const { api, gateway, postgres_clients, logging, redis, backup, embedded } = parsed.data;
+  const { api, gateway, postgres_clients, scylla_clients, logging, redis, backup, embedded } = parsed.data;
 
   // 6. Derived values and cross-checks.
   if (gateway.auth_client === null) gateway.auth_client = gateway.logging_client;
@@ -148,7 +148,11 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
     );
   }
 
-  const config: AthenaConfig = { api, gateway, postgres_clients, logging, redis, backup, embedded };
+  for (const [name, c] of Object.entries(scylla_clients)) {
+    if (c.contact_points.length === 0) warnings.push(`scylla_clients.${name}.contact_points: empty; client "${name}" is disabled (503 client_unconfigured)`);
+    if (name in postgres_clients) warnings.push(`scylla_clients.${name}: also defined in postgres_clients; the ScyllaDB client wins`);
+  }
+  const config: AthenaConfig = { api, gateway, postgres_clients, scylla_clients, logging, redis, backup, embedded };
   if (Object.keys(extra).length > 0) config.extra = extra;
   return { config, warnings };
 }

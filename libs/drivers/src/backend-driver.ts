@@ -8,6 +8,8 @@ export interface FetchResult {
   rows: Row[];
   /** True when the `gateway.max_rows` cap cut the answer short. */
   truncated: boolean;
+  /** ScyllaDB/Cassandra: opaque token for the next page (null = last page); absent for other backends. */
+  pageState?: string | null;
 }
 
 export interface MutationResult {

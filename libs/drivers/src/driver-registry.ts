@@ -1,15 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
+import { ATHENA_CONFIG, AthenaConfig, ScyllaClientConfig } from '@athena/config';
 import { BackendDriver, BackendKind } from './backend-driver';
 import { PostgresDriver } from './postgres/postgres.driver';
+import { ScyllaDriver } from './scylla/scylla.driver';
 
 /** What the catalog hands the registry: enough to build (or reuse) an adapter. */
 export interface ClientDescriptor {
   name: string;
   backend: BackendKind;
-  /** Connection URI (a secret: never logged). */
+  /** Connection URI (a secret: never logged). Non-URI backends put a stable fingerprint of their settings here. */
   uri: string;
   readOnly?: boolean;
+  /** Backend settings that are not a URI (e.g. `scylla`: its `ScyllaClientConfig`). */
+  options?: Readonly<Record<string, unknown>>;
 }
 
 interface Entry {
@@ -55,6 +58,13 @@ export class DriverRegistry implements OnApplicationShutdown {
           schemaRefreshMs: g.schema_refresh_ms,
           autoCastUuid: g.auto_cast_uuid_filter_values_to_text,
           readOnly: desc.readOnly,
+        });
+      case 'scylla':
+        return new ScyllaDriver({
+          clientName: desc.name,
+          config: desc.options as unknown as ScyllaClientConfig,
+          maxRows: g.max_rows,
+          schemaRefreshMs: g.schema_refresh_ms,
         });
       default:
         throw new Error(`backend ${desc.backend} is not implemented yet`);

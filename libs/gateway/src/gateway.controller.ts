@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags,
+  ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import {
@@ -22,6 +22,7 @@ function Common(): MethodDecorator {
     for (const d of [ClientHeader, ...TenantHeaders,
       ApiBadRequestResponse({ type: ErrorEnvelopeDto, description: 'Bad payload, condition, identifier or missing X-Athena-Client' }),
       ApiNotFoundResponse({ type: ErrorEnvelopeDto, description: 'Unknown client or table' }),
+      ApiUnprocessableEntityResponse({ type: ErrorEnvelopeDto, description: '`unsupported_by_backend`: the client\'s backend cannot serve this request (e.g. a CQL filter that would need a full scan)' }),
       ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto, description: 'Backend unavailable (Retry-After set)' })]) {
       d(target, key, desc);
     }
@@ -67,6 +68,7 @@ export class GatewayController {
   @ApiQuery({ name: 'current_page', required: false, type: Number })
   @ApiQuery({ name: 'page_size', required: false, type: Number })
   @ApiQuery({ name: 'strip_nulls', required: false, type: Boolean })
+  @ApiQuery({ name: 'page_state', required: false, description: 'ScyllaDB/Cassandra: next-page token from the previous answer' })
   @ApiQuery({ name: 'sort_by', required: false })
   @ApiQuery({ name: 'sort_direction', required: false, enum: ['asc', 'desc'] })
   @ApiQuery({ name: 'group_by', required: false })

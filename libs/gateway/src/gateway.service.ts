@@ -85,6 +85,7 @@ export class GatewayService {
     rec.rowsReturned = rows.length;
     const extra: Record<string, unknown> = { count: rows.length };
     if (result.truncated) extra.truncated = true;
+    if (result.pageState !== undefined) extra.page_state = result.pageState;
     if (q.postProcessing) extra.post_processing = applyPostProcessing(rows, q.postProcessing);
     return ok(`Fetched ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`, rows, extra);
   }

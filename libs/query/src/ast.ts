@@ -70,6 +70,11 @@ export interface FetchQuery {
   probeTruncation: boolean;
   stripNulls: boolean;
   postProcessing: PostProcessingSpec | null;
+  /**
+   * Opaque paging token from a previous fetch's `page_state` (ScyllaDB/Cassandra only; hex text). Set only when
+   * the caller sent one.
+   */
+  pageState?: string;
 }
 
 export interface InsertCommand {
@@ -84,6 +89,8 @@ export interface InsertCommand {
   updateBody: Record<string, JsonValue> | null;
   /** RETURNING projection; null = `*`. */
   returning: string[] | null;
+  /** `if_not_exists: true` (ScyllaDB/Cassandra: `INSERT … IF NOT EXISTS`). Set only when true. */
+  ifNotExists?: boolean;
 }
 
 export interface UpdateCommand {

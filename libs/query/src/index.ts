@@ -3,6 +3,7 @@ export * from './identifiers';
 export * from './case';
 export * from './parse';
 export * from './sql-compiler';
+export * from './cql-compiler';
 export * from './post-processing';
 export * from './rows';
 export * from './postgrest-filter';

@@ -454,7 +454,7 @@ function buildFetch(b: Body, opts: ParseOptions): FetchQuery {
     probeTruncation = true;
   }
 
-  return {
+  const q: FetchQuery = {
     kind: 'fetch',
     table,
     columns,
@@ -466,6 +466,22 @@ function buildFetch(b: Body, opts: ParseOptions): FetchQuery {
     stripNulls: resolveStripNulls(b, opts),
     postProcessing: readPostProcessing(b, c2s),
   };
+  const pageState = readPageState(b);
+  if (pageState !== undefined) q.pageState = pageState;
+  return q;
+}
+
+export const MAX_PAGE_STATE_LENGTH = 8192;
+const PAGE_STATE_RE = /^[0-9a-f]+$/i;
+
+/** `page_state`: the opaque token a previous ScyllaDB/Cassandra fetch returned (hex text, bounded). */
+function readPageState(b: Body): string | undefined {
+  const v = readString(b, 'page_state');
+  if (v === undefined || v === '') return undefined;
+  if (v.length > MAX_PAGE_STATE_LENGTH || !PAGE_STATE_RE.test(v)) {
+    throw bad('invalid_page_state', 'Invalid page_state', `page_state must be the token a previous fetch returned (hex text of at most ${MAX_PAGE_STATE_LENGTH} characters)`);
+  }
+  return v;
 }
 
 /** Body of `POST /gateway/fetch` and `POST /gateway/data`. */
@@ -513,6 +529,8 @@ export function parseDataQuery(query: Record<string, string | string[] | undefin
   if (dedup !== undefined) b.aggregation_dedup = isTruthyFlag(dedup);
   const sortBy = firstParam(query.sort_by);
   if (sortBy !== undefined) b.sort_by = { field: sortBy, direction: firstParam(query.sort_direction) };
+  const pageState = firstParam(query.page_state);
+  if (pageState !== undefined) b.page_state = pageState;
   return buildFetch(b, opts);
 }
 
@@ -577,7 +595,7 @@ export function parseInsertPayload(body: unknown, opts: ParseOptions): InsertCom
     updateBody = readRecord(ub, 'update_body', c2s, 'invalid_insert_payload');
   }
 
-  return {
+  const c: InsertCommand = {
     kind: 'insert',
     table,
     rows,
@@ -586,6 +604,8 @@ export function parseInsertPayload(body: unknown, opts: ParseOptions): InsertCom
     updateBody,
     returning: readColumnList(b.columns, 'columns', c2s, true),
   };
+  if (readBool(b, 'if_not_exists') === true) c.ifNotExists = true;
+  return c;
 }
 
 /** Body of `POST /gateway/update`: the fetch targeting fields plus `update_body`. */

@@ -52,6 +52,8 @@ export class FetchRequestDto extends PostProcessingFieldsDto {
   @ApiPropertyOptional({ minimum: 1 }) page_size?: number;
   @ApiPropertyOptional({ description: 'Drop null-valued fields from rows (wins over X-Strip-Nulls)' }) strip_nulls?: boolean;
   @ApiPropertyOptional({ type: SortDto, description: 'Also accepted as `sortBy`' }) sort_by?: SortDto;
+  @ApiPropertyOptional({ description: 'ScyllaDB/Cassandra: the `page_state` of the previous page (opaque hex token); `limit` is the page size', example: '0012000a...' })
+  page_state?: string;
 }
 
 export class InsertRequestDto {
@@ -63,6 +65,7 @@ export class InsertRequestDto {
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'Conflict target (default: primary key)' })
   on_conflict?: string | string[];
   @ApiPropertyOptional({ description: 'RETURNING projection (default `*`)' }) columns?: string[] | string;
+  @ApiPropertyOptional({ description: 'ScyllaDB/Cassandra: `INSERT … IF NOT EXISTS` (409 `conflict` when the key exists)' }) if_not_exists?: boolean;
 }
 
 export class UpdateRequestDto extends FetchRequestDto {
@@ -100,6 +103,8 @@ export class RowsEnvelopeDto {
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, example: [{ id: 1, status: 'open' }] }) data: unknown[];
   @ApiProperty({ example: 2 }) count: number;
   @ApiPropertyOptional({ description: 'Present (true) when gateway.max_rows cut the answer short' }) truncated?: boolean;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'ScyllaDB/Cassandra clients only: token for the next page (send it back as `page_state`); null on the last page' })
+  page_state?: string | null;
   @ApiPropertyOptional({ type: PostProcessingResultDto }) post_processing?: PostProcessingResultDto;
 }
 

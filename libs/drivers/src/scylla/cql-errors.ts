@@ -1,0 +1,78 @@
+import { errors, types } from 'cassandra-driver';
+import { AthenaError } from '@athena/common';
+import { unsupportedByBackend } from '@athena/query';
+
+const C = types.responseErrorCodes;
+
+/** Network-level or capacity failures: the cluster cannot serve right now (as opposed to rejecting the statement). */
+export function isUnavailableError(err: unknown): boolean {
+  if (err instanceof errors.NoHostAvailableError || err instanceof errors.OperationTimedOutError || err instanceof errors.BusyConnectionError) return true;
+  if (err instanceof errors.ResponseError) {
+    return err.code === C.unavailableException || err.code === C.overloaded || err.code === C.isBootstrapping;
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE|EAI_AGAIN)$/.test(code);
+}
+
+/**
+ * Maps a cassandra-driver error to a stable Athena error. `exposeMessage` is set for raw CQL, where the caller
+ * wrote the statement and needs the server's words; `pagedWith` is the page_state the request carried.
+ */
+export function mapCqlError(err: unknown, clientName: string, opts: { exposeMessage?: boolean; pagedWith?: string } = {}): AthenaError {
+  if (err instanceof AthenaError) return err;
+  const e = err as { message?: string; code?: number };
+  const msg = e?.message ?? String(err);
+  if (isUnavailableError(err)) {
+    return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, 5,
+      `The ScyllaDB/Cassandra cluster behind client "${clientName}" cannot be reached right now; retry later`);
+  }
+  if (err instanceof errors.AuthenticationError) {
+    return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" rejected the credentials`, 30,
+      `The ScyllaDB/Cassandra cluster behind client "${clientName}" refused the configured username/password`);
+  }
+  const detail = (fallback: string) => (opts.exposeMessage ? msg : fallback);
+  if (err instanceof errors.ResponseError) {
+    if (opts.pagedWith && (e.code === C.protocolError || e.code === C.invalid) && /pag/i.test(msg)) {
+      return AthenaError.badRequest('invalid_page_state', 'Invalid page_state', 'page_state must be the unchanged token a previous fetch of the same request returned');
+    }
+    switch (e.code) {
+      case C.invalid:
+        if (/ALLOW FILTERING/i.test(msg)) {
+          return unsupportedByBackend('a filter that needs ALLOW FILTERING', `The cluster would need a full scan for this request (${msg}); filter on key columns or an index`);
+        }
+        if (/unconfigured table|table .* does not exist|Keyspace .* does not exist/i.test(msg)) {
+          return AthenaError.notFound('unknown_table', 'Unknown table', detail('The table does not exist'));
+        }
+        if (/Undefined column name|Unknown identifier/i.test(msg)) {
+          return AthenaError.badRequest('unknown_column', 'Unknown column', detail('A column does not exist'));
+        }
+        if (/[Bb]atch/.test(msg)) {
+          return unsupportedByBackend('this batch', msg);
+        }
+        return AthenaError.badRequest('invalid_query', 'The statement was rejected', detail('The cluster rejected the statement; check values and types'));
+      case C.syntaxError:
+        return AthenaError.badRequest('cql_syntax_error', 'CQL syntax error', detail('The statement has a syntax error'));
+      case C.unauthorized:
+        return new AthenaError(403, 'backend_permission_denied', 'Permission denied by the database', detail('The role of this client lacks a permission for this statement'));
+      case C.alreadyExists:
+        return new AthenaError(409, 'conflict', 'Already exists', detail('The keyspace or table already exists'));
+      case C.configError:
+        return AthenaError.badRequest('invalid_query', 'Configuration problem', detail('The statement conflicts with the cluster configuration'));
+      case C.readTimeout:
+      case C.writeTimeout:
+        return new AthenaError(504, 'query_timeout', 'The statement timed out on the cluster', detail('Replicas did not answer in time; narrow the query or retry'));
+      case C.readFailure:
+      case C.writeFailure:
+      case C.functionFailure:
+        return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" failed the statement`, 5, detail('Replicas failed the statement; retry later'));
+      default:
+        break;
+    }
+  }
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof errors.ArgumentError) {
+    // The driver could not encode a bound value for the column's CQL type.
+    return AthenaError.badRequest('invalid_value', 'A value does not fit its column type', `A value in the request cannot be converted to the column type: ${msg}`);
+  }
+  return new AthenaError(500, 'backend_error', 'The database failed to execute the statement',
+    'The ScyllaDB/Cassandra cluster returned an error; see the gateway logs with the request id');
+}

@@ -1,0 +1,347 @@
+import { Logger } from '@nestjs/common';
+import { Client, types as cqlTypes } from 'cassandra-driver';
+import { AthenaError } from '@athena/common';
+import type { ScyllaClientConfig } from '@athena/config';
+import {
+  CqlCompileOptions, CqlStatement, CqlTableSchema, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, UpdateCommand,
+  compileCqlDelete, compileCqlInsert, compileCqlSelect, compileCqlUpdate,
+} from '@athena/query';
+import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
+import { isUnavailableError, mapCqlError } from './cql-errors';
+import { introspectCql } from './schema-introspector';
+
+export interface ScyllaDriverOptions {
+  clientName: string;
+  config: ScyllaClientConfig;
+  /** `gateway.max_rows`: no page is larger. */
+  maxRows: number;
+  schemaRefreshMs: number;
+}
+
+/** How long a client that failed to connect (or timed out) is answered with 503 before the next attempt. */
+const DOWN_COOLDOWN_MS = 3000;
+/** Minimum gap between on-demand schema reloads triggered by an unknown table. */
+const MISS_RELOAD_GAP_MS = 2000;
+
+/** Driver values → JSON-friendly values (bigint as number when exact, uuids/decimals/dates as text, blobs as 0x hex). */
+export function toJsonValue(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : String(v);
+    case 'bigint':
+      return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    case 'object':
+      break;
+    default:
+      return String(v);
+  }
+  if (v instanceof cqlTypes.Long) {
+    const n = v.toNumber();
+    return Number.isSafeInteger(n) ? n : v.toString();
+  }
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  if (Buffer.isBuffer(v)) return `0x${v.toString('hex')}`;
+  if (Array.isArray(v)) return v.map(toJsonValue);
+  if (v instanceof cqlTypes.Tuple) return v.values().map(toJsonValue);
+  if (v instanceof Set) return [...v].map(toJsonValue);
+  if (v instanceof Map) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of v) o[String(toJsonValue(k))] = toJsonValue(x);
+    return o;
+  }
+  if (
+    v instanceof cqlTypes.Uuid || v instanceof cqlTypes.BigDecimal || v instanceof cqlTypes.Integer || v instanceof cqlTypes.LocalDate ||
+    v instanceof cqlTypes.LocalTime || v instanceof cqlTypes.InetAddress || v instanceof cqlTypes.Duration
+  ) {
+    return v.toString();
+  }
+  if (v instanceof cqlTypes.Vector) return Array.from(v as unknown as Iterable<unknown>, toJsonValue);
+  if (Object.getPrototypeOf(v) === Object.prototype) {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) o[k] = toJsonValue((v as Record<string, unknown>)[k]);
+    return o;
+  }
+  return String(v);
+}
+
+function plainRows(rows: cqlTypes.Row[] | undefined): Row[] {
+  if (!rows) return [];
+  const out = new Array<Row>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const o: Row = {};
+    for (const k of r.keys()) o[k] = toJsonValue(r.get(k));
+    out[i] = o;
+  }
+  return out;
+}
+
+/**
+ * ScyllaDB/Cassandra adapter on cassandra-driver: one bounded pool per client (`pool_size` connections per host,
+ * `max_requests_per_connection` in flight each), created lazily on the first request; a schema cache from
+ * `system_schema` refreshed in the background; a short circuit-breaker so an unreachable cluster answers 503 at
+ * once instead of making every caller wait for a timeout. Statements are always prepared with bound values.
+ */
+export class ScyllaDriver extends BackendDriver {
+  readonly backend = 'scylla' as const;
+  readonly clientName: string;
+  private readonly logger: Logger;
+  private readonly compileOpts: CqlCompileOptions;
+  private client: Client | null = null;
+  private connecting: Promise<Client> | null = null;
+  private schema: Map<string, CqlTableSchema> | null = null;
+  private schemaLoading: Promise<Map<string, CqlTableSchema>> | null = null;
+  private lastMissReload = 0;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private downUntil = 0;
+  private closed = false;
+
+  constructor(private readonly opts: ScyllaDriverOptions) {
+    super();
+    this.clientName = opts.clientName;
+    this.logger = new Logger(`scylla:${opts.clientName}`);
+    this.compileOpts = { allowFiltering: opts.config.allow_filtering };
+  }
+
+  private unavailable(): AthenaError {
+    return AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`,
+      Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000)),
+      `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" was unreachable moments ago; retry later`);
+  }
+
+  private trip(err: unknown): void {
+    if (!isUnavailableError(err)) return;
+    this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+    this.logger.warn(`backend unreachable (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
+  }
+
+  /** The connected client (connects once; a failed connect is retried after the cooldown with a new client). */
+  private getClient(): Promise<Client> {
+    if (this.closed) return Promise.reject(AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1));
+    if (this.client) return Promise.resolve(this.client);
+    if (Date.now() < this.downUntil) return Promise.reject(this.unavailable());
+    if (this.connecting) return this.connecting;
+    const c = this.opts.config;
+    const client = new Client({
+      contactPoints: c.contact_points,
+      localDataCenter: c.local_data_center,
+      keyspace: c.keyspace ?? undefined,
+      credentials: c.username !== null && c.password !== null ? { username: c.username, password: c.password } : undefined,
+      applicationName: `athena:${this.clientName}`,
+      pooling: {
+        coreConnectionsPerHost: { [cqlTypes.distance.local]: c.pool_size, [cqlTypes.distance.remote]: 1 },
+        maxRequestsPerConnection: c.max_requests_per_connection,
+        warmup: false,
+      },
+      socketOptions: { connectTimeout: c.connect_timeout_ms, readTimeout: c.request_timeout_ms },
+      queryOptions: { prepare: true },
+      encoding: { useUndefinedAsUnset: true },
+    });
+    client.on('log', (level: string, className: string, message: string) => {
+      if (level === 'warning' || level === 'error') this.logger.warn(`driver ${className}: ${message}`);
+    });
+    this.connecting = client
+      .connect()
+      .then(() => {
+        if (this.closed) {
+          void client.shutdown().catch(() => undefined);
+          throw AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1);
+        }
+        this.client = client;
+        this.downUntil = 0;
+        return client;
+      })
+      .catch((err) => {
+        void client.shutdown().catch(() => undefined);
+        this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+        this.logger.warn(`cannot connect (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
+        throw err instanceof AthenaError ? err : AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, 3,
+          `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" cannot be reached right now; retry later`);
+      })
+      .finally(() => {
+        this.connecting = null;
+      });
+    return this.connecting;
+  }
+
+  private async exec(stmt: CqlStatement, options: { fetchSize?: number; pageState?: string; prepare?: boolean; expose?: boolean } = {}) {
+    if (Date.now() < this.downUntil) throw this.unavailable();
+    const client = this.client ?? (await this.getClient());
+    try {
+      return await client.execute(stmt.text, stmt.values, {
+        prepare: options.prepare ?? true,
+        fetchSize: options.fetchSize,
+        pageState: options.pageState,
+        autoPage: false,
+      });
+    } catch (err) {
+      this.trip(err);
+      throw mapCqlError(err, this.clientName, { exposeMessage: options.expose, pagedWith: options.pageState });
+    }
+  }
+
+  private loadSchema(): Promise<Map<string, CqlTableSchema>> {
+    if (this.schema) return Promise.resolve(this.schema);
+    return this.reloadSchema();
+  }
+
+  private reloadSchema(): Promise<Map<string, CqlTableSchema>> {
+    if (this.schemaLoading) return this.schemaLoading;
+    this.schemaLoading = this.getClient()
+      .then((client) => introspectCql(client, this.opts.config.request_timeout_ms))
+      .then((s) => {
+        this.schema = s;
+        this.scheduleRefresh();
+        return s;
+      })
+      .catch((err) => {
+        this.trip(err);
+        throw mapCqlError(err, this.clientName);
+      })
+      .finally(() => {
+        this.schemaLoading = null;
+      });
+    return this.schemaLoading;
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer || this.closed || this.opts.schemaRefreshMs <= 0) return;
+    this.refreshTimer = setInterval(() => {
+      this.reloadSchema().catch((e) => this.logger.warn(`schema refresh failed: ${(e as Error).message}`));
+    }, this.opts.schemaRefreshMs);
+    this.refreshTimer.unref();
+  }
+
+  private key(table: TableRef): string {
+    const ks = table.schema ?? this.opts.config.keyspace;
+    if (ks === null) {
+      throw AthenaError.badRequest('invalid_identifier', `Table "${table.name}" needs a keyspace`,
+        `Client "${this.clientName}" has no default keyspace; name the table as "keyspace.table"`);
+    }
+    return `${ks}.${table.name}`;
+  }
+
+  /** Hot path: the cached table without an extra await (undefined → fall back to describe()). */
+  private cached(table: TableRef): CqlTableSchema | undefined {
+    const ks = table.schema ?? this.opts.config.keyspace;
+    return ks === null ? undefined : this.schema?.get(`${ks}.${table.name}`);
+  }
+
+  async describe(table: TableRef): Promise<CqlTableSchema> {
+    const key = this.key(table);
+    let schema = await this.loadSchema();
+    let found = schema.get(key);
+    if (!found && Date.now() - this.lastMissReload > MISS_RELOAD_GAP_MS) {
+      this.lastMissReload = Date.now();
+      schema = await this.reloadSchema();
+      found = schema.get(key);
+    }
+    if (!found) {
+      throw AthenaError.notFound('unknown_table', `Unknown table "${key}"`, `Table "${key}" does not exist on client "${this.clientName}"`);
+    }
+    return found;
+  }
+
+  async fetch(q: FetchQuery): Promise<FetchResult & { pageState?: string | null }> {
+    const schema = this.cached(q.table) ?? (await this.describe(q.table));
+    const stmt = compileCqlSelect(q, schema, this.compileOpts);
+    if (stmt.empty) return { rows: [], truncated: false, pageState: null };
+    const fetchSize = Math.min(stmt.fetchSize, this.opts.maxRows, this.opts.config.fetch_size_max);
+    const res = await this.exec(stmt, { fetchSize, pageState: q.pageState });
+    const rows = plainRows(res.rows);
+    const pageState = res.pageState ?? null;
+    // A full page with a page state may have more rows behind it; when the cap set the page size, say so.
+    const truncated = q.probeTruncation && pageState !== null && rows.length >= fetchSize;
+    return { rows, truncated, pageState };
+  }
+
+  async insert(c: InsertCommand): Promise<MutationResult> {
+    const schema = this.cached(c.table) ?? (await this.describe(c.table));
+    const compiled = compileCqlInsert(c, schema, this.compileOpts);
+    if (Date.now() < this.downUntil) throw this.unavailable();
+    const client = this.client ?? (await this.getClient());
+    let applied = true;
+    try {
+      if (compiled.statements.length === 1) {
+        const s = compiled.statements[0];
+        const res = await client.execute(s.text, s.values, { prepare: true });
+        if (compiled.conditional) applied = res.wasApplied();
+      } else {
+        const res = await client.batch(compiled.statements.map((s) => ({ query: s.text, params: s.values })), { prepare: true, logged: true });
+        if (compiled.conditional) applied = res.wasApplied();
+      }
+    } catch (err) {
+      this.trip(err);
+      throw mapCqlError(err, this.clientName);
+    }
+    if (!applied) {
+      throw new AthenaError(409, 'conflict', 'A row with the same primary key already exists',
+        'if_not_exists was set and a row with this primary key exists; nothing was written');
+    }
+    return { rows: compiled.rows as Row[], count: compiled.rows.length };
+  }
+
+  async update(c: UpdateCommand): Promise<MutationResult> {
+    const schema = this.cached(c.table) ?? (await this.describe(c.table));
+    const compiled = compileCqlUpdate(c, schema, this.compileOpts);
+    const res = await this.exec(compiled.statement);
+    if (!res.wasApplied()) return { rows: [], count: 0 };
+    const read = await this.exec(compiled.read);
+    return { rows: plainRows(read.rows), count: 1 };
+  }
+
+  async delete(c: DeleteCommand): Promise<MutationResult> {
+    const schema = this.cached(c.table) ?? (await this.describe(c.table));
+    const compiled = compileCqlDelete(c, schema, this.compileOpts);
+    const read = await this.exec(compiled.read);
+    const rows = plainRows(read.rows);
+    if (rows.length === 0) return { rows: [], count: 0 };
+    await this.exec(compiled.statement);
+    return { rows, count: rows.length };
+  }
+
+  /** Runs one CQL statement as written (prepared when it has parameters); rows as plain objects. */
+  async rawQuery(cql: string, params: unknown[] = []): Promise<RawQueryResult> {
+    const fetchSize = Math.min(this.opts.maxRows, this.opts.config.fetch_size_max);
+    const res = await this.exec({ text: cql, values: params }, { prepare: params.length > 0, fetchSize, expose: true });
+    const command = (/^\s*([A-Za-z]+)/.exec(cql)?.[1] ?? '').toUpperCase();
+    if (/^(CREATE|ALTER|DROP|TRUNCATE)$/.test(command)) this.schema = null; // DDL: reload lazily
+    const rows = plainRows(res.rows);
+    return { rows, rowCount: rows.length, command };
+  }
+
+  async ping(timeoutMs = 2000): Promise<void> {
+    const timer = new Promise<never>((_, reject) => {
+      const t = setTimeout(() => reject(new Error(`ping timed out after ${timeoutMs} ms`)), timeoutMs);
+      t.unref();
+    });
+    const client = await Promise.race([this.getClient(), timer]);
+    await Promise.race([client.execute('SELECT release_version FROM system.local', [], { readTimeout: timeoutMs }), timer]);
+    this.downUntil = 0;
+  }
+
+  poolStats(): PoolStats {
+    const c = this.client;
+    if (!c) return { total: 0, idle: 0, waiting: 0 };
+    const state = c.getState();
+    let total = 0;
+    let inFlight = 0;
+    for (const h of state.getConnectedHosts()) {
+      total += state.getOpenConnections(h);
+      inFlight += state.getInFlightQueries(h);
+    }
+    return { total, idle: Math.max(0, total - inFlight), waiting: inFlight };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    const c = this.client;
+    this.client = null;
+    if (c) await c.shutdown();
+  }
+}
