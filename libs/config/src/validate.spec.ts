@@ -98,7 +98,7 @@ describe('validateConfig: defaults', () => {
     expect(r.config.backup).toMatchObject({ access_key_env: 'K', prefix: 'backups' });
     expect(r.warnings).toEqual([
       'urls: section is not used by this version yet; kept unvalidated in config.extra',
-      'gatway: unknown top-level section ignored (did you mean "gateway"?); known: api, gateway, postgres_clients, logging, redis, backup, embedded',
+      'gatway: unknown top-level section ignored (did you mean "gateway"?); known: api, gateway, postgres_clients, supabase_clients, logging, redis, backup, embedded',
     ]);
   });
 
