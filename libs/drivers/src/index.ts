@@ -3,3 +3,8 @@ export * from './driver-registry';
 export * from './drivers.module';
 export * from './postgres/postgres.driver';
 export * from './postgres/pg-errors';
+export * from './host-guard';
+export * from './supabase/supabase.driver';
+export * from './supabase/postgrest-errors';
+export * from './supabase/custom-supabase.service';
+export * from './direct/direct-connections.service';
