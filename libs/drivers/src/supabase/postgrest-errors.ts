@@ -31,7 +31,8 @@ export function isTransientStatus(status: number): boolean {
 export function mapPostgrestError(status: number, err: PostgrestErrorLike | null, clientName: string): AthenaError {
   const code = err?.code ?? '';
   const msg = err?.message ?? '';
-  if (isTransientStatus(status) && !/^(23|42|22)/.test(code)) {
+  const sqlstate = /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST');
+  if (isTransientStatus(status) && !sqlstate) {
     return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, SUPABASE_RETRY_AFTER_S,
       status === 0
         ? `The Supabase project behind client "${clientName}" cannot be reached (${msg.split('\n')[0] || 'network error'}); retry later`
@@ -52,7 +53,7 @@ export function mapPostgrestError(status: number, err: PostgrestErrorLike | null
       break;
   }
   if (status === 401) return authFailed(clientName);
-  if (/^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST')) {
+  if (sqlstate) {
     // A PostgreSQL SQLSTATE passed through by PostgREST: same mapping (and wording) as the PostgreSQL adapter.
     return mapPgError({ code, message: msg, detail: err?.details ?? undefined }, clientName, true);
   }
