@@ -74,7 +74,8 @@ export class DirectConnectionService implements OnApplicationShutdown {
       throw new AthenaError(403, 'direct_connection_not_allowed', 'Direct connections are disabled',
         'This gateway does not accept X-JDBC-URL / x-pg-uri (gateway.direct_connections.enabled is false); use a registered client in X-Athena-Client');
     }
-    const uri = normalizePgUri(rawUri);
+    // One pool per database, however the scheme is spelled (jdbc:postgresql://, postgres://, postgresql://).
+    const uri = normalizePgUri(rawUri)?.replace(/^postgres(ql)?:\/\//i, 'postgresql://');
     let host: string | null = null;
     if (uri) {
       try {
