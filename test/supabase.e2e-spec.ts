@@ -3,6 +3,7 @@
  * (test/support/postgrest-recorder.ts) that records each request and answers in PostgREST's documented formats.
  * No live PostgREST runs here; these tests pin the exact HTTP requests and the mapping of every answer.
  */
+import { SupabaseDriver } from '@athena/drivers';
 import { bootApp, call, TestApp } from './support/app';
 import { PostgrestRecorder, pgrstError } from './support/postgrest-recorder';
 import { createTestDatabase, describeWith, TestDatabase } from './support/services';
@@ -311,6 +312,52 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
     const m = await call(`${app.url}/metrics`);
     expect(m.text).toMatch(/athena_gateway_operations_total\{[^}]*client="sb"/);
     expect(app.logs.text()).not.toContain(KEY);
+  });
+});
+
+describe('SupabaseDriver.describe and ping (PostgREST OpenAPI root)', () => {
+  let rec: PostgrestRecorder;
+  beforeAll(async () => {
+    rec = await PostgrestRecorder.start();
+  });
+  afterAll(() => rec.close());
+
+  const driver = () => new SupabaseDriver({
+    clientName: 't', url: rec.url, key: KEY, timeoutMs: 1000, schema: 'public',
+    breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, rollingWindowMs: 10000, resetMs: 1000 },
+  });
+
+  it('reads columns, nullability and the primary key from definitions', async () => {
+    rec.reply({ status: 200, body: { swagger: '2.0', definitions: { items: {
+      required: ['id', 'name'],
+      properties: {
+        id: { format: 'bigint', type: 'integer', description: 'Note:\nThis is a Primary Key.<pk/>' },
+        name: { format: 'text', type: 'string' },
+        tags: { format: 'text[]', type: 'array' },
+      },
+    } } } });
+    const d = driver();
+    const t = await d.describe({ schema: null, name: 'items' });
+    expect(t.primaryKey).toEqual(['id']);
+    expect([...t.columns.values()]).toEqual([
+      { name: 'id', type: 'bigint', nullable: false, isArray: false },
+      { name: 'name', type: 'text', nullable: false, isArray: false },
+      { name: 'tags', type: 'text[]', nullable: true, isArray: true },
+    ]);
+    expect(rec.last()).toMatchObject({ method: 'GET', path: '/rest/v1/', headers: expect.objectContaining({ apikey: KEY, 'accept-profile': 'public' }) });
+    await expect(d.describe({ schema: null, name: 'nope' })).rejects.toMatchObject({ status: 404, code: 'unknown_table' });
+    await d.close();
+  });
+
+  it('ping fails on an auth error and on 5xx', async () => {
+    const d = driver();
+    rec.replyOnce({ status: 401, body: { message: 'Invalid API key' } });
+    await expect(d.ping(500)).rejects.toMatchObject({ status: 502, code: 'backend_auth_failed' });
+    rec.replyOnce({ status: 503, body: { code: 'PGRST002', message: 'Could not query the database for the schema cache. Retrying.' } });
+    await expect(d.ping(500)).rejects.toMatchObject({ status: 503, code: 'backend_unavailable' });
+    rec.reply({ status: 200, body: { swagger: '2.0' } });
+    await expect(d.ping(500)).resolves.toBeUndefined();
+    await d.close();
   });
 });
 
