@@ -280,6 +280,7 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
       expect(open.status).toBe(503);
       expect(open.body.error).toContain('circuit open');
       expect(flaky.requests.length).toBe(2); // failed fast: the project was not called
+      expect((await call(`${app.url}/metrics`)).text).toMatch(/athena_supabase_breaker_state\{client="flaky"\} 2/);
       // other Supabase clients are unaffected
       expect((await post('/gateway/fetch', { table_name: 'items' })).status).toBe(200);
 
@@ -422,6 +423,22 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
     await new Promise((res) => setTimeout(res, 100));
     expect(open.logs.text()).not.toContain(CUSTOM_KEY);
     expect(open.logs.text()).toContain('custom_supabase');
+  });
+
+  it('two custom projects never share a coalesced fetch', async () => {
+    const rec2 = await PostgrestRecorder.start();
+    try {
+      rec.reset().reply({ status: 200, body: [{ from: 'one' }], delayMs: 150 });
+      rec2.reply({ status: 200, body: [{ from: 'two' }], delayMs: 150 });
+      const [a, b] = await Promise.all([fetchOn(open, headers(rec.url)), fetchOn(open, headers(rec2.url))]);
+      expect(a.body.data).toEqual([{ from: 'one' }]);
+      expect(b.body.data).toEqual([{ from: 'two' }]);
+      const [c, d] = await Promise.all([fetchOn(open, headers(rec.url, 'key-a')), fetchOn(open, headers(rec.url, 'key-b'))]);
+      expect([c.status, d.status]).toEqual([200, 200]);
+      expect(rec.requests.slice(-2).map((r) => r.headers.apikey).sort()).toEqual(['key-a', 'key-b']);
+    } finally {
+      await rec2.close();
+    }
   });
 
   it('the connect-time guard refuses a loopback address even if the pre-check were bypassed', async () => {

@@ -3,6 +3,8 @@ import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { CatalogEntry, ClientCatalogService } from '@athena/catalog';
 import { DirectConnectionService, DriverRegistry, SupabaseDriver } from '@athena/drivers';
+import { MetricsService } from '@athena/observability';
+import { Gauge } from 'prom-client';
 import { ATHENA_VERSION } from './version';
 
 export interface ClientProbe {
@@ -48,7 +50,22 @@ export class ClusterHealthService {
     private readonly catalog: ClientCatalogService,
     private readonly drivers: DriverRegistry,
     private readonly direct: DirectConnectionService,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    const adapters = this.drivers;
+    new Gauge({
+      name: 'athena_supabase_breaker_state',
+      help: 'Circuit breaker of each Supabase client: 0 closed, 1 half-open, 2 open',
+      labelNames: ['client'] as const,
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        for (const [name, d] of adapters.entries()) {
+          if (d instanceof SupabaseDriver) this.set({ client: name }, d.breakerState === 'open' ? 2 : d.breakerState === 'half_open' ? 1 : 0);
+        }
+      },
+    });
+  }
 
   async snapshot(): Promise<ClusterHealth> {
     const ttl = this.config.gateway.health_cluster.cache_ms;

@@ -93,7 +93,8 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     }
     if (!c.allow_private_addresses && !this.guardedFetch) this.guardedFetch = publicOnlyFetch();
     const driver = new SupabaseDriver({
-      clientName: CUSTOM_SUPABASE, url: url.origin, key, timeoutMs: c.timeout_ms, schema: 'public',
+      // Unique per (URL, key): the adapter name keys single-flight coalescing, which must never mix two projects.
+      clientName: `${CUSTOM_SUPABASE}:${id.slice(0, 12)}`, url: url.origin, key, timeoutMs: c.timeout_ms, schema: 'public',
       breaker: breakerOptions(this.config.gateway.supabase),
       ...(c.allow_private_addresses ? {} : { fetch: this.guardedFetch! }),
     });
