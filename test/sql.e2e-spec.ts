@@ -1,3 +1,5 @@
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { bootApp, call, TestApp } from './support/app';
 import { PostgrestRecorder } from './support/postgrest-recorder';
@@ -9,6 +11,8 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
   let pg: Client;
   let rec: PostgrestRecorder;
   let app: TestApp;
+  let blackhole: net.Server;
+  const held: net.Socket[] = [];
   const sql = (json: unknown, headers: Record<string, string> = { 'x-athena-client': 'main' }) =>
     call(`${app.url}/query/sql`, { method: 'POST', headers, json });
 
@@ -20,6 +24,10 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
     await pg.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL UNIQUE);
       INSERT INTO items VALUES (1, 'apple'), (2, 'banana'), (3, 'cherry'); CREATE SEQUENCE s1;`);
     rec = await PostgrestRecorder.start();
+    // accepts TCP connections and never answers: a backend that hangs
+    blackhole = net.createServer((sock) => held.push(sock));
+    await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+    const hangPort = (blackhole.address() as AddressInfo).port;
     app = await bootApp({
       gateway: {
         logging_pg_uri: control.uri,
@@ -32,6 +40,7 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
         main: data.uri,
         ro: { uri: data.uri, read_only: true },
         down: 'postgresql://athena:nope@127.0.0.1:1/nothing',
+        hang: `postgresql://athena:nope@127.0.0.1:${hangPort}/nothing`,
       },
       supabase_clients: { sb: { url: rec.url, key: 'sb-key-123' } },
     });
@@ -40,6 +49,8 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
   afterAll(async () => {
     await app?.close();
     await rec?.close();
+    held.forEach((s) => s.destroy());
+    await new Promise((r) => blackhole?.close(r));
     await pg?.end();
     await data?.drop();
     await control?.drop();
@@ -212,7 +223,8 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
       const started = Date.now();
       const r = await call(`${app.url}/health/cluster`);
       expect(r.status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(3000);
+      // the hanging client is cut at timeout_ms (1500) and probed concurrently with the others
+      expect(Date.now() - started).toBeLessThan(2500);
       expect(r.body).toMatchObject({ status: 'degraded', athena_api: 'online', athena_deadpool: 'online', athena_scylladb: 'offline', cached: false, mirrors: [] });
       const by = Object.fromEntries((r.body.clients as any[]).map((c) => [c.name, c]));
       expect(by.main).toMatchObject({ backend: 'postgres', status: 'online', error: null });
@@ -220,6 +232,7 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
       expect(by.ro).toMatchObject({ status: 'online' });
       expect(by.down).toMatchObject({ backend: 'postgres', status: 'offline', latency_ms: null });
       expect(typeof by.down.error).toBe('string');
+      expect(by.hang).toMatchObject({ status: 'offline', error: 'timeout', latency_ms: null });
       expect(JSON.stringify(r.body)).not.toContain('nope');
       expect(by.sb).toMatchObject({ backend: 'supabase', status: 'online', breaker: 'closed' });
       expect(rec.last()).toMatchObject({ method: 'GET', path: '/rest/v1/', headers: expect.objectContaining({ apikey: 'sb-key-123' }) });
