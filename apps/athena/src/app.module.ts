@@ -9,6 +9,7 @@ import { GatewayModule } from '@athena/gateway';
 import { HealthModule } from '@athena/health';
 import { AthenaExceptionFilter } from '@athena/http';
 import { ObservabilityModule } from '@athena/observability';
+import { SqlModule } from '@athena/sql';
 import { ControlPlaneTarget, StoreModule } from '@athena/store';
 
 export interface AppModuleOptions {
@@ -38,6 +39,7 @@ export class AppModule {
         CatalogModule,
         HealthModule,
         GatewayModule,
+        SqlModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };

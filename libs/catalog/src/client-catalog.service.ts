@@ -51,9 +51,18 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
   private configEntries(): Map<string, CatalogEntry> {
     const map = new Map<string, CatalogEntry>();
     for (const [name, uri] of Object.entries(this.config.postgres_clients)) {
+      const readOnly = this.config.postgres_client_options?.[name]?.read_only === true;
       map.set(name.toLowerCase(), {
         name, backend: 'postgres', source: 'config', active: true, frozen: false,
-        descriptor: uri ? { name, backend: 'postgres', uri } : null,
+        descriptor: uri ? { name, backend: 'postgres', uri, ...(readOnly ? { readOnly } : {}) } : null,
+      });
+    }
+    for (const [name, sb] of Object.entries(this.config.supabase_clients ?? {})) {
+      map.set(name.toLowerCase(), {
+        name, backend: 'supabase', source: 'config', active: true, frozen: false,
+        descriptor: sb.url && sb.key
+          ? { name, backend: 'supabase', uri: sb.url, options: { key: sb.key, timeoutMs: sb.timeout_ms, schema: sb.schema } }
+          : null,
       });
     }
     for (const [name, c] of Object.entries(this.config.scylla_clients ?? {})) {
@@ -78,7 +87,7 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
       for (const row of rows) {
         const key = row.clientName.toLowerCase();
         const fromConfig = next.get(key);
-        if (fromConfig && fromConfig.backend !== 'postgres') continue; // athena_clients rows are PostgreSQL clients
+        if (fromConfig && fromConfig.backend !== 'postgres') continue; // athena_clients rows describe PostgreSQL clients
         const envUri = row.pgUriEnvVar ? process.env[row.pgUriEnvVar] : undefined;
         const uri = row.pgUri || envUri || fromConfig?.descriptor?.uri || null;
         next.set(key, {
@@ -87,7 +96,9 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
           source: fromConfig ? 'config' : 'database',
           active: row.isActive,
           frozen: row.isFrozen,
-          descriptor: uri ? { name: fromConfig?.name ?? row.clientName, backend: 'postgres', uri } : null,
+          descriptor: uri
+            ? { name: fromConfig?.name ?? row.clientName, backend: 'postgres', uri, ...(fromConfig?.descriptor?.readOnly ? { readOnly: true } : {}) }
+            : null,
         });
       }
       this.entries = next;

@@ -1,2 +1,3 @@
 export * from './client-catalog.service';
 export * from './catalog.module';
+export * from './request-target.service';

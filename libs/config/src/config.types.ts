@@ -56,6 +56,58 @@ export interface GatewayConfig {
   admission_defer_route_prefixes: string[]; // default ["/gateway/query", "/gateway/fetch"]
   deferred_query_worker_enabled: boolean; // default false
   deferred_query_worker_poll_ms: number; // default 1000
+  supabase: SupabaseBreakerConfig;
+  custom_supabase: CustomSupabaseConfig;
+  sql: SqlExecutorConfig;
+  direct_connections: DirectConnectionsConfig;
+  health_cluster: HealthClusterConfig;
+}
+
+/** Circuit breaker shared by every Supabase client (one breaker instance per client). */
+export interface SupabaseBreakerConfig {
+  breaker_volume_threshold: number; // default 5: failures counted only after this many calls in the window
+  breaker_error_threshold_percentage: number; // default 50: open when this share of calls in the window failed
+  breaker_rolling_window_ms: number; // default 10000
+  breaker_reset_ms: number; // default 10000: how long an open breaker fails fast before one trial call
+}
+
+/** The reserved client `custom_supabase` (x-supabase-url / x-supabase-key headers). Off by default. */
+export interface CustomSupabaseConfig {
+  enabled: boolean; // default false
+  allowed_hosts: string[]; // exact host names / IPs, or `*.suffix`; empty = none allowed
+  allow_http: boolean; // default false: https:// only
+  allow_private_addresses: boolean; // default false: refuse hosts resolving to private/loopback/link-local addresses
+  timeout_ms: number; // default 10000
+  max_clients: number; // default 32: distinct (url, key) pairs kept warm
+}
+
+export interface SqlExecutorConfig {
+  statement_timeout_ms: number; // default 30000 (0 = none): per-statement timeout for POST /query/sql
+}
+
+/** X-JDBC-URL / x-pg-uri direct connections. Off by default. */
+export interface DirectConnectionsConfig {
+  enabled: boolean; // default false
+  allowed_hosts: string[]; // exact host names / IPs, or `*.suffix`; empty = none allowed
+  max_uris: number; // default 16: distinct URIs with a live pool at once
+  idle_evict_ms: number; // default 300000: close a direct pool unused this long
+  pool_max: number; // default 5: connections per direct pool
+}
+
+export interface HealthClusterConfig {
+  timeout_ms: number; // default 2000: per-client probe timeout
+  cache_ms: number; // default 5000: how long one /health/cluster answer is reused
+}
+
+export interface SupabaseClientConfig {
+  url: string | null; // project URL, e.g. https://abc.supabase.co (null → client disabled)
+  key: string | null; // service or anon key (a secret; null → client disabled)
+  timeout_ms: number; // default 10000: per-request timeout
+  schema: string; // default "public"
+}
+
+export interface PostgresClientOptions {
+  read_only: boolean; // default false
 }
 
 export interface LoggingConfig {
@@ -89,6 +141,10 @@ export interface AthenaConfig {
   postgres_clients: Record<string, string>;
   /** client name → ScyllaDB/Cassandra settings (README "ScyllaDB / Cassandra"). */
   scylla_clients: Record<string, ScyllaClientConfig>;
+  /** Per-client options from the object form `{uri, read_only}` of `postgres_clients` (absent → defaults). */
+  postgres_client_options?: Record<string, PostgresClientOptions>;
+  /** client name → Supabase project (entries with an empty url or key are dropped with a warning). */
+  supabase_clients?: Record<string, SupabaseClientConfig>;
   logging: LoggingConfig;
   redis: RedisConfig;
   backup: BackupConfig;

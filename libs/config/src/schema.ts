@@ -175,7 +175,10 @@ const mapTypeError: z.ZodErrorMap = (issue, ctx) =>
 const nonEmpty = { expected: 'non-empty string', test: (s: string) => s !== '' };
 const routePrefix = { expected: 'path starting with /', test: (s: string) => s.startsWith('/') };
 
-/** `postgres_clients`: name → URI. Blank URIs are dropped earlier (with a warning) by `validate.ts`. */
+/**
+ * `postgres_clients`: name → URI, or name → `{uri, read_only}` (read_only: the client only accepts statements
+ * PostgreSQL allows in a READ ONLY transaction). Blank URIs are dropped earlier (with a warning) by `validate.ts`.
+ */
 function postgresClients() {
   return z.preprocess(
     (v) => (v === undefined || v === null ? {} : v),
@@ -187,21 +190,72 @@ function postgresClients() {
             : { message: ctx.defaultError },
       })
       .transform((rec, ctx) => {
-        const out: Record<string, string> = {};
-        for (const [name, uri] of Object.entries(rec)) {
+        const out: Record<string, PostgresClientDecl> = {};
+        for (const [name, decl] of Object.entries(rec)) {
           if (!CLIENT_NAME_RE.test(name)) {
             ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
             continue;
           }
-          if (isBlank(uri)) continue;
+          if (isBlank(decl)) continue;
+          let uri: unknown = decl;
+          let readOnly = false;
+          if (decl !== null && typeof decl === 'object' && !Array.isArray(decl)) {
+            const d = decl as Record<string, unknown>;
+            for (const k of Object.keys(d)) {
+              if (k !== 'uri' && k !== 'read_only') {
+                ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'uri or read_only (unknown key)', path: [name, k] });
+              }
+            }
+            uri = d.uri;
+            if (!isBlank(d.read_only)) {
+              const r = bool(false).safeParse(d.read_only);
+              if (!r.success) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'boolean (true or false)', path: [name, 'read_only'] });
+              else readOnly = r.data;
+            }
+            if (isBlank(uri)) continue;
+          }
           const n = typeof uri === 'string' ? normalizePgUri(uri) : undefined;
-          if (n === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_PG_URI, path: [name] });
-          else out[name] = n;
+          if (n === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_PG_URI, path: typeof decl === 'object' ? [name, 'uri'] : [name] });
+          else out[name] = { uri: n, read_only: readOnly };
         }
         return out;
       }),
   );
 }
+
+export interface PostgresClientDecl {
+  uri: string;
+  read_only: boolean;
+}
+
+const EXPECT_HTTP_URL = 'URL starting with https:// (or http://)';
+
+/** `supabase_clients`: name → `{url, key, timeout_ms, schema}` (url and key usually `${ENV}` tokens). */
+function supabaseClients() {
+  const entry = section({
+    url: leaf<string | null>(`${EXPECT_HTTP_URL} or empty`, () => null, (v) =>
+      typeof v === 'string' && /^https?:\/\/[^\s/]+/i.test(v.trim()) ? ok(v.trim().replace(/\/+$/, '')) : FAIL),
+    key: nullableStr(),
+    timeout_ms: int(100, 600000, 10000),
+    schema: str(() => 'public', 'schema name'),
+  });
+  return z.preprocess(
+    (v) => (v === undefined || v === null ? {} : v),
+    z.record(z.string(), entry, {
+      errorMap: (issue, ctx) =>
+        issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of client name to {url, key, timeout_ms}' } : { message: ctx.defaultError },
+    }).superRefine((rec, ctx) => {
+      for (const name of Object.keys(rec)) {
+        if (!CLIENT_NAME_RE.test(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
+        if (name.toLowerCase() === 'custom_supabase') {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a name other than the reserved "custom_supabase"', path: [name] });
+        }
+      }
+    }),
+  );
+}
+
+const hostPattern = { expected: 'host name, IP address or *.suffix', test: (s: string) => /^(\*\.)?[A-Za-z0-9.:_-]+$/.test(s) };
 
 export function buildConfigSchema(sc: SchemaContext) {
   const api = section({
@@ -244,6 +298,35 @@ export function buildConfigSchema(sc: SchemaContext) {
     admission_defer_route_prefixes: strList(() => ['/gateway/query', '/gateway/fetch'], routePrefix),
     deferred_query_worker_enabled: bool(false),
     deferred_query_worker_poll_ms: int(10, 3600000, 1000),
+    // Supabase adapter, custom_supabase, /query/sql, direct connections, /health/cluster (issue 6).
+    supabase: section({
+      breaker_volume_threshold: int(1, 100000, 5),
+      breaker_error_threshold_percentage: int(1, 100, 50),
+      breaker_rolling_window_ms: int(100, 3600000, 10000),
+      breaker_reset_ms: int(100, 3600000, 10000),
+    }),
+    custom_supabase: section({
+      enabled: bool(false),
+      allowed_hosts: strList(() => [], hostPattern),
+      allow_http: bool(false),
+      allow_private_addresses: bool(false),
+      timeout_ms: int(100, 600000, 10000),
+      max_clients: int(1, 10000, 32),
+    }),
+    sql: section({
+      statement_timeout_ms: int(0, 86400000, 30000),
+    }),
+    direct_connections: section({
+      enabled: bool(false),
+      allowed_hosts: strList(() => [], hostPattern),
+      max_uris: int(1, 10000, 16),
+      idle_evict_ms: int(1000, 86400000, 300000),
+      pool_max: int(1, 500, 5),
+    }),
+    health_cluster: section({
+      timeout_ms: int(50, 60000, 2000),
+      cache_ms: int(0, 3600000, 5000),
+    }),
   });
 
   const logging = section({
@@ -269,7 +352,7 @@ export function buildConfigSchema(sc: SchemaContext) {
 
   return z
     .object(
-      { api, gateway, postgres_clients: postgresClients(), scylla_clients: scyllaClientsSchema(), logging, redis, backup, embedded },
+      { api, gateway, postgres_clients: postgresClients(), scylla_clients: scyllaClientsSchema(), supabase_clients: supabaseClients(), logging, redis, backup, embedded },
       {
         errorMap: (issue, ctx) =>
           issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of sections' } : { message: ctx.defaultError },
@@ -279,6 +362,6 @@ export function buildConfigSchema(sc: SchemaContext) {
 }
 
 /** The modelled top-level sections (anything else lands in `AthenaConfig.extra`). */
-export const KNOWN_SECTIONS = ['api', 'gateway', 'postgres_clients', 'scylla_clients', 'logging', 'redis', 'backup', 'embedded'] as const;
+export const KNOWN_SECTIONS = ['api', 'gateway', 'postgres_clients', 'scylla_clients', 'supabase_clients', 'logging', 'redis', 'backup', 'embedded'] as const;
 /** Sections the seed (athena_rs) defines that this version keeps unvalidated in `extra`. */
-export const SEED_SECTIONS = ['urls', 'hosts', 'authenticator', 'validation_ranges', 'supabase_clients'] as const;
+export const SEED_SECTIONS = ['urls', 'hosts', 'authenticator', 'validation_ranges'] as const;

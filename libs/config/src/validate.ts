@@ -99,9 +99,10 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
   // 3. Drop blank postgres_clients URIs (client disabled, server still boots).
   if (isMap(root.postgres_clients)) {
     const clients = { ...root.postgres_clients };
-    for (const [name, uri] of Object.entries(clients)) {
+    for (const [name, decl] of Object.entries(clients)) {
+      const uri = isMap(decl) ? decl.uri : decl;
       if (!isBlank(uri)) continue;
-      const p = formatPath(['postgres_clients', name]);
+      const p = formatPath(isMap(decl) ? ['postgres_clients', name, 'uri'] : ['postgres_clients', name]);
       const vars = emptyFromEnv.get(p);
       emptyFromEnv.delete(p);
       const why = vars?.length ? `environment variable ${vars.join(', ')} is not set` : 'no URI given';
@@ -109,6 +110,25 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
       delete clients[name];
     }
     root.postgres_clients = clients;
+  }
+  // 3b. Drop supabase_clients whose url or key is blank (client disabled, server still boots).
+  if (isMap(root.supabase_clients)) {
+    const clients = { ...root.supabase_clients };
+    for (const [name, decl] of Object.entries(clients)) {
+      if (!isMap(decl)) continue;
+      const blank = (['url', 'key'] as const).filter((k) => isBlank(decl[k]));
+      if (blank.length === 0) continue;
+      const vars = blank.flatMap((k) => {
+        const p = formatPath(['supabase_clients', name, k]);
+        const v = emptyFromEnv.get(p) ?? [];
+        emptyFromEnv.delete(p);
+        return v;
+      });
+      const why = vars.length ? `environment variable ${vars.join(', ')} is not set` : `no ${blank.join(' / ')} given`;
+      warnings.push(`supabase_clients.${name}: ${blank.join(' and ')} empty (${why}); client "${name}" is disabled`);
+      delete clients[name];
+    }
+    root.supabase_clients = clients;
   }
   for (const [p, vars] of emptyFromEnv) {
     for (const v of vars) warnings.push(`${p}: environment variable ${v} is not set; substituted an empty string`);
@@ -138,7 +158,13 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
     const problems = parsed.error.issues.flatMap((i) => formatIssue(i, root, sources));
     throw new ConfigError(problems, opts.source);
   }
-  const { api, gateway, postgres_clients, scylla_clients, logging, redis, backup, embedded } = parsed.data;
+  const { api, gateway, postgres_clients: pgDecls, scylla_clients, supabase_clients, logging, redis, backup, embedded } = parsed.data;
+  const postgres_clients: Record<string, string> = {};
+  const postgres_client_options: Record<string, { read_only: boolean }> = {};
+  for (const [name, d] of Object.entries(pgDecls)) {
+    postgres_clients[name] = d.uri;
+    if (d.read_only) postgres_client_options[name] = { read_only: true };
+  }
 
   // 6. Derived values and cross-checks.
   if (gateway.auth_client === null) gateway.auth_client = gateway.logging_client;
@@ -153,6 +179,8 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
     if (name in postgres_clients) warnings.push(`scylla_clients.${name}: also defined in postgres_clients; the ScyllaDB client wins`);
   }
   const config: AthenaConfig = { api, gateway, postgres_clients, scylla_clients, logging, redis, backup, embedded };
+  if (Object.keys(postgres_client_options).length > 0) config.postgres_client_options = postgres_client_options;
+  if (Object.keys(supabase_clients).length > 0) config.supabase_clients = supabase_clients;
   if (Object.keys(extra).length > 0) config.extra = extra;
   return { config, warnings };
 }

@@ -26,6 +26,11 @@ export interface RawQueryResult {
   command: string;
 }
 
+export interface RawQueryOptions {
+  /** Per-statement timeout for this call (ms; 0 = none). Absent → the client's default. */
+  timeoutMs?: number;
+}
+
 export interface PoolStats {
   total: number;
   idle: number;
@@ -44,7 +49,7 @@ export abstract class BackendDriver {
   abstract insert(command: InsertCommand): Promise<MutationResult>;
   abstract update(command: UpdateCommand): Promise<MutationResult>;
   abstract delete(command: DeleteCommand): Promise<MutationResult>;
-  abstract rawQuery(sql: string, params?: unknown[]): Promise<RawQueryResult>;
+  abstract rawQuery(sql: string, params?: unknown[], opts?: RawQueryOptions): Promise<RawQueryResult>;
   abstract ping(timeoutMs?: number): Promise<void>;
   abstract describe(table: TableRef): Promise<TableSchema>;
   abstract poolStats(): PoolStats;

@@ -3,6 +3,7 @@ import { ATHENA_CONFIG, AthenaConfig, ScyllaClientConfig } from '@athena/config'
 import { BackendDriver, BackendKind } from './backend-driver';
 import { PostgresDriver } from './postgres/postgres.driver';
 import { ScyllaDriver } from './scylla/scylla.driver';
+import { SupabaseDriver, breakerOptions } from './supabase/supabase.driver';
 
 /** What the catalog hands the registry: enough to build (or reuse) an adapter. */
 export interface ClientDescriptor {
@@ -11,13 +12,28 @@ export interface ClientDescriptor {
   /** Connection URI (a secret: never logged). Non-URI backends put a stable fingerprint of their settings here. */
   uri: string;
   readOnly?: boolean;
-  /** Backend settings that are not a URI (e.g. `scylla`: its `ScyllaClientConfig`). */
+  /**
+   * Backend-specific settings beyond the URI, for backends a URI alone does not describe (Supabase: the key,
+   * timeout and schema — see `SupabaseClientOptions`). Holds secrets: never logged. Compared by value.
+   */
   options?: Readonly<Record<string, unknown>>;
+}
+
+/** `ClientDescriptor.options` of a Supabase client (`uri` is the project URL). */
+export interface SupabaseClientOptions {
+  key: string;
+  timeoutMs: number;
+  schema: string;
 }
 
 interface Entry {
   uri: string;
+  options?: Readonly<Record<string, unknown>>;
   driver: BackendDriver;
+}
+
+function sameOptions(a: Readonly<Record<string, unknown>> | undefined, b: Readonly<Record<string, unknown>> | undefined): boolean {
+  return a === b || JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 /**
@@ -34,13 +50,16 @@ export class DriverRegistry implements OnApplicationShutdown {
   /** The live adapter for a client (hot path: one Map lookup and a string compare). */
   forClient(desc: ClientDescriptor): BackendDriver {
     const existing = this.drivers.get(desc.name);
-    if (existing && existing.uri === desc.uri) return existing.driver;
+    if (existing && existing.uri === desc.uri && (existing.options === desc.options || sameOptions(existing.options, desc.options))) {
+      existing.options = desc.options;
+      return existing.driver;
+    }
     if (existing) {
       this.logger.log(`client "${desc.name}" changed its connection; replacing its pool`);
       void existing.driver.close().catch(() => undefined);
     }
     const driver = this.create(desc);
-    this.drivers.set(desc.name, { uri: desc.uri, driver });
+    this.drivers.set(desc.name, { uri: desc.uri, options: desc.options, driver });
     return driver;
   }
 
@@ -66,6 +85,13 @@ export class DriverRegistry implements OnApplicationShutdown {
           maxRows: g.max_rows,
           schemaRefreshMs: g.schema_refresh_ms,
         });
+      case 'supabase': {
+        const o = desc.options as unknown as SupabaseClientOptions;
+        return new SupabaseDriver({
+          clientName: desc.name, url: desc.uri, key: o.key, timeoutMs: o.timeoutMs, schema: o.schema,
+          breaker: breakerOptions(g.supabase),
+        });
+      }
       default:
         throw new Error(`backend ${desc.backend} is not implemented yet`);
     }

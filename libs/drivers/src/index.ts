@@ -5,3 +5,8 @@ export * from './postgres/postgres.driver';
 export * from './postgres/pg-errors';
 export * from './scylla/scylla.driver';
 export * from './scylla/cql-errors';
+export * from './host-guard';
+export * from './supabase/supabase.driver';
+export * from './supabase/postgrest-errors';
+export * from './supabase/custom-supabase.service';
+export * from './direct/direct-connections.service';

@@ -17,9 +17,15 @@ const TenantHeaders = [
   ApiHeader({ name: 'X-Company-Id', required: false, description: 'Tenant hint, recorded in the request log' }),
   ApiHeader({ name: 'X-Organization-Id', required: false, description: 'Tenant hint, recorded in the request log' }),
 ];
+/** Alternative targets (issue 6): both off by default, see README "Supabase" and "Direct connections". */
+const TargetHeaders = [
+  ApiHeader({ name: 'x-supabase-url', required: false, description: 'With `X-Athena-Client: custom_supabase`: the Supabase project URL (only when gateway.custom_supabase is enabled and the host is allow-listed)' }),
+  ApiHeader({ name: 'x-supabase-key', required: false, description: 'With `X-Athena-Client: custom_supabase`: the project key (secret; never logged)' }),
+  ApiHeader({ name: 'x-pg-uri', required: false, description: 'Direct PostgreSQL connection instead of a client (only when gateway.direct_connections is enabled; `X-JDBC-URL` and `x-athena-jdbc-url` also accepted)' }),
+];
 function Common(): MethodDecorator {
   return (target, key, desc) => {
-    for (const d of [ClientHeader, ...TenantHeaders,
+    for (const d of [ClientHeader, ...TenantHeaders, ...TargetHeaders,
       ApiBadRequestResponse({ type: ErrorEnvelopeDto, description: 'Bad payload, condition, identifier or missing X-Athena-Client' }),
       ApiNotFoundResponse({ type: ErrorEnvelopeDto, description: 'Unknown client or table' }),
       ApiUnprocessableEntityResponse({ type: ErrorEnvelopeDto, description: '`unsupported_by_backend`: the client\'s backend cannot serve this request (e.g. a CQL filter that would need a full scan)' }),

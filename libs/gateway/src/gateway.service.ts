@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AthenaError, SingleFlight } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
-import { ClientCatalogService } from '@athena/catalog';
-import { BackendDriver, DriverRegistry, FetchResult } from '@athena/drivers';
+import { RequestTargetResolver } from '@athena/catalog';
+import { BackendDriver, FetchResult } from '@athena/drivers';
 import { ok, SuccessEnvelope } from '@athena/http';
 import { GatewayLogWriter, GatewayTrace, MetricsService, redactUrl } from '@athena/observability';
 import {
@@ -36,8 +36,7 @@ export class GatewayService {
 
   constructor(
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
-    private readonly catalog: ClientCatalogService,
-    private readonly drivers: DriverRegistry,
+    private readonly targets: RequestTargetResolver,
     private readonly logs: GatewayLogWriter,
     private readonly metrics: MetricsService,
     private readonly trace: GatewayTrace,
@@ -52,16 +51,18 @@ export class GatewayService {
     };
   }
 
-  private driverFor(req: FastifyRequest, rec: CallRecord): BackendDriver {
-    const desc = this.catalog.resolve(req.headers['x-athena-client']);
-    rec.client = desc.name;
-    rec.backend = desc.backend;
-    return this.drivers.forClient(desc);
+  /** X-Athena-Client (or a direct connection / custom_supabase) → the adapter to run on. */
+  private async driverFor(req: FastifyRequest, rec: CallRecord): Promise<BackendDriver> {
+    const t = this.targets.resolve(req.headers);
+    const target = t instanceof Promise ? await t : t;
+    rec.client = target.name;
+    rec.backend = target.backend;
+    return target.driver;
   }
 
   fetch(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
     return this.account(req, 'fetch', async (rec) => {
-      const driver = this.driverFor(req, rec);
+      const driver = await this.driverFor(req, rec);
       const q = parseFetchPayload(body, this.parseOptions(req));
       return this.runFetch(driver, q, rec);
     });
@@ -69,7 +70,7 @@ export class GatewayService {
 
   fetchByQuery(query: Record<string, string | string[] | undefined>, req: FastifyRequest): Promise<SuccessEnvelope> {
     return this.account(req, 'fetch', async (rec) => {
-      const driver = this.driverFor(req, rec);
+      const driver = await this.driverFor(req, rec);
       const q = parseDataQuery(query, this.parseOptions(req));
       return this.runFetch(driver, q, rec);
     });
@@ -92,7 +93,7 @@ export class GatewayService {
 
   insert(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
     return this.account(req, 'insert', async (rec) => {
-      const driver = this.driverFor(req, rec);
+      const driver = await this.driverFor(req, rec);
       const c = parseInsertPayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
       const res = await driver.insert(c);
@@ -104,7 +105,7 @@ export class GatewayService {
 
   update(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
     return this.account(req, 'update', async (rec) => {
-      const driver = this.driverFor(req, rec);
+      const driver = await this.driverFor(req, rec);
       const c = parseUpdatePayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
       const res = await driver.update(c);
@@ -118,7 +119,7 @@ export class GatewayService {
 
   delete(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
     return this.account(req, 'delete', async (rec) => {
-      const driver = this.driverFor(req, rec);
+      const driver = await this.driverFor(req, rec);
       const c = parseDeletePayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
       rec.resourceId = c.resourceId;
@@ -132,7 +133,7 @@ export class GatewayService {
 
   query(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
     return this.account(req, 'query', async (rec) => {
-      const driver = this.driverFor(req, rec);
+      const driver = await this.driverFor(req, rec);
       const sql = normalizeSql(body);
       const res = await driver.rawQuery(sql);
       rec.rowsReturned = res.rows.length;

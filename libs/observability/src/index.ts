@@ -4,3 +4,4 @@ export * from './gateway-log-writer';
 export * from './logger';
 export * from './trace';
 export * from './observability.module';
+export * from './call-accounting';

@@ -46,7 +46,7 @@ export function createRootLogger(cfg: LoggingConfig, destination?: NodeJS.Writab
       paths: [
         'req.headers.authorization', 'req.headers.apikey', 'req.headers["x-api-key"]', 'req.headers["x-athena-key"]',
         'req.headers["x-athena-admin-key"]', 'req.headers["x-supabase-key"]', 'req.headers["x-jdbc-url"]',
-        'req.headers["x-pg-uri"]', 'req.headers.cookie', '*.password', '*.pg_uri', '*.uri',
+        'req.headers["x-pg-uri"]', 'req.headers["x-athena-jdbc-url"]', 'req.headers.cookie', '*.password', '*.pg_uri', '*.uri',
       ],
       censor: '[REDACTED]',
     },

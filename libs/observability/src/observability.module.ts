@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 import { DEFAULT_LOG_WRITER_OPTIONS, GatewayLogWriter, LOG_WRITER_OPTIONS, LogWriterOptions } from './gateway-log-writer';
+import { CallAccounting } from './call-accounting';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { GatewayTrace, ROOT_LOGGER } from './trace';
@@ -16,10 +17,11 @@ export class ObservabilityModule {
         MetricsService,
         GatewayLogWriter,
         GatewayTrace,
+        CallAccounting,
         { provide: ROOT_LOGGER, useValue: rootLogger },
         { provide: LOG_WRITER_OPTIONS, useValue: { ...DEFAULT_LOG_WRITER_OPTIONS, ...writer } },
       ],
-      exports: [MetricsService, GatewayLogWriter, GatewayTrace, ROOT_LOGGER],
+      exports: [MetricsService, GatewayLogWriter, GatewayTrace, CallAccounting, ROOT_LOGGER],
     };
   }
 }

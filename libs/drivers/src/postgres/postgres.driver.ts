@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { Pool, PoolClient, types as pgTypes } from 'pg';
+import { Pool, PoolClient, QueryConfig, QueryResult, types as pgTypes } from 'pg';
 import { AthenaError } from '@athena/common';
 import {
   CompiledStatement, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
   compileDelete, compileInsert, compileSelect, compileUpdate,
 } from '@athena/query';
-import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
+import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
 import { isConnectionError, mapPgError } from './pg-errors';
 import { introspect } from './schema-introspector';
 
@@ -185,10 +185,54 @@ export class PostgresDriver extends BackendDriver {
     return { rows: res.rows as Row[], count: res.rowCount ?? res.rows.length };
   }
 
-  async rawQuery(sql: string, params: unknown[] = []): Promise<RawQueryResult> {
-    const last = await this.run({ text: sql, values: params }, true, true);
+  async rawQuery(sql: string, params: unknown[] = [], opts: RawQueryOptions = {}): Promise<RawQueryResult> {
+    const timeout = opts.timeoutMs;
+    const last = this.opts.readOnly || (timeout !== undefined && timeout !== this.opts.statementTimeoutMs)
+      ? await this.runIsolated(sql, params, timeout)
+      : await this.run({ text: sql, values: params }, true, true);
     if (/^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE)/i.test(last.command ?? '')) this.schema = null; // DDL: reload lazily
     return { rows: (last.rows ?? []) as Row[], rowCount: last.rowCount ?? 0, command: last.command ?? '' };
+  }
+
+  /**
+   * Raw SQL on a dedicated connection. Read-only clients: inside `BEGIN TRANSACTION READ ONLY`, always rolled
+   * back — so a statement cannot write, and a `SET default_transaction_read_only = off` (or any other SET) inside
+   * it does not survive into the pooled session. Otherwise, with a timeout other than the pool's: SET/RESET
+   * `statement_timeout` around the statement (no transaction, so VACUUM or CREATE INDEX CONCURRENTLY still run).
+   */
+  private async runIsolated(sql: string, params: unknown[], timeoutMs: number | undefined): Promise<QueryResult> {
+    if (Date.now() < this.downUntil) {
+      throw AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000)));
+    }
+    const t = timeoutMs ?? this.opts.statementTimeoutMs;
+    let client: PoolClient;
+    try {
+      client = await this.getPool().connect();
+    } catch (err) {
+      if (isConnectionError(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+      throw mapPgError(err, this.clientName, true);
+    }
+    let broken: Error | undefined;
+    try {
+      if (this.opts.readOnly) await client.query(`BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(0, Math.floor(t))}`);
+      else await client.query(`SET statement_timeout = ${Math.max(0, Math.floor(t))}`);
+      return await client.query({ text: sql, values: params, queryMode: 'extended' } as QueryConfig);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        broken = err as Error;
+        this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+      }
+      throw mapPgError(err, this.clientName, true);
+    } finally {
+      if (!broken) {
+        try {
+          await client.query(this.opts.readOnly ? 'ROLLBACK' : 'RESET statement_timeout');
+        } catch (e) {
+          broken = e as Error;
+        }
+      }
+      client.release(broken ?? undefined);
+    }
   }
 
   async ping(timeoutMs = 2000): Promise<void> {

@@ -6,7 +6,7 @@ import {
   CqlCompileOptions, CqlStatement, CqlTableSchema, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, UpdateCommand,
   compileCqlDelete, compileCqlInsert, compileCqlSelect, compileCqlUpdate,
 } from '@athena/query';
-import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
+import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
 import { isUnavailableError, mapCqlError } from './cql-errors';
 import { introspectCql } from './schema-introspector';
 
@@ -168,7 +168,7 @@ export class ScyllaDriver extends BackendDriver {
     return this.connecting;
   }
 
-  private async exec(stmt: CqlStatement, options: { fetchSize?: number; pageState?: string; prepare?: boolean; expose?: boolean } = {}) {
+  private async exec(stmt: CqlStatement, options: { fetchSize?: number; pageState?: string; prepare?: boolean; expose?: boolean; readTimeout?: number } = {}) {
     if (Date.now() < this.downUntil) throw this.unavailable();
     const client = this.client ?? (await this.getClient());
     try {
@@ -177,6 +177,7 @@ export class ScyllaDriver extends BackendDriver {
         fetchSize: options.fetchSize,
         pageState: options.pageState,
         autoPage: false,
+        ...(options.readTimeout !== undefined ? { readTimeout: options.readTimeout } : {}),
       });
     } catch (err) {
       this.trip(err);
@@ -305,9 +306,11 @@ export class ScyllaDriver extends BackendDriver {
   }
 
   /** Runs one CQL statement as written (prepared when it has parameters); rows as plain objects. */
-  async rawQuery(cql: string, params: unknown[] = []): Promise<RawQueryResult> {
+  async rawQuery(cql: string, params: unknown[] = [], opts: RawQueryOptions = {}): Promise<RawQueryResult> {
     const fetchSize = Math.min(this.opts.maxRows, this.opts.config.fetch_size_max);
-    const res = await this.exec({ text: cql, values: params }, { prepare: params.length > 0, fetchSize, expose: true });
+    // A per-call timeout (e.g. /query/sql's statement timeout) bounds the read; 0 means "no limit" (driver: 0 disables).
+    const readTimeout = opts.timeoutMs !== undefined ? opts.timeoutMs : undefined;
+    const res = await this.exec({ text: cql, values: params }, { prepare: params.length > 0, fetchSize, expose: true, readTimeout });
     const command = (/^\s*([A-Za-z]+)/.exec(cql)?.[1] ?? '').toUpperCase();
     if (/^(CREATE|ALTER|DROP|TRUNCATE)$/.test(command)) this.schema = null; // DDL: reload lazily
     const rows = plainRows(res.rows);

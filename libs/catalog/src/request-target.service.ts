@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import {
+  BackendDriver, BackendKind, CUSTOM_SUPABASE, CustomSupabaseService, DIRECT_CLIENT_LABEL, DirectConnectionService,
+  DriverRegistry, directConnectionHeader,
+} from '@athena/drivers';
+import { ClientCatalogService } from './client-catalog.service';
+
+/** Where one request runs: the adapter, and the client name/backend recorded in logs and metrics. */
+export interface RequestTarget {
+  driver: BackendDriver;
+  /** Catalog name, `custom_supabase`, or `direct_connection` (never a URI). */
+  name: string;
+  backend: BackendKind;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * Resolves a request's headers to its backend: a direct connection (`x-pg-uri` / `X-JDBC-URL`, when enabled), the
+ * reserved `custom_supabase` client (`x-supabase-url` / `x-supabase-key`, when enabled), or a catalog client from
+ * `X-Athena-Client` (or `fallbackClient`, e.g. `/query/sql`'s `db_name`). Synchronous except for custom_supabase,
+ * whose host check may need a DNS lookup.
+ */
+@Injectable()
+export class RequestTargetResolver {
+  constructor(
+    private readonly catalog: ClientCatalogService,
+    private readonly drivers: DriverRegistry,
+    private readonly direct: DirectConnectionService,
+    private readonly customSupabase: CustomSupabaseService,
+  ) {}
+
+  resolve(headers: Headers, fallbackClient?: string | null): RequestTarget | Promise<RequestTarget> {
+    const uri = directConnectionHeader(headers);
+    if (uri !== null) return { driver: this.direct.resolve(uri), name: DIRECT_CLIENT_LABEL, backend: 'postgres' };
+    const raw = headers['x-athena-client'];
+    let name = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+    if (!name && fallbackClient) name = fallbackClient.trim();
+    if (name && name.toLowerCase() === CUSTOM_SUPABASE) {
+      return this.customSupabase.resolve(headers['x-supabase-url'], headers['x-supabase-key'])
+        .then((driver) => ({ driver, name: CUSTOM_SUPABASE, backend: 'supabase' as const }));
+    }
+    const desc = this.catalog.resolve(name);
+    return { driver: this.drivers.forClient(desc), name: desc.name, backend: desc.backend };
+  }
+}

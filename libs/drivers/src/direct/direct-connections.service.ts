@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { AthenaError } from '@athena/common';
+import { ATHENA_CONFIG, AthenaConfig, normalizePgUri } from '@athena/config';
+import { MetricsService } from '@athena/observability';
+import { hostAllowed } from '../host-guard';
+import { PostgresDriver } from '../postgres/postgres.driver';
+
+/** Request headers that name a direct PostgreSQL connection, in order of preference (reference §1.1). */
+export const DIRECT_CONNECTION_HEADERS = ['x-pg-uri', 'x-athena-jdbc-url', 'x-jdbc-url'] as const;
+
+/** The direct-connection URI a request carries, if any (first non-empty of the headers above). */
+export function directConnectionHeader(headers: Record<string, string | string[] | undefined>): string | null {
+  for (const h of DIRECT_CONNECTION_HEADERS) {
+    const v = headers[h];
+    const s = (Array.isArray(v) ? v[0] : v)?.trim();
+    if (s) return s;
+  }
+  return null;
+}
+
+/**
+ * True when a request targets a direct connection. Direct-URI requests are never deferred (reference §1.1):
+ * the deferred queue must not persist a caller's connection string, so it runs them inline or refuses them.
+ */
+export function isDirectConnectionRequest(headers: Record<string, string | string[] | undefined>): boolean {
+  return directConnectionHeader(headers) !== null;
+}
+
+interface Pooled {
+  driver: PostgresDriver;
+  lastUsed: number;
+}
+
+/** Name used for direct connections in logs and metrics (bounded label; the URI itself is never recorded). */
+export const DIRECT_CLIENT_LABEL = 'direct_connection';
+
+/**
+ * Direct connections (`X-JDBC-URL` / `x-pg-uri`): off by default. When on, the URI's host must be in
+ * `gateway.direct_connections.allowed_hosts`; each distinct URI gets its own small pool (`pool_max`), at most
+ * `max_uris` pools live at once, and a pool unused for `idle_evict_ms` is closed. URIs are secrets: pools are
+ * keyed and named by a hash, never by the URI.
+ */
+@Injectable()
+export class DirectConnectionService implements OnApplicationShutdown {
+  private readonly logger = new Logger('DirectConnections');
+  private readonly pools = new Map<string, Pooled>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly refusals: Counter<'reason'>;
+
+  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService) {
+    this.refusals = new Counter({
+      name: 'athena_direct_connection_refusals_total',
+      help: 'Direct-connection requests refused, by reason (disabled|invalid_uri|host|limit)',
+      labelNames: ['reason'] as const,
+      registers: [metrics.registry],
+    });
+    const pools = this.pools;
+    new Gauge({
+      name: 'athena_direct_connection_pools',
+      help: 'Direct-connection pools currently open',
+      registers: [metrics.registry],
+      collect() {
+        this.set(pools.size);
+      },
+    });
+  }
+
+  resolve(rawUri: string): PostgresDriver {
+    const c = this.config.gateway.direct_connections;
+    if (!c.enabled) {
+      this.refusals.inc({ reason: 'disabled' });
+      throw new AthenaError(403, 'direct_connection_not_allowed', 'Direct connections are disabled',
+        'This gateway does not accept X-JDBC-URL / x-pg-uri (gateway.direct_connections.enabled is false); use a registered client in X-Athena-Client');
+    }
+    // One pool per database, however the scheme is spelled (jdbc:postgresql://, postgres://, postgresql://).
+    const uri = normalizePgUri(rawUri)?.replace(/^postgres(ql)?:\/\//i, 'postgresql://');
+    let host: string | null = null;
+    if (uri) {
+      try {
+        const u = new URL(uri);
+        if (!u.searchParams.has('host') && !u.searchParams.has('hostaddr')) host = u.hostname;
+      } catch {
+        host = null;
+      }
+    }
+    if (!uri || !host) {
+      this.refusals.inc({ reason: 'invalid_uri' });
+      throw AthenaError.badRequest('invalid_direct_connection_uri', 'Invalid direct-connection URI',
+        'X-JDBC-URL / x-pg-uri must be one postgres://user:pass@host:port/db URI (jdbc:postgresql:// is accepted; no host= parameters)');
+    }
+    if (!hostAllowed(host, c.allowed_hosts)) {
+      this.refusals.inc({ reason: 'host' });
+      throw new AthenaError(403, 'direct_connection_host_not_allowed', 'Host not allowed for direct connections',
+        `Host "${host}" is not in gateway.direct_connections.allowed_hosts`);
+    }
+    const id = createHash('sha256').update(uri).digest('hex');
+    const now = Date.now();
+    const hit = this.pools.get(id);
+    if (hit) {
+      hit.lastUsed = now;
+      return hit.driver;
+    }
+    if (this.pools.size >= c.max_uris) this.evictIdle(now);
+    if (this.pools.size >= c.max_uris) {
+      this.refusals.inc({ reason: 'limit' });
+      throw new AthenaError(503, 'direct_connection_limit_reached', 'Too many direct connections',
+        `This gateway keeps at most ${c.max_uris} direct-connection pools (gateway.direct_connections.max_uris) and all are in use; retry later or register the database as a client`,
+        { 'Retry-After': String(Math.max(1, Math.ceil(c.idle_evict_ms / 1000))) });
+    }
+    const g = this.config.gateway;
+    const driver = new PostgresDriver({
+      clientName: `direct:${id.slice(0, 12)}`,
+      uri,
+      poolMax: c.pool_max,
+      idleTimeoutMs: Math.min(g.pool.idle_timeout_ms || c.idle_evict_ms, c.idle_evict_ms),
+      connectionTimeoutMs: g.pool.connection_timeout_ms,
+      statementTimeoutMs: g.pool.statement_timeout_ms,
+      schemaRefreshMs: g.schema_refresh_ms,
+      autoCastUuid: g.auto_cast_uuid_filter_values_to_text,
+    });
+    this.pools.set(id, { driver, lastUsed: now });
+    this.logger.log(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
+    this.ensureTimer();
+    return driver;
+  }
+
+  /** Closes pools unused for `idle_evict_ms` that have no connection checked out. */
+  evictIdle(now = Date.now()): number {
+    const ttl = this.config.gateway.direct_connections.idle_evict_ms;
+    let n = 0;
+    for (const [id, p] of this.pools) {
+      const s = p.driver.poolStats();
+      if (now - p.lastUsed < ttl || s.waiting > 0 || s.total > s.idle) continue;
+      this.pools.delete(id);
+      void p.driver.close().catch(() => undefined);
+      this.logger.log(`direct-connection pool ${p.driver.clientName} closed after ${ttl} ms idle`);
+      n++;
+    }
+    return n;
+  }
+
+  private ensureTimer(): void {
+    if (this.timer) return;
+    const every = Math.max(500, Math.min(30_000, Math.floor(this.config.gateway.direct_connections.idle_evict_ms / 2)));
+    this.timer = setInterval(() => {
+      this.evictIdle();
+      if (this.pools.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = null;
+      }
+    }, every);
+    this.timer.unref();
+  }
+
+  get size(): number {
+    return this.pools.size;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(all.map((p) => p.driver.close()));
+  }
+}

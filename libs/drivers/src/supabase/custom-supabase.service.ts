@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { Counter } from 'prom-client';
+import { AthenaError } from '@athena/common';
+import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
+import { MetricsService } from '@athena/observability';
+import { hostAllowed, isNonPublicAddress, publicOnlyLookup, resolveHost } from '../host-guard';
+import { SupabaseDriver, breakerOptions } from './supabase.driver';
+
+/** The reserved `X-Athena-Client` value that takes the target from `x-supabase-url` / `x-supabase-key`. */
+export const CUSTOM_SUPABASE = 'custom_supabase';
+const DNS_CHECK_TTL_MS = 30_000;
+const MAX_DNS_CACHE = 1024;
+
+/** A fetch whose connections refuse non-public addresses at connect time (defeats DNS rebinding). */
+export function publicOnlyFetch(): typeof fetch {
+  const agent = new Agent({ connect: { lookup: publicOnlyLookup } });
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch;
+}
+
+/**
+ * `custom_supabase`: an ad-hoc Supabase project named by the caller's headers. Because that makes the gateway call a
+ * caller-supplied URL, it is off by default; when on, the URL must be https (unless `allow_http`), its host must be
+ * in `allowed_hosts`, and — unless `allow_private_addresses` — every address it resolves to must be public (checked
+ * before the first call, and again on every connection). Refusals are 403 `custom_supabase_not_allowed`.
+ * Adapters are cached per (URL, key), at most `max_clients`; the key is a secret and is never logged.
+ */
+@Injectable()
+export class CustomSupabaseService implements OnApplicationShutdown {
+  private readonly logger = new Logger('CustomSupabase');
+  private readonly drivers = new Map<string, SupabaseDriver>();
+  private readonly dnsChecks = new Map<string, { ok: boolean; until: number }>();
+  private guardedFetch: typeof fetch | null = null;
+  private readonly refusals: Counter<'reason'>;
+
+  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService) {
+    this.refusals = new Counter({
+      name: 'athena_custom_supabase_refusals_total',
+      help: 'custom_supabase requests refused, by reason (disabled|scheme|host|private_address)',
+      labelNames: ['reason'] as const,
+      registers: [metrics.registry],
+    });
+  }
+
+  private deny(reason: string, detail: string): never {
+    this.refusals.inc({ reason });
+    throw new AthenaError(403, 'custom_supabase_not_allowed', 'custom_supabase is not allowed', detail);
+  }
+
+  async resolve(urlHeader: string | string[] | undefined, keyHeader: string | string[] | undefined): Promise<SupabaseDriver> {
+    const c = this.config.gateway.custom_supabase;
+    if (!c.enabled) {
+      this.deny('disabled', 'This gateway does not accept custom_supabase (gateway.custom_supabase.enabled is false); use a configured client');
+    }
+    const rawUrl = first(urlHeader)?.trim() ?? '';
+    const key = first(keyHeader)?.trim() ?? '';
+    if (rawUrl === '' || key === '') {
+      throw AthenaError.badRequest('missing_supabase_headers', 'Missing x-supabase-url or x-supabase-key',
+        'X-Athena-Client: custom_supabase needs both x-supabase-url (the project URL) and x-supabase-key');
+    }
+    let url: URL;
+    try {
+      url = new URL(rawUrl);
+    } catch {
+      throw AthenaError.badRequest('invalid_supabase_url', 'Invalid x-supabase-url', 'x-supabase-url must be an absolute URL such as https://<project>.supabase.co');
+    }
+    if (url.username || url.password) {
+      throw AthenaError.badRequest('invalid_supabase_url', 'Invalid x-supabase-url', 'x-supabase-url must not carry credentials; send the key in x-supabase-key');
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && c.allow_http)) {
+      this.deny('scheme', `x-supabase-url must use https://${c.allow_http ? ' or http://' : ''}`);
+    }
+    if (!hostAllowed(url.hostname, c.allowed_hosts)) {
+      this.deny('host', `Host "${url.hostname}" is not in gateway.custom_supabase.allowed_hosts`);
+    }
+    if (!c.allow_private_addresses && !(await this.hostIsPublic(url.hostname))) {
+      this.deny('private_address', `Host "${url.hostname}" resolves to a private, loopback or link-local address`);
+    }
+    const id = createHash('sha256').update(`${url.origin}\n${key}`).digest('hex');
+    const hit = this.drivers.get(id);
+    if (hit) {
+      // LRU: move to the back.
+      this.drivers.delete(id);
+      this.drivers.set(id, hit);
+      return hit;
+    }
+    while (this.drivers.size >= c.max_clients) {
+      const [oldId, old] = this.drivers.entries().next().value as [string, SupabaseDriver];
+      this.drivers.delete(oldId);
+      void old.close();
+    }
+    if (!c.allow_private_addresses && !this.guardedFetch) this.guardedFetch = publicOnlyFetch();
+    const driver = new SupabaseDriver({
+      // Unique per (URL, key): the adapter name keys single-flight coalescing, which must never mix two projects.
+      clientName: `${CUSTOM_SUPABASE}:${id.slice(0, 12)}`, url: url.origin, key, timeoutMs: c.timeout_ms, schema: 'public',
+      breaker: breakerOptions(this.config.gateway.supabase),
+      ...(c.allow_private_addresses ? {} : { fetch: this.guardedFetch! }),
+    });
+    this.drivers.set(id, driver);
+    this.logger.log(`custom_supabase adapter created for ${url.origin}`);
+    return driver;
+  }
+
+  private async hostIsPublic(host: string): Promise<boolean> {
+    const now = Date.now();
+    const cached = this.dnsChecks.get(host);
+    if (cached && cached.until > now) return cached.ok;
+    let ok: boolean;
+    try {
+      const addrs = await resolveHost(host);
+      ok = addrs.length > 0 && !addrs.some(isNonPublicAddress);
+    } catch {
+      throw AthenaError.badRequest('invalid_supabase_url', 'x-supabase-url host does not resolve', `Host "${host}" could not be resolved`);
+    }
+    if (this.dnsChecks.size >= MAX_DNS_CACHE) this.dnsChecks.clear();
+    this.dnsChecks.set(host, { ok, until: now + DNS_CHECK_TTL_MS });
+    return ok;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const all = [...this.drivers.values()];
+    this.drivers.clear();
+    await Promise.allSettled(all.map((d) => d.close()));
+  }
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,71 @@
+import { AthenaError } from '@athena/common';
+import { mapPgError } from '../postgres/pg-errors';
+
+/** The error body PostgREST answers with (`{code, message, details, hint}`), as supabase-js hands it back. */
+export interface PostgrestErrorLike {
+  code?: string | null;
+  message?: string | null;
+  details?: string | null;
+  hint?: string | null;
+}
+
+/** Seconds a caller is told to wait after a transient Supabase failure. */
+export const SUPABASE_RETRY_AFTER_S = 5;
+
+/** True for failures that say the project is degraded (they count for the circuit breaker). */
+export function isTransientStatus(status: number): boolean {
+  return status === 0 || status >= 500;
+}
+
+/**
+ * Maps a supabase-js response error (HTTP status + PostgREST body) to a stable Athena error.
+ * - network failure / timeout (status 0) and every 5xx → 503 `backend_unavailable` + Retry-After;
+ * - PostgREST's own codes: PGRST205 (table not in the schema cache) → 404 `unknown_table`, PGRST204 (column not in
+ *   the schema cache) → 400 `unknown_column`, PGRST100 (unparsable query) → 400 `invalid_query`,
+ *   PGRST301/302/300 (JWT / key problems) and HTTP 401 → 502 `backend_auth_failed`;
+ * - PostgreSQL SQLSTATEs (23505 → 409 `conflict`, 42P01 → 404, 42703 → 400, 42501 → 403, …) exactly as the
+ *   PostgreSQL adapter maps them, so one request body fails the same way on both backends;
+ * - any other 4xx → 400 `backend_rejected` with PostgREST's message (it is about the caller's request).
+ * Messages never include `details` of network failures (they hold stacks).
+ */
+export function mapPostgrestError(status: number, err: PostgrestErrorLike | null, clientName: string): AthenaError {
+  const code = err?.code ?? '';
+  const msg = err?.message ?? '';
+  const sqlstate = /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST');
+  if (isTransientStatus(status) && !sqlstate) {
+    return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, SUPABASE_RETRY_AFTER_S,
+      status === 0
+        ? `The Supabase project behind client "${clientName}" cannot be reached (${msg.split('\n')[0] || 'network error'}); retry later`
+        : `The Supabase project behind client "${clientName}" answered HTTP ${status}; retry later`);
+  }
+  switch (code) {
+    case 'PGRST205':
+      return AthenaError.notFound('unknown_table', 'Unknown table', `${msg || 'The table does not exist'}${err?.hint ? ` (${err.hint})` : ''}`);
+    case 'PGRST204':
+      return AthenaError.badRequest('unknown_column', 'Unknown column', msg || 'A column does not exist');
+    case 'PGRST100': case 'PGRST101': case 'PGRST102': case 'PGRST103': case 'PGRST118': case 'PGRST120':
+      return AthenaError.badRequest('invalid_query', 'Supabase rejected the request', msg || 'PostgREST could not parse the request');
+    case 'PGRST116':
+      return new AthenaError(406, 'not_acceptable', 'Unexpected number of rows', msg);
+    case 'PGRST300': case 'PGRST301': case 'PGRST302': case 'PGRST303':
+      return authFailed(clientName);
+    default:
+      break;
+  }
+  if (status === 401) return authFailed(clientName);
+  if (sqlstate) {
+    // A PostgreSQL SQLSTATE passed through by PostgREST: same mapping (and wording) as the PostgreSQL adapter.
+    return mapPgError({ code, message: msg, detail: err?.details ?? undefined }, clientName, true);
+  }
+  if (status === 403) {
+    return new AthenaError(403, 'backend_permission_denied', 'Permission denied by Supabase', msg || `The key of client "${clientName}" may not do this (row-level security?)`);
+  }
+  if (status === 404) return AthenaError.notFound('unknown_table', 'Unknown table', msg || 'The table does not exist');
+  if (status === 409) return new AthenaError(409, 'conflict', 'Conflict', msg || 'The row conflicts with an existing row');
+  return AthenaError.badRequest('backend_rejected', 'Supabase rejected the request', msg || `HTTP ${status}`);
+}
+
+function authFailed(clientName: string): AthenaError {
+  return new AthenaError(502, 'backend_auth_failed', 'Supabase rejected the client key',
+    `The Supabase project behind client "${clientName}" refused its key (expired, revoked or for another project); fix the key in the client configuration`);
+}

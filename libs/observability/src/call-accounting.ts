@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AthenaError } from '@athena/common';
+import { GatewayLogWriter } from './gateway-log-writer';
+import { MetricsService } from './metrics.service';
+import { redactUrl } from './logger';
+import { GatewayTrace } from './trace';
+
+/** What one data-plane call reports to the logs, metrics and trace when it ends. */
+export interface CallRecord {
+  operation: string;
+  client: string | null;
+  backend: string | null;
+  table: string | null;
+  resourceId?: string | null;
+  rowsReturned?: number;
+  rowsAffected?: number;
+}
+
+/**
+ * Request/operation logs, operation metrics and the gateway_trace event for one call, recorded exactly once on
+ * success and on failure — the same accounting the gateway CRUD routes do, for feature modules outside the
+ * gateway (e.g. `/query/sql`).
+ */
+@Injectable()
+export class CallAccounting {
+  constructor(
+    private readonly logs: GatewayLogWriter,
+    private readonly metrics: MetricsService,
+    private readonly trace: GatewayTrace,
+  ) {}
+
+  async account<T>(req: FastifyRequest, operation: string, fn: (rec: CallRecord) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const rec: CallRecord = { operation, client: null, backend: null, table: null };
+    try {
+      const result = await fn(rec);
+      this.record(req, rec, 200, performance.now() - started, null);
+      return result;
+    } catch (err) {
+      const status = err instanceof AthenaError ? err.status : 500;
+      this.record(req, rec, status, performance.now() - started, err);
+      throw err;
+    }
+  }
+
+  record(req: FastifyRequest, rec: CallRecord, status: number, ms: number, err: unknown): void {
+    const ae = err instanceof AthenaError ? err : null;
+    const outcome = status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'success';
+    const client = rec.client ?? 'unknown';
+    this.metrics.observeOperation(client, rec.operation, outcome, ms / 1000);
+    if (err) this.metrics.operationErrors.inc({ client, operation: rec.operation, code: ae?.code ?? 'internal_error' });
+    const h = req.headers;
+    const userId = header(h['x-user-id']);
+    const companyId = header(h['x-company-id']);
+    const orgId = header(h['x-organization-id']);
+    const now = new Date().toISOString();
+    const url = redactUrl(req.url);
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const duration = Math.round(ms * 1000) / 1000;
+    this.logs.recordRequest({
+      created_at: now, request_id: req.id, client: rec.client, method: req.method, path,
+      query_string: q === -1 ? null : url.slice(q + 1), status_code: status, ipv4: req.ip ?? null,
+      user_agent: header(h['user-agent']), user_id: userId, company_id: companyId, organization_id: orgId,
+      host: header(h.host), cached: false, time: duration,
+    });
+    this.logs.recordOperation({
+      created_at: now, request_id: req.id, operation: rec.operation, table_name: rec.table, client_name: rec.client,
+      method: req.method, path, status_code: status, duration_ms: duration,
+      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null, cached: false, error: status >= 400,
+      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null, cache_key: null,
+      user_id: userId, company_id: companyId, organization_id: orgId,
+      details: ae ? { code: ae.code, error: ae.detail } : null,
+    });
+    this.trace.emit({
+      request_id: req.id, client: rec.client, method: req.method, path, operation: rec.operation,
+      table_name: rec.table, resource_id: rec.resourceId ?? null, status_code: status,
+      outcome, duration_ms: duration, backend: rec.backend, cache_outcome: null, cache_key: null,
+      rows_returned: rec.rowsReturned ?? null, rows_affected: rec.rowsAffected ?? null,
+      error_class: ae?.code ?? (err ? 'internal_error' : null), error: ae?.message ?? null,
+    });
+  }
+}
+
+function header(v: string | string[] | undefined): string | null {
+  if (v === undefined) return null;
+  return (Array.isArray(v) ? v[0] : v) || null;
+}

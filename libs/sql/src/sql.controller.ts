@@ -1,0 +1,39 @@
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse, ApiBody, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation,
+  ApiServiceUnavailableResponse, ApiTags, ApiUnprocessableEntityResponse, getSchemaPath,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SqlEnvelopeDto, SqlRequestDto } from './dto/sql.dto';
+import { SqlService } from './sql.service';
+
+/** Right an API key needs for this route (wired by the auth module's `@RequiresRight`). */
+export const SQL_ROUTE_RIGHT = 'gateway.query';
+
+@ApiTags('SQL')
+@ApiExtraModels(SqlEnvelopeDto)
+@Controller()
+export class SqlController {
+  constructor(private readonly sql: SqlService) {}
+
+  @Post('query/sql')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Run one raw SQL/CQL statement',
+    description: 'Requires the `gateway.query` right. `driver: postgresql` (alias `postgres`) runs SQL on the PostgreSQL client named by `X-Athena-Client` (or `db_name`, or a direct connection); `athena` runs CQL on a ScyllaDB/Cassandra client and answers a bare array; `supabase` answers 422 (PostgREST has no raw SQL). Read-only clients run the statement in a READ ONLY transaction. Timeout: `gateway.sql.statement_timeout_ms`.',
+  })
+  @ApiHeader({ name: 'X-Athena-Client', required: false, description: 'Client to run on (else `db_name`)' })
+  @ApiHeader({ name: 'x-pg-uri', required: false, description: 'Direct PostgreSQL connection (only when gateway.direct_connections is enabled; X-JDBC-URL also accepted)' })
+  @ApiBody({ type: SqlRequestDto })
+  @ApiOkResponse({
+    description: 'postgresql: the envelope with `db_name` and `duration` (ms); athena: a bare JSON array of rows',
+    schema: { oneOf: [{ $ref: getSchemaPath(SqlEnvelopeDto) }, { type: 'array', items: { type: 'object' } }] },
+  })
+  @ApiBadRequestResponse({ description: 'Invalid payload, unknown driver (`invalid_driver`), driver/client mismatch, or a statement the database rejected' })
+  @ApiForbiddenResponse({ description: 'Read-only client (`read_only`), direct connection not allowed, or missing right' })
+  @ApiUnprocessableEntityResponse({ description: '`unsupported_by_backend` (supabase)' })
+  @ApiServiceUnavailableResponse({ description: 'Backend unreachable (`backend_unavailable`, Retry-After set)' })
+  run(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.sql.execute(body, req, reply);
+  }
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AthenaError } from '@athena/common';
+import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
+import { RequestTarget, RequestTargetResolver } from '@athena/catalog';
+import type { BackendKind } from '@athena/drivers';
+import { CallAccounting } from '@athena/observability';
+import { parseSqlRequest, SqlDriver } from './sql-request';
+
+/** Which client backend each `driver` value runs on. */
+const BACKEND_FOR: Record<SqlDriver, BackendKind> = { postgresql: 'postgres', athena: 'scylla', supabase: 'supabase' };
+const BACKEND_LABEL: Record<BackendKind, string> = { postgres: 'PostgreSQL', scylla: 'ScyllaDB/Cassandra', supabase: 'Supabase' };
+
+/**
+ * `POST /query/sql`: one raw statement on a client chosen by `X-Athena-Client` (or a direct connection, or
+ * `db_name`), dispatched by `driver`. Relational answers use the envelope plus `db_name` and `duration`;
+ * `athena` (CQL) answers a bare array of rows (reference §4.1). Statement timeout: `gateway.sql.statement_timeout_ms`.
+ */
+@Injectable()
+export class SqlService {
+  constructor(
+    @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
+    private readonly targets: RequestTargetResolver,
+    private readonly accounting: CallAccounting,
+  ) {}
+
+  execute(body: unknown, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    return this.accounting.account(req, 'sql', async (rec) => {
+      const r = parseSqlRequest(body);
+      const t = this.targets.resolve(req.headers, r.dbName);
+      const target: RequestTarget = t instanceof Promise ? await t : t;
+      rec.client = target.name;
+      rec.backend = target.backend;
+      const want = BACKEND_FOR[r.driver];
+      if (target.backend !== want) {
+        throw AthenaError.badRequest('driver_backend_mismatch', `Driver "${r.driver}" needs a ${BACKEND_LABEL[want]} client`,
+          `Client "${target.name}" is a ${BACKEND_LABEL[target.backend]} client; use driver "${driverFor(target.backend)}" or name a ${BACKEND_LABEL[want]} client`);
+      }
+      const started = performance.now();
+      const res = await target.driver.rawQuery(r.query, [], { timeoutMs: this.config.gateway.sql.statement_timeout_ms });
+      const duration = Math.round(performance.now() - started);
+      const max = this.config.gateway.max_rows;
+      const truncated = res.rows.length > max;
+      const rows = truncated ? res.rows.slice(0, max) : res.rows;
+      rec.rowsReturned = rows.length;
+      rec.rowsAffected = res.rowCount;
+      if (r.driver === 'athena') {
+        if (truncated) reply.header('x-athena-truncated', 'true');
+        return rows; // bare array (reference §4.1)
+      }
+      return {
+        status: 'success',
+        message: 'Successfully executed query',
+        data: rows,
+        db_name: r.dbName ?? target.name,
+        duration,
+        count: res.command === 'SELECT' ? rows.length : res.rowCount,
+        command: res.command,
+        ...(truncated ? { truncated: true } : {}),
+      };
+    });
+  }
+}
+
+function driverFor(b: BackendKind): string {
+  return b === 'postgres' ? 'postgresql' : b === 'scylla' ? 'athena' : 'supabase';
+}

@@ -1,0 +1,105 @@
+import { Client } from 'pg';
+import { bootApp, call, TestApp } from './support/app';
+import { createTestDatabase, describeWith, TestDatabase } from './support/services';
+
+/** A URI to the test database through another host spelling / credentials, for "distinct URI" cases. */
+function withHost(uri: string, host: string): string {
+  const u = new URL(uri);
+  u.hostname = host;
+  return u.toString();
+}
+
+describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
+  let control: TestDatabase;
+  let data: TestDatabase;
+  let other: TestDatabase;
+  let off: TestApp;
+  let on: TestApp;
+
+  beforeAll(async () => {
+    control = await createTestDatabase('direct_control');
+    data = await createTestDatabase('direct_data');
+    other = await createTestDatabase('direct_other');
+    for (const db of [data, other]) {
+      const pg = new Client({ connectionString: db.uri });
+      await pg.connect();
+      await pg.query(`CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, '${db === data ? 'apple' : 'other'}')`);
+      await pg.end();
+    }
+    off = await bootApp({ gateway: { logging_pg_uri: control.uri } });
+    on = await bootApp({
+      gateway: { logging_pg_uri: control.uri, run_migrations: false, direct_connections: { enabled: true, allowed_hosts: ['127.0.0.1'], max_uris: 1, idle_evict_ms: 1500, pool_max: 2 } },
+    });
+  });
+
+  afterAll(async () => {
+    await off?.close();
+    await on?.close();
+    await data?.drop();
+    await other?.drop();
+    await control?.drop();
+  });
+
+  const fetchOn = (app: TestApp, headers: Record<string, string>) =>
+    call(`${app.url}/gateway/fetch`, { method: 'POST', headers, json: { table_name: 'items', columns: ['id', 'name'] } });
+
+  it('off by default: 403 direct_connection_not_allowed, even alongside X-Athena-Client', async () => {
+    for (const h of ['x-pg-uri', 'X-JDBC-URL', 'x-athena-jdbc-url']) {
+      const r = await fetchOn(off, { [h]: data.uri });
+      expect(r.status).toBe(403);
+      expect(r.body).toMatchObject({ status: 'error', code: 'direct_connection_not_allowed' });
+    }
+    const r = await fetchOn(off, { 'x-pg-uri': data.uri, 'x-athena-client': 'whatever' });
+    expect(r.body.code).toBe('direct_connection_not_allowed');
+  });
+
+  it('an allowed host works on the gateway routes and /query/sql (jdbc: prefix accepted)', async () => {
+    let r = await fetchOn(on, { 'x-pg-uri': data.uri });
+    expect(r.status).toBe(200);
+    expect(r.body.data).toEqual([{ id: 1, name: 'apple' }]);
+    r = await fetchOn(on, { 'X-JDBC-URL': `jdbc:${data.uri.replace(/^postgres:/, 'postgresql:')}` });
+    expect(r.status).toBe(200);
+    const s = await call(`${on.url}/query/sql`, { method: 'POST', headers: { 'x-pg-uri': data.uri }, json: { query: 'SELECT name FROM items', driver: 'postgresql' } });
+    expect(s.status).toBe(200);
+    expect(s.body).toMatchObject({ data: [{ name: 'apple' }], db_name: 'direct_connection' });
+  });
+
+  it('a host outside the allow-list → 403 direct_connection_host_not_allowed', async () => {
+    const r = await fetchOn(on, { 'x-pg-uri': withHost(data.uri, 'localhost') });
+    expect(r.status).toBe(403);
+    expect(r.body.code).toBe('direct_connection_host_not_allowed');
+  });
+
+  it('a malformed URI → 400 invalid_direct_connection_uri', async () => {
+    for (const bad of ['mysql://u:p@127.0.0.1/db', 'postgres://u:p@127.0.0.1/db?host=/tmp', 'not a uri']) {
+      const r = await fetchOn(on, { 'x-pg-uri': bad });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('invalid_direct_connection_uri');
+    }
+  });
+
+  it('the cap on distinct URIs → 503 direct_connection_limit_reached with Retry-After; idle pools are evicted', async () => {
+    const r = await fetchOn(on, { 'x-pg-uri': other.uri });
+    expect(r.status).toBe(503);
+    expect(r.body.code).toBe('direct_connection_limit_reached');
+    expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+    // after idle_evict_ms the first pool is closed and the slot frees up
+    await new Promise((res) => setTimeout(res, 2500));
+    const later = await fetchOn(on, { 'x-pg-uri': other.uri });
+    expect(later.status).toBe(200);
+    expect(later.body.data).toEqual([{ id: 1, name: 'other' }]);
+    const m = await call(`${on.url}/metrics`);
+    expect(m.text).toMatch(/athena_direct_connection_refusals_total\{reason="limit"\} [1-9]/);
+    expect(m.text).toMatch(/athena_direct_connection_pools 1/);
+  });
+
+  it('URIs never appear in logs, responses or metrics', async () => {
+    await new Promise((res) => setTimeout(res, 200));
+    const pw = new URL(data.uri).password;
+    for (const text of [on.logs.text(), off.logs.text(), (await call(`${on.url}/metrics`)).text]) {
+      expect(text).not.toContain(data.uri);
+      expect(text).not.toContain(other.uri);
+      if (pw) expect(text).not.toContain(`:${pw}@`);
+    }
+  });
+});
