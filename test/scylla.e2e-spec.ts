@@ -332,6 +332,47 @@ const U3 = '33333333-3333-4333-8333-333333333333';
     });
   });
 
+  describe('POST /query/sql with driver "athena" (CQL on a scylla client)', () => {
+    const sql = (json: unknown, headers: Record<string, string> = C) => call(`${app.url}/query/sql`, { method: 'POST', headers, json });
+
+    it('answers a bare JSON array of rows (reference §4.1), also when the client is named by db_name', async () => {
+      const r = await sql({ query: `SELECT id, name FROM users WHERE id = ${U1}`, driver: 'athena', db_name: 'cass' });
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual([{ id: U1, name: 'Ann B.' }]);
+      const byName = await sql({ query: `SELECT id FROM users WHERE id = ${U1}`, driver: 'athena', db_name: 'cass' }, {});
+      expect(byName.status).toBe(200);
+      expect(byName.body).toEqual([{ id: U1 }]);
+    });
+
+    it('CQL errors keep a stable code; a PostgreSQL driver on a scylla client is refused', async () => {
+      const bad = await sql({ query: 'SELEC nothing', driver: 'athena', db_name: 'cass' });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ status: 'error', code: 'cql_syntax_error' });
+      const mismatch = await sql({ query: 'SELECT 1', driver: 'postgresql', db_name: 'cass' });
+      expect(mismatch.status).toBe(400);
+      expect(mismatch.body.code).toBe('driver_backend_mismatch');
+    });
+
+    it('an unreachable cluster → 503 backend_unavailable with Retry-After', async () => {
+      const r = await sql({ query: 'SELECT * FROM users', driver: 'athena', db_name: 'cass_down' }, { 'x-athena-client': 'cass_down' });
+      expect(r.status).toBe(503);
+      expect(r.body.code).toBe('backend_unavailable');
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    });
+
+    it('/health/cluster probes the scylla clients too: up with latency, down with a code', async () => {
+      const r = await call(`${app.url}/health/cluster`);
+      expect(r.status).toBe(200);
+      expect(r.body.status).toBe('degraded'); // cass_down is offline
+      const clients = r.body.clients as Array<Record<string, unknown>>;
+      const byName = new Map(clients.map((c) => [c.name, c]));
+      expect(byName.get('cass')).toMatchObject({ backend: 'scylla', status: 'online', error: null });
+      expect(typeof byName.get('cass')!.latency_ms).toBe('number');
+      expect(byName.get('cass_down')).toMatchObject({ backend: 'scylla', status: 'offline', error: expect.any(String) });
+      expect(byName.get('main')).toMatchObject({ backend: 'postgres', status: 'online' });
+    });
+  });
+
   describe('availability', () => {
     it('an unreachable cluster answers 503 backend_unavailable with Retry-After, fast; PostgreSQL keeps serving', async () => {
       const t0 = Date.now();
