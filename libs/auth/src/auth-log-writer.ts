@@ -5,7 +5,7 @@ import { AuthMetrics } from './auth-metrics';
 const FLUSH_MS = 250;
 const BATCH = 500;
 const MAX_BUFFERED = 20_000;
-const LAST_USED_FLUSH_MS = 5000;
+const LAST_USED_FLUSH_MS = 2000;
 const MAX_TOUCHED = 50_000;
 
 /**

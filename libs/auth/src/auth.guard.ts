@@ -1,9 +1,10 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AthenaError, AuthContext, setAuthContext } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
-import { redactUrl } from '@athena/observability';
+import { redactUrl, ROOT_LOGGER } from '@athena/observability';
 import type { AuthLogRow } from '@athena/store';
 import { constantTimeEquals, parseApiKey, presentedHashPrefix, verifySecret } from './api-key-format';
 import { AuthErrors } from './auth-errors';
@@ -40,7 +41,7 @@ interface Attempt {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly logger = new Logger('Auth');
+  private readonly logger: PinoLogger;
   private readonly byRoute = new Map<string, AuthPolicy | null>();
   private lastQueryWarn = 0;
   private lastFailOpenWarn = 0;
@@ -52,7 +53,11 @@ export class AuthGuard implements CanActivate {
     private readonly keys: KeyCache,
     private readonly log: AuthLogWriter,
     private readonly metrics: AuthMetrics,
-  ) {}
+    @Inject(ROOT_LOGGER) root: PinoLogger,
+  ) {
+    // This instance's own pino logger (not Nest's process-wide static one).
+    this.logger = root.child({ component: 'auth' });
+  }
 
   canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
@@ -84,7 +89,7 @@ export class AuthGuard implements CanActivate {
       const now = Date.now();
       if (now - this.lastQueryWarn > 60_000) {
         this.lastQueryWarn = now;
-        this.logger.warn(`API key sent in the query string (${c.source}, request ${req.id}): deprecated transport — send it in a header; the value is redacted from logs`);
+        this.logger.warn({ request_id: req.id, source: c.source }, 'API key sent in the query string: deprecated transport — send it in a header; the value is redacted from logs');
       }
     }
   }
@@ -95,7 +100,7 @@ export class AuthGuard implements CanActivate {
     const adminKey = configuredAdminKey();
     if (adminKey === null) {
       this.count('error', 'admin_key_not_configured', true);
-      this.logger.error('an admin route was called but ATHENA_KEY_12 is not set: admin routes answer 500 until it is');
+      this.logger.error({ request_id: req.id }, 'an admin route was called but ATHENA_KEY_12 is not set: admin routes answer 500 until it is');
       throw AuthErrors.adminKeyNotConfigured();
     }
     const match = this.adminMatch(adminKey, candidates);
@@ -158,7 +163,7 @@ export class AuthGuard implements CanActivate {
       return this.withEnforcement(req, clientOf(req), false, required, candidate, true);
     }
     this.count('error', 'api_key_policy_unavailable', true);
-    this.logger.error(`API key policy unavailable (fail_closed → 503): ${(e as Error).message}`);
+    this.logger.error({ request_id: req.id, err: (e as Error).message }, 'API key policy unavailable (fail_closed → 503)');
     throw AuthErrors.policyUnavailable();
   }
 
@@ -166,7 +171,7 @@ export class AuthGuard implements CanActivate {
     const now = Date.now();
     if (now - this.lastFailOpenWarn > 10_000) {
       this.lastFailOpenWarn = now;
-      this.logger.warn(`auth store unavailable during ${what} (${(e as Error).message}); gateway.api_key_fail_mode=fail_open lets requests through without key enforcement`);
+      this.logger.warn({ during: what, err: (e as Error).message }, 'auth store unavailable; gateway.api_key_fail_mode=fail_open lets requests through without key enforcement');
     }
   }
 
@@ -209,7 +214,7 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     this.count('error', 'api_key_validation_unavailable', true);
-    this.logger.error(`API key validation unavailable (fail_closed → 503): ${(e as Error).message}`);
+    this.logger.error({ request_id: a.req.id, err: (e as Error).message }, 'API key validation unavailable (fail_closed → 503)');
     throw AuthErrors.validationUnavailable();
   }
 

@@ -75,3 +75,18 @@ describe('isValidRight', () => {
     expect(isValidRight(r)).toBe(false);
   });
 });
+
+describe('pathPolicy (safety net for undecorated routes)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { pathPolicy } = require('./auth.decorators') as typeof import('./auth.decorators');
+  it.each([
+    ['/admin', 'admin'], ['/admin/clients', 'admin'], ['/admin/api-keys/:id', 'admin'], ['/clients', 'admin'], ['/schema/clients', 'admin'],
+    ['/query/sql', 'gateway.query'], ['/gateway/rpc', 'gateway.*'], ['/pipelines', 'gateway.*'], ['/management/capabilities', 'gateway.*'],
+  ])('%s → %s', (route, expected) => {
+    const p = pathPolicy(route)!;
+    expect(p.kind === 'admin' ? 'admin' : p.kind === 'right' ? p.right : p.kind).toBe(expected);
+  });
+  it.each(['/', '/ping', '/health', '/metrics', '/docs', '/openapi.json', '/administrator', '/data'])('%s is open', (route) => {
+    expect(pathPolicy(route)).toBeNull();
+  });
+});

@@ -269,11 +269,11 @@ export class ApiKeysRepository {
   /** Archives a key (it stops authenticating at once); false when no live key has this id. */
   async archiveKey(id: string): Promise<boolean> {
     return this.write('key', async (m) => {
-      const rows: unknown[] = await m.query(
+      const rows = rowsOf<unknown>(await m.query(
         `UPDATE api_keys SET archived_at = now(), is_active = false, updated_at = now()
           WHERE api_keys_id = $1 AND archived_at IS NULL RETURNING id`,
         [id],
-      );
+      ));
       return rows.length > 0;
     });
   }
@@ -310,10 +310,10 @@ export class ApiKeysRepository {
       }
       params.push(id);
       try {
-        const rows: ApiKeyRightRecord[] = await m.query(
+        const rows = rowsOf<ApiKeyRightRecord>(await m.query(
           `UPDATE api_key_rights SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE api_key_rights_id = $${params.length} RETURNING ${RIGHT_COLUMNS}`,
           params,
-        );
+        ));
         return rows[0] ?? null;
       } catch (e) {
         if ((e as { code?: string }).code === '23505') throw new AthenaError(409, 'duplicate_right', 'Duplicate right name', `A right named "${patch.name}" already exists`);
@@ -325,7 +325,7 @@ export class ApiKeysRepository {
   /** Deletes a right and its grants; false when it does not exist. */
   async deleteRight(id: string): Promise<boolean> {
     return this.write('right', async (m) => {
-      const rows: unknown[] = await m.query('DELETE FROM api_key_rights WHERE api_key_rights_id = $1 RETURNING id', [id]);
+      const rows = rowsOf<unknown>(await m.query('DELETE FROM api_key_rights WHERE api_key_rights_id = $1 RETURNING id', [id]));
       return rows.length > 0;
     });
   }
@@ -369,7 +369,7 @@ export class ApiKeysRepository {
 
   async deleteClientConfig(clientName: string): Promise<boolean> {
     return this.write('config', async (m) => {
-      const rows: unknown[] = await m.query('DELETE FROM api_key_client_config WHERE lower(client_name) = lower($1) RETURNING client_name', [clientName]);
+      const rows = rowsOf<unknown>(await m.query('DELETE FROM api_key_client_config WHERE lower(client_name) = lower($1) RETURNING client_name', [clientName]));
       return rows.length > 0;
     });
   }
@@ -386,6 +386,12 @@ async function resolveRights(m: EntityManager, names: string[]): Promise<string[
     throw AthenaError.badRequest('unknown_rights', 'Unknown rights', `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`, { unknown_rights: unknown });
   }
   return rows.map((r) => r.id);
+}
+
+/** TypeORM answers UPDATE/DELETE … RETURNING with [rows, affected]; everything else with rows. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
 }
 
 async function grant(m: EntityManager, keyId: string, rightIds: string[]): Promise<void> {
