@@ -12,6 +12,27 @@ export class AuthMetrics {
   readonly logDropped: Counter;
   readonly logWriteFailures: Counter<'write'>;
 
+  /** outcome → enforced → reason → bound child (no string building or label lookup per request). */
+  private readonly outcomeChildren = new Map<string, [Map<string, { inc(): void }>, Map<string, { inc(): void }>]>();
+  /** Label-bound children (no label lookup per request on the hot path). */
+  keyCacheHit: { inc(): void };
+  keyCacheMiss: { inc(): void };
+
+  countOutcome(outcome: string, reason: string, enforced: boolean): void {
+    let pair = this.outcomeChildren.get(outcome);
+    if (!pair) {
+      pair = [new Map(), new Map()];
+      this.outcomeChildren.set(outcome, pair);
+    }
+    const byReason = pair[enforced ? 1 : 0];
+    let c = byReason.get(reason);
+    if (!c) {
+      c = this.outcomes.labels({ outcome, reason, enforced: enforced ? 'true' : 'false' });
+      byReason.set(reason, c);
+    }
+    c.inc();
+  }
+
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
     this.outcomes = new Counter({
@@ -26,6 +47,8 @@ export class AuthMetrics {
       labelNames: ['result'] as const,
       registers,
     });
+    this.keyCacheHit = this.keyCache.labels({ result: 'hit' });
+    this.keyCacheMiss = this.keyCache.labels({ result: 'miss' });
     this.deprecatedQueryKey = new Counter({
       name: 'athena_auth_deprecated_query_key_total',
       help: 'Keys presented in the query string (deprecated transport; redacted from logs)',

@@ -6,7 +6,8 @@ import { AthenaError, AuthContext, setAuthContext } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { redactUrl, ROOT_LOGGER } from '@athena/observability';
 import type { AuthLogRow } from '@athena/store';
-import { constantTimeEquals, parseApiKey, presentedHashPrefix, verifySecret } from './api-key-format';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ParsedApiKey, parseApiKey, verifySecret } from './api-key-format';
 import { AuthErrors } from './auth-errors';
 import { AuthLogWriter } from './auth-log-writer';
 import { AuthMetrics } from './auth-metrics';
@@ -24,6 +25,26 @@ export function configuredAdminKey(): string | null {
   return v && v !== '' ? v : null;
 }
 
+let adminMemo: { key: string; digest: Buffer } | null = null;
+/** SHA-256 of the current admin key (recomputed only when ATHENA_KEY_12 changes). */
+function adminDigest(key: string): Buffer {
+  if (adminMemo?.key !== key) adminMemo = { key, digest: sha256(key) };
+  return adminMemo.digest;
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** A candidate with the SHA-256 of its value, computed once and used for the admin compare, the key check and the log tag. */
+interface Presented extends KeyCandidate {
+  digest: Buffer;
+}
+
+function present(candidates: KeyCandidate[]): Presented[] {
+  return candidates.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) }));
+}
+
 type Req = FastifyRequest;
 
 interface Attempt {
@@ -31,7 +52,8 @@ interface Attempt {
   client: string | null;
   enforced: boolean;
   required: string | null;
-  candidate: KeyCandidate | null;
+  candidate: Presented | null;
+  parsed?: ParsedApiKey | null;
 }
 
 /**
@@ -64,8 +86,9 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Req>();
     const policy = this.policyFor(ctx, req);
     if (policy === null || policy.kind === 'public') return true;
-    const candidates = extractKeyCandidates(req.headers, req.url);
-    this.noteQueryKeys(req, candidates);
+    const extracted = extractKeyCandidates(req.headers, req.url);
+    const candidates = extracted.length === 0 ? [] : present(extracted);
+    if (candidates.length > 0) this.noteQueryKeys(req, candidates);
     if (policy.kind === 'admin') return this.admin(req, candidates);
     return this.gateway(req, policy, candidates);
   }
@@ -96,7 +119,7 @@ export class AuthGuard implements CanActivate {
 
   // ---- admin routes ----
 
-  private admin(req: Req, candidates: KeyCandidate[]): boolean {
+  private admin(req: Req, candidates: Presented[]): boolean {
     const adminKey = configuredAdminKey();
     if (adminKey === null) {
       this.count('error', 'admin_key_not_configured', true);
@@ -119,16 +142,17 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /** The candidate equal to the admin key (every candidate is compared, in constant time each). */
-  private adminMatch(adminKey: string, candidates: KeyCandidate[]): KeyCandidate | null {
-    let found: KeyCandidate | null = null;
-    for (const c of candidates) if (constantTimeEquals(c.value, adminKey) && !found) found = c;
+  /** The candidate equal to the admin key (digests compared in constant time; every candidate is compared). */
+  private adminMatch(adminKey: string, candidates: Presented[]): Presented | null {
+    const want = adminDigest(adminKey);
+    let found: Presented | null = null;
+    for (const c of candidates) if (timingSafeEqual(c.digest, want) && !found) found = c;
     return found;
   }
 
   // ---- gateway routes ----
 
-  private gateway(req: Req, policy: AuthPolicy, candidates: KeyCandidate[]): boolean | Promise<boolean> {
+  private gateway(req: Req, policy: AuthPolicy, candidates: Presented[]): boolean | Promise<boolean> {
     const required = policy.kind === 'right' ? policy.right : policy.kind === 'table' ? requiredTableRight(policy.action, tableOf(req, policy.from)) : '*';
     const adminKey = candidates.length > 0 ? configuredAdminKey() : null;
     const adminHit = adminKey !== null ? this.adminMatch(adminKey, candidates) : null;
@@ -156,7 +180,7 @@ export class AuthGuard implements CanActivate {
     );
   }
 
-  private policyDown(req: Req, required: string, candidate: KeyCandidate | null, e: unknown): boolean | Promise<boolean> {
+  private policyDown(req: Req, required: string, candidate: Presented | null, e: unknown): boolean | Promise<boolean> {
     this.metrics.storeErrors.inc({ operation: 'enforcement' });
     if (this.config.gateway.api_key_fail_mode === 'fail_open') {
       this.failOpen('enforcement lookup', e);
@@ -175,8 +199,8 @@ export class AuthGuard implements CanActivate {
     }
   }
 
-  private withEnforcement(req: Req, client: string | null, enforced: boolean, required: string, candidate: KeyCandidate | null, storeDown = false): boolean | Promise<boolean> {
-    const a: Attempt = { req, client, enforced, required, candidate };
+  private withEnforcement(req: Req, client: string | null, enforced: boolean, required: string, candidate: Presented | null, storeDown = false): boolean | Promise<boolean> {
+    const a: Attempt = { req, client, enforced, required, candidate, parsed: null };
     if (!candidate) {
       if (storeDown) {
         this.count('fail_open', 'api_key_policy_unavailable', false);
@@ -186,6 +210,7 @@ export class AuthGuard implements CanActivate {
       return this.deny(a, 'api_key_required', AuthErrors.apiKeyRequired(), false);
     }
     const parsed = parseApiKey(candidate.value);
+    a.parsed = parsed;
     if (!parsed) return this.deny(a, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
     if (storeDown) {
       this.count('fail_open', 'api_key_validation_unavailable', false);
@@ -221,7 +246,12 @@ export class AuthGuard implements CanActivate {
   private decide(a: Attempt, entry: KeyEntry, secret: string): boolean {
     if (entry === NO_KEY) return this.deny(a, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
     const key = entry as CachedKey;
-    if (!verifySecret(key.salt, secret, key.hash)) return this.deny(a, 'invalid_api_key', AuthErrors.invalidApiKey(), false, key);
+    const digest = a.candidate!.digest;
+    const known = key.verifiedDigest !== null && timingSafeEqual(key.verifiedDigest, digest);
+    if (!known) {
+      if (!verifySecret(key.salt, secret, key.hash)) return this.deny(a, 'invalid_api_key', AuthErrors.invalidApiKey(), false, key);
+      key.verifiedDigest = digest;
+    }
     if (!key.isActive) return this.deny(a, 'inactive_api_key', AuthErrors.inactiveApiKey(), false, key);
     if (key.expiresAtMs !== null && key.expiresAtMs <= Date.now()) return this.deny(a, 'expired_api_key', AuthErrors.expiredApiKey(), false, key);
     // Authenticated from here on.
@@ -253,7 +283,7 @@ export class AuthGuard implements CanActivate {
   }
 
   private count(outcome: string, reason: string, enforced: boolean): void {
-    this.metrics.outcomes.inc({ outcome, reason, enforced: enforced ? 'true' : 'false' });
+    this.metrics.countOutcome(outcome, reason, enforced);
   }
 
   private writeLog(a: Attempt, r: Pick<AuthLogRow, 'credential' | 'authenticated' | 'authorized' | 'outcome' | 'reason'>, key?: CachedKey): void {
@@ -261,14 +291,14 @@ export class AuthGuard implements CanActivate {
     const url = redactUrl(req.url);
     const q = url.indexOf('?');
     const c = a.candidate;
-    const parsed = c && r.credential === 'api_key' ? parseApiKey(c.value) : null;
+    const parsed = c && r.credential === 'api_key' ? (a.parsed !== undefined && a.parsed !== null ? a.parsed : parseApiKey(c.value)) : null;
     this.log.record({
-      created_at: new Date().toISOString(),
+      created_at: Date.now(),
       request_id: req.id,
       api_key_id: key?.id ?? null,
       presented_public_id: parsed?.publicId ?? null,
       // Never the secret, never the stored hash: a 12-hex tag of what was presented (admin key: nothing).
-      presented_hash_prefix: c && r.credential === 'api_key' ? presentedHashPrefix(c.value) : null,
+      presented_hash_prefix: c && r.credential === 'api_key' ? c.digest.toString('hex', 0, 6) : null,
       key_source: c?.source ?? null,
       credential: r.credential,
       client_name: a.client,

@@ -22,6 +22,12 @@ export interface CachedKey {
   matcher: RightsMatcher;
   /** AuthContext scope: digest of the sorted rights and the client binding. */
   scope: string;
+  /**
+   * SHA-256 of the full plaintext once it has verified against salt/hash: later requests presenting the same
+   * bytes (their digest is computed anyway for the admin-key compare and the log tag) skip the salted hash.
+   * Memory only; dropped with the entry on any change.
+   */
+  verifiedDigest: Buffer | null;
 }
 
 /** Negative entry: no live key has this public id. */
@@ -50,6 +56,7 @@ function compile(row: ApiKeyCredentialRow): CachedKey {
     rights: Object.freeze([...row.rights]),
     matcher: new RightsMatcher(row.rights),
     scope: keyScope(row.rights, row.client_name),
+    verifiedDigest: null,
   };
 }
 
@@ -88,10 +95,10 @@ export class KeyCache implements OnModuleInit {
   get(publicId: string): KeyEntry | Promise<KeyEntry> {
     const hit = this.cache.get(publicId);
     if (hit !== undefined) {
-      this.metrics.keyCache.inc({ result: 'hit' });
+      this.metrics.keyCacheHit.inc();
       return hit;
     }
-    this.metrics.keyCache.inc({ result: 'miss' });
+    this.metrics.keyCacheMiss.inc();
     return this.flight.run(publicId, () => this.load(publicId)).promise;
   }
 

@@ -78,7 +78,8 @@ export interface ApiKeyPatch {
 
 /** One `api_key_auth_log` row as the writer produces it. */
 export interface AuthLogRow {
-  created_at: string;
+  /** Epoch milliseconds (cheaper on the request path than an ISO string; converted in SQL). */
+  created_at: number;
   request_id: string | null;
   api_key_id: string | null;
   presented_public_id: string | null;
@@ -181,11 +182,11 @@ export class ApiKeysRepository {
          (created_at, request_id, api_key_id, presented_public_id, presented_hash_prefix, key_source, credential,
           client_name, method, path, ipv4, user_agent, enforced, authenticated, authorized, required_rights,
           granted_rights, outcome, reason)
-       SELECT created_at, request_id, api_key_id, presented_public_id, presented_hash_prefix, key_source, credential,
+       SELECT to_timestamp(created_at / 1000.0), request_id, api_key_id, presented_public_id, presented_hash_prefix, key_source, credential,
               client_name, method, path, ipv4, user_agent, enforced, authenticated, authorized, required_rights,
               granted_rights, outcome, reason
          FROM jsonb_to_recordset($1::jsonb) AS r(
-           created_at timestamptz, request_id text, api_key_id uuid, presented_public_id text,
+           created_at double precision, request_id text, api_key_id uuid, presented_public_id text,
            presented_hash_prefix text, key_source text, credential text, client_name text, method text, path text,
            ipv4 text, user_agent text, enforced boolean, authenticated boolean, authorized boolean,
            required_rights text[], granted_rights text[], outcome text, reason text)`,
