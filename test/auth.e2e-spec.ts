@@ -435,6 +435,19 @@ describeWith('postgres')('auth: admin key, API keys, rights, enforcement, auth l
       expect(await count()).toBe(before);
     });
 
+    it('non-object bodies and a missing body → 400, nothing written', async () => {
+      const before = await count();
+      for (const body of [[], 'text', 42, null]) {
+        const r = await admin(a, 'POST', '/admin/api-keys', body);
+        expect([r.status, r.body?.status]).toEqual([400, 'error']);
+      }
+      const none = await call(`${a.url}/admin/api-keys`, { method: 'POST', headers: { 'x-athena-admin-key': ADMIN_KEY } });
+      expect(none.status).toBe(400);
+      const badJson = await call(`${a.url}/admin/api-keys`, { method: 'POST', headers: { 'x-athena-admin-key': ADMIN_KEY, 'content-type': 'application/json' }, body: '{"name":' });
+      expect([badJson.status, badJson.body.code]).toEqual([400, 'invalid_json']);
+      expect(await count()).toBe(before);
+    });
+
     it('duplicate names → 409; PATCH of a missing key → 404; non-UUID id → 400; unknown rights on PATCH leave the key untouched', async () => {
       const dup = await admin(a, 'POST', '/admin/api-keys', { name: 'EXACT' });
       expect([dup.status, dup.body.code]).toEqual([409, 'duplicate_api_key_name']);
