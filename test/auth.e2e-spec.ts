@@ -537,9 +537,10 @@ describeWith('postgres')('auth: the auth store goes away (fail modes)', () => {
       expect(r.status).toBe(401);
       const fresh = `ath_${randomBytes(8).toString('hex')}.${randomBytes(32).toString('hex')}`;
       const r2 = await call(`${app.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main', 'x-api-key': fresh }, json: { query: 'SELECT 1 AS one' } });
+      const adminList = await call(`${app.url}/admin/api-keys`, { headers: { 'x-athena-admin-key': ADMIN_KEY } });
       const m = (await call(`${app.url}/metrics`)).text;
       await app.close();
-      return { r2, metrics: m, logs: app.logs.text() };
+      return { r2, adminList, metrics: m, logs: app.logs.text() };
     } finally {
       await app.close();
       await data.drop();
@@ -548,7 +549,10 @@ describeWith('postgres')('auth: the auth store goes away (fail modes)', () => {
   }
 
   it('fail_closed: 503 API key validation unavailable with Retry-After', async () => {
-    const { r2, metrics } = await scenario('fail_closed');
+    const { r2, adminList, metrics } = await scenario('fail_closed');
+    // Admin routes that need the store answer 503 (not 500) while it is unreachable.
+    expect([adminList.status, adminList.body.code]).toEqual([503, 'control_plane_unavailable']);
+    expect(adminList.headers.get('retry-after')).toBe('5');
     expect({ status: r2.status, body: r2.body }).toMatchObject({ status: 503 });
     expect(['API key validation unavailable', 'API key policy unavailable']).toContain(r2.body.message);
     expect(r2.headers.get('retry-after')).toBeTruthy();

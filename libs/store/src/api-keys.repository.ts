@@ -130,13 +130,19 @@ export class ApiKeysRepository {
 
   private async write<T>(what: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
     this.requireReady();
-    const result = await this.cp.dataSource.transaction(async (m) => {
+    const result = await unavailableOnConnectionLoss(this.cp.dataSource.transaction(async (m) => {
       const r = await fn(m);
       await m.query('SELECT pg_notify($1, $2)', [AUTH_CHANGED_CHANNEL, what]);
       return r;
-    });
+    }));
     this.events.emitLocal(AUTH_CHANGED_CHANNEL, what);
     return result;
+  }
+
+  /** Admin reads: 503 (not 500) when the control plane is unreachable. */
+  private read<T>(sql: string, params?: unknown[]): Promise<T> {
+    this.requireReady();
+    return unavailableOnConnectionLoss(this.cp.dataSource.query(sql, params));
   }
 
   // ---- verification (hot path on cache miss) ----
@@ -197,8 +203,7 @@ export class ApiKeysRepository {
   // ---- keys ----
 
   async listKeys(limit: number, offset: number): Promise<ApiKeyRecord[]> {
-    this.requireReady();
-    return this.cp.dataSource.query(
+    return this.read(
       `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE k.archived_at IS NULL
         GROUP BY k.id ORDER BY k.created_at, k.id LIMIT $1 OFFSET $2`,
       [limit, offset],
@@ -282,8 +287,7 @@ export class ApiKeysRepository {
   // ---- rights ----
 
   async listRights(): Promise<ApiKeyRightRecord[]> {
-    this.requireReady();
-    return this.cp.dataSource.query(`SELECT ${RIGHT_COLUMNS} FROM api_key_rights ORDER BY name LIMIT 10000`);
+    return this.read(`SELECT ${RIGHT_COLUMNS} FROM api_key_rights ORDER BY name LIMIT 10000`);
   }
 
   async createRight(name: string, description: string | null): Promise<ApiKeyRightRecord> {
@@ -334,8 +338,7 @@ export class ApiKeysRepository {
   // ---- enforcement config ----
 
   async getGlobalConfig(): Promise<ApiKeyGlobalConfig> {
-    this.requireReady();
-    const rows: ApiKeyGlobalConfig[] = await this.cp.dataSource.query('SELECT enforce_api_keys, updated_at FROM api_key_config WHERE id = 1');
+    const rows = await this.read<ApiKeyGlobalConfig[]>('SELECT enforce_api_keys, updated_at FROM api_key_config WHERE id = 1');
     return rows[0] ?? { enforce_api_keys: false, updated_at: new Date(0) };
   }
 
@@ -352,8 +355,7 @@ export class ApiKeysRepository {
   }
 
   async listClientConfigs(): Promise<ApiKeyClientConfig[]> {
-    this.requireReady();
-    return this.cp.dataSource.query('SELECT client_name, enforce_api_keys, created_at, updated_at FROM api_key_client_config ORDER BY client_name LIMIT 10000');
+    return this.read('SELECT client_name, enforce_api_keys, created_at, updated_at FROM api_key_client_config ORDER BY client_name LIMIT 10000');
   }
 
   async upsertClientConfig(clientName: string, enforce: boolean): Promise<ApiKeyClientConfig> {
@@ -387,6 +389,24 @@ async function resolveRights(m: EntityManager, names: string[]): Promise<string[
     throw AthenaError.badRequest('unknown_rights', 'Unknown rights', `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`, { unknown_rights: unknown });
   }
   return rows.map((r) => r.id);
+}
+
+/** SQLSTATE classes/codes and socket errors that mean "the database is not reachable", not "bad request". */
+function isConnectionLoss(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout/i.test((e as Error)?.message ?? '');
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '3D000' || code === 'ECONNREFUSED' || code === 'ECONNRESET';
+}
+
+async function unavailableOnConnectionLoss<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (!(e instanceof AthenaError) && isConnectionLoss(e)) {
+      throw AthenaError.unavailable('control_plane_unavailable', 'Auth store unavailable', 5, 'The control-plane database cannot be reached; retry shortly');
+    }
+    throw e;
+  }
 }
 
 /** TypeORM answers UPDATE/DELETE … RETURNING with [rows, affected]; everything else with rows. */
