@@ -202,6 +202,22 @@ describeWith('postgres')('auth: admin key, API keys, rights, enforcement, auth l
       expect(a.logs.text()).not.toContain(secret);
     });
 
+    it('authenticates before the body is parsed: no/invalid key + malformed JSON → 401, not 400', async () => {
+      const raw = (path: string, headers: Cred, method = 'POST') =>
+        call(`${a.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: '{"table_name": ' });
+      const noKey = await raw('/gateway/fetch', { 'x-athena-client': 'main' });
+      expect([noKey.status, noKey.body.message]).toEqual([401, 'API key required']);
+      const wrong = await raw('/gateway/insert', { 'x-athena-client': 'main', ...bearer(WRONG) }, 'PUT');
+      expect([wrong.status, wrong.body.message]).toEqual([401, 'Invalid API key']);
+      const mismatch = await raw('/gateway/delete', { 'x-athena-client': 'main', ...bearer(keys['other-client'].key) }, 'DELETE');
+      expect([mismatch.status, mismatch.body.message]).toEqual([403, 'API key client mismatch']);
+      const adminNoKey = await raw('/admin/api-keys', {});
+      expect([adminNoKey.status, adminNoKey.body.code]).toEqual([401, 'invalid_admin_key']);
+      // Authenticated callers get the body error as before.
+      const authed = await raw('/gateway/fetch', { 'x-athena-client': 'main', ...bearer(keys.exact.key) });
+      expect([authed.status, authed.body.code]).toEqual([400, 'invalid_json']);
+    });
+
     it('malformed keys are 401 Invalid API key (no prefix, no dot, empty parts, 10 KB, non-ASCII)', async () => {
       const pub = keys.exact.public_id;
       const secret = keys.exact.key.split('.')[1];

@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { TableAction } from './rights';
 
 /** How a route is protected; resolved per request by the one global AuthGuard. */
@@ -10,19 +11,40 @@ export type AuthPolicy =
   | { kind: 'table'; action: TableAction; from: 'body' | 'query' };
 
 export const AUTH_POLICY = 'athena:auth-policy';
+/** Key of the policy in the Fastify route config, read by the pre-body-parsing authentication hook. */
+export const AUTH_ROUTE_CONFIG = 'athenaAuth';
+
+/**
+ * The policy as Nest metadata (read by the guard) and, on methods, as Fastify route config (read by the
+ * onRequest hook, so authentication happens before the body is parsed). Class-level use works too: the
+ * guard honours it, and the hook falls back to the path policy.
+ */
+function policy(p: AuthPolicy): ClassDecorator & MethodDecorator {
+  const meta = SetMetadata(AUTH_POLICY, p);
+  const route = applyDecorators(RouteConfig({ [AUTH_ROUTE_CONFIG]: p }));
+  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) {
+      meta(target, key!, descriptor);
+      route(target, key!, descriptor);
+      return descriptor;
+    }
+    (meta as ClassDecorator)(target as never);
+    return target;
+  }) as ClassDecorator & MethodDecorator;
+}
 
 /** Static admin key only (`ATHENA_KEY_12`). */
-export const AdminOnly = (): ClassDecorator & MethodDecorator => SetMetadata(AUTH_POLICY, { kind: 'admin' } satisfies AuthPolicy);
+export const AdminOnly = (): ClassDecorator & MethodDecorator => policy({ kind: 'admin' });
 
 /** A gateway API key holding `right` (or the admin key), when enforcement applies. */
-export const RequiresRight = (right: string): ClassDecorator & MethodDecorator => SetMetadata(AUTH_POLICY, { kind: 'right', right } satisfies AuthPolicy);
+export const RequiresRight = (right: string): ClassDecorator & MethodDecorator => policy({ kind: 'right', right });
 
 /** A gateway API key holding `<table>.<action>` (schema-qualified or missing table → `gateway.<action>`). */
 export const RequiresTableRight = (action: TableAction, from: 'body' | 'query' = 'body'): ClassDecorator & MethodDecorator =>
-  SetMetadata(AUTH_POLICY, { kind: 'table', action, from } satisfies AuthPolicy);
+  policy({ kind: 'table', action, from });
 
 /** Explicitly open (no credential read), even under a protected path prefix. */
-export const PublicRoute = (): ClassDecorator & MethodDecorator => SetMetadata(AUTH_POLICY, { kind: 'public' } satisfies AuthPolicy);
+export const PublicRoute = (): ClassDecorator & MethodDecorator => policy({ kind: 'public' });
 
 const ADMIN: AuthPolicy = { kind: 'admin' };
 const GATEWAY_QUERY: AuthPolicy = { kind: 'right', right: 'gateway.query' };

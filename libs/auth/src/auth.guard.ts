@@ -1,17 +1,17 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
-import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
 import { AthenaError, AuthContext, setAuthContext } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { redactUrl, ROOT_LOGGER } from '@athena/observability';
 import type { AuthLogRow } from '@athena/store';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ParsedApiKey, parseApiKey, verifySecret } from './api-key-format';
 import { AuthErrors } from './auth-errors';
 import { AuthLogWriter } from './auth-log-writer';
 import { AuthMetrics } from './auth-metrics';
-import { AUTH_POLICY, AuthPolicy, pathPolicy } from './auth.decorators';
+import { AUTH_POLICY, AUTH_ROUTE_CONFIG, AuthPolicy, pathPolicy } from './auth.decorators';
 import { EnforcementService } from './enforcement.service';
 import { isQuerySource, KeyCandidate, extractKeyCandidates } from './key-extraction';
 import { CachedKey, KeyCache, NO_KEY, KeyEntry } from './key-cache';
@@ -36,33 +36,43 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-/** A candidate with the SHA-256 of its value, computed once and used for the admin compare, the key check and the log tag. */
+/** A candidate with the SHA-256 of its value, computed once: admin compare, verified-key memo, log tag. */
 interface Presented extends KeyCandidate {
   digest: Buffer;
 }
 
-function present(candidates: KeyCandidate[]): Presented[] {
-  return candidates.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) }));
-}
-
 type Req = FastifyRequest;
 
-interface Attempt {
-  req: Req;
+/**
+ * What authentication established before the body was read (stage 1); authorization (stage 2, the guard)
+ * adds the right the route needs, which may depend on the body.
+ */
+interface AuthState {
+  kind: 'admin' | 'key' | 'anonymous' | 'store_down';
   client: string | null;
   enforced: boolean;
-  required: string | null;
   candidate: Presented | null;
-  parsed?: ParsedApiKey | null;
+  parsed: ParsedApiKey | null;
+  key: CachedKey | null;
+}
+
+const STATE = Symbol.for('athena.authState');
+interface Carrier {
+  [STATE]?: AuthState;
 }
 
 /**
- * The one global guard. Resolves each route's policy (decorator, else path safety net), reads the
- * presented credentials, and either lets the request through with an AuthContext or throws the exact
- * §1.5 error. Fast path (cached enforcement flag and key) is synchronous: no await, no I/O.
+ * Authentication and authorization for every route, in two stages:
+ * 1. `authenticate` — in a Fastify onRequest hook, i.e. BEFORE the body is parsed (an unauthenticated caller
+ *    with a bad body gets 401, not 400, and its body is never read): admin key for admin routes; enforcement
+ *    lookup, key parsing, verification (cached), active/expiry and client binding for gateway routes.
+ * 2. `canActivate` (the one global guard) — the right the route needs (`@RequiresRight`, or derived from the
+ *    table in the body/query) against the key's grants; sets the AuthContext.
+ * The guard runs stage 1 itself when the hook did not (other adapters, direct calls). The fast path (cached
+ * enforcement flag and key) is synchronous in both stages: no await, no I/O.
  */
 @Injectable()
-export class AuthGuard implements CanActivate {
+export class AuthGuard implements CanActivate, OnModuleInit {
   private readonly logger: PinoLogger;
   private readonly byRoute = new Map<string, AuthPolicy | null>();
   private lastQueryWarn = 0;
@@ -76,9 +86,43 @@ export class AuthGuard implements CanActivate {
     private readonly log: AuthLogWriter,
     private readonly metrics: AuthMetrics,
     @Inject(ROOT_LOGGER) root: PinoLogger,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     // This instance's own pino logger (not Nest's process-wide static one).
     this.logger = root.child({ component: 'auth' });
+  }
+
+  /** Installs stage 1 as an onRequest hook (Fastify resolves route hooks at ready, so this covers every route). */
+  onModuleInit(): void {
+    const instance = this.adapterHost?.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
+    if (!instance || typeof instance.addHook !== 'function') return;
+    instance.addHook('onRequest', (req, _reply, done) => {
+      let out: AuthState | Promise<AuthState> | null;
+      try {
+        out = this.early(req);
+      } catch (e) {
+        done(e as Error);
+        return;
+      }
+      if (out === null || !(out instanceof Promise)) {
+        if (out) (req as Carrier)[STATE] = out;
+        done();
+        return;
+      }
+      out.then((s) => {
+        (req as Carrier)[STATE] = s;
+        done();
+      }, (e: Error) => done(e));
+    });
+  }
+
+  private early(req: Req): AuthState | Promise<AuthState> | null {
+    const url = req.routeOptions?.url;
+    if (url === undefined) return null; // no route matched: 404 follows
+    const declared = (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[AUTH_ROUTE_CONFIG] as AuthPolicy | undefined;
+    const policy = declared ?? this.pathPolicyCached(url);
+    if (policy === null || policy.kind === 'public') return null;
+    return this.authenticate(req, policy);
   }
 
   canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
@@ -86,17 +130,20 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Req>();
     const policy = this.policyFor(ctx, req);
     if (policy === null || policy.kind === 'public') return true;
-    const extracted = extractKeyCandidates(req.headers, req.url);
-    const candidates = extracted.length === 0 ? [] : present(extracted);
-    if (candidates.length > 0) this.noteQueryKeys(req, candidates);
-    if (policy.kind === 'admin') return this.admin(req, candidates);
-    return this.gateway(req, policy, candidates);
+    const done = (req as Carrier)[STATE];
+    if (done) return this.authorize(req, policy, done);
+    const st = this.authenticate(req, policy);
+    if (st instanceof Promise) return st.then((s) => this.authorize(req, policy, s));
+    return this.authorize(req, policy, st);
   }
 
   private policyFor(ctx: ExecutionContext, req: Req): AuthPolicy | null {
     const declared = this.reflector.getAllAndOverride<AuthPolicy | undefined>(AUTH_POLICY, [ctx.getHandler(), ctx.getClass()]);
     if (declared) return declared;
-    const route = req.routeOptions?.url ?? req.url.split('?')[0];
+    return this.pathPolicyCached(req.routeOptions?.url ?? req.url.split('?')[0]);
+  }
+
+  private pathPolicyCached(route: string): AuthPolicy | null {
     let p = this.byRoute.get(route);
     if (p === undefined) {
       p = pathPolicy(route);
@@ -117,9 +164,34 @@ export class AuthGuard implements CanActivate {
     }
   }
 
-  // ---- admin routes ----
+  // ---- stage 1: authentication (no body needed) ----
 
-  private admin(req: Req, candidates: Presented[]): boolean {
+  private authenticate(req: Req, policy: AuthPolicy): AuthState | Promise<AuthState> {
+    const extracted = extractKeyCandidates(req.headers, req.url);
+    const candidates: Presented[] = extracted.length === 0 ? [] : extracted.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) }));
+    if (candidates.length > 0) this.noteQueryKeys(req, candidates);
+    const client = clientOf(req);
+    if (policy.kind === 'admin') return this.admin(req, client, candidates);
+    const adminKey = candidates.length > 0 ? configuredAdminKey() : null;
+    const adminHit = adminKey !== null ? this.adminMatch(adminKey, candidates) : null;
+    if (adminHit) return { kind: 'admin', client, enforced: true, candidate: adminHit, parsed: null, key: null };
+    // The presented gateway key: the first candidate shaped like one, else the first candidate.
+    const candidate = candidates.find((c) => c.value.startsWith('ath_')) ?? candidates[0] ?? null;
+    const known = policy.kind === 'right' ? policy.right : null;
+    let enforced: boolean | Promise<boolean>;
+    try {
+      enforced = this.enforcement.isEnforced(client);
+    } catch (e) {
+      return this.policyDown(req, client, known, candidate, e);
+    }
+    if (typeof enforced === 'boolean') return this.withEnforcement(req, client, enforced, known, candidate);
+    return enforced.then(
+      (on) => this.withEnforcement(req, client, on, known, candidate),
+      (e) => this.policyDown(req, client, known, candidate, e),
+    );
+  }
+
+  private admin(req: Req, client: string | null, candidates: Presented[]): AuthState {
     const adminKey = configuredAdminKey();
     if (adminKey === null) {
       this.count('error', 'admin_key_not_configured', true);
@@ -128,7 +200,7 @@ export class AuthGuard implements CanActivate {
     }
     const match = this.adminMatch(adminKey, candidates);
     const presented = match ?? candidates[0] ?? null;
-    this.writeLog({ req, client: clientOf(req), enforced: true, required: 'admin', candidate: presented }, {
+    this.writeLog(req, { client, enforced: true, candidate: presented, parsed: null }, 'admin', {
       credential: match ? 'admin_key' : candidates.length > 0 ? 'api_key' : 'none',
       authenticated: match !== null, authorized: match !== null,
       outcome: match ? 'allowed' : 'denied', reason: match ? 'admin_key' : 'invalid_admin_key',
@@ -138,8 +210,7 @@ export class AuthGuard implements CanActivate {
       throw AuthErrors.invalidAdminKey();
     }
     this.count('allowed', 'admin_key', true);
-    setAuthContext(req, ADMIN_CONTEXT);
-    return true;
+    return { kind: 'admin', client, enforced: true, candidate: match, parsed: null, key: null };
   }
 
   /** The candidate equal to the admin key (digests compared in constant time; every candidate is compared). */
@@ -150,44 +221,15 @@ export class AuthGuard implements CanActivate {
     return found;
   }
 
-  // ---- gateway routes ----
-
-  private gateway(req: Req, policy: AuthPolicy, candidates: Presented[]): boolean | Promise<boolean> {
-    const required = policy.kind === 'right' ? policy.right : policy.kind === 'table' ? requiredTableRight(policy.action, tableOf(req, policy.from)) : '*';
-    const adminKey = candidates.length > 0 ? configuredAdminKey() : null;
-    const adminHit = adminKey !== null ? this.adminMatch(adminKey, candidates) : null;
-    const client = clientOf(req);
-    if (adminHit) {
-      this.writeLog({ req, client, enforced: true, required, candidate: adminHit }, {
-        credential: 'admin_key', authenticated: true, authorized: true, outcome: 'allowed', reason: 'admin_key',
-      });
-      this.count('allowed', 'admin_key', true);
-      setAuthContext(req, ADMIN_CONTEXT);
-      return true;
-    }
-    // The presented gateway key: the first candidate shaped like one, else the first candidate.
-    const candidate = candidates.find((c) => c.value.startsWith('ath_')) ?? candidates[0] ?? null;
-    let enforced: boolean | Promise<boolean>;
-    try {
-      enforced = this.enforcement.isEnforced(client);
-    } catch (e) {
-      return this.policyDown(req, required, candidate, e);
-    }
-    if (typeof enforced === 'boolean') return this.withEnforcement(req, client, enforced, required, candidate);
-    return enforced.then(
-      (on) => this.withEnforcement(req, client, on, required, candidate),
-      (e) => this.policyDown(req, required, candidate, e),
-    );
-  }
-
-  private policyDown(req: Req, required: string, candidate: Presented | null, e: unknown): boolean | Promise<boolean> {
+  private policyDown(req: Req, client: string | null, known: string | null, candidate: Presented | null, e: unknown): AuthState | Promise<AuthState> {
     this.metrics.storeErrors.inc({ operation: 'enforcement' });
     if (this.config.gateway.api_key_fail_mode === 'fail_open') {
       this.failOpen('enforcement lookup', e);
-      return this.withEnforcement(req, clientOf(req), false, required, candidate, true);
+      this.count('fail_open', 'api_key_policy_unavailable', false);
+      return { kind: 'store_down', client, enforced: false, candidate, parsed: null, key: null };
     }
     this.count('error', 'api_key_policy_unavailable', true);
-    this.logger.error({ request_id: req.id, err: (e as Error).message }, 'API key policy unavailable (fail_closed → 503)');
+    this.logger.error({ request_id: req.id, err: (e as Error).message, required: known }, 'API key policy unavailable (fail_closed → 503)');
     throw AuthErrors.policyUnavailable();
   }
 
@@ -199,86 +241,107 @@ export class AuthGuard implements CanActivate {
     }
   }
 
-  private withEnforcement(req: Req, client: string | null, enforced: boolean, required: string, candidate: Presented | null, storeDown = false): boolean | Promise<boolean> {
-    const a: Attempt = { req, client, enforced, required, candidate, parsed: null };
+  private withEnforcement(req: Req, client: string | null, enforced: boolean, known: string | null, candidate: Presented | null): AuthState | Promise<AuthState> {
+    const st: AuthState = { kind: 'anonymous', client, enforced, candidate, parsed: null, key: null };
     if (!candidate) {
-      if (storeDown) {
-        this.count('fail_open', 'api_key_policy_unavailable', false);
-        return true;
-      }
-      if (!enforced) return true; // no attempt, nothing to log
-      return this.deny(a, 'api_key_required', AuthErrors.apiKeyRequired(), false);
+      if (!enforced) return st; // no attempt, nothing to log
+      return this.reject(req, st, known, 'api_key_required', AuthErrors.apiKeyRequired(), false);
     }
-    const parsed = parseApiKey(candidate.value);
-    a.parsed = parsed;
-    if (!parsed) return this.deny(a, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
-    if (storeDown) {
-      this.count('fail_open', 'api_key_validation_unavailable', false);
-      return true;
-    }
+    st.parsed = parseApiKey(candidate.value);
+    if (!st.parsed) return this.reject(req, st, known, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
     let entry: KeyEntry | Promise<KeyEntry>;
     try {
-      entry = this.keys.get(parsed.publicId);
+      entry = this.keys.get(st.parsed.publicId);
     } catch (e) {
-      return this.keyStoreDown(a, e);
+      return this.keyStoreDown(req, st, e);
     }
-    if (!(entry instanceof Promise)) return this.decide(a, entry, parsed.secret);
-    return entry.then((en) => this.decide(a, en, parsed.secret), (e) => this.keyStoreDown(a, e));
+    if (!(entry instanceof Promise)) return this.verify(req, st, known, entry);
+    return entry.then((en) => this.verify(req, st, known, en), (e) => this.keyStoreDown(req, st, e));
   }
 
-  private keyStoreDown(a: Attempt, e: unknown): boolean {
+  private keyStoreDown(req: Req, st: AuthState, e: unknown): AuthState {
     this.metrics.storeErrors.inc({ operation: 'key_lookup' });
     if (this.config.gateway.api_key_fail_mode === 'fail_open') {
       this.failOpen('key lookup', e);
-      this.count('fail_open', 'api_key_validation_unavailable', a.enforced);
-      return true;
+      this.count('fail_open', 'api_key_validation_unavailable', st.enforced);
+      st.kind = 'store_down';
+      return st;
     }
-    if (!a.enforced) {
+    if (!st.enforced) {
       // Not enforced: the request proceeds anonymously; the failed check is counted.
       this.count('allowed', 'api_key_validation_unavailable', false);
-      return true;
+      return st;
     }
     this.count('error', 'api_key_validation_unavailable', true);
-    this.logger.error({ request_id: a.req.id, err: (e as Error).message }, 'API key validation unavailable (fail_closed → 503)');
+    this.logger.error({ request_id: req.id, err: (e as Error).message }, 'API key validation unavailable (fail_closed → 503)');
     throw AuthErrors.validationUnavailable();
   }
 
-  private decide(a: Attempt, entry: KeyEntry, secret: string): boolean {
-    if (entry === NO_KEY) return this.deny(a, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
+  private verify(req: Req, st: AuthState, known: string | null, entry: KeyEntry): AuthState {
+    if (entry === NO_KEY) return this.reject(req, st, known, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
     const key = entry as CachedKey;
-    const digest = a.candidate!.digest;
-    const known = key.verifiedDigest !== null && timingSafeEqual(key.verifiedDigest, digest);
-    if (!known) {
-      if (!verifySecret(key.salt, secret, key.hash)) return this.deny(a, 'invalid_api_key', AuthErrors.invalidApiKey(), false, key);
+    const digest = st.candidate!.digest;
+    const seen = key.verifiedDigest !== null && timingSafeEqual(key.verifiedDigest, digest);
+    if (!seen) {
+      if (!verifySecret(key.salt, st.parsed!.secret, key.hash)) return this.reject(req, st, known, 'invalid_api_key', AuthErrors.invalidApiKey(), false, key);
       key.verifiedDigest = digest;
     }
-    if (!key.isActive) return this.deny(a, 'inactive_api_key', AuthErrors.inactiveApiKey(), false, key);
-    if (key.expiresAtMs !== null && key.expiresAtMs <= Date.now()) return this.deny(a, 'expired_api_key', AuthErrors.expiredApiKey(), false, key);
-    // Authenticated from here on.
-    if (key.clientKey !== null && key.clientKey !== (a.client ?? '').toLowerCase()) {
-      return this.deny(a, 'api_key_client_mismatch', AuthErrors.clientMismatch(key.clientName!), true, key);
+    if (!key.isActive) return this.reject(req, st, known, 'inactive_api_key', AuthErrors.inactiveApiKey(), false, key);
+    if (key.expiresAtMs !== null && key.expiresAtMs <= Date.now()) return this.reject(req, st, known, 'expired_api_key', AuthErrors.expiredApiKey(), false, key);
+    if (key.clientKey !== null && key.clientKey !== (st.client ?? '').toLowerCase()) {
+      return this.reject(req, st, known, 'api_key_client_mismatch', AuthErrors.clientMismatch(key.clientName!), true, key);
     }
-    if (!key.matcher.allows(a.required!)) return this.deny(a, 'insufficient_api_key_rights', AuthErrors.insufficientRights(a.required!), true, key);
-    this.log.touch(key.internalId);
-    this.writeLog(a, { credential: 'api_key', authenticated: true, authorized: true, outcome: 'allowed', reason: 'ok' }, key);
-    this.count('allowed', 'ok', a.enforced);
-    setAuthContext(a.req, { kind: 'api_key', apiKeyId: key.id, publicId: key.publicId, rights: key.rights, scope: key.scope });
-    return true;
+    st.kind = 'key';
+    st.key = key;
+    return st;
   }
 
-  /** Rejects when enforced; otherwise logs the failed check and lets the request through. */
-  private deny(a: Attempt, reason: string, err: AthenaError, authenticated: boolean, key?: CachedKey): boolean {
-    this.writeLog(a, {
-      credential: a.candidate ? 'api_key' : 'none', authenticated, authorized: false,
-      outcome: a.enforced ? 'denied' : 'allowed', reason,
+  /** A failed check: thrown when enforced; otherwise logged and the request proceeds (anonymously, or as the genuine key). */
+  private reject(req: Req, st: AuthState, required: string | null, reason: string, err: AthenaError, authenticated: boolean, key?: CachedKey): AuthState {
+    this.writeLog(req, st, required, {
+      credential: st.candidate ? 'api_key' : 'none', authenticated, authorized: false,
+      outcome: st.enforced ? 'denied' : 'allowed', reason,
     }, key);
-    this.count(a.enforced ? 'denied' : 'allowed', reason, a.enforced);
-    if (a.enforced) throw err;
+    this.count(st.enforced ? 'denied' : 'allowed', reason, st.enforced);
+    if (st.enforced) throw err;
     if (authenticated && key) {
-      // Not enforced, the key is genuine: keep its identity for downstream (cache scope, logs).
+      // Not enforced, the key is genuine (e.g. bound to another client): keep its identity downstream.
       this.log.touch(key.internalId);
-      setAuthContext(a.req, { kind: 'api_key', apiKeyId: key.id, publicId: key.publicId, rights: key.rights, scope: key.scope });
+      setAuthContext(req, keyContext(key));
     }
+    st.kind = 'anonymous';
+    st.key = null;
+    return st;
+  }
+
+  // ---- stage 2: authorization (the route's right, possibly from the body) ----
+
+  private authorize(req: Req, policy: AuthPolicy, st: AuthState): boolean {
+    if (policy.kind === 'admin') {
+      // Stage 1 may have run under a gateway policy (hook and decorator disagree): check the admin key now.
+      if (st.kind !== 'admin') this.authenticate(req, policy);
+      setAuthContext(req, ADMIN_CONTEXT);
+      return true;
+    }
+    if (st.kind === 'anonymous' || st.kind === 'store_down') return true;
+    const required = policy.kind === 'right' ? policy.right : policy.kind === 'table' ? requiredTableRight(policy.action, tableOf(req, policy.from)) : '*';
+    if (st.kind === 'admin') {
+      this.writeLog(req, st, required, { credential: 'admin_key', authenticated: true, authorized: true, outcome: 'allowed', reason: 'admin_key' });
+      this.count('allowed', 'admin_key', true);
+      setAuthContext(req, ADMIN_CONTEXT);
+      return true;
+    }
+    const key = st.key!;
+    this.log.touch(key.internalId);
+    if (!key.matcher.allows(required)) {
+      this.writeLog(req, st, required, { credential: 'api_key', authenticated: true, authorized: false, outcome: st.enforced ? 'denied' : 'allowed', reason: 'insufficient_api_key_rights' }, key);
+      this.count(st.enforced ? 'denied' : 'allowed', 'insufficient_api_key_rights', st.enforced);
+      if (st.enforced) throw AuthErrors.insufficientRights(required);
+    } else {
+      this.writeLog(req, st, required, { credential: 'api_key', authenticated: true, authorized: true, outcome: 'allowed', reason: 'ok' }, key);
+      this.count('allowed', 'ok', st.enforced);
+    }
+    setAuthContext(req, keyContext(key));
     return true;
   }
 
@@ -286,35 +349,45 @@ export class AuthGuard implements CanActivate {
     this.metrics.countOutcome(outcome, reason, enforced);
   }
 
-  private writeLog(a: Attempt, r: Pick<AuthLogRow, 'credential' | 'authenticated' | 'authorized' | 'outcome' | 'reason'>, key?: CachedKey): void {
-    const req = a.req;
+  private writeLog(
+    req: Req,
+    st: Pick<AuthState, 'client' | 'enforced' | 'candidate' | 'parsed'>,
+    required: string | null,
+    r: Pick<AuthLogRow, 'credential' | 'authenticated' | 'authorized' | 'outcome' | 'reason'>,
+    key?: CachedKey,
+  ): void {
     const url = redactUrl(req.url);
     const q = url.indexOf('?');
-    const c = a.candidate;
-    const parsed = c && r.credential === 'api_key' ? (a.parsed !== undefined && a.parsed !== null ? a.parsed : parseApiKey(c.value)) : null;
+    const c = st.candidate;
+    const asKey = c !== null && r.credential === 'api_key';
+    const parsed = asKey ? (st.parsed ?? parseApiKey(c.value)) : null;
     this.log.record({
       created_at: Date.now(),
       request_id: req.id,
       api_key_id: key?.id ?? null,
       presented_public_id: parsed?.publicId ?? null,
       // Never the secret, never the stored hash: a 12-hex tag of what was presented (admin key: nothing).
-      presented_hash_prefix: c && r.credential === 'api_key' ? c.digest.toString('hex', 0, 6) : null,
+      presented_hash_prefix: asKey ? c.digest.toString('hex', 0, 6) : null,
       key_source: c?.source ?? null,
       credential: r.credential,
-      client_name: a.client,
+      client_name: st.client,
       method: req.method,
       path: q === -1 ? url : url.slice(0, q),
       ipv4: req.ip ?? null,
       user_agent: headerOf(req, 'user-agent'),
-      enforced: a.enforced,
+      enforced: st.enforced,
       authenticated: r.authenticated,
       authorized: r.authorized,
-      required_rights: a.required ? [a.required] : null,
+      required_rights: required ? [required] : null,
       granted_rights: key ? [...key.rights] : r.credential === 'admin_key' ? ['*'] : null,
       outcome: r.outcome,
       reason: r.reason,
     });
   }
+}
+
+function keyContext(key: CachedKey): AuthContext {
+  return { kind: 'api_key', apiKeyId: key.id, publicId: key.publicId, rights: key.rights, scope: key.scope };
 }
 
 function headerOf(req: Req, name: string): string | null {
