@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** `ath_` + 16 hex public id + `.` + 64 hex secret (reference control contract §1.3). */
 export const API_KEY_PREFIX = 'ath_';
@@ -28,7 +28,8 @@ export function hashSecret(salt: string, secret: string): string {
 /** Constant-time check of a presented secret against the stored salt and hash. */
 export function verifySecret(salt: string, secret: string, storedHashHex: string): boolean {
   const expected = Buffer.from(storedHashHex, 'hex');
-  const actual = createHash('sha256').update(`${salt}:${secret}`).digest();
+  const input = `${salt}:${secret}`;
+  const actual = typeof hash === 'function' ? hash('sha256', input, 'buffer') : createHash('sha256').update(input).digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
 import { AthenaError, AuthContext, setAuthContext } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
@@ -32,8 +32,10 @@ function adminDigest(key: string): Buffer {
   return adminMemo.digest;
 }
 
+/** One-shot SHA-256 (crypto.hash: no Hash object per call on the hot path). */
+const ONE_SHOT = typeof hash === 'function'; // Node ≥ 20.12
 function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+  return ONE_SHOT ? hash('sha256', s, 'buffer') : createHash('sha256').update(s).digest();
 }
 
 /** A candidate with the SHA-256 of its value, computed once: admin compare, verified-key memo, log tag. */
