@@ -13,6 +13,12 @@ const { Client } = require('pg');
 const ADMIN_URI = process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const DURATION = Number(process.env.BENCH_DURATION || 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS || '1,16,64').split(',').map(Number);
+/** Optional comma-separated substrings: run only the scenarios whose name contains one of them. */
+const ONLY = (process.env.BENCH_SCENARIOS || '').split(',').map((x) => x.trim()).filter(Boolean);
+/** Database name prefix (BENCH_DB), so parallel bench runs on one server do not drop each other's databases. */
+const DB = (process.env.BENCH_DB || 'athena_bench').replace(/[^a-z0-9_]/g, '_');
+const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS || 3);
+const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
 
 function withDb(uri, db) {
   const u = new URL(uri);
@@ -23,24 +29,24 @@ function withDb(uri, db) {
 async function prepare() {
   const admin = new Client({ connectionString: ADMIN_URI });
   await admin.connect();
-  for (const db of ['athena_bench', 'athena_bench_control']) {
+  for (const db of [DB, `${DB}_control`]) {
     await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${db}`);
   }
   await admin.end();
-  const data = new Client({ connectionString: withDb(ADMIN_URI, 'athena_bench') });
+  const data = new Client({ connectionString: withDb(ADMIN_URI, DB) });
   await data.connect();
   await data.query(`CREATE TABLE bench_items (id integer PRIMARY KEY, name text NOT NULL, qty integer, price numeric(10,2), created_at timestamptz NOT NULL DEFAULT now(), tags text[]);
     INSERT INTO bench_items SELECT g, 'item-' || g, g % 97, (g % 1000) / 10.0, now() - g * interval '1 minute', ARRAY['a', 'b'] FROM generate_series(1, 10000) g;
     ANALYZE bench_items;`);
   await data.end();
-  return { pg: withDb(ADMIN_URI, 'athena_bench'), control: withDb(ADMIN_URI, 'athena_bench_control') };
+  return { pg: withDb(ADMIN_URI, DB), control: withDb(ADMIN_URI, `${DB}_control`) };
 }
 
-function run(url, body, connections) {
+function run(url, body, connections, headers = { 'x-athena-client': 'bench' }) {
   const opts = {
     url, method: 'POST', connections, duration: DURATION, pipelining: 1,
-    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench' },
+    headers: { 'content-type': 'application/json', ...headers },
   };
   if (typeof body === 'function') opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
   else opts.body = JSON.stringify(body);
@@ -49,9 +55,27 @@ function run(url, body, connections) {
   });
 }
 
+const randomId = () => ({ table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 1 + Math.floor(Math.random() * 10000) }] });
+
+/** Creates a right, a key holding it, and turns enforcement on for client bench_auth only; returns the key. */
+async function setupApiKey(gateway) {
+  const admin = async (method, path, body) => {
+    const res = await fetch(`${gateway}${path}`, { method, headers: { 'content-type': 'application/json', 'x-athena-admin-key': ADMIN_KEY }, body: JSON.stringify(body) });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+    return json.data;
+  };
+  await admin('POST', '/admin/api-key-rights', { name: 'bench_items.read' });
+  const created = await admin('POST', '/admin/api-keys', { name: 'bench', rights: ['bench_items.read'], client_name: 'bench_auth' });
+  await admin('PUT', '/admin/api-key-clients/bench_auth', { enforce_api_keys: true });
+  const denied = await fetch(`${gateway}/gateway/fetch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-athena-client': 'bench_auth' }, body: JSON.stringify(randomId()) });
+  if (denied.status !== 401) throw new Error(`enforcement is not on for bench_auth (got ${denied.status})`);
+  return created.api_key;
+}
+
 async function main() {
   const uris = await prepare();
-  const child = spawn(process.execPath, [join(__dirname, 'server.js')], { env: { ...process.env, BENCH_PG_URI: uris.pg, BENCH_CONTROL_URI: uris.control }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, 'server.js')], { env: { ...process.env, BENCH_PG_URI: uris.pg, BENCH_CONTROL_URI: uris.control, ATHENA_KEY_12: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'inherit'] });
   const targets = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (c) => {
@@ -65,13 +89,45 @@ async function main() {
     // Identical payloads: concurrent requests may share one execution (the gateway's single-flight).
     { name: 'fetch 1 row by PK (same id)', body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] }, floor: '/floor/one' },
     // A different id per request: nothing to coalesce, so this is the gateway's raw overhead over the floor.
-    { name: 'fetch 1 row by PK (random id)', body: () => ({ table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 1 + Math.floor(Math.random() * 10000) }] }), floor: '/floor/one' },
+    { name: 'fetch 1 row by PK (random id)', body: randomId, floor: '/floor/one' },
     { name: 'fetch 100 rows', body: { table_name: 'bench_items', limit: 100, sort_by: { field: 'id' } }, floor: '/floor/hundred' },
-  ];
+    // Cached API-key check: client "bench_auth" (same database) has enforcement on and the request carries a
+    // valid key with bench_items.read; the baseline is the same gateway request on "bench" (enforcement off, no key).
+    { name: 'fetch 1 row by PK (random id), API key enforced', body: randomId, auth: true },
+  ].filter((s) => ONLY.length === 0 || ONLY.some((o) => s.name.includes(o)));
+  const apiKey = scenarios.some((s) => s.auth) ? await setupApiKey(targets.gateway) : null;
   const results = [];
   try {
     for (const s of scenarios) {
       for (const c of CONNECTIONS) {
+        if (s.auth) {
+          const keyed = { 'x-athena-client': 'bench_auth', authorization: `Bearer ${apiKey}` };
+          await run(`${targets.gateway}/gateway/fetch`, s.body, c, keyed); // warm-up (not recorded)
+          await run(`${targets.gateway}/gateway/fetch`, s.body, c);
+          // Alternate keyed / unkeyed runs and take medians: a shared machine drifts between runs.
+          const withKey = [];
+          const without = [];
+          for (let round = 0; round < AUTH_ROUNDS; round++) {
+            const k = await run(`${targets.gateway}/gateway/fetch`, s.body, c, keyed);
+            if (k.non2xx > 0 || k.errors > 0) throw new Error(`keyed gateway answered ${k.non2xx} non-2xx / ${k.errors} errors`);
+            withKey.push(k);
+            without.push(await run(`${targets.gateway}/gateway/fetch`, s.body, c));
+          }
+          const med = (runs, f) => runs.map(f).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
+          const kRps = med(withKey, (r) => r.requests.average);
+          const nRps = med(without, (r) => r.requests.average);
+          // Here "floor" is the same gateway request without a key (enforcement off): the gap is the key check.
+          results.push({
+            scenario: s.name, connections: c, baseline: 'gateway without key',
+            gateway_rps: Math.round(kRps), floor_rps: Math.round(nRps),
+            gateway_p50_ms: med(withKey, (r) => r.latency.p50), gateway_p99_ms: med(withKey, (r) => r.latency.p99),
+            floor_p50_ms: med(without, (r) => r.latency.p50), floor_p99_ms: med(without, (r) => r.latency.p99),
+            ratio: Number((kRps / nRps).toFixed(3)),
+            // Service time per request (1/throughput) with the key minus without it.
+            per_request_overhead_us: Math.round(1e6 / kRps - 1e6 / nRps),
+          });
+          continue;
+        }
         await run(`${targets.gateway}/gateway/fetch`, s.body, c); // warm-up (not recorded)
         const gw = await run(`${targets.gateway}/gateway/fetch`, s.body, c);
         const fl = await run(`${targets.floor}${s.floor}`, s.body, c);

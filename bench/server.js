@@ -23,7 +23,7 @@ async function main() {
     'api: { host: 127.0.0.1 }',
     'logging: { level: warn }',
     `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 } }`,
-    `postgres_clients: { bench: "${pgUri}" }`,
+    `postgres_clients: { bench: "${pgUri}", bench_auth: "${pgUri}" }`,
     'embedded: { enabled: false }',
   ].join('\n'));
   const server = await startServer({ configPath: cfg, logDestination: require('node:fs').createWriteStream('/dev/null'), adjustConfig: (c) => { c.api.port = 0; } });

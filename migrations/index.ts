@@ -1,4 +1,5 @@
 import { InitControlPlane1732200000000 } from './1732200000000-InitControlPlane';
+import { ApiKeys1732300000000 } from './1732300000000-ApiKeys';
 
 /** Every control-plane migration, in order. Later issues append theirs here. */
-export const CONTROL_PLANE_MIGRATIONS = [InitControlPlane1732200000000];
+export const CONTROL_PLANE_MIGRATIONS = [InitControlPlane1732200000000, ApiKeys1732300000000];

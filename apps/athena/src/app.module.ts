@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
+import { ApiKeysModule } from '@athena/api-keys';
+import { AuthModule } from '@athena/auth';
 import { CatalogModule } from '@athena/catalog';
 import { AthenaConfig, AthenaConfigModule } from '@athena/config';
 import { DriversModule } from '@athena/drivers';
@@ -40,6 +42,8 @@ export class AppModule {
         HealthModule,
         GatewayModule,
         SqlModule,
+        AuthModule,
+        ApiKeysModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags, ApiUnprocessableEntityResponse,
+  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
+  ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { RequiresRight, RequiresTableRight } from '@athena/auth';
 import {
   DeleteRequestDto, ErrorEnvelopeDto, FetchRequestDto, InsertRequestDto, LegacyConditionDto, MutationEnvelopeDto,
   OperatorConditionDto, QueryRequestDto, RowsEnvelopeDto, UpdateRequestDto,
@@ -29,6 +30,8 @@ function Common(): MethodDecorator {
       ApiBadRequestResponse({ type: ErrorEnvelopeDto, description: 'Bad payload, condition, identifier or missing X-Athena-Client' }),
       ApiNotFoundResponse({ type: ErrorEnvelopeDto, description: 'Unknown client or table' }),
       ApiUnprocessableEntityResponse({ type: ErrorEnvelopeDto, description: '`unsupported_by_backend`: the client\'s backend cannot serve this request (e.g. a CQL filter that would need a full scan)' }),
+      ApiUnauthorizedResponse({ type: ErrorEnvelopeDto, description: 'Enforcement on: API key required / invalid / inactive / expired' }),
+      ApiForbiddenResponse({ type: ErrorEnvelopeDto, description: 'API key bound to another client, or missing the right this table/operation needs' }),
       ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto, description: 'Backend unavailable (Retry-After set)' })]) {
       d(target, key, desc);
     }
@@ -43,6 +46,7 @@ export class GatewayController {
   constructor(private readonly gateway: GatewayService) {}
 
   @Post('gateway/fetch')
+  @RequiresTableRight('read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Fetch rows', description: 'Select rows with filters, projection, sorting, paging and optional post-processing.' })
   @Common() @StripNullsHeader
@@ -53,6 +57,7 @@ export class GatewayController {
   }
 
   @Post('gateway/data')
+  @RequiresTableRight('read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Fetch rows (alias of /gateway/fetch)' })
   @Common() @StripNullsHeader
@@ -63,6 +68,7 @@ export class GatewayController {
   }
 
   @Get('data')
+  @RequiresTableRight('read', 'query')
   @ApiOperation({ summary: 'Fetch rows with query parameters', description: 'GET variant of fetch: `view` names the table; one `eq_column`/`eq_value` filter.' })
   @Common() @StripNullsHeader
   @ApiQuery({ name: 'view', required: true, description: 'Table or view name' })
@@ -88,6 +94,7 @@ export class GatewayController {
   }
 
   @Put('gateway/insert')
+  @RequiresTableRight('write')
   @ApiOperation({ summary: 'Insert or upsert rows', description: 'One object or an array (atomic). `update_body`/`on_conflict` turn it into an upsert. Returns the inserted rows.' })
   @Common()
   @ApiBody({ type: InsertRequestDto })
@@ -98,6 +105,7 @@ export class GatewayController {
   }
 
   @Post('gateway/update')
+  @RequiresTableRight('write')
   @HttpCode(200)
   @ApiOperation({ summary: 'Update rows', description: 'Sets `update_body` on the rows matching `conditions` (at least one required). Returns the updated rows.' })
   @Common() @StripNullsHeader
@@ -108,6 +116,7 @@ export class GatewayController {
   }
 
   @Delete('gateway/delete')
+  @RequiresTableRight('delete')
   @ApiOperation({ summary: 'Delete rows', description: 'JSON body. Deletes by `resource_id` (column `id` unless `resource_id_column`) and/or `conditions`; one of them is required.' })
   @Common()
   @ApiBody({ type: DeleteRequestDto })
@@ -117,6 +126,7 @@ export class GatewayController {
   }
 
   @Post('gateway/query')
+  @RequiresRight('gateway.query')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run one raw SQL statement', description: 'Executes one statement on the client and returns its rows (`count` = rows returned or affected).' })
   @Common()

@@ -1,13 +1,14 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiBody, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation,
-  ApiServiceUnavailableResponse, ApiTags, ApiUnprocessableEntityResponse, getSchemaPath,
+  ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse, getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequiresRight } from '@athena/auth';
 import { SqlEnvelopeDto, SqlRequestDto } from './dto/sql.dto';
 import { SqlService } from './sql.service';
 
-/** Right an API key needs for this route (wired by the auth module's `@RequiresRight`). */
+/** Right an API key needs for this route (enforced by the auth module's `@RequiresRight`). */
 export const SQL_ROUTE_RIGHT = 'gateway.query';
 
 @ApiTags('SQL')
@@ -18,6 +19,7 @@ export class SqlController {
 
   @Post('query/sql')
   @HttpCode(200)
+  @RequiresRight(SQL_ROUTE_RIGHT)
   @ApiOperation({
     summary: 'Run one raw SQL/CQL statement',
     description: 'Requires the `gateway.query` right. `driver: postgresql` (alias `postgres`) runs SQL on the PostgreSQL client named by `X-Athena-Client` (or `db_name`, or a direct connection); `athena` runs CQL on a ScyllaDB/Cassandra client and answers a bare array; `supabase` answers 422 (PostgREST has no raw SQL). Read-only clients run the statement in a READ ONLY transaction. Timeout: `gateway.sql.statement_timeout_ms`.',
@@ -30,6 +32,7 @@ export class SqlController {
     schema: { oneOf: [{ $ref: getSchemaPath(SqlEnvelopeDto) }, { type: 'array', items: { type: 'object' } }] },
   })
   @ApiBadRequestResponse({ description: 'Invalid payload, unknown driver (`invalid_driver`), driver/client mismatch, or a statement the database rejected' })
+  @ApiUnauthorizedResponse({ description: 'Enforcement on: API key required / invalid / inactive / expired' })
   @ApiForbiddenResponse({ description: 'Read-only client (`read_only`), direct connection not allowed, or missing right' })
   @ApiUnprocessableEntityResponse({ description: '`unsupported_by_backend` (supabase)' })
   @ApiServiceUnavailableResponse({ description: 'Backend unreachable (`backend_unavailable`, Retry-After set)' })

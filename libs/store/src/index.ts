@@ -6,3 +6,5 @@ export * from './logs.repository';
 export * from './clients.repository';
 export * from './store.module';
 export * from './embedded';
+export * from './control-plane-events';
+export * from './api-keys.repository';

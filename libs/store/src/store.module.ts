@@ -2,6 +2,8 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ClientsRepository } from './clients.repository';
 import { CONTROL_PLANE_TARGET, ControlPlaneService, ControlPlaneTarget } from './control-plane.service';
 import { LogsRepository } from './logs.repository';
+import { ApiKeysRepository } from './api-keys.repository';
+import { ControlPlaneEvents } from './control-plane-events';
 
 /** The only module that talks to the control-plane database. */
 @Global()
@@ -10,8 +12,8 @@ export class StoreModule {
   static forRoot(target: ControlPlaneTarget): DynamicModule {
     return {
       module: StoreModule,
-      providers: [{ provide: CONTROL_PLANE_TARGET, useValue: target }, ControlPlaneService, LogsRepository, ClientsRepository],
-      exports: [ControlPlaneService, LogsRepository, ClientsRepository, CONTROL_PLANE_TARGET],
+      providers: [{ provide: CONTROL_PLANE_TARGET, useValue: target }, ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
+      exports: [ControlPlaneService, LogsRepository, ClientsRepository, CONTROL_PLANE_TARGET, ControlPlaneEvents, ApiKeysRepository],
     };
   }
 }

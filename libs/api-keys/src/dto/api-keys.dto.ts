@@ -1,0 +1,172 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max,
+  MaxLength, Min,
+} from 'class-validator';
+
+const RIGHT_PATTERN = /^(?:\*|[A-Za-z0-9_-]{1,63})(?:\.(?:\*|[A-Za-z0-9_-]{1,63}))*$/;
+const RIGHT_HELP = 'dot-separated segments of letters, digits, "_" or "-", or "*" (e.g. users.read, users.*, *.read, gateway.query, *)';
+const CLIENT_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const CLIENT_HELP = 'client_name must be 1-128 characters: letters, digits, "_", "." or "-" (not starting with "." or "-")';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'gateway-readonly', maxLength: 200 })
+  @IsDefined({ message: 'name is required' }) @IsString() @IsNotEmpty({ message: 'name must not be empty' }) @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({ nullable: true, maxLength: 2000 })
+  @IsOptional() @IsString() @MaxLength(2000)
+  description?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, example: 'reporting', description: 'Bind the key to one X-Athena-Client' })
+  @IsOptional() @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  client_name?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, example: '2027-01-01T00:00:00Z', description: 'RFC 3339 timestamp in the future' })
+  @IsOptional() @IsDateString({ strict: true }, { message: 'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z' })
+  expires_at?: string | null;
+
+  @ApiPropertyOptional({ type: [String], example: ['users.read'], description: 'Names of existing rights (see /admin/api-key-rights)' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(128, { each: true })
+  @Matches(RIGHT_PATTERN, { each: true, message: `each right must be ${RIGHT_HELP}` })
+  rights?: string[];
+}
+
+export class UpdateApiKeyDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional() @IsString() @IsNotEmpty({ message: 'name must not be empty' }) @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ nullable: true, description: 'null clears it' })
+  @IsOptional() @IsString() @MaxLength(2000)
+  description?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, description: 'null removes the client binding' })
+  @IsOptional() @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  client_name?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, description: 'RFC 3339 timestamp in the future; null = never expires' })
+  @IsOptional() @IsDateString({ strict: true }, { message: 'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z' })
+  expires_at?: string | null;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsBoolean()
+  is_active?: boolean;
+
+  @ApiPropertyOptional({ type: [String], description: 'Replaces the whole grant set' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(128, { each: true })
+  @Matches(RIGHT_PATTERN, { each: true, message: `each right must be ${RIGHT_HELP}` })
+  rights?: string[];
+}
+
+export class ListApiKeysQueryDto {
+  @ApiPropertyOptional({ default: 1000, minimum: 1, maximum: 10000 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000)
+  limit?: number;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10_000_000)
+  offset?: number;
+}
+
+export class CreateRightDto {
+  @ApiProperty({ example: 'users.read', description: RIGHT_HELP, maxLength: 128 })
+  @IsDefined({ message: 'name is required' }) @IsString() @MaxLength(128) @Matches(RIGHT_PATTERN, { message: `name must be ${RIGHT_HELP}` })
+  name: string;
+
+  @ApiPropertyOptional({ nullable: true, maxLength: 2000 })
+  @IsOptional() @IsString() @MaxLength(2000)
+  description?: string | null;
+}
+
+export class UpdateRightDto {
+  @ApiPropertyOptional({ example: 'users.read', maxLength: 128, description: 'Renaming a right renames it on every key that holds it' })
+  @IsOptional() @IsString() @MaxLength(128) @Matches(RIGHT_PATTERN, { message: `name must be ${RIGHT_HELP}` })
+  name?: string;
+
+  @ApiPropertyOptional({ nullable: true, maxLength: 2000 })
+  @IsOptional() @IsString() @MaxLength(2000)
+  description?: string | null;
+}
+
+export class EnforcementDto {
+  @ApiProperty({ example: true })
+  @IsDefined({ message: 'enforce_api_keys is required' }) @IsBoolean({ message: 'enforce_api_keys must be true or false' })
+  enforce_api_keys: boolean;
+}
+
+// ---- response shapes (Swagger) ----
+
+export class ApiKeyRecordDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'abcd1234efab5678' }) public_id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ nullable: true, type: String }) client_name: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) expires_at: string | null;
+  @ApiProperty() is_active: boolean;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) last_used_at: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+  @ApiProperty({ type: [String] }) rights: string[];
+}
+
+export class ApiKeyRightRecordDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class ApiKeyClientConfigDto {
+  @ApiProperty() client_name: string;
+  @ApiProperty() enforce_api_keys: boolean;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class ApiKeyGlobalConfigDto {
+  @ApiProperty() enforce_api_keys: boolean;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+class Envelope {
+  @ApiProperty({ example: 'success' }) status: string;
+  @ApiProperty() message: string;
+}
+
+export class ApiKeyListData { @ApiProperty({ type: [ApiKeyRecordDto] }) api_keys: ApiKeyRecordDto[]; }
+export class ApiKeyListEnvelope extends Envelope { @ApiProperty({ type: ApiKeyListData }) data: ApiKeyListData; }
+export class ApiKeyCreatedData {
+  @ApiProperty({ example: 'ath_abcd1234efab5678.59f0…', description: 'The plaintext key: shown once, never retrievable again' }) api_key: string;
+  @ApiProperty({ type: ApiKeyRecordDto }) record: ApiKeyRecordDto;
+}
+export class ApiKeyCreatedEnvelope extends Envelope { @ApiProperty({ type: ApiKeyCreatedData }) data: ApiKeyCreatedData; }
+export class ApiKeyRecordData { @ApiProperty({ type: ApiKeyRecordDto }) record: ApiKeyRecordDto; }
+export class ApiKeyRecordEnvelope extends Envelope { @ApiProperty({ type: ApiKeyRecordData }) data: ApiKeyRecordData; }
+export class IdData { @ApiProperty({ format: 'uuid' }) id: string; }
+export class IdEnvelope extends Envelope { @ApiProperty({ type: IdData }) data: IdData; }
+export class RightListData { @ApiProperty({ type: [ApiKeyRightRecordDto] }) rights: ApiKeyRightRecordDto[]; }
+export class RightListEnvelope extends Envelope { @ApiProperty({ type: RightListData }) data: RightListData; }
+export class RightData { @ApiProperty({ type: ApiKeyRightRecordDto }) right: ApiKeyRightRecordDto; }
+export class RightEnvelope extends Envelope { @ApiProperty({ type: RightData }) data: RightData; }
+export class ConfigData {
+  @ApiProperty({ type: ApiKeyGlobalConfigDto }) global: ApiKeyGlobalConfigDto;
+  @ApiProperty({ type: [ApiKeyClientConfigDto] }) clients: ApiKeyClientConfigDto[];
+}
+export class ConfigEnvelope extends Envelope { @ApiProperty({ type: ConfigData }) data: ConfigData; }
+export class ClientListData { @ApiProperty({ type: [ApiKeyClientConfigDto] }) clients: ApiKeyClientConfigDto[]; }
+export class ClientListEnvelope extends Envelope { @ApiProperty({ type: ClientListData }) data: ClientListData; }
+export class ClientData { @ApiProperty({ type: ApiKeyClientConfigDto }) client: ApiKeyClientConfigDto; }
+export class ClientEnvelope extends Envelope { @ApiProperty({ type: ClientData }) data: ClientData; }
+export class ClientNameData { @ApiProperty() client_name: string; }
+export class ClientNameEnvelope extends Envelope { @ApiProperty({ type: ClientNameData }) data: ClientNameData; }
+
+export class AdminErrorDto {
+  @ApiProperty({ example: 'error' }) status: string;
+  @ApiProperty({ example: 'unknown_rights' }) code: string;
+  @ApiProperty({ example: 'Unknown rights' }) message: string;
+  @ApiProperty({ example: 'These rights do not exist: users.read; create them with POST /admin/api-key-rights first' }) error: string;
+}

@@ -1,0 +1,3 @@
+export * from './api-keys.module';
+export * from './api-keys-admin.service';
+export * from './dto/api-keys.dto';

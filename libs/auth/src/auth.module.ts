@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthLogWriter } from './auth-log-writer';
+import { AuthMetrics } from './auth-metrics';
+import { AuthGuard } from './auth.guard';
+import { EnforcementService } from './enforcement.service';
+import { KeyCache } from './key-cache';
+
+/** Admin key + API key enforcement for every route (one global guard, policies by decorator or path). */
+@Global()
+@Module({
+  providers: [AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard }],
+  exports: [AuthMetrics, AuthLogWriter, KeyCache, EnforcementService],
+})
+export class AuthModule {}
