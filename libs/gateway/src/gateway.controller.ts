@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req, UseInterceptors } from '@nestjs/common';
+import { GatewayCacheInterceptor } from '@athena/cache';
 import {
   ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags,
@@ -17,6 +18,23 @@ const TenantHeaders = [
   ApiHeader({ name: 'X-Company-Id', required: false, description: 'Tenant hint, recorded in the request log' }),
   ApiHeader({ name: 'X-Organization-Id', required: false, description: 'Tenant hint, recorded in the request log' }),
 ];
+const CachedOk = ApiOkResponse({
+  type: RowsEnvelopeDto,
+  headers: {
+    'X-Athena-Cache': { description: '`hit`, `miss` or `bypass` (Cache-Control, or caching off)', schema: { type: 'string', enum: ['hit', 'miss', 'bypass'] } },
+    'X-Athena-Cache-Tier': { description: 'On a hit: the tier that answered', schema: { type: 'string', enum: ['memory', 'redis'] } },
+  },
+});
+/** Response cache on a read route (see README "Cache"). */
+function Cached(): MethodDecorator {
+  return (target, key, desc) => {
+    for (const d of [
+      UseInterceptors(GatewayCacheInterceptor),
+      ApiHeader({ name: 'Cache-Control', required: false, description: '`no-cache` skips the cache lookup (the fresh answer is still cached); `no-store` skips lookup and store' }),
+      CachedOk,
+    ]) d(target, key, desc);
+  };
+}
 function Common(): MethodDecorator {
   return (target, key, desc) => {
     for (const d of [ClientHeader, ...TenantHeaders,
@@ -40,7 +58,7 @@ export class GatewayController {
   @ApiOperation({ summary: 'Fetch rows', description: 'Select rows with filters, projection, sorting, paging and optional post-processing.' })
   @Common() @StripNullsHeader
   @ApiBody({ type: FetchRequestDto })
-  @ApiOkResponse({ type: RowsEnvelopeDto })
+  @Cached()
   fetch(@Body() body: unknown, @Req() req: FastifyRequest) {
     return this.gateway.fetch(body, req);
   }
@@ -50,7 +68,7 @@ export class GatewayController {
   @ApiOperation({ summary: 'Fetch rows (alias of /gateway/fetch)' })
   @Common() @StripNullsHeader
   @ApiBody({ type: FetchRequestDto })
-  @ApiOkResponse({ type: RowsEnvelopeDto })
+  @Cached()
   data(@Body() body: unknown, @Req() req: FastifyRequest) {
     return this.gateway.fetch(body, req);
   }
@@ -74,7 +92,7 @@ export class GatewayController {
   @ApiQuery({ name: 'aggregation_column', required: false })
   @ApiQuery({ name: 'aggregation_strategy', required: false, enum: ['cumulative_sum'] })
   @ApiQuery({ name: 'aggregation_dedup', required: false, type: Boolean })
-  @ApiOkResponse({ type: RowsEnvelopeDto })
+  @Cached()
   getData(@Query() query: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest) {
     return this.gateway.fetchByQuery(query, req);
   }

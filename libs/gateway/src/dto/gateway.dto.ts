@@ -101,6 +101,7 @@ export class RowsEnvelopeDto {
   @ApiProperty({ example: 2 }) count: number;
   @ApiPropertyOptional({ description: 'Present (true) when gateway.max_rows cut the answer short' }) truncated?: boolean;
   @ApiPropertyOptional({ type: PostProcessingResultDto }) post_processing?: PostProcessingResultDto;
+  @ApiPropertyOptional({ description: 'Fetch routes: the response-cache key of this answer (`<table>:<first eq column>:<value>:<hash>`)', example: 'items:id:42:7c9b53f4f1f0b902' }) cache_key?: string;
 }
 
 export class MutationEnvelopeDto {
