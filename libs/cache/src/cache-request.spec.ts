@@ -1,4 +1,4 @@
-import { parseCacheControl } from './cache-request';
+import { parseCacheControl, setCacheHeaders } from './cache-request';
 import { isPlainRead } from './sql-classify';
 
 describe('parseCacheControl', () => {
@@ -14,6 +14,18 @@ describe('parseCacheControl', () => {
     [['private', 'no-store'], false, false],
   ])('%j → read %s, write %s', (h, read, write) => {
     expect(parseCacheControl(h as string | string[] | undefined)).toEqual({ read, write });
+  });
+});
+
+describe('setCacheHeaders', () => {
+  it('sets the outcome, and the tier only on a hit', () => {
+    const h: Record<string, string> = {};
+    const reply = { header: (k: string, v: string) => (h[k] = v) };
+    setCacheHeaders(reply, 'hit', 'redis');
+    expect(h).toEqual({ 'X-Athena-Cache': 'hit', 'X-Athena-Cache-Tier': 'redis' });
+    const m: Record<string, string> = {};
+    setCacheHeaders({ header: (k: string, v: string) => (m[k] = v) }, 'miss', 'none');
+    expect(m).toEqual({ 'X-Athena-Cache': 'miss' });
   });
 });
 

@@ -3,55 +3,29 @@ import type { CacheOutcome, CacheTier } from './cache-metrics';
 /** Route groups of the cached read routes (metric label and `api.cache.ttl_seconds.<group>`). */
 export type CacheRoute = 'gateway_fetch' | 'gateway_data' | 'data';
 
-/** What the request allows, from `Cache-Control` (set by GatewayCacheInterceptor). */
+/** What the request allows, from `Cache-Control`. */
 export interface CacheDirective {
-  route: CacheRoute;
-  /** False for `no-cache` and `no-store`. */
+  /** False for `no-cache`, `max-age=0` and `no-store`. */
   read: boolean;
   /** False for `no-store`. */
   write: boolean;
 }
 
-export interface CacheResult {
-  key: string;
-  outcome: CacheOutcome;
-  tier: CacheTier;
+/** The part of a Fastify reply the cache touches (response headers). */
+export interface HeaderSink {
+  header(name: string, value: string): unknown;
 }
 
-const DIRECTIVE = Symbol.for('athena.cache.directive');
-const RESULT = Symbol.for('athena.cache.result');
-
-interface Carrier {
-  [DIRECTIVE]?: CacheDirective;
-  [RESULT]?: CacheResult;
-}
-
-export function setCacheDirective(req: object, d: CacheDirective): void {
-  (req as Carrier)[DIRECTIVE] = d;
-}
-
-export function cacheDirective(req: object): CacheDirective | undefined {
-  return (req as Carrier)[DIRECTIVE];
-}
-
-export function setCacheResult(req: object, r: CacheResult): void {
-  (req as Carrier)[RESULT] = r;
-}
-
-/** The lookup's outcome for this request, when a cached route ran one. */
-export function cacheResult(req: object): CacheResult | undefined {
-  return (req as Carrier)[RESULT];
-}
+const ALL: CacheDirective = Object.freeze({ read: true, write: true });
 
 /**
  * `Cache-Control` → read/write permissions. Directives are matched as tokens of the comma-separated list
  * (case-insensitive): `no-store` bypasses both the read and the store; `no-cache` (or `max-age=0`) bypasses
  * the read and stores the fresh answer. Anything else: normal caching.
  */
-export function parseCacheControl(header: string | string[] | undefined): { read: boolean; write: boolean } {
-  if (header === undefined) return { read: true, write: true };
+export function parseCacheControl(header: string | string[] | undefined): CacheDirective {
+  if (header === undefined || header === '') return ALL;
   const v = (Array.isArray(header) ? header.join(',') : header).toLowerCase();
-  if (v === '') return { read: true, write: true };
   let read = true;
   let write = true;
   for (const raw of v.split(',')) {
@@ -63,5 +37,12 @@ export function parseCacheControl(header: string | string[] | undefined): { read
       read = false;
     }
   }
-  return { read, write };
+  return read && write ? ALL : { read, write };
+}
+
+/** `X-Athena-Cache: hit|miss|bypass`, and `X-Athena-Cache-Tier: memory|redis` on a hit. */
+export function setCacheHeaders(reply: HeaderSink | undefined, outcome: CacheOutcome, tier: CacheTier): void {
+  if (!reply) return;
+  reply.header('X-Athena-Cache', outcome);
+  if (tier !== 'none') reply.header('X-Athena-Cache-Tier', tier);
 }

@@ -4,6 +4,5 @@ export * from './cache-request';
 export * from './memory-tier';
 export * from './redis-tier';
 export * from './response-cache.service';
-export * from './gateway-cache.interceptor';
 export * from './cache.module';
 export * from './sql-classify';

@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req, UseInterceptors } from '@nestjs/common';
-import { GatewayCacheInterceptor } from '@athena/cache';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   DeleteRequestDto, ErrorEnvelopeDto, FetchRequestDto, InsertRequestDto, LegacyConditionDto, MutationEnvelopeDto,
   OperatorConditionDto, QueryRequestDto, RowsEnvelopeDto, UpdateRequestDto,
@@ -25,11 +24,10 @@ const CachedOk = ApiOkResponse({
     'X-Athena-Cache-Tier': { description: 'On a hit: the tier that answered', schema: { type: 'string', enum: ['memory', 'redis'] } },
   },
 });
-/** Response cache on a read route (see README "Cache"). */
+/** Docs of a cached read route (see README "Cache"; the lookup runs in the service's fetch path). */
 function Cached(): MethodDecorator {
   return (target, key, desc) => {
     for (const d of [
-      UseInterceptors(GatewayCacheInterceptor),
       ApiHeader({ name: 'Cache-Control', required: false, description: '`no-cache` skips the cache lookup (the fresh answer is still cached); `no-store` skips lookup and store' }),
       CachedOk,
     ]) d(target, key, desc);
@@ -59,8 +57,8 @@ export class GatewayController {
   @Common() @StripNullsHeader
   @ApiBody({ type: FetchRequestDto })
   @Cached()
-  fetch(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.gateway.fetch(body, req);
+  fetch(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.gateway.fetch(body, req, reply, 'gateway_fetch');
   }
 
   @Post('gateway/data')
@@ -69,8 +67,8 @@ export class GatewayController {
   @Common() @StripNullsHeader
   @ApiBody({ type: FetchRequestDto })
   @Cached()
-  data(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.gateway.fetch(body, req);
+  data(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.gateway.fetch(body, req, reply, 'gateway_data');
   }
 
   @Get('data')
@@ -93,8 +91,8 @@ export class GatewayController {
   @ApiQuery({ name: 'aggregation_strategy', required: false, enum: ['cumulative_sum'] })
   @ApiQuery({ name: 'aggregation_dedup', required: false, type: Boolean })
   @Cached()
-  getData(@Query() query: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest) {
-    return this.gateway.fetchByQuery(query, req);
+  getData(@Query() query: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.gateway.fetchByQuery(query, req, reply);
   }
 
   @Put('gateway/insert')

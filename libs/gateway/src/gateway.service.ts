@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AthenaError, SingleFlight } from '@athena/common';
-import { CacheOutcome, ResponseCacheService, isPlainRead } from '@athena/cache';
+import { CacheOutcome, CacheRoute, ResponseCacheService, isPlainRead } from '@athena/cache';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { ClientCatalogService } from '@athena/catalog';
 import { BackendDriver, DriverRegistry, FetchResult } from '@athena/drivers';
@@ -63,26 +63,29 @@ export class GatewayService {
     return this.drivers.forClient(desc);
   }
 
-  fetch(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
+  /** `route`: the cache's route group (its TTL and metric label); `reply` receives the X-Athena-Cache headers. */
+  fetch(body: unknown, req: FastifyRequest, reply?: FastifyReply, route: CacheRoute = 'gateway_fetch'): Promise<SuccessEnvelope> {
     return this.account(req, 'fetch', async (rec) => {
       const driver = this.driverFor(req, rec);
       const q = parseFetchPayload(body, this.parseOptions(req));
-      return this.runFetch(driver, q, rec, req);
+      return this.runFetch(driver, q, rec, req, reply, route);
     });
   }
 
-  fetchByQuery(query: Record<string, string | string[] | undefined>, req: FastifyRequest): Promise<SuccessEnvelope> {
+  fetchByQuery(query: Record<string, string | string[] | undefined>, req: FastifyRequest, reply?: FastifyReply): Promise<SuccessEnvelope> {
     return this.account(req, 'fetch', async (rec) => {
       const driver = this.driverFor(req, rec);
       const q = parseDataQuery(query, this.parseOptions(req));
-      return this.runFetch(driver, q, rec, req);
+      return this.runFetch(driver, q, rec, req, reply, 'data');
     });
   }
 
-  private async runFetch(driver: BackendDriver, q: FetchQuery, rec: CallRecord, req: FastifyRequest): Promise<SuccessEnvelope> {
+  private async runFetch(
+    driver: BackendDriver, q: FetchQuery, rec: CallRecord, req: FastifyRequest, reply: FastifyReply | undefined, route: CacheRoute,
+  ): Promise<SuccessEnvelope> {
     rec.table = tableName(q.table);
     // The parsed AST is the cache key's normal form (plus client, rights scope and invalidation generation).
-    const cached = await this.cache.lookup<SuccessEnvelope>(req, driver.clientName, q);
+    const cached = await this.cache.lookup<SuccessEnvelope>(req, reply, route, driver.clientName, q);
     rec.cacheKey = cached.key;
     rec.cacheOutcome = cached.outcome;
     if (cached.value !== undefined) {
