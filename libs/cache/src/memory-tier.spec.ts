@@ -36,6 +36,18 @@ describe('MemoryTier', () => {
     expect(evicted).toEqual(['expire']);
   });
 
+  it('reads Keyv entries synchronously and honours their expiry', () => {
+    const m = new MemoryTier({ maxEntries: 10, maxBytes: 1000, maxEntryBytes: 200 });
+    m.set('live', JSON.stringify({ value: { a: 1 }, expires: Date.now() + 10_000 }));
+    m.set('forever', JSON.stringify({ value: [1] }));
+    m.set('dead', JSON.stringify({ value: 'x', expires: Date.now() - 1 }));
+    expect(m.read('live')).toEqual({ a: 1 });
+    expect(m.read('forever')).toEqual([1]);
+    expect(m.read('dead')).toBeUndefined();
+    expect(m.has('dead')).toBe(false);
+    expect(m.read('missing')).toBeUndefined();
+  });
+
   it('drops exactly the entries of one tag, or of a tag prefix, and keeps the index in step with evictions', () => {
     const m = new MemoryTier({ maxEntries: 3, maxBytes: 1000, maxEntryBytes: 100 });
     m.tag('k1', 'main\u0000public.items');

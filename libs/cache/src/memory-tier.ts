@@ -85,6 +85,21 @@ export class MemoryTier {
     return this.lru.calculatedSize;
   }
 
+  /**
+   * Hot-path read without Keyv's async layers: parses the entry Keyv stored (`{"value":…,"expires":…}`,
+   * serialized with JSON.stringify by ResponseCacheService) and honours its expiry.
+   */
+  read<T>(key: string): T | undefined {
+    const raw = this.lru.get(key);
+    if (raw === undefined) return undefined;
+    const e = JSON.parse(raw) as { value?: T; expires?: number | null };
+    if (typeof e.expires === 'number' && Date.now() > e.expires) {
+      this.lru.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
   // --- Keyv store adapter (Map-like) -------------------------------------------------------------------------
 
   get(key: string): string | undefined {

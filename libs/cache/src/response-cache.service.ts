@@ -129,7 +129,7 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
     let value: T | undefined;
     if (on && d.read) {
       outcome = 'miss';
-      value = await this.memoryStore.get<T>(key);
+      value = this.memory.read<T>(key); // the Keyv entry, read synchronously (hot path)
       if (value !== undefined) {
         outcome = 'hit';
         tier = 'memory';
