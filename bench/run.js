@@ -1,6 +1,7 @@
 /*
  * npm run bench — load benchmark of the gateway against its floor (see bench/server.js).
  * Scenarios: POST /gateway/fetch of one row by primary key and of 100 rows, at 1, 16 and 64 connections.
+ * Plus the single-row fetch answered by the response cache (BENCH_REDIS_URL adds the Redis tier).
  * Needs a PostgreSQL: BENCH_PG_URI (superuser URI; default ATHENA_TEST_PG_URI or postgres://postgres:postgres@127.0.0.1:5432/postgres).
  * Results: a table on stdout and bench/results/<timestamp>.json. BENCH_DURATION (s, default 5) per run.
  */
@@ -37,10 +38,10 @@ async function prepare() {
   return { pg: withDb(ADMIN_URI, 'athena_bench'), control: withDb(ADMIN_URI, 'athena_bench_control') };
 }
 
-function run(url, body, connections) {
+function run(url, body, connections, extraHeaders = {}) {
   const opts = {
     url, method: 'POST', connections, duration: DURATION, pipelining: 1,
-    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench' },
+    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', ...extraHeaders },
   };
   if (typeof body === 'function') opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
   else opts.body = JSON.stringify(body);
@@ -61,19 +62,23 @@ async function main() {
     });
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
+  // Uncached scenarios send Cache-Control: no-store (the response cache is on by default).
+  const NO_STORE = { 'cache-control': 'no-store' };
   const scenarios = [
     // Identical payloads: concurrent requests may share one execution (the gateway's single-flight).
     { name: 'fetch 1 row by PK (same id)', body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] }, floor: '/floor/one' },
     // A different id per request: nothing to coalesce, so this is the gateway's raw overhead over the floor.
     { name: 'fetch 1 row by PK (random id)', body: () => ({ table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 1 + Math.floor(Math.random() * 10000) }] }), floor: '/floor/one' },
     { name: 'fetch 100 rows', body: { table_name: 'bench_items', limit: 100, sort_by: { field: 'id' } }, floor: '/floor/hundred' },
-  ];
+    // The response cache: the same single-row fetch answered from the cache (target: >= 2x the floor).
+    { name: 'fetch 1 row by PK (cached)', body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] }, floor: '/floor/one', cached: true },
+  ].map((s) => ({ ...s, headers: s.cached ? {} : NO_STORE }));
   const results = [];
   try {
     for (const s of scenarios) {
       for (const c of CONNECTIONS) {
-        await run(`${targets.gateway}/gateway/fetch`, s.body, c); // warm-up (not recorded)
-        const gw = await run(`${targets.gateway}/gateway/fetch`, s.body, c);
+        await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers); // warm-up (not recorded)
+        const gw = await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers);
         const fl = await run(`${targets.floor}${s.floor}`, s.body, c);
         if (gw.non2xx > 0 || gw.errors > 0) throw new Error(`gateway answered ${gw.non2xx} non-2xx / ${gw.errors} errors in "${s.name}"`);
         results.push({

@@ -15,7 +15,7 @@ import { parseFetchPayload } from '@athena/query';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, freePort, isCI, loudNotice, probeRedis, requireService, TestDatabase } from './support/services';
 
-const REDIS_BIN = '/usr/bin/redis-server';
+const REDIS_BIN = process.env.ATHENA_TEST_REDIS_BIN || '/usr/bin/redis-server';
 
 /** A private redis-server (no persistence) that the spec may stop and start again on the same port. */
 class OwnRedis {
@@ -85,7 +85,10 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     await pg.query(`CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer);
       CREATE TABLE others (id integer PRIMARY KEY, label text);
       INSERT INTO items VALUES (1, 'apple', 5), (2, 'banana', 12), (3, 'cherry', NULL);
-      INSERT INTO others VALUES (1, 'one');`);
+      INSERT INTO others VALUES (1, 'one');
+      CREATE TABLE slow (id integer PRIMARY KEY, name text NOT NULL);
+      INSERT INTO slow VALUES (1, 'before');
+      CREATE VIEW slow_view AS SELECT id, name, pg_sleep(0.5)::text AS slept FROM slow;`);
     const cfg = (control: string) => ({
       api: {
         cache_ttl_seconds: 60,
@@ -214,6 +217,21 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     const m = await metrics(b);
     expect(metric(m, /^athena_gateway_cache_invalidations_total\{scope="table",origin="remote"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
     expect(metric(m, /^athena_gateway_cache_invalidations_total\{scope="client",origin="remote"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a slow miss that read before a concurrent write is never served after that write answered', async () => {
+    const body = { table_name: 'slow_view', columns: ['id', 'name'], conditions: [{ eq_column: 'id', eq_value: 1 }] };
+    const slowRead = fetchOn(a, body); // takes ~0.5 s; its snapshot predates the write below
+    await sleep(150);
+    const w = await call(`${b.url}/gateway/update`, { method: 'POST', headers: H, json: { table_name: 'slow_view', columns: ['id'], conditions: [{ eq_column: 'id', eq_value: 1 }], update_body: { name: 'after' } } });
+    expect(w.status).toBe(200);
+    const old = await slowRead;
+    expect(old.body.data).toEqual([{ id: 1, name: 'before' }]); // computed before the write, stored under the old generation
+    for (const app of [a, b]) {
+      const r = await fetchOn(app, body);
+      expect(r.body.data).toEqual([{ id: 1, name: 'after' }]);
+      expect(r.body.cache_key).not.toBe(old.body.cache_key);
+    }
   });
 
   it('puts the caller\'s rights scope into the key (anonymous callers: scope "anon")', async () => {
