@@ -33,14 +33,21 @@ class OwnRedis {
       await sleep(50);
     }
   }
-  async stop(): Promise<void> {
+  /** `save`: SHUTDOWN SAVE (the data comes back on start, like a Redis restart with persistence); else SIGKILL. */
+  async stop(opts: { save?: boolean } = {}): Promise<void> {
     const c = this.child;
     this.child = null;
     if (!c || c.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    if (opts.save) {
+      const r = new Redis(this.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => undefined);
+      await r.call('SHUTDOWN', 'SAVE').catch(() => undefined);
+      r.disconnect();
+    } else {
       c.kill('SIGKILL');
-    });
+    }
+    await exited;
   }
   async destroy(): Promise<void> {
     await this.stop();
@@ -250,7 +257,9 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     const list = { columns: ['id', 'name'], sort_by: { field: 'id' }, limit: 2 };
     const warnings = () => a.logs.json().filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('redis cache tier down')).length;
     expect(warnings()).toBe(0);
-    await redis.stop();
+    await fetchOn(a, list);
+    expect(outcome(await fetchOn(b, list))).toEqual(['hit', 'redis']); // in Redis under the current generation
+    await redis.stop({ save: true }); // entries and generations survive the restart
     const times: number[] = [];
     const outcomes: Array<Array<string | null>> = [];
     for (let i = 0; i < 6; i++) {
@@ -286,6 +295,11 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     }
     expect(metric(await metrics(a), /^athena_gateway_cache_redis_up (\d+)$/m)).toBe(1);
     expect(a.logs.json().some((l) => l.msg === 'redis cache tier recovered')).toBe(true);
+    // the write A made during the outage was replayed as a generation bump before A used Redis again, so B
+    // (whose memory was emptied by the outage) does not get the pre-outage entry from Redis
+    const bAfter = await fetchOn(b, list);
+    expect(outcome(bAfter)).toEqual(['miss', null]);
+    expect(bAfter.body.data[0].name).toBe('apricot');
     // the Redis tier is used again: an answer stored through one instance is a Redis hit on the other
     const fresh = await fetchOn(a, { ...list, limit: 3 });
     expect(outcome(fresh)).toEqual(['miss', null]);

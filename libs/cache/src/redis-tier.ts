@@ -117,18 +117,22 @@ export class RedisTier {
       return false;
     }
     try {
-      const res = await this.client.multi()
-        .incr(this.genKey(client, table))
-        .publish(this.channel, JSON.stringify({ o: this.instanceId, c: client, t: table }))
-        .exec();
-      const failed = res?.find(([err]) => err);
-      if (!res || failed) throw failed?.[0] ?? new Error('transaction aborted');
+      await this.incrAndPublish(client, table);
       return true;
     } catch (e) {
       this.remember(client, table);
       this.markDown('invalidate', e);
       return false;
     }
+  }
+
+  private async incrAndPublish(client: string, table: string | null): Promise<void> {
+    const res = await this.client.multi()
+      .incr(this.genKey(client, table))
+      .publish(this.channel, JSON.stringify({ o: this.instanceId, c: client, t: table }))
+      .exec();
+    const failed = res?.find(([err]) => err);
+    if (!res || failed) throw failed?.[0] ?? new Error('transaction aborted');
   }
 
   private genKey(client: string, table: string | null): string {
@@ -186,23 +190,39 @@ export class RedisTier {
     const wait = this.cooldownUntil - Date.now();
     if (wait > 0) return this.schedule(wait);
     if (this.client.status !== 'ready') return; // the 'ready' event calls back
+    // Writes made while Redis was down bump their generations BEFORE the tier is used again, so no read
+    // after recovery can reach an entry those writes made stale.
+    let replayed = 0;
     try {
       await this.client.ping();
+      // Loop: writes that arrive during the replay are remembered (the tier is not up yet) and replayed too;
+      // the state flips to up synchronously once nothing is pending.
+      while (this.pending.size > 0) {
+        const batch = [...this.pending];
+        this.pending.clear();
+        try {
+          for (const [client, tables] of batch) {
+            if (tables === 'all') await this.incrAndPublish(client, null);
+            else for (const t of tables) await this.incrAndPublish(client, t);
+            replayed++;
+          }
+        } catch (e) {
+          for (const [client, tables] of batch) {
+            if (tables === 'all') this.remember(client, null);
+            else for (const t of tables) this.remember(client, t);
+          }
+          throw e;
+        }
+      }
     } catch (e) {
-      this.markDown('ping', e);
+      this.markDown('recover', e);
       return;
     }
     if ((this.state as State) === 'up' || (this.state as State) === 'closed') return;
     const wasDown = this.state === 'down';
     this.state = 'up';
-    if (wasDown) this.hooks.info('redis cache tier recovered', { down_ms: Date.now() - this.downSince });
+    if (wasDown) this.hooks.info('redis cache tier recovered', { down_ms: Date.now() - this.downSince, replayed_clients: replayed });
     this.hooks.onState(true);
-    const pending = [...this.pending];
-    this.pending.clear();
-    for (const [client, tables] of pending) {
-      if (tables === 'all') await this.bump(client, null);
-      else for (const t of tables) await this.bump(client, t);
-    }
   }
 
   async close(): Promise<void> {
