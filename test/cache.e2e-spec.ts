@@ -241,6 +241,16 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     }
   });
 
+  it('treats an unreadable Redis entry as a miss', async () => {
+    const body = { columns: ['name'], ...one(2) };
+    const first = await fetchOn(a, body);
+    await inspect.set(`${prefix}v:${first.body.cache_key}`, 'not json{', 'PX', 60_000);
+    const r = await fetchOn(b, body);
+    expect(r.status).toBe(200);
+    expect(outcome(r)).toEqual(['miss', null]);
+    expect(r.body.data).toEqual([{ name: 'banana' }]);
+  });
+
   it('puts the caller\'s rights scope into the key (anonymous callers: scope "anon")', async () => {
     const body = { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 2 }] };
     const r = await fetchOn(a, body);

@@ -134,7 +134,8 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
         outcome = 'hit';
         tier = 'memory';
       } else if (this.redisStore) {
-        const raw = await this.redisStore.get<T>(key, { raw: true });
+        // An entry that does not parse (written by something else under our prefix) is a miss, not a 500.
+        const raw = await this.redisStore.get<T>(key, { raw: true }).catch(() => undefined);
         if (raw && raw.value !== undefined) {
           value = raw.value;
           outcome = 'hit';
