@@ -65,7 +65,10 @@ export class MemoryTier {
     const set = this.byTag.get(tag);
     if (!set) return 0;
     const keys = [...set];
-    for (const k of keys) this.lru.delete(k);
+    for (const k of keys) {
+      this.lru.delete(k);
+      this.tagOf.delete(k); // also for a key tagged but not stored yet (its store is still in flight)
+    }
     this.byTag.delete(tag);
     return keys.length;
   }
