@@ -149,6 +149,21 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     const trace = (rid: string) => a.logs.json().find((l) => l.target === 'athena_rs::gateway_trace' && l.request_id === rid);
     expect(trace('cache-get-1')).toMatchObject({ cache_outcome: 'miss', cache_key: g1.body.cache_key, outcome: 'success' });
     expect(trace('cache-get-2')).toMatchObject({ cache_outcome: 'hit', cache_key: g1.body.cache_key, outcome: 'cached', rows_returned: 1 });
+    const cp = new Client({ connectionString: dbs[1].uri });
+    await cp.connect();
+    try {
+      let req: any[] = [];
+      let op: any[] = [];
+      for (let i = 0; i < 50 && (req.length === 0 || op.length === 0); i++) {
+        await sleep(100);
+        req = (await cp.query('SELECT cached FROM gateway_request_log WHERE request_id = $1', ['cache-get-2'])).rows;
+        op = (await cp.query('SELECT cached, cache_key FROM gateway_operation_log WHERE request_id = $1', ['cache-get-2'])).rows;
+      }
+      expect(req).toEqual([{ cached: true }]);
+      expect(op).toEqual([{ cached: true, cache_key: g1.body.cache_key }]);
+    } finally {
+      await cp.end();
+    }
   });
 
   it('expires entries after the TTL of the route group (api.cache.ttl_seconds.data = 1 s), in both tiers', async () => {
