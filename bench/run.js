@@ -1,6 +1,7 @@
 /*
  * npm run bench — load benchmark of the gateway against its floor (see bench/server.js).
  * Scenarios: POST /gateway/fetch of one row by primary key and of 100 rows, at 1, 16 and 64 connections.
+ * Plus the single-row fetch answered by the response cache (BENCH_REDIS_URL adds the Redis tier).
  * Needs a PostgreSQL: BENCH_PG_URI (superuser URI; default ATHENA_TEST_PG_URI or postgres://postgres:postgres@127.0.0.1:5432/postgres).
  * Results: a table on stdout and bench/results/<timestamp>.json. BENCH_DURATION (s, default 5) per run.
  */
@@ -43,10 +44,10 @@ async function prepare() {
   return { pg: withDb(ADMIN_URI, DB), control: withDb(ADMIN_URI, `${DB}_control`) };
 }
 
-function run(url, body, connections, headers = { 'x-athena-client': 'bench' }) {
+function run(url, body, connections, extraHeaders = {}) {
   const opts = {
     url, method: 'POST', connections, duration: DURATION, pipelining: 1,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', ...extraHeaders },
   };
   if (typeof body === 'function') opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
   else opts.body = JSON.stringify(body);
@@ -85,6 +86,8 @@ async function main() {
     });
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
+  // Uncached scenarios send Cache-Control: no-store (the response cache is on by default).
+  const NO_STORE = { 'cache-control': 'no-store' };
   const scenarios = [
     // Identical payloads: concurrent requests may share one execution (the gateway's single-flight).
     { name: 'fetch 1 row by PK (same id)', body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] }, floor: '/floor/one' },
@@ -94,16 +97,19 @@ async function main() {
     // Cached API-key check: client "bench_auth" (same database) has enforcement on and the request carries a
     // valid key with bench_items.read; the baseline is the same gateway request on "bench" (enforcement off, no key).
     { name: 'fetch 1 row by PK (random id), API key enforced', body: randomId, auth: true },
-  ].filter((s) => ONLY.length === 0 || ONLY.some((o) => s.name.includes(o)));
+    // The response cache: the same single-row fetch answered from the cache (target: >= 2x the floor).
+    { name: 'fetch 1 row by PK (cached)', body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] }, floor: '/floor/one', cached: true },
+  ].filter((s) => ONLY.length === 0 || ONLY.some((o) => s.name.includes(o)))
+    .map((s) => ({ ...s, headers: s.cached ? {} : NO_STORE }));
   const apiKey = scenarios.some((s) => s.auth) ? await setupApiKey(targets.gateway) : null;
   const results = [];
   try {
     for (const s of scenarios) {
       for (const c of CONNECTIONS) {
         if (s.auth) {
-          const keyed = { 'x-athena-client': 'bench_auth', authorization: `Bearer ${apiKey}` };
+          const keyed = { ...s.headers, 'x-athena-client': 'bench_auth', authorization: `Bearer ${apiKey}` };
           await run(`${targets.gateway}/gateway/fetch`, s.body, c, keyed); // warm-up (not recorded)
-          await run(`${targets.gateway}/gateway/fetch`, s.body, c);
+          await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers);
           // Alternate keyed / unkeyed runs and take medians: a shared machine drifts between runs.
           const withKey = [];
           const without = [];
@@ -111,7 +117,7 @@ async function main() {
             const k = await run(`${targets.gateway}/gateway/fetch`, s.body, c, keyed);
             if (k.non2xx > 0 || k.errors > 0) throw new Error(`keyed gateway answered ${k.non2xx} non-2xx / ${k.errors} errors`);
             withKey.push(k);
-            without.push(await run(`${targets.gateway}/gateway/fetch`, s.body, c));
+            without.push(await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers));
           }
           const med = (runs, f) => runs.map(f).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
           const kRps = med(withKey, (r) => r.requests.average);
@@ -128,8 +134,8 @@ async function main() {
           });
           continue;
         }
-        await run(`${targets.gateway}/gateway/fetch`, s.body, c); // warm-up (not recorded)
-        const gw = await run(`${targets.gateway}/gateway/fetch`, s.body, c);
+        await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers); // warm-up (not recorded)
+        const gw = await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers);
         const fl = await run(`${targets.floor}${s.floor}`, s.body, c);
         if (gw.non2xx > 0 || gw.errors > 0) throw new Error(`gateway answered ${gw.non2xx} non-2xx / ${gw.errors} errors in "${s.name}"`);
         results.push({

@@ -20,11 +20,13 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'athena-bench-'));
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, [
-    'api: { host: 127.0.0.1 }',
+    // Optional Redis tier for the response cache (BENCH_REDIS_URL; own key prefix, never flushed).
+    process.env.BENCH_REDIS_URL ? 'api: { host: 127.0.0.1, cache: { redis_key_prefix: "athena:bench:" } }' : 'api: { host: 127.0.0.1 }',
     'logging: { level: warn }',
     `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 } }`,
     `postgres_clients: { bench: "${pgUri}", bench_auth: "${pgUri}" }`,
     'embedded: { enabled: false }',
+    ...(process.env.BENCH_REDIS_URL ? [`redis: { url: "${process.env.BENCH_REDIS_URL}" }`] : []),
   ].join('\n'));
   const server = await startServer({ configPath: cfg, logDestination: require('node:fs').createWriteStream('/dev/null'), adjustConfig: (c) => { c.api.port = 0; } });
   const catalog = server.app.get(ClientCatalogService);

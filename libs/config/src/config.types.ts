@@ -23,8 +23,24 @@ export interface ApiConfig {
   request_timeout_ms: number; // default 30000
   shutdown_grace_ms: number; // default 10000: how long in-flight requests may finish on SIGTERM
   shutdown_delay_ms: number; // default 0: keep serving (with /ready = 503) this long after SIGTERM before closing, so load balancers notice
-  cache_ttl_seconds: number; // default 30 (used by the cache issue)
+  cache_ttl_seconds: number; // default 30: TTL of cached gateway reads, 0..2592000 (0 = no caching)
+  cache: CacheConfig; // the response cache (libs/cache)
   cors: CorsConfig; // default { enabled: false, origins: [] }
+}
+
+/** `api.cache`: two-tier response cache of the gateway read routes (memory LRU + optional Redis). */
+export interface CacheConfig {
+  enabled: boolean; // default true (a TTL of 0 also turns caching off)
+  memory_max_entries: number; // default 10000: LRU bound on entries in the in-process tier
+  memory_max_bytes: number; // default 64 MiB: LRU bound on the serialized size of the in-process tier
+  max_entry_bytes: number; // default 1 MiB: larger answers are not cached
+  invalidation: 'table' | 'client'; // default table: a write drops the (client, table) entries; client = all of the client's
+  redis_enabled: boolean; // default true: use redis.url (when set) as the shared second tier
+  redis_key_prefix: string; // default "athena:cache:" (entries, generations and the invalidation channel)
+  redis_timeout_ms: number; // default 250: connect/command timeout of the cache's Redis connection
+  redis_cooldown_ms: number; // default 5000: after a Redis failure, skip Redis this long before trying again
+  /** Per route group TTL overrides (seconds; null = api.cache_ttl_seconds). */
+  ttl_seconds: { gateway_fetch: number | null; gateway_data: number | null; data: number | null };
 }
 
 export interface PoolConfig {

@@ -257,6 +257,34 @@ function supabaseClients() {
 
 const hostPattern = { expected: 'host name, IP address or *.suffix', test: (s: string) => /^(\*\.)?[A-Za-z0-9.:_-]+$/.test(s) };
 
+/** An integer in min..max, or blank → null ("inherit"). */
+function intOrNull(min: number, max: number) {
+  return leaf<number | null>(`integer ${min}..${max} or empty`, () => null, (v) => {
+    const n = toNumber(v);
+    return n !== undefined && Number.isInteger(n) && n >= min && n <= max ? ok(n) : FAIL;
+  });
+}
+
+/** `api.cache`: the response cache's tiers and limits (libs/cache). `api.cache_ttl_seconds` is the default TTL. */
+function cacheSection() {
+  return section({
+    enabled: bool(true),
+    memory_max_entries: int(1, 10000000, 10000),
+    memory_max_bytes: int(1024, 68719476736, 67108864),
+    max_entry_bytes: int(64, 536870912, 1048576),
+    invalidation: oneOf(['table', 'client'] as const, 'table'),
+    redis_enabled: bool(true),
+    redis_key_prefix: str(() => 'athena:cache:'),
+    redis_timeout_ms: int(10, 60000, 250),
+    redis_cooldown_ms: int(0, 3600000, 5000),
+    ttl_seconds: section({
+      gateway_fetch: intOrNull(0, 2592000),
+      gateway_data: intOrNull(0, 2592000),
+      data: intOrNull(0, 2592000),
+    }),
+  });
+}
+
 export function buildConfigSchema(sc: SchemaContext) {
   const api = section({
     port: int(1, 65535, 4052),
@@ -266,6 +294,7 @@ export function buildConfigSchema(sc: SchemaContext) {
     shutdown_grace_ms: int(0, 600000, 10000),
     shutdown_delay_ms: int(0, 600000, 0),
     cache_ttl_seconds: int(0, 2592000, 30),
+    cache: cacheSection(),
     cors: section({
       enabled: bool(false),
       origins: strList(() => [], nonEmpty),

@@ -25,6 +25,11 @@ describe('validateConfig: defaults', () => {
       shutdown_grace_ms: 10000,
       shutdown_delay_ms: 0,
       cache_ttl_seconds: 30,
+      cache: {
+        enabled: true, memory_max_entries: 10000, memory_max_bytes: 67108864, max_entry_bytes: 1048576, invalidation: 'table',
+        redis_enabled: true, redis_key_prefix: 'athena:cache:', redis_timeout_ms: 250, redis_cooldown_ms: 5000,
+        ttl_seconds: { gateway_fetch: null, gateway_data: null, data: null },
+      },
       cors: { enabled: false, origins: [] },
     });
     expect(c.gateway).toMatchObject({
@@ -125,7 +130,7 @@ describe('validateConfig: error messages', () => {
     [
       'unknown key',
       { api: { prot: 1 } },
-      'api.prot: unknown key (allowed: port, host, body_limit_bytes, request_timeout_ms, shutdown_grace_ms, shutdown_delay_ms, cache_ttl_seconds, cors)',
+      'api.prot: unknown key (allowed: port, host, body_limit_bytes, request_timeout_ms, shutdown_grace_ms, shutdown_delay_ms, cache_ttl_seconds, cache, cors)',
     ],
     [
       'bad api_key_fail_mode',
@@ -143,6 +148,10 @@ describe('validateConfig: error messages', () => {
       { postgres_clients: { main: 'mysql://root:hunter2@h/db' } },
       'postgres_clients.main: expected URI starting with postgres:// or postgresql://, got "mysql://root:***@h/db"',
     ],
+    ['cache memory bound out of range', { api: { cache: { memory_max_entries: 0 } } }, 'api.cache.memory_max_entries: expected integer 1..10000000, got 0'],
+    ['bad per-route cache TTL', { api: { cache: { ttl_seconds: { data: -1 } } } }, 'api.cache.ttl_seconds.data: expected integer 0..2592000 or empty, got -1'],
+    ['unknown cache route group', { api: { cache: { ttl_seconds: { fetch: 5 } } } }, 'api.cache.ttl_seconds.fetch: unknown key (allowed: gateway_fetch, gateway_data, data)'],
+    ['bad cache invalidation mode', { api: { cache: { invalidation: 'row' } } }, 'api.cache.invalidation: expected one of table, client, got "row"'],
     ['wrong type for cors.origins', { api: { cors: { origins: 42 } } }, 'api.cors.origins: expected list of non-empty strings, got 42'],
     ['bad list element', { api: { cors: { origins: ['a', { b: 1 }] } } }, 'api.cors.origins[1]: expected non-empty string, got {"b":1}'],
     ['bad boolean', { gateway: { run_migrations: 'maybe' } }, 'gateway.run_migrations: expected boolean (true or false), got "maybe"'],
@@ -188,7 +197,7 @@ describe('validateConfig: error messages', () => {
     expect(err!.problems).toEqual([
       'api.port: expected integer 1..65535, got "abc"',
       'api.cors.origins: expected list of non-empty strings, got 42',
-      'api.prot: unknown key (allowed: port, host, body_limit_bytes, request_timeout_ms, shutdown_grace_ms, shutdown_delay_ms, cache_ttl_seconds, cors)',
+      'api.prot: unknown key (allowed: port, host, body_limit_bytes, request_timeout_ms, shutdown_grace_ms, shutdown_delay_ms, cache_ttl_seconds, cache, cors)',
       'gateway.api_key_fail_mode: expected one of fail_closed, fail_open, got "nope"',
       'gateway.pool.max: expected integer 1..500, got -1',
       'postgres_clients: expected client name matching ^[A-Za-z_][A-Za-z0-9_-]{0,62}$, got "bad name"',

@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequiresRight, RequiresTableRight } from '@athena/auth';
 import {
   DeleteRequestDto, ErrorEnvelopeDto, FetchRequestDto, InsertRequestDto, LegacyConditionDto, MutationEnvelopeDto,
@@ -24,6 +24,22 @@ const TargetHeaders = [
   ApiHeader({ name: 'x-supabase-key', required: false, description: 'With `X-Athena-Client: custom_supabase`: the project key (secret; never logged)' }),
   ApiHeader({ name: 'x-pg-uri', required: false, description: 'Direct PostgreSQL connection instead of a client (only when gateway.direct_connections is enabled; `X-JDBC-URL` and `x-athena-jdbc-url` also accepted)' }),
 ];
+const CachedOk = ApiOkResponse({
+  type: RowsEnvelopeDto,
+  headers: {
+    'X-Athena-Cache': { description: '`hit`, `miss` or `bypass` (Cache-Control, or caching off)', schema: { type: 'string', enum: ['hit', 'miss', 'bypass'] } },
+    'X-Athena-Cache-Tier': { description: 'On a hit: the tier that answered', schema: { type: 'string', enum: ['memory', 'redis'] } },
+  },
+});
+/** Docs of a cached read route (see README "Cache"; the lookup runs in the service's fetch path). */
+function Cached(): MethodDecorator {
+  return (target, key, desc) => {
+    for (const d of [
+      ApiHeader({ name: 'Cache-Control', required: false, description: '`no-cache` skips the cache lookup (the fresh answer is still cached); `no-store` skips lookup and store' }),
+      CachedOk,
+    ]) d(target, key, desc);
+  };
+}
 function Common(): MethodDecorator {
   return (target, key, desc) => {
     for (const d of [ClientHeader, ...TenantHeaders, ...TargetHeaders,
@@ -51,9 +67,9 @@ export class GatewayController {
   @ApiOperation({ summary: 'Fetch rows', description: 'Select rows with filters, projection, sorting, paging and optional post-processing.' })
   @Common() @StripNullsHeader
   @ApiBody({ type: FetchRequestDto })
-  @ApiOkResponse({ type: RowsEnvelopeDto })
-  fetch(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.gateway.fetch(body, req);
+  @Cached()
+  fetch(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.gateway.fetch(body, req, reply, 'gateway_fetch');
   }
 
   @Post('gateway/data')
@@ -62,9 +78,9 @@ export class GatewayController {
   @ApiOperation({ summary: 'Fetch rows (alias of /gateway/fetch)' })
   @Common() @StripNullsHeader
   @ApiBody({ type: FetchRequestDto })
-  @ApiOkResponse({ type: RowsEnvelopeDto })
-  data(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.gateway.fetch(body, req);
+  @Cached()
+  data(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.gateway.fetch(body, req, reply, 'gateway_data');
   }
 
   @Get('data')
@@ -88,9 +104,9 @@ export class GatewayController {
   @ApiQuery({ name: 'aggregation_column', required: false })
   @ApiQuery({ name: 'aggregation_strategy', required: false, enum: ['cumulative_sum'] })
   @ApiQuery({ name: 'aggregation_dedup', required: false, type: Boolean })
-  @ApiOkResponse({ type: RowsEnvelopeDto })
-  getData(@Query() query: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest) {
-    return this.gateway.fetchByQuery(query, req);
+  @Cached()
+  getData(@Query() query: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.gateway.fetchByQuery(query, req, reply);
   }
 
   @Put('gateway/insert')

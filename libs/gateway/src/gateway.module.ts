@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@athena/cache';
 import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 
-@Module({ controllers: [GatewayController], providers: [GatewayService] })
+@Module({ imports: [CacheModule], controllers: [GatewayController], providers: [GatewayService] })
 export class GatewayModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AthenaError, SingleFlight } from '@athena/common';
+import { CacheOutcome, CacheRoute, ResponseCacheService, isPlainRead } from '@athena/cache';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTargetResolver } from '@athena/catalog';
 import { BackendDriver, FetchResult } from '@athena/drivers';
@@ -22,6 +23,8 @@ interface CallRecord {
   resourceId?: string | null;
   rowsReturned?: number;
   rowsAffected?: number;
+  cacheKey?: string;
+  cacheOutcome?: CacheOutcome;
 }
 
 const MAX_SQL_LENGTH = 100_000;
@@ -40,6 +43,7 @@ export class GatewayService {
     private readonly logs: GatewayLogWriter,
     private readonly metrics: MetricsService,
     private readonly trace: GatewayTrace,
+    private readonly cache: ResponseCacheService,
   ) {}
 
   private parseOptions(req: FastifyRequest): ParseOptions {
@@ -60,26 +64,38 @@ export class GatewayService {
     return target.driver;
   }
 
-  fetch(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
+  /** `route`: the cache's route group (its TTL and metric label); `reply` receives the X-Athena-Cache headers. */
+  fetch(body: unknown, req: FastifyRequest, reply?: FastifyReply, route: CacheRoute = 'gateway_fetch'): Promise<SuccessEnvelope> {
     return this.account(req, 'fetch', async (rec) => {
       const driver = await this.driverFor(req, rec);
       const q = parseFetchPayload(body, this.parseOptions(req));
-      return this.runFetch(driver, q, rec);
+      return this.runFetch(driver, q, rec, req, reply, route);
     });
   }
 
-  fetchByQuery(query: Record<string, string | string[] | undefined>, req: FastifyRequest): Promise<SuccessEnvelope> {
+  fetchByQuery(query: Record<string, string | string[] | undefined>, req: FastifyRequest, reply?: FastifyReply): Promise<SuccessEnvelope> {
     return this.account(req, 'fetch', async (rec) => {
       const driver = await this.driverFor(req, rec);
       const q = parseDataQuery(query, this.parseOptions(req));
-      return this.runFetch(driver, q, rec);
+      return this.runFetch(driver, q, rec, req, reply, 'data');
     });
   }
 
-  private async runFetch(driver: BackendDriver, q: FetchQuery, rec: CallRecord): Promise<SuccessEnvelope> {
+  private async runFetch(
+    driver: BackendDriver, q: FetchQuery, rec: CallRecord, req: FastifyRequest, reply: FastifyReply | undefined, route: CacheRoute,
+  ): Promise<SuccessEnvelope> {
     rec.table = tableName(q.table);
-    // Identical concurrent fetches on the same client share one database execution.
-    const flight = this.fetchFlight.run(`${driver.clientName}\u0000${JSON.stringify(q)}`, () => driver.fetch(q));
+    // The parsed AST is the cache key's normal form (plus client, rights scope and invalidation generation).
+    const cached = await this.cache.lookup<SuccessEnvelope>(req, reply, route, driver.clientName, q);
+    rec.cacheKey = cached.key;
+    rec.cacheOutcome = cached.outcome;
+    if (cached.value !== undefined) {
+      rec.rowsReturned = Array.isArray(cached.value.data) ? cached.value.data.length : undefined;
+      return cached.value;
+    }
+    // Identical concurrent fetches share one database execution. The key carries the generation, so a read
+    // that starts after a write never joins an execution that started before it.
+    const flight = this.fetchFlight.run(`${driver.clientName}\u0000${cached.key}`, () => driver.fetch(q));
     if (flight.shared) this.metrics.singleflightShared.inc({ client: driver.clientName });
     const result = await flight.promise;
     const rows: Row[] = q.stripNulls ? stripNullFields(result.rows) : result.rows;
@@ -88,7 +104,10 @@ export class GatewayService {
     if (result.truncated) extra.truncated = true;
     if (result.pageState !== undefined) extra.page_state = result.pageState;
     if (q.postProcessing) extra.post_processing = applyPostProcessing(rows, q.postProcessing);
-    return ok(`Fetched ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`, rows, extra);
+    extra.cache_key = cached.key;
+    const envelope = ok(`Fetched ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`, rows, extra);
+    cached.store(envelope);
+    return envelope;
   }
 
   insert(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
@@ -97,6 +116,7 @@ export class GatewayService {
       const c = parseInsertPayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
       const res = await driver.insert(c);
+      await this.cache.invalidate(driver.clientName, c.table);
       rec.rowsAffected = res.count;
       const data = c.single ? (res.rows[0] ?? null) : res.rows;
       return ok(`Inserted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, data, { count: res.count });
@@ -109,6 +129,7 @@ export class GatewayService {
       const c = parseUpdatePayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
       const res = await driver.update(c);
+      await this.cache.invalidate(driver.clientName, c.table);
       rec.rowsAffected = res.count;
       const rows = c.stripNulls ? stripNullFields(res.rows) : res.rows;
       const extra: Record<string, unknown> = { count: res.count };
@@ -124,6 +145,7 @@ export class GatewayService {
       rec.table = tableName(c.table);
       rec.resourceId = c.resourceId;
       const res = await driver.delete(c);
+      await this.cache.invalidate(driver.clientName, c.table);
       rec.rowsAffected = res.count;
       return ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
         count: res.count, table_name: rec.table, resource_id: c.resourceId,
@@ -136,6 +158,8 @@ export class GatewayService {
       const driver = await this.driverFor(req, rec);
       const sql = normalizeSql(body);
       const res = await driver.rawQuery(sql);
+      // Raw SQL can touch any table (and triggers, cascades): anything but a plain read invalidates the client.
+      if (!isPlainRead(sql, res.command)) await this.cache.invalidate(driver.clientName, null);
       rec.rowsReturned = res.rows.length;
       rec.rowsAffected = res.rowCount;
       return ok('Query executed', res.rows, { count: res.command === 'SELECT' ? res.rows.length : res.rowCount, command: res.command });
@@ -172,24 +196,27 @@ export class GatewayService {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const duration = Math.round(ms * 1000) / 1000;
+    const cached = rec.cacheOutcome === 'hit';
+    const cacheKey = rec.cacheKey ?? null;
     this.logs.recordRequest({
       created_at: now, request_id: req.id, client: rec.client, method: req.method, path,
       query_string: q === -1 ? null : url.slice(q + 1), status_code: status, ipv4: req.ip ?? null,
       user_agent: header(h['user-agent']), user_id: userId, company_id: companyId, organization_id: orgId,
-      host: header(h.host), cached: false, time: duration,
+      host: header(h.host), cached, time: duration,
     });
     this.logs.recordOperation({
       created_at: now, request_id: req.id, operation: rec.operation, table_name: rec.table, client_name: rec.client,
       method: req.method, path, status_code: status, duration_ms: duration,
-      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null, cached: false, error: status >= 400,
-      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null, cache_key: null,
+      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null, cached, error: status >= 400,
+      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null, cache_key: cacheKey,
       user_id: userId, company_id: companyId, organization_id: orgId,
       details: ae ? { code: ae.code, error: ae.detail } : null,
     });
     this.trace.emit({
       request_id: req.id, client: rec.client, method: req.method, path, operation: rec.operation,
       table_name: rec.table, resource_id: rec.resourceId ?? null, status_code: status,
-      outcome, duration_ms: duration, backend: rec.backend, cache_outcome: null, cache_key: null,
+      outcome: cached && outcome === 'success' ? 'cached' : outcome, duration_ms: duration, backend: rec.backend,
+      cache_outcome: rec.cacheOutcome ?? null, cache_key: cacheKey,
       rows_returned: rec.rowsReturned ?? null, rows_affected: rec.rowsAffected ?? null,
       error_class: ae?.code ?? (err ? 'internal_error' : null), error: ae?.message ?? null,
     });

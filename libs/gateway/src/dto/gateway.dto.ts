@@ -106,6 +106,7 @@ export class RowsEnvelopeDto {
   @ApiPropertyOptional({ type: String, nullable: true, description: 'ScyllaDB/Cassandra clients only: token for the next page (send it back as `page_state`); null on the last page' })
   page_state?: string | null;
   @ApiPropertyOptional({ type: PostProcessingResultDto }) post_processing?: PostProcessingResultDto;
+  @ApiPropertyOptional({ description: 'Fetch routes: the response-cache key of this answer (`<table>:<first eq column>:<value>:<hash>`)', example: 'items:id:42:7c9b53f4f1f0b902' }) cache_key?: string;
 }
 
 export class MutationEnvelopeDto {
