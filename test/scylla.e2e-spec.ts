@@ -399,12 +399,15 @@ const U3 = '33333333-3333-4333-8333-333333333333';
         return;
       }
       const body = { table_name: 'users', columns: 'id', conditions: [{ eq_column: 'id', eq_value: U1 }] };
-      expect((await post('/gateway/fetch', body)).status).toBe(200);
+      // `no-store`: these requests must reach the cluster, not the response cache.
+      const NS = { ...C, 'cache-control': 'no-store' };
+      const warm = await post('/gateway/fetch', body); // also leaves the answer in the response cache
+      expect(warm.status).toBe(200);
       process.kill(pid, 'SIGSTOP');
       try {
         const t0 = Date.now();
         const [cass, pg] = await Promise.all([
-          post('/gateway/fetch', body),
+          post('/gateway/fetch', body, NS),
           (async () => {
             await new Promise((r) => setTimeout(r, 200));
             const t = Date.now();
@@ -419,16 +422,21 @@ const U3 = '33333333-3333-4333-8333-333333333333';
         expect(pg.res.status).toBe(200);
         expect(pg.ms).toBeLessThan(1000);
         const t1 = Date.now();
-        const fast = await post('/gateway/fetch', body);
+        const fast = await post('/gateway/fetch', body, NS);
         expect(fast.status).toBe(503);
         expect(Date.now() - t1).toBeLessThan(500);
+        // A read the cache already holds is still answered (within its TTL) while the cluster is down.
+        const cached = await post('/gateway/fetch', body);
+        expect(cached.status).toBe(200);
+        expect(cached.headers.get('x-athena-cache')).toBe('hit');
+        expect(cached.body.data).toEqual(warm.body.data);
       } finally {
         process.kill(pid, 'SIGCONT');
       }
       const deadline = Date.now() + 30_000;
       let status = 0;
       while (Date.now() < deadline) {
-        status = (await post('/gateway/fetch', body)).status;
+        status = (await post('/gateway/fetch', body, NS)).status;
         if (status === 200) break;
         await new Promise((r) => setTimeout(r, 500));
       }

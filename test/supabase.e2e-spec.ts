@@ -26,6 +26,9 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
     rec = await PostgrestRecorder.start();
     flaky = await PostgrestRecorder.start();
     app = await bootApp({
+      // Contract tests of the adapter: every request must reach the PostgREST stand-in, so the response cache
+      // (which would answer repeated identical fetches itself) is off here; test/cache*.e2e-spec.ts cover it.
+      api: { cache_ttl_seconds: 0 },
       gateway: {
         logging_pg_uri: control.uri,
         max_rows: 50,

@@ -37,8 +37,16 @@ describe('buildCacheKey', () => {
     ['post-processing', { query: q({ conditions: [{ eq_column: 'id', eq_value: 7 }], group_by: 'name' }) }],
     ['operator', { query: q({ conditions: [{ column: 'id', operator: 'gte', value: 7 }] }) }],
     ['table', { query: parseFetchPayload({ table_name: 'other.items', conditions: [{ eq_column: 'id', eq_value: 7 }] }, opts) }],
+    ['page state (ScyllaDB paging)', { query: q({ conditions: [{ eq_column: 'id', eq_value: 7 }], page_state: '0a0b0c' }) }],
   ])('changes with the %s', (_what, over) => {
     expect(key(over as Partial<Parameters<typeof buildCacheKey>[0]>)).not.toBe(key());
+  });
+
+  it('covers every field of the parsed request (a new AST field must be added to the key)', () => {
+    // The fields the key hashes; when FetchQuery grows a field, this list and buildCacheKey must grow with it.
+    const covered = ['kind', 'table', 'columns', 'conditions', 'sort', 'limit', 'offset', 'probeTruncation', 'stripNulls', 'postProcessing', 'pageState'];
+    const full = q({ conditions: [{ eq_column: 'id', eq_value: 7 }], columns: ['id'], page_state: '0a0b0c', group_by: 'name' });
+    for (const field of Object.keys(full)) expect(covered).toContain(field);
   });
 
   it('never shares an entry between callers with different rights scopes (auth context on the request)', () => {

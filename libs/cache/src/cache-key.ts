@@ -35,7 +35,7 @@ export function buildCacheKey(i: CacheKeyInput): string {
   const q = i.query;
   const hash = sha256Hex(JSON.stringify([
     CACHE_KEY_VERSION, i.client, i.scope, i.generation, i.camelToSnake, tableId(q.table), q.columns, q.conditions, q.sort,
-    q.limit, q.offset, q.probeTruncation, q.stripNulls, q.postProcessing,
+    q.limit, q.offset, q.probeTruncation, q.stripNulls, q.postProcessing, q.pageState ?? null,
   ])).slice(0, 16);
   let column = '';
   let value = '';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@athena/cache';
 import { SqlController } from './sql.controller';
 import { SqlService } from './sql.service';
 
-@Module({ controllers: [SqlController], providers: [SqlService] })
+@Module({ imports: [CacheModule], controllers: [SqlController], providers: [SqlService] })
 export class SqlModule {}

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ResponseCacheService, isPlainRead } from '@athena/cache';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTarget, RequestTargetResolver } from '@athena/catalog';
@@ -22,6 +23,7 @@ export class SqlService {
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
     private readonly targets: RequestTargetResolver,
     private readonly accounting: CallAccounting,
+    private readonly cache: ResponseCacheService,
   ) {}
 
   execute(body: unknown, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -39,6 +41,9 @@ export class SqlService {
       const started = performance.now();
       const res = await target.driver.rawQuery(r.query, [], { timeoutMs: this.config.gateway.sql.statement_timeout_ms });
       const duration = Math.round(performance.now() - started);
+      // Like /gateway/query: a statement that is not a plain read may change any table of the client, so every
+      // cached answer of that client (on every instance sharing the Redis) is dropped before we answer.
+      if (!isPlainRead(r.query, res.command)) await this.cache.invalidate(target.driver.clientName, null);
       const max = this.config.gateway.max_rows;
       const truncated = res.rows.length > max;
       const rows = truncated ? res.rows.slice(0, max) : res.rows;
