@@ -6,7 +6,7 @@ import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTargetResolver } from '@athena/catalog';
 import { BackendDriver, FetchResult } from '@athena/drivers';
 import { ok, SuccessEnvelope } from '@athena/http';
-import { GatewayLogWriter, GatewayTrace, MetricsService, redactUrl } from '@athena/observability';
+import { CallAccounting, CallRecord as BaseCallRecord, MetricsService } from '@athena/observability';
 import {
   FetchQuery, ParseOptions, Row, applyPostProcessing, parseDataQuery, parseDeletePayload, parseFetchPayload,
   parseInsertPayload, parseUpdatePayload, stripNullFields,
@@ -15,15 +15,8 @@ import {
 type Operation = 'fetch' | 'insert' | 'update' | 'delete' | 'query';
 
 /** What one gateway call reports to the logs, metrics and trace when it ends. */
-interface CallRecord {
+interface CallRecord extends BaseCallRecord {
   operation: Operation;
-  client: string | null;
-  backend: string | null;
-  table: string | null;
-  resourceId?: string | null;
-  rowsReturned?: number;
-  rowsAffected?: number;
-  cacheKey?: string;
   cacheOutcome?: CacheOutcome;
 }
 
@@ -40,9 +33,8 @@ export class GatewayService {
   constructor(
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
     private readonly targets: RequestTargetResolver,
-    private readonly logs: GatewayLogWriter,
+    private readonly accounting: CallAccounting,
     private readonly metrics: MetricsService,
-    private readonly trace: GatewayTrace,
     private readonly cache: ResponseCacheService,
   ) {}
 
@@ -167,65 +159,9 @@ export class GatewayService {
   }
 
   /** Runs a use case and records logs/metrics/trace exactly once, on success and on failure. */
-  private async account(req: FastifyRequest, operation: Operation, fn: (rec: CallRecord) => Promise<SuccessEnvelope>): Promise<SuccessEnvelope> {
-    const started = performance.now();
-    const rec: CallRecord = { operation, client: null, backend: null, table: null };
-    try {
-      const result = await fn(rec);
-      this.record(req, rec, 200, performance.now() - started, null);
-      return result;
-    } catch (err) {
-      const status = err instanceof AthenaError ? err.status : 500;
-      this.record(req, rec, status, performance.now() - started, err);
-      throw err;
-    }
+  private account(req: FastifyRequest, operation: Operation, fn: (rec: CallRecord) => Promise<SuccessEnvelope>): Promise<SuccessEnvelope> {
+    return this.accounting.account<SuccessEnvelope, CallRecord>(req, operation, fn);
   }
-
-  private record(req: FastifyRequest, rec: CallRecord, status: number, ms: number, err: unknown): void {
-    const ae = err instanceof AthenaError ? err : null;
-    const outcome = status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'success';
-    const client = rec.client ?? 'unknown';
-    this.metrics.observeOperation(client, rec.operation, outcome, ms / 1000);
-    if (err) this.metrics.operationErrors.inc({ client, operation: rec.operation, code: ae?.code ?? 'internal_error' });
-    const h = req.headers;
-    const userId = header(h['x-user-id']);
-    const companyId = header(h['x-company-id']);
-    const orgId = header(h['x-organization-id']);
-    const now = new Date().toISOString();
-    const url = redactUrl(req.url);
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    const duration = Math.round(ms * 1000) / 1000;
-    const cached = rec.cacheOutcome === 'hit';
-    const cacheKey = rec.cacheKey ?? null;
-    this.logs.recordRequest({
-      created_at: now, request_id: req.id, client: rec.client, method: req.method, path,
-      query_string: q === -1 ? null : url.slice(q + 1), status_code: status, ipv4: req.ip ?? null,
-      user_agent: header(h['user-agent']), user_id: userId, company_id: companyId, organization_id: orgId,
-      host: header(h.host), cached, time: duration,
-    });
-    this.logs.recordOperation({
-      created_at: now, request_id: req.id, operation: rec.operation, table_name: rec.table, client_name: rec.client,
-      method: req.method, path, status_code: status, duration_ms: duration,
-      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null, cached, error: status >= 400,
-      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null, cache_key: cacheKey,
-      user_id: userId, company_id: companyId, organization_id: orgId,
-      details: ae ? { code: ae.code, error: ae.detail } : null,
-    });
-    this.trace.emit({
-      request_id: req.id, client: rec.client, method: req.method, path, operation: rec.operation,
-      table_name: rec.table, resource_id: rec.resourceId ?? null, status_code: status,
-      outcome: cached && outcome === 'success' ? 'cached' : outcome, duration_ms: duration, backend: rec.backend,
-      cache_outcome: rec.cacheOutcome ?? null, cache_key: cacheKey,
-      rows_returned: rec.rowsReturned ?? null, rows_affected: rec.rowsAffected ?? null,
-      error_class: ae?.code ?? (err ? 'internal_error' : null), error: ae?.message ?? null,
-    });
-  }
-}
-
-function header(v: string | string[] | undefined): string | null {
-  if (v === undefined) return null;
-  return (Array.isArray(v) ? v[0] : v) || null;
 }
 
 function tableName(t: { schema: string | null; name: string }): string {

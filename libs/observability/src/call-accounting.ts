@@ -15,12 +15,15 @@ export interface CallRecord {
   resourceId?: string | null;
   rowsReturned?: number;
   rowsAffected?: number;
+  /** Response-cache key of a cached read route (`cache_key` in the logs and trace). */
+  cacheKey?: string;
+  /** Response-cache outcome of a cached read route (`hit` marks the logs `cached` and the trace outcome `cached`). */
+  cacheOutcome?: 'hit' | 'miss' | 'bypass';
 }
 
 /**
- * Request/operation logs, operation metrics and the gateway_trace event for one call, recorded exactly once on
- * success and on failure — the same accounting the gateway CRUD routes do, for feature modules outside the
- * gateway (e.g. `/query/sql`).
+ * Request/operation logs, operation metrics and the gateway_trace event for one data-plane call (the gateway
+ * CRUD routes, `/query/sql`), recorded exactly once on success and on failure.
  */
 @Injectable()
 export class CallAccounting {
@@ -30,9 +33,9 @@ export class CallAccounting {
     private readonly trace: GatewayTrace,
   ) {}
 
-  async account<T>(req: FastifyRequest, operation: string, fn: (rec: CallRecord) => Promise<T>): Promise<T> {
+  async account<T, R extends CallRecord = CallRecord>(req: FastifyRequest, operation: R['operation'], fn: (rec: R) => Promise<T>): Promise<T> {
     const started = performance.now();
-    const rec: CallRecord = { operation, client: null, backend: null, table: null };
+    const rec = { operation, client: null, backend: null, table: null } as R;
     try {
       const result = await fn(rec);
       this.record(req, rec, 200, performance.now() - started, null);
@@ -59,24 +62,27 @@ export class CallAccounting {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const duration = Math.round(ms * 1000) / 1000;
+    const cached = rec.cacheOutcome === 'hit';
+    const cacheKey = rec.cacheKey ?? null;
     this.logs.recordRequest({
       created_at: now, request_id: req.id, client: rec.client, method: req.method, path,
       query_string: q === -1 ? null : url.slice(q + 1), status_code: status, ipv4: req.ip ?? null,
       user_agent: header(h['user-agent']), user_id: userId, company_id: companyId, organization_id: orgId,
-      host: header(h.host), cached: false, time: duration,
+      host: header(h.host), cached, time: duration,
     });
     this.logs.recordOperation({
       created_at: now, request_id: req.id, operation: rec.operation, table_name: rec.table, client_name: rec.client,
       method: req.method, path, status_code: status, duration_ms: duration,
-      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null, cached: false, error: status >= 400,
-      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null, cache_key: null,
+      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null, cached, error: status >= 400,
+      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null, cache_key: cacheKey,
       user_id: userId, company_id: companyId, organization_id: orgId,
       details: ae ? { code: ae.code, error: ae.detail } : null,
     });
     this.trace.emit({
       request_id: req.id, client: rec.client, method: req.method, path, operation: rec.operation,
       table_name: rec.table, resource_id: rec.resourceId ?? null, status_code: status,
-      outcome, duration_ms: duration, backend: rec.backend, cache_outcome: null, cache_key: null,
+      outcome: cached && outcome === 'success' ? 'cached' : outcome, duration_ms: duration, backend: rec.backend,
+      cache_outcome: rec.cacheOutcome ?? null, cache_key: cacheKey,
       rows_returned: rec.rowsReturned ?? null, rows_affected: rec.rowsAffected ?? null,
       error_class: ae?.code ?? (err ? 'internal_error' : null), error: ae?.message ?? null,
     });

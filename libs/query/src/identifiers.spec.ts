@@ -1,5 +1,4 @@
 import { caught } from '../../common/src/testing';
-import { AthenaError } from '@athena/common';
 import { IDENT_RE, assertIdentifier, parseTableName, qualifiedTable, quoteIdent } from './identifiers';
 
 

@@ -4,7 +4,7 @@
  */
 import { AthenaError } from '@athena/common';
 import {
-  Condition, DeleteCommand, Filter, FetchQuery, InsertCommand, JsonValue, OPERATORS, Operator, PostProcessingSpec, SortSpec,
+  DeleteCommand, Filter, FetchQuery, InsertCommand, JsonValue, OPERATORS, Operator, PostProcessingSpec, SortSpec,
   TableRef, TimeGranularity, UpdateCommand,
 } from './ast';
 import { normalizeColumn } from './case';

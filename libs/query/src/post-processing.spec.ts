@@ -1,5 +1,4 @@
 import { caught } from '../../common/src/testing';
-import { AthenaError } from '@athena/common';
 import type { PostProcessingSpec, Row } from './ast';
 import { applyPostProcessing, decimalToNumber, parseDecimal } from './post-processing';
 

@@ -1,5 +1,4 @@
 import { caught } from '../../common/src/testing';
-import { AthenaError } from '@athena/common';
 import type { DeleteCommand, FetchQuery, InsertCommand, UpdateCommand } from './ast';
 import { ParseOptions, parseFetchPayload, parseInsertPayload } from './parse';
 import {

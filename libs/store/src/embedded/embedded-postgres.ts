@@ -19,7 +19,7 @@
  *    makes the parent directories traversable (o+x), and runs every binary as that user;
  *  - listens on 127.0.0.1 only (no unix socket); creates the database `athena_logging`.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
