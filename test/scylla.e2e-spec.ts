@@ -373,6 +373,28 @@ const U3 = '33333333-3333-4333-8333-333333333333';
     });
   });
 
+  describe('response cache on a scylla client', () => {
+    it('a write naming the table with its keyspace invalidates cached reads that named it without (and back)', async () => {
+      const read = { table_name: 'users', columns: 'id,age', conditions: [{ eq_column: 'id', eq_value: U1 }] };
+      const first = await post('/gateway/fetch', read);
+      expect(first.status).toBe(200);
+      expect((await post('/gateway/fetch', read)).headers.get('x-athena-cache')).toBe('hit');
+      const upd = await post('/gateway/update', { table_name: `${ks}.users`, update_body: { age: 41 }, conditions: [{ eq_column: 'id', eq_value: U1 }] });
+      expect(upd.status).toBe(200);
+      const after = await post('/gateway/fetch', read);
+      expect(after.headers.get('x-athena-cache')).toBe('miss');
+      expect(after.body.data).toEqual([{ id: U1, age: 41 }]);
+
+      const qualified = { ...read, table_name: `${ks}.users` };
+      expect((await post('/gateway/fetch', qualified)).status).toBe(200);
+      expect((await post('/gateway/fetch', qualified)).headers.get('x-athena-cache')).toBe('hit');
+      expect((await post('/gateway/update', { table_name: 'users', update_body: { age: 42 }, conditions: [{ eq_column: 'id', eq_value: U1 }] })).status).toBe(200);
+      const again = await post('/gateway/fetch', qualified);
+      expect(again.headers.get('x-athena-cache')).toBe('miss');
+      expect(again.body.data).toEqual([{ id: U1, age: 42 }]);
+    });
+  });
+
   describe('availability', () => {
     it('an unreachable cluster answers 503 backend_unavailable with Retry-After, fast; PostgreSQL keeps serving', async () => {
       const t0 = Date.now();

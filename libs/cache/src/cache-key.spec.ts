@@ -64,6 +64,15 @@ describe('buildCacheKey', () => {
     expect(forReq(reqB2)).toBe(forReq(reqB)); // same scope → may share
   });
 
+  it('resolves an unqualified table in the backend\'s namespace, so both spellings share one key', () => {
+    expect(tableId({ schema: null, name: 'events' }, 'app_ks')).toBe('app_ks.events');
+    expect(tableId({ schema: 'other', name: 'events' }, 'app_ks')).toBe('other.events');
+    const k = (table: string, namespace?: string) =>
+      buildCacheKey({ client: 'c', scope: 'anon', generation: 'r0.0', query: parseFetchPayload({ table_name: table }, opts), camelToSnake: false, namespace });
+    expect(k('events', 'app_ks').split(':').pop()).toBe(k('app_ks.events', 'app_ks').split(':').pop());
+    expect(k('events', 'app_ks')).not.toBe(k('events', 'other_ks'));
+  });
+
   it('treats an unqualified table as public.<name>', () => {
     expect(tableId({ schema: null, name: 'items' })).toBe('public.items');
     expect(tableId({ schema: 'public', name: 'items' })).toBe('public.items');

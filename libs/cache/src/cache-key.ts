@@ -24,17 +24,23 @@ export interface CacheKeyInput {
   generation: string;
   query: FetchQuery;
   camelToSnake: boolean;
+  /** Where the backend resolves an unqualified table (`BackendDriver.defaultNamespace()`); default `public`. */
+  namespace?: string;
 }
 
-/** `public.items` for both `items` and `public.items` (unqualified names resolve in `public`). */
-export function tableId(t: { schema: string | null; name: string }): string {
-  return `${t.schema ?? 'public'}.${t.name}`;
+/**
+ * `<namespace>.items` for both `items` and `<namespace>.items`: an unqualified name is resolved where the backend
+ * resolves it (PostgreSQL `public`, a ScyllaDB client's keyspace, a Supabase client's schema), so reads and writes
+ * that spell the same table differently share one invalidation generation.
+ */
+export function tableId(t: { schema: string | null; name: string }, namespace = 'public'): string {
+  return `${t.schema ?? namespace}.${t.name}`;
 }
 
 export function buildCacheKey(i: CacheKeyInput): string {
   const q = i.query;
   const hash = sha256Hex(JSON.stringify([
-    CACHE_KEY_VERSION, i.client, i.scope, i.generation, i.camelToSnake, tableId(q.table), q.columns, q.conditions, q.sort,
+    CACHE_KEY_VERSION, i.client, i.scope, i.generation, i.camelToSnake, tableId(q.table, i.namespace), q.columns, q.conditions, q.sort,
     q.limit, q.offset, q.probeTruncation, q.stripNulls, q.postProcessing, q.pageState ?? null,
   ])).slice(0, 16);
   let column = '';

@@ -49,6 +49,13 @@ export abstract class BackendDriver {
   abstract insert(command: InsertCommand): Promise<MutationResult>;
   abstract update(command: UpdateCommand): Promise<MutationResult>;
   abstract delete(command: DeleteCommand): Promise<MutationResult>;
+  /**
+   * Where an unqualified table name resolves on this backend (PostgreSQL `public`; a ScyllaDB client's keyspace;
+   * a Supabase client's schema). Used to give one table one identity whatever its spelling (e.g. cache keys).
+   */
+  defaultNamespace(): string {
+    return 'public';
+  }
   abstract rawQuery(sql: string, params?: unknown[], opts?: RawQueryOptions): Promise<RawQueryResult>;
   abstract ping(timeoutMs?: number): Promise<void>;
   abstract describe(table: TableRef): Promise<TableSchema>;

@@ -78,7 +78,7 @@ export class GatewayService {
   ): Promise<SuccessEnvelope> {
     rec.table = tableName(q.table);
     // The parsed AST is the cache key's normal form (plus client, rights scope and invalidation generation).
-    const cached = await this.cache.lookup<SuccessEnvelope>(req, reply, route, driver.clientName, q);
+    const cached = await this.cache.lookup<SuccessEnvelope>(req, reply, route, driver.clientName, q, driver.defaultNamespace());
     rec.cacheKey = cached.key;
     rec.cacheOutcome = cached.outcome;
     if (cached.value !== undefined) {
@@ -108,7 +108,7 @@ export class GatewayService {
       const c = parseInsertPayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
       const res = await driver.insert(c);
-      await this.cache.invalidate(driver.clientName, c.table);
+      await this.cache.invalidate(driver.clientName, c.table, driver.defaultNamespace());
       rec.rowsAffected = res.count;
       const data = c.single ? (res.rows[0] ?? null) : res.rows;
       return ok(`Inserted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, data, { count: res.count });
@@ -121,7 +121,7 @@ export class GatewayService {
       const c = parseUpdatePayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
       const res = await driver.update(c);
-      await this.cache.invalidate(driver.clientName, c.table);
+      await this.cache.invalidate(driver.clientName, c.table, driver.defaultNamespace());
       rec.rowsAffected = res.count;
       const rows = c.stripNulls ? stripNullFields(res.rows) : res.rows;
       const extra: Record<string, unknown> = { count: res.count };
@@ -137,7 +137,7 @@ export class GatewayService {
       rec.table = tableName(c.table);
       rec.resourceId = c.resourceId;
       const res = await driver.delete(c);
-      await this.cache.invalidate(driver.clientName, c.table);
+      await this.cache.invalidate(driver.clientName, c.table, driver.defaultNamespace());
       rec.rowsAffected = res.count;
       return ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
         count: res.count, table_name: rec.table, resource_id: c.resourceId,

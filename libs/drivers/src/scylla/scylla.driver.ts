@@ -306,6 +306,10 @@ export class ScyllaDriver extends BackendDriver {
   }
 
   /** Runs one CQL statement as written (prepared when it has parameters); rows as plain objects. */
+  override defaultNamespace(): string {
+    return this.opts.config.keyspace ?? '';
+  }
+
   async rawQuery(cql: string, params: unknown[] = [], opts: RawQueryOptions = {}): Promise<RawQueryResult> {
     const fetchSize = Math.min(this.opts.maxRows, this.opts.config.fetch_size_max);
     // A per-call timeout (e.g. /query/sql's statement timeout) bounds the read; 0 means "no limit" (driver: 0 disables).

@@ -175,6 +175,10 @@ export class SupabaseDriver extends BackendDriver {
     return { rows, count: rows.length };
   }
 
+  override defaultNamespace(): string {
+    return this.opts.schema;
+  }
+
   rawQuery(): Promise<RawQueryResult> {
     return Promise.reject(new AthenaError(422, 'unsupported_by_backend', 'Raw SQL is not supported on Supabase clients',
       `Client "${this.clientName}" is reached through PostgREST, which has no raw SQL endpoint; use the gateway routes (fetch/insert/update/delete), or register the project's PostgreSQL connection string as a postgres client`));
