@@ -5,7 +5,7 @@
  * enforcement off and no key. No HTTP, so the number is not drowned by machine noise. Needs a PostgreSQL
  * (BENCH_PG_URI, as bench/run.js). Prints µs per check.
  */
-const { mkdtempSync, writeFileSync, createWriteStream } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync, createWriteStream } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
@@ -76,6 +76,7 @@ async function main() {
     console.log(JSON.stringify(result));
   } finally {
     await server.shutdown('bench done');
+    rmSync(dir, { recursive: true, force: true });
     await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
   }

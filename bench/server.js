@@ -4,7 +4,7 @@
  * between the two is the gateway's own cost (routing, parsing, compiling, shaping, logging, metrics).
  * Prints one JSON line {gateway, floor} on stdout when ready; exits on SIGTERM.
  */
-const { mkdtempSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const Fastify = require('fastify');
@@ -51,6 +51,7 @@ async function main() {
   process.once('SIGTERM', async () => {
     await floor.close();
     await server.shutdown('bench done');
+    rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   });
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { testTempDir } from './support/services';
 
 /** The `athena` binary as users run it: the built dist/ (npm test builds first). */
 const ROOT = resolve(__dirname, '..');
@@ -33,7 +33,7 @@ describe('athena CLI (built binary)', () => {
   });
 
   it('`diag --json` reports the machine and where the config comes from', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'athena-cli-'));
+    const dir = testTempDir('athena-cli-');
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, 'postgres_clients:\n  reports: postgres://u:secret@127.0.0.1:1/db\n');
     const r = athena(['--config', cfg, 'diag', '--json']);
@@ -48,7 +48,7 @@ describe('athena CLI (built binary)', () => {
     const port = athena(['server', '--port', 'abc']);
     expect(port.code).not.toBe(0);
     expect(port.err).toContain('expected an integer 1..65535');
-    const dir = mkdtempSync(join(tmpdir(), 'athena-cli-'));
+    const dir = testTempDir('athena-cli-');
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, 'api:\n  port: abc\n');
     const bad = athena(['server', '--config', cfg]);

@@ -1,18 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { startServer } from '../apps/athena/src/server';
 import { bootApp, call, LogCapture } from './support/app';
-import { createTestDatabase, freePort } from './support/services';
+import { createTestDatabase, freePort, testTempDir } from './support/services';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'dist/apps/athena/apps/athena/src/cli.js');
 
 
 function writeConfig(doc: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'athena-cfg-'));
+  const dir = testTempDir('athena-cfg-');
   const p = join(dir, 'config.yaml');
   writeFileSync(p, stringify(doc));
   return p;
@@ -58,7 +57,7 @@ describe('graceful shutdown', () => {
 
 describe('embedded default (no control-plane URI configured)', () => {
   it('starts an embedded PostgreSQL, migrates it, registers `local`, and reuses the data on the next start', async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'athena-embedded-')), 'pg');
+    const dataDir = join(testTempDir('athena-embedded-'), 'pg');
     const port = await freePort();
     const cfg = writeConfig({ api: { port: await freePort(), host: '127.0.0.1' }, embedded: { enabled: true, data_dir: dataDir, port }, logging: { level: 'info' } });
     const t0 = Date.now();

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import type { AthenaConfig } from '@athena/config';
 import { RunningServer, startServer } from '../../apps/athena/src/server';
+import { testTempDir } from './services';
 
 /** Collects the JSON log lines an app instance writes (for redaction and trace assertions). */
 export class LogCapture extends Writable {
@@ -34,7 +34,7 @@ export interface TestApp {
  * `config` is deep-merged into the file's YAML (snake_case keys, exactly as users write them).
  */
 export async function bootApp(config: Record<string, unknown>, opts: { adjust?: (c: AthenaConfig) => void } = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'athena-e2e-'));
+  const dir = testTempDir('athena-e2e-');
   const configPath = join(dir, 'config.yaml');
   const base = {
     api: { host: '127.0.0.1', shutdown_grace_ms: 5000 },

@@ -12,7 +12,10 @@
  *   const describeRedis = requireService('redis') ? describe : describe.skip;
  *   const db = await createTestDatabase('gateway');   // fresh database; await db.drop() in afterAll
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
@@ -163,4 +166,21 @@ export function probeRedis(url: string, timeoutMs = 2000): Promise<true | string
       }
     });
   });
+}
+
+const tempDirs: string[] = [];
+
+/**
+ * A fresh directory under the OS temp dir, removed after the spec file that made it (test/support/cleanup.ts,
+ * an afterAll hook in every e2e file), so the spec may read its files until its last test.
+ */
+export function testTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory testTempDir() handed out so far. */
+export function removeTestTempDirs(): void {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
