@@ -109,4 +109,26 @@ describeWith('postgres')('cache × auth × /query/sql (real app, real keys, real
     expect(after.headers.get('x-athena-cache')).toBe('miss');
     expect(after.body.data).toEqual([{ id: 1, name: 'avocado' }, { id: 2, name: 'banana' }]);
   });
+
+  it('/query/sql naming its client by db_name (no X-Athena-Client) gets that client\'s enforcement and key binding', async () => {
+    // Enforcement off globally, on for "main" only: the client comes from the body, after stage 1 ran.
+    expect((await admin('PUT', '/admin/api-key-config', { enforce_api_keys: false })).status).toBe(200);
+    expect((await admin('PUT', '/admin/api-key-clients/main', { enforce_api_keys: true })).status).toBe(200);
+    const viaDbName = (headers: Record<string, string>) =>
+      call(`${app.url}/query/sql`, { method: 'POST', headers, json: { query: 'SELECT 1 AS one', driver: 'postgresql', db_name: 'main' } });
+    const anonymous = await viaDbName({});
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.data).toBeUndefined();
+    expect((await viaDbName(as('reader'))).status).toBe(403); // key without gateway.query
+    const ok = await viaDbName(as('broad'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ db_name: 'main', data: [{ one: 1 }] });
+
+    // A key bound to another client cannot reach "main" through db_name either.
+    const r = await admin('POST', '/admin/api-keys', { name: 'bound-elsewhere', rights: ['gateway.query'], client_name: 'elsewhere' });
+    expect(r.status).toBe(201);
+    const bound = await viaDbName({ authorization: `Bearer ${r.body.data.api_key}` });
+    expect(bound.status).toBe(403);
+    expect(bound.body.message).toMatch(/client/i);
+  });
 });

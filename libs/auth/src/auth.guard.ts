@@ -133,8 +133,12 @@ export class AuthGuard implements CanActivate, OnModuleInit {
     const policy = this.policyFor(ctx, req);
     if (policy === null || policy.kind === 'public') return true;
     const done = (req as Carrier)[STATE];
-    if (done) return this.authorize(req, policy, done);
-    const st = this.authenticate(req, policy);
+    // A body may name the client instead of X-Athena-Client (`db_name` on /query/sql). Stage 1 ran before the
+    // body was read, for "no client": authenticate again for the client the request will really run on, so its
+    // enforcement override and the key's client binding apply.
+    const bodyClient = (done ? done.client : clientOf(req)) === null ? bodyClientOf(req) : null;
+    if (done && bodyClient === null) return this.authorize(req, policy, done);
+    const st = this.authenticate(req, policy, bodyClient ?? clientOf(req));
     if (st instanceof Promise) return st.then((s) => this.authorize(req, policy, s));
     return this.authorize(req, policy, st);
   }
@@ -168,11 +172,10 @@ export class AuthGuard implements CanActivate, OnModuleInit {
 
   // ---- stage 1: authentication (no body needed) ----
 
-  private authenticate(req: Req, policy: AuthPolicy): AuthState | Promise<AuthState> {
+  private authenticate(req: Req, policy: AuthPolicy, client: string | null = clientOf(req)): AuthState | Promise<AuthState> {
     const extracted = extractKeyCandidates(req.headers, req.url);
     const candidates: Presented[] = extracted.length === 0 ? [] : extracted.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) }));
     if (candidates.length > 0) this.noteQueryKeys(req, candidates);
-    const client = clientOf(req);
     if (policy.kind === 'admin') return this.admin(req, client, candidates);
     const adminKey = candidates.length > 0 ? configuredAdminKey() : null;
     const adminHit = adminKey !== null ? this.adminMatch(adminKey, candidates) : null;
@@ -401,6 +404,15 @@ function headerOf(req: Req, name: string): string | null {
 function clientOf(req: Req): string | null {
   const v = headerOf(req, 'x-athena-client');
   const t = v?.trim();
+  return t ? t : null;
+}
+
+/** `db_name` of a JSON body (the client `/query/sql` runs on when X-Athena-Client is absent), else null. */
+function bodyClientOf(req: Req): string | null {
+  const b = req.body as Record<string, unknown> | null | undefined;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return null;
+  const v = b.db_name;
+  const t = typeof v === 'string' ? v.trim() : '';
   return t ? t : null;
 }
 
