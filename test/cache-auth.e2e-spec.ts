@@ -37,7 +37,11 @@ describeWith('postgres')('cache × auth × /query/sql (real app, real keys, real
     await d.connect();
     await d.query(`CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'apple'), (2, 'banana');`);
     await d.end();
-    app = await bootApp({ gateway: { logging_pg_uri: control.uri }, postgres_clients: { main: data.uri }, api: { cache_ttl_seconds: 300 } });
+    app = await bootApp({
+      gateway: { logging_pg_uri: control.uri, pool: { statement_timeout_ms: 1000 }, sql: { statement_timeout_ms: 1000 } },
+      postgres_clients: { main: data.uri },
+      api: { cache_ttl_seconds: 300 },
+    });
     for (const right of ['items.read']) expect((await admin('POST', '/admin/api-key-rights', { name: right })).status).toBe(201);
     for (const [name, rights] of [['reader', ['items.read']], ['reader2', ['items.read']], ['broad', ['gateway.read', 'gateway.query']], ['nothing', ['gateway.write']]] as const) {
       const r = await admin('POST', '/admin/api-keys', { name, rights });
@@ -108,6 +112,22 @@ describeWith('postgres')('cache × auth × /query/sql (real app, real keys, real
     const after = await fetchItems('reader');
     expect(after.headers.get('x-athena-cache')).toBe('miss');
     expect(after.body.data).toEqual([{ id: 1, name: 'avocado' }, { id: 2, name: 'banana' }]);
+  });
+
+  it('a write that fails with a 5xx (it may have been applied) still drops the cached reads', async () => {
+    const slowWrite = "UPDATE items SET name = name WHERE id = 1 AND pg_sleep(1.5) IS NOT NULL";
+    for (const [route, body] of [['/query/sql', { query: slowWrite, driver: 'postgresql' }], ['/gateway/query', { query: slowWrite }]] as const) {
+      await fetchItems('reader');
+      expect((await fetchItems('reader')).headers.get('x-athena-cache')).toBe('hit');
+      const r = await call(`${app.url}${route}`, { method: 'POST', headers: { 'x-athena-client': 'main', ...as('broad') }, json: body });
+      expect(r.status).toBeGreaterThanOrEqual(500);
+      expect((await fetchItems('reader')).headers.get('x-athena-cache')).toBe('miss');
+    }
+    // A failing plain read does not.
+    expect((await fetchItems('reader')).headers.get('x-athena-cache')).toBe('hit');
+    const slowRead = await sql('broad', 'SELECT pg_sleep(1.5)');
+    expect(slowRead.status).toBeGreaterThanOrEqual(500);
+    expect((await fetchItems('reader')).headers.get('x-athena-cache')).toBe('hit');
   });
 
   it('/query/sql naming its client by db_name (no X-Athena-Client) gets that client\'s enforcement and key binding', async () => {

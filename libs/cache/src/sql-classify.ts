@@ -7,6 +7,11 @@
  */
 const WRITE_WORDS = /\b(insert|update|delete|merge|truncate|into|copy|call|do|alter|create|drop|grant|revoke|lock|refresh|vacuum|cluster|reindex|comment|nextval|setval|notify|listen|reset|set|for\s+(no\s+key\s+)?(update|share)|for\s+key\s+share)\b/i;
 
+/** The statement's first keyword (`SELECT`, `WITH`, …): classifies a statement that failed before reporting its command. */
+export function leadingKeyword(sql: string): string {
+  return /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+}
+
 export function isPlainRead(sql: string, command: string | null | undefined): boolean {
   const c = (command ?? '').toUpperCase();
   if (c !== 'SELECT' && c !== 'SHOW') return false;

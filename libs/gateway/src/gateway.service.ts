@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AthenaError, SingleFlight } from '@athena/common';
-import { CacheOutcome, CacheRoute, ResponseCacheService, isPlainRead } from '@athena/cache';
+import { CacheOutcome, CacheRoute, ResponseCacheService, isPlainRead, leadingKeyword } from '@athena/cache';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTargetResolver } from '@athena/catalog';
 import { BackendDriver, FetchResult } from '@athena/drivers';
 import { ok, SuccessEnvelope } from '@athena/http';
 import { CallAccounting, CallRecord as BaseCallRecord, MetricsService } from '@athena/observability';
 import {
-  FetchQuery, ParseOptions, Row, applyPostProcessing, parseDataQuery, parseDeletePayload, parseFetchPayload,
+  FetchQuery, ParseOptions, Row, TableRef, applyPostProcessing, parseDataQuery, parseDeletePayload, parseFetchPayload,
   parseInsertPayload, parseUpdatePayload, stripNullFields,
 } from '@athena/query';
 
@@ -107,8 +107,7 @@ export class GatewayService {
       const driver = await this.driverFor(req, rec);
       const c = parseInsertPayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
-      const res = await driver.insert(c);
-      await this.cache.invalidate(driver.clientName, c.table, driver.defaultNamespace());
+      const res = await this.write(driver, c.table, () => driver.insert(c));
       rec.rowsAffected = res.count;
       const data = c.single ? (res.rows[0] ?? null) : res.rows;
       return ok(`Inserted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, data, { count: res.count });
@@ -120,8 +119,7 @@ export class GatewayService {
       const driver = await this.driverFor(req, rec);
       const c = parseUpdatePayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
-      const res = await driver.update(c);
-      await this.cache.invalidate(driver.clientName, c.table, driver.defaultNamespace());
+      const res = await this.write(driver, c.table, () => driver.update(c));
       rec.rowsAffected = res.count;
       const rows = c.stripNulls ? stripNullFields(res.rows) : res.rows;
       const extra: Record<string, unknown> = { count: res.count };
@@ -136,8 +134,7 @@ export class GatewayService {
       const c = parseDeletePayload(body, this.parseOptions(req));
       rec.table = tableName(c.table);
       rec.resourceId = c.resourceId;
-      const res = await driver.delete(c);
-      await this.cache.invalidate(driver.clientName, c.table, driver.defaultNamespace());
+      const res = await this.write(driver, c.table, () => driver.delete(c));
       rec.rowsAffected = res.count;
       return ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
         count: res.count, table_name: rec.table, resource_id: c.resourceId,
@@ -149,13 +146,34 @@ export class GatewayService {
     return this.account(req, 'query', async (rec) => {
       const driver = await this.driverFor(req, rec);
       const sql = normalizeSql(body);
-      const res = await driver.rawQuery(sql);
       // Raw SQL can touch any table (and triggers, cascades): anything but a plain read invalidates the client.
-      if (!isPlainRead(sql, res.command)) await this.cache.invalidate(driver.clientName, null);
+      const res = await this.write(driver, null, () => driver.rawQuery(sql), (r) => !isPlainRead(sql, r.command), !isPlainRead(sql, leadingKeyword(sql)));
       rec.rowsReturned = res.rows.length;
       rec.rowsAffected = res.rowCount;
       return ok('Query executed', res.rows, { count: res.command === 'SELECT' ? res.rows.length : res.rowCount, command: res.command });
     });
+  }
+
+  /**
+   * Runs a write and invalidates the cached reads of (client, table) — `table` null: the whole client — before
+   * answering. Also after a failure that may have happened after the backend applied the write (a timeout, a lost
+   * connection: any 5xx), so a write whose answer was lost cannot leave stale cached reads behind. `changes`
+   * says whether a successful result changed data, `changesOnError` the same for a failure (raw SQL: not a plain read).
+   */
+  private async write<T>(
+    driver: BackendDriver, table: TableRef | null, run: () => Promise<T>,
+    changes: (res: T) => boolean = () => true, changesOnError = true,
+  ): Promise<T> {
+    let res: T;
+    try {
+      res = await run();
+    } catch (err) {
+      const maybeApplied = !(err instanceof AthenaError) || err.status >= 500;
+      if (maybeApplied && changesOnError) await this.cache.invalidate(driver.clientName, table, driver.defaultNamespace()).catch(() => undefined);
+      throw err;
+    }
+    if (changes(res)) await this.cache.invalidate(driver.clientName, table, driver.defaultNamespace());
+    return res;
   }
 
   /** Runs a use case and records logs/metrics/trace exactly once, on success and on failure. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ResponseCacheService, isPlainRead } from '@athena/cache';
+import { ResponseCacheService, isPlainRead, leadingKeyword } from '@athena/cache';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTarget, RequestTargetResolver } from '@athena/catalog';
@@ -39,10 +39,20 @@ export class SqlService {
           `Client "${target.name}" is a ${BACKEND_LABEL[target.backend]} client; use driver "${driverFor(target.backend)}" or name a ${BACKEND_LABEL[want]} client`);
       }
       const started = performance.now();
-      const res = await target.driver.rawQuery(r.query, [], { timeoutMs: this.config.gateway.sql.statement_timeout_ms });
-      const duration = Math.round(performance.now() - started);
       // Like /gateway/query: a statement that is not a plain read may change any table of the client, so every
-      // cached answer of that client (on every instance sharing the Redis) is dropped before we answer.
+      // cached answer of that client (on every instance sharing the Redis) is dropped before we answer — also when
+      // it failed in a way that may have left it applied (5xx: timeout, lost connection).
+      let res: Awaited<ReturnType<typeof target.driver.rawQuery>>;
+      try {
+        res = await target.driver.rawQuery(r.query, [], { timeoutMs: this.config.gateway.sql.statement_timeout_ms });
+      } catch (err) {
+        const maybeApplied = !(err instanceof AthenaError) || err.status >= 500;
+        if (maybeApplied && !isPlainRead(r.query, leadingKeyword(r.query))) {
+          await this.cache.invalidate(target.driver.clientName, null).catch(() => undefined);
+        }
+        throw err;
+      }
+      const duration = Math.round(performance.now() - started);
       if (!isPlainRead(r.query, res.command)) await this.cache.invalidate(target.driver.clientName, null);
       const max = this.config.gateway.max_rows;
       const truncated = res.rows.length > max;
