@@ -41,6 +41,12 @@ describe('isPlainRead', () => {
     ['UPDATE items SET qty = 1', 'UPDATE', false],
     ['TRUNCATE items', 'TRUNCATE', false],
     ['CREATE TABLE t (id int)', 'CREATE', false],
+    // Literal-looking text must not hide code: a '--' inside a string is no comment, an E'' escape no terminator.
+    ["WITH a AS (SELECT '--'), d AS (DELETE FROM items RETURNING *) SELECT * FROM d", 'SELECT', false],
+    ["WITH a AS (SELECT E'\\'' AS q), d AS (DELETE FROM items RETURNING *) SELECT * FROM d", 'SELECT', false],
+    ["WITH a AS (SELECT '/*' AS q), d AS (DELETE FROM items RETURNING *) SELECT '*/' FROM d", 'SELECT', false],
+    ['SELECT $x$ delete $x$, $$update$$ AS t /* a /* nested */ insert */ FROM items', 'SELECT', true],
+    ["SELECT e'it\\'s' AS word, 'O''Brien' AS name", 'SELECT', true],
   ])('%s → %s', (sql, command, read) => {
     expect(isPlainRead(sql, command)).toBe(read);
   });
