@@ -77,9 +77,20 @@ describe('platform (real app, real PostgreSQL)', () => {
     expect(json.status).toBe(200);
     const spec = json.body;
     expect(spec.openapi).toMatch(/^3\./);
-    for (const path of ['/', '/ping', '/health', '/ready', '/metrics', '/gateway/fetch', '/gateway/data', '/data', '/gateway/insert', '/gateway/update', '/gateway/delete', '/gateway/query']) {
+    for (const path of ['/', '/ping', '/health', '/health/cluster', '/ready', '/metrics', '/gateway/fetch', '/gateway/data', '/data', '/gateway/insert',
+      '/gateway/update', '/gateway/delete', '/gateway/query', '/query/sql', '/admin/api-keys', '/admin/api-keys/{id}', '/admin/api-key-rights',
+      '/admin/api-key-rights/{id}', '/admin/api-key-config', '/admin/api-key-clients', '/admin/api-key-clients/{client_name}']) {
       expect(spec.paths).toHaveProperty([path]);
     }
+    // Every operation says what it does and what it answers.
+    for (const [path, ops] of Object.entries(spec.paths as Record<string, Record<string, { summary?: string; responses?: Record<string, unknown> }>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect({ op: `${method.toUpperCase()} ${path}`, summary: typeof op.summary === 'string' && op.summary.length > 0 }).toEqual({ op: `${method.toUpperCase()} ${path}`, summary: true });
+        expect(Object.keys(op.responses ?? {}).length).toBeGreaterThan(0);
+      }
+    }
+    // Admin routes declare the admin key.
+    expect(spec.paths['/admin/api-keys'].get.security).toEqual(expect.arrayContaining([{ adminKey: [] }]));
     expect(Object.keys(spec.paths['/gateway/insert'])).toContain('put');
     expect(Object.keys(spec.paths['/gateway/delete'])).toContain('delete');
     expect(spec.components.securitySchemes).toMatchObject({ adminKey: { type: 'apiKey', name: 'X-Athena-Admin-Key' }, apiKey: { type: 'apiKey' } });

@@ -7,7 +7,7 @@ import { ATHENA_VERSION } from '@athena/health';
 export function setupOpenApi(app: NestFastifyApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Athena gateway')
-    .setDescription('Structured data requests against PostgreSQL (and later ScyllaDB/Supabase), routed by the `X-Athena-Client` header. Errors use the envelope `{status:"error", code, message, error}`.')
+    .setDescription('Structured data requests against PostgreSQL, ScyllaDB/Cassandra and Supabase, routed by the `X-Athena-Client` header. Gateway routes need an API key holding the route\'s right when enforcement is on; `/admin/*` needs the static admin key. Errors use the envelope `{status:"error", code, message, error}`.')
     .setVersion(ATHENA_VERSION)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Athena-Admin-Key', description: 'Static admin key (env ATHENA_KEY_12) for /admin/* routes' }, 'adminKey')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'apikey', description: 'Gateway API key `ath_{public}.{secret}` (also accepted: x-api-key, x-athena-key, Authorization: Bearer)' }, 'apiKey')
