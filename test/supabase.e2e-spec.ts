@@ -444,6 +444,48 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
     }
   });
 
+  it('never follows a redirect: a 302 to another host → 502 backend_redirect_refused, the other host sees nothing', async () => {
+    const rec2 = await PostgrestRecorder.start();
+    try {
+      const elsewhere = `http://localhost:${new URL(rec2.url).port}/rest/v1/items`;
+      rec.reset().reply({ status: 302, headers: { location: elsewhere } });
+      const r = await fetchOn(open, headers(rec.url, 'redirect-key-1'));
+      expect(r.status).toBe(502);
+      expect(r.body).toMatchObject({ status: 'error', code: 'backend_redirect_refused' });
+      expect(r.body.error).toContain('never follows redirects');
+      expect(rec.requests.length).toBe(1);
+      // the describe/ping path (/rest/v1/ OpenAPI, a direct fetch) refuses redirects too
+      rec.reply({ status: 307, headers: { location: elsewhere } });
+      const { publicOnlyFetch } = await import('@athena/drivers');
+      const d = new SupabaseDriver({
+        clientName: 'custom_supabase', url: rec.url, key: 'redirect-key-2', timeoutMs: 1000, schema: 'public',
+        breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, rollingWindowMs: 10000, resetMs: 1000 },
+        fetch: publicOnlyFetch({ allowPrivate: true }),
+      });
+      await expect(d.ping()).rejects.toMatchObject({ status: 502, code: 'backend_redirect_refused' });
+      await d.close();
+      expect(rec.requests.length).toBe(2);
+      expect(rec2.requests).toEqual([]);
+      expect(JSON.stringify(r.body)).not.toContain('redirect-key');
+    } finally {
+      rec.reset();
+      await rec2.close();
+    }
+  });
+
+  it('the connect-time guard refuses an IP literal (net.connect skips lookup for those) and sends nothing', async () => {
+    const { publicOnlyFetch } = await import('@athena/drivers');
+    rec.reset();
+    for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]']) {
+      await expect(publicOnlyFetch()(`http://${host}:${new URL(rec.url).port}/rest/v1/`, { headers: { apikey: 'k' } }))
+        .rejects.toMatchObject({ cause: expect.objectContaining({ code: 'EATHENABLOCKED' }) });
+    }
+    expect(rec.requests).toEqual([]);
+    // with allow_private_addresses the same literal is reachable
+    const ok = await publicOnlyFetch({ allowPrivate: true })(`${rec.url}/rest/v1/items`);
+    expect(ok.status).toBe(200);
+  });
+
   it('the connect-time guard refuses a loopback address even if the pre-check were bypassed', async () => {
     const { publicOnlyFetch } = await import('@athena/drivers');
     await expect(publicOnlyFetch()(`http://localhost:${new URL(rec.url).port}/rest/v1/`)).rejects.toMatchObject({ cause: expect.objectContaining({ code: 'EATHENABLOCKED' }) });

@@ -8,7 +8,7 @@ import type {
 } from '@athena/query';
 import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
 import { applyFilters, FilterTarget } from './postgrest-filters';
-import { isTransientStatus, mapPostgrestError, PostgrestErrorLike } from './postgrest-errors';
+import { fetchFailure, isTransientStatus, mapPostgrestError, PostgrestErrorLike } from './postgrest-errors';
 
 export interface SupabaseBreakerOptions {
   volumeThreshold: number;
@@ -118,7 +118,7 @@ export class SupabaseDriver extends BackendDriver {
           Math.max(1, Math.ceil(this.opts.breaker.resetMs / 1000)),
           `The Supabase project behind client "${this.clientName}" failed repeatedly; the gateway is failing fast (circuit open); retry later`);
       }
-      throw mapPostgrestError(0, { message: (err as Error).message }, this.clientName);
+      throw mapPostgrestError(0, fetchFailure(err), this.clientName);
     } finally {
       this.inflight--;
     }
@@ -216,7 +216,7 @@ export class SupabaseDriver extends BackendDriver {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      throw mapPostgrestError(0, { message: (err as Error).message }, this.clientName);
+      throw mapPostgrestError(0, fetchFailure(err), this.clientName);
     }
     if (!res.ok) {
       const body = (await res.json().catch(() => null)) as PostgrestErrorLike | null;
