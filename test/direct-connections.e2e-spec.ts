@@ -78,6 +78,45 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     }
   });
 
+  it('a URI without user or password → 400, even when the gateway process has PGUSER/PGPASSWORD (no confused deputy)', async () => {
+    const saved = { PGUSER: process.env.PGUSER, PGPASSWORD: process.env.PGPASSWORD };
+    const admin = new URL(data.uri);
+    process.env.PGUSER = decodeURIComponent(admin.username);
+    process.env.PGPASSWORD = decodeURIComponent(admin.password);
+    try {
+      const bare = new URL(data.uri);
+      bare.username = '';
+      bare.password = '';
+      const userOnly = new URL(data.uri);
+      userOnly.password = '';
+      for (const uri of [bare.toString(), userOnly.toString()]) {
+        const r = await fetchOn(on, { 'x-pg-uri': uri });
+        expect(r.status).toBe(400);
+        expect(r.body.code).toBe('invalid_direct_connection_uri');
+        expect(r.body.error).toContain('user name and a password');
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('only allow-listed query parameters: sslcert/sslkey/sslrootcert/passfile/options/user → 400 naming the parameter', async () => {
+    for (const p of ['sslrootcert=/etc/passwd', 'sslcert=/etc/hostname', 'sslkey=/etc/hostname', 'passfile=/etc/passwd', 'options=-c%20search_path%3Devil', 'user=postgres', 'sslmode=disable&hostaddr=10.0.0.1']) {
+      const r = await fetchOn(on, { 'x-pg-uri': `${data.uri}?${p}` });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('invalid_direct_connection_uri');
+      const name = p.split('&').pop()!.split('=')[0];
+      expect(r.body.error).toContain(`"${name}"`);
+    }
+    const bad = await fetchOn(on, { 'x-pg-uri': `${data.uri}?sslmode=bogus` });
+    expect(bad.status).toBe(400);
+    const m = await call(`${on.url}/metrics`);
+    expect(m.text).toMatch(/athena_direct_connection_refusals_total\{reason="invalid_uri"\} [1-9]/);
+  });
+
   it('the cap on distinct URIs → 503 direct_connection_limit_reached with Retry-After; idle pools are evicted', async () => {
     const r = await fetchOn(on, { 'x-pg-uri': other.uri });
     expect(r.status).toBe(503);

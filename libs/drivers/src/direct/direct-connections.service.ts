@@ -33,12 +33,17 @@ interface Pooled {
   lastUsed: number;
 }
 
+/** The only query parameters a direct-connection URI may carry (none of them reads files or redirects the connection). */
+export const ALLOWED_URI_PARAMS: ReadonlySet<string> = new Set(['sslmode', 'application_name', 'connect_timeout']);
+const SSL_MODES: ReadonlySet<string> = new Set(['disable', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full']);
+
 /** Name used for direct connections in logs and metrics (bounded label; the URI itself is never recorded). */
 export const DIRECT_CLIENT_LABEL = 'direct_connection';
 
 /**
  * Direct connections (`X-JDBC-URL` / `x-pg-uri`): off by default. When on, the URI's host must be in
- * `gateway.direct_connections.allowed_hosts`; each distinct URI gets its own small pool (`pool_max`), at most
+ * `gateway.direct_connections.allowed_hosts`, it must carry its own user and password, and only the query parameters in
+ * `ALLOWED_URI_PARAMS` are accepted; each distinct URI gets its own small pool (`pool_max`), at most
  * `max_uris` pools live at once, and a pool unused for `idle_evict_ms` is closed. URIs are secrets: pools are
  * keyed and named by a hash, never by the URI.
  */
@@ -76,20 +81,33 @@ export class DirectConnectionService implements OnApplicationShutdown {
     }
     // One pool per database, however the scheme is spelled (jdbc:postgresql://, postgres://, postgresql://).
     const uri = normalizePgUri(rawUri)?.replace(/^postgres(ql)?:\/\//i, 'postgresql://');
-    let host: string | null = null;
+    let parsed: URL | null = null;
     if (uri) {
       try {
-        const u = new URL(uri);
-        if (!u.searchParams.has('host') && !u.searchParams.has('hostaddr')) host = u.hostname;
+        parsed = new URL(uri);
       } catch {
-        host = null;
+        parsed = null;
       }
     }
-    if (!uri || !host) {
-      this.refusals.inc({ reason: 'invalid_uri' });
-      throw AthenaError.badRequest('invalid_direct_connection_uri', 'Invalid direct-connection URI',
-        'X-JDBC-URL / x-pg-uri must be one postgres://user:pass@host:port/db URI (jdbc:postgresql:// is accepted; no host= parameters)');
+    if (!uri || !parsed || !parsed.hostname) {
+      this.invalidUri('X-JDBC-URL / x-pg-uri must be one postgres://user:pass@host:port/db URI (jdbc:postgresql:// is accepted)');
     }
+    // Without credentials in the URI, pg would fill them in from the gateway's own PGUSER / PGPASSWORD / ~/.pgpass:
+    // the caller would be connecting with the gateway's identity.
+    if (!parsed.username || !parsed.password) {
+      this.invalidUri('The URI must carry both a user name and a password (postgres://user:pass@host:port/db); the gateway never supplies credentials of its own');
+    }
+    // Query parameters are an allow-list: others (sslcert, sslkey, sslrootcert, passfile, host, options, …) would make
+    // pg read files on the gateway host, connect elsewhere, or set server options.
+    for (const [name, value] of parsed.searchParams) {
+      if (!ALLOWED_URI_PARAMS.has(name)) {
+        this.invalidUri(`Query parameter "${name}" is not accepted in a direct-connection URI; allowed: ${[...ALLOWED_URI_PARAMS].join(', ')}`);
+      }
+      if (name === 'sslmode' && !SSL_MODES.has(value)) {
+        this.invalidUri(`sslmode "${value}" is not one of ${[...SSL_MODES].join(', ')}`);
+      }
+    }
+    const host = parsed.hostname;
     if (!hostAllowed(host, c.allowed_hosts)) {
       this.refusals.inc({ reason: 'host' });
       throw new AthenaError(403, 'direct_connection_host_not_allowed', 'Host not allowed for direct connections',
@@ -124,6 +142,11 @@ export class DirectConnectionService implements OnApplicationShutdown {
     this.logger.log(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
     this.ensureTimer();
     return driver;
+  }
+
+  private invalidUri(detail: string): never {
+    this.refusals.inc({ reason: 'invalid_uri' });
+    throw AthenaError.badRequest('invalid_direct_connection_uri', 'Invalid direct-connection URI', detail);
   }
 
   /** Closes pools unused for `idle_evict_ms` that have no connection checked out. */
