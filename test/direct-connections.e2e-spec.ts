@@ -15,6 +15,7 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
   let other: TestDatabase;
   let off: TestApp;
   let on: TestApp;
+  let roomy: TestApp;
 
   beforeAll(async () => {
     control = await createTestDatabase('direct_control');
@@ -30,11 +31,16 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     on = await bootApp({
       gateway: { logging_pg_uri: control.uri, run_migrations: false, direct_connections: { enabled: true, allowed_hosts: ['127.0.0.1'], max_uris: 1, idle_evict_ms: 1500, pool_max: 2 } },
     });
+    // one slot that stays taken for a minute once a pool opens: failures must not take it
+    roomy = await bootApp({
+      gateway: { logging_pg_uri: control.uri, run_migrations: false, direct_connections: { enabled: true, allowed_hosts: ['127.0.0.1'], max_uris: 1, idle_evict_ms: 60_000, pool_max: 4 } },
+    });
   });
 
   afterAll(async () => {
     await off?.close();
     await on?.close();
+    await roomy?.close();
     await data?.drop();
     await other?.drop();
     await control?.drop();
@@ -129,6 +135,30 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     expect(later.body.data).toEqual([{ id: 1, name: 'other' }]);
     const m = await call(`${on.url}/metrics`);
     expect(m.text).toMatch(/athena_direct_connection_refusals_total\{reason="limit"\} [1-9]/);
+    expect(m.text).toMatch(/athena_direct_connection_pools 1/);
+  });
+
+  it('a URI whose first connection fails → 502 direct_connection_failed and holds no slot', async () => {
+    const wrong = new URL(data.uri);
+    wrong.password = 'definitely-not-the-password';
+    const nodb = new URL(data.uri);
+    nodb.pathname = '/no_such_database_here';
+    // concurrent first requests for one URI share its opening; distinct URIs one after the other each get the slot
+    const attempts = await Promise.all([wrong, wrong].map((u) => fetchOn(roomy, { 'x-pg-uri': u.toString() })));
+    attempts.push(await fetchOn(roomy, { 'x-pg-uri': nodb.toString() }), await fetchOn(roomy, { 'x-pg-uri': wrong.toString() }));
+    for (const r of attempts) {
+      expect(r.status).toBe(502);
+      expect(r.body.code).toBe('direct_connection_failed');
+      expect(r.body.error).not.toContain('definitely-not-the-password');
+    }
+    let m = await call(`${roomy.url}/metrics`);
+    expect(m.text).toMatch(/athena_direct_connection_pools 0/);
+    expect(m.text).toMatch(/athena_direct_connection_refusals_total\{reason="connect_failed"\} [1-9]/);
+    // the single slot is still free for a URI that works (allow-listed parameters accepted)
+    const good = await fetchOn(roomy, { 'x-pg-uri': `${data.uri}?sslmode=disable&application_name=athena_direct_test&connect_timeout=5` });
+    expect(good.status).toBe(200);
+    expect(good.body.data).toEqual([{ id: 1, name: 'apple' }]);
+    m = await call(`${roomy.url}/metrics`);
     expect(m.text).toMatch(/athena_direct_connection_pools 1/);
   });
 

@@ -7,6 +7,8 @@ import { MetricsService } from '@athena/observability';
 import { hostAllowed } from '../host-guard';
 import { PostgresDriver } from '../postgres/postgres.driver';
 
+const FIRST_CONNECT_TIMEOUT_MS = 10_000;
+
 /** Request headers that name a direct PostgreSQL connection, in order of preference (reference §1.1). */
 export const DIRECT_CONNECTION_HEADERS = ['x-pg-uri', 'x-athena-jdbc-url', 'x-jdbc-url'] as const;
 
@@ -51,13 +53,14 @@ export const DIRECT_CLIENT_LABEL = 'direct_connection';
 export class DirectConnectionService implements OnApplicationShutdown {
   private readonly logger = new Logger('DirectConnections');
   private readonly pools = new Map<string, Pooled>();
+  private readonly opening = new Map<string, Promise<PostgresDriver>>();
   private timer: NodeJS.Timeout | null = null;
   private readonly refusals: Counter<'reason'>;
 
   constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService) {
     this.refusals = new Counter({
       name: 'athena_direct_connection_refusals_total',
-      help: 'Direct-connection requests refused, by reason (disabled|invalid_uri|host|limit)',
+      help: 'Direct-connection requests refused, by reason (disabled|invalid_uri|host|limit|connect_failed)',
       labelNames: ['reason'] as const,
       registers: [metrics.registry],
     });
@@ -72,7 +75,11 @@ export class DirectConnectionService implements OnApplicationShutdown {
     });
   }
 
-  resolve(rawUri: string): PostgresDriver {
+  /**
+   * The pool for `rawUri`: synchronous when it is already open; a promise when it is opened now (settles after
+   * the first connection succeeds, or rejects with the mapped connection error, holding no slot).
+   */
+  resolve(rawUri: string): PostgresDriver | Promise<PostgresDriver> {
     const c = this.config.gateway.direct_connections;
     if (!c.enabled) {
       this.refusals.inc({ reason: 'disabled' });
@@ -120,8 +127,11 @@ export class DirectConnectionService implements OnApplicationShutdown {
       hit.lastUsed = now;
       return hit.driver;
     }
-    if (this.pools.size >= c.max_uris) this.evictIdle(now);
-    if (this.pools.size >= c.max_uris) {
+    const opening = this.opening.get(id);
+    if (opening) return opening;
+    // Pools still opening hold a slot too, so a burst of new URIs cannot overshoot max_uris.
+    if (this.pools.size + this.opening.size >= c.max_uris) this.evictIdle(now);
+    if (this.pools.size + this.opening.size >= c.max_uris) {
       this.refusals.inc({ reason: 'limit' });
       throw new AthenaError(503, 'direct_connection_limit_reached', 'Too many direct connections',
         `This gateway keeps at most ${c.max_uris} direct-connection pools (gateway.direct_connections.max_uris) and all are in use; retry later or register the database as a client`,
@@ -138,10 +148,28 @@ export class DirectConnectionService implements OnApplicationShutdown {
       schemaRefreshMs: g.schema_refresh_ms,
       autoCastUuid: g.auto_cast_uuid_filter_values_to_text,
     });
-    this.pools.set(id, { driver, lastUsed: now });
-    this.logger.log(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
-    this.ensureTimer();
-    return driver;
+    // The pool is registered only once a first connection succeeds: a URI that cannot connect (wrong password,
+    // no such database, nothing listening) frees its slot at once instead of holding it for idle_evict_ms.
+    const p = driver.ping(g.pool.connection_timeout_ms > 0 ? g.pool.connection_timeout_ms + 1000 : FIRST_CONNECT_TIMEOUT_MS).then(
+      () => {
+        this.opening.delete(id);
+        this.pools.set(id, { driver, lastUsed: Date.now() });
+        this.logger.log(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
+        this.ensureTimer();
+        return driver;
+      },
+      (err: unknown) => {
+        this.opening.delete(id);
+        this.refusals.inc({ reason: 'connect_failed' });
+        void driver.close().catch(() => undefined);
+        const why = (err as { code?: string }).code ?? ((err as Error).message?.includes('timeout') ? 'timeout' : 'error');
+        this.logger.warn(`direct-connection pool ${driver.clientName} not opened: first connection failed (${why})`);
+        throw new AthenaError(502, 'direct_connection_failed', 'Could not connect with the direct-connection URI',
+          `The first connection with X-JDBC-URL / x-pg-uri failed (${why}); check its host, port, database, user and password`);
+      },
+    );
+    this.opening.set(id, p);
+    return p;
   }
 
   private invalidUri(detail: string): never {
@@ -183,6 +211,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await Promise.allSettled([...this.opening.values()]);
     const all = [...this.pools.values()];
     this.pools.clear();
     await Promise.allSettled(all.map((p) => p.driver.close()));
