@@ -473,6 +473,32 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
     }
   });
 
+  it('an evicted adapter is not closed under requests that resolved it: it closes after its grace and last call', async () => {
+    const tiny = await bootApp({
+      gateway: { logging_pg_uri: control.uri, run_migrations: false, custom_supabase: { enabled: true, allowed_hosts: ['127.0.0.1'], allow_http: true, allow_private_addresses: true, max_clients: 1, timeout_ms: 600 } },
+    });
+    try {
+      const { CustomSupabaseService } = await import('@athena/drivers');
+      const svc = tiny.server.app.get(CustomSupabaseService);
+      const q = { kind: 'fetch' as const, table: { schema: null, name: 'items' }, columns: null, conditions: [], sort: null, limit: 10, offset: 0, probeTruncation: false, stripNulls: false, postProcessing: null };
+      rec.reset([{ id: 1 }]);
+      const a = await svc.resolve(rec.url, 'evict-key-a');
+      await svc.resolve(rec.url, 'evict-key-b'); // max_clients 1: evicts a
+      // a request that resolved `a` before the eviction still runs on it
+      expect((await a.fetch(q as never)).rows).toEqual([{ id: 1 }]);
+      // a call in flight when the grace ends is not cut short; the adapter closes after it
+      // (grace = timeout_ms, 600 ms from the eviction; this call starts at ~300 ms and answers 450 ms later, so it
+      // spans the grace's end)
+      await new Promise((r) => setTimeout(r, 300));
+      rec.reply({ status: 200, body: [{ id: 2 }], delayMs: 450 });
+      expect((await a.fetch(q as never)).rows).toEqual([{ id: 2 }]);
+      await new Promise((r) => setTimeout(r, 50));
+      await expect(a.fetch(q as never)).rejects.toMatchObject({ status: 503, code: 'backend_unavailable' });
+    } finally {
+      await tiny.close();
+    }
+  });
+
   it('the connect-time guard refuses an IP literal (net.connect skips lookup for those) and sends nothing', async () => {
     const { publicOnlyFetch } = await import('@athena/drivers');
     rec.reset();

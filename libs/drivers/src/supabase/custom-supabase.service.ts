@@ -114,7 +114,8 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     while (this.drivers.size >= c.max_clients) {
       const [oldId, old] = this.drivers.entries().next().value as [string, SupabaseDriver];
       this.drivers.delete(oldId);
-      void old.close();
+      // Not close(): requests that resolved this adapter may still be running (or about to start) on it.
+      old.retire(c.timeout_ms);
     }
     if (!this.guardedFetch) this.guardedFetch = publicOnlyFetch({ allowPrivate: c.allow_private_addresses });
     const driver = new SupabaseDriver({
