@@ -25,6 +25,7 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
       const pg = new Client({ connectionString: db.uri });
       await pg.connect();
       await pg.query(`CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, '${db === data ? 'apple' : 'other'}')`);
+      await pg.query('CREATE VIEW slow_items AS SELECT id, name FROM items CROSS JOIN pg_sleep(0.3)');
       await pg.end();
     }
     off = await bootApp({ gateway: { logging_pg_uri: control.uri } });
@@ -162,10 +163,21 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     expect(m.text).toMatch(/athena_direct_connection_pools 1/);
   });
 
+  it('metrics label direct connections `direct_connection`, never a per-URI id (singleflight included)', async () => {
+    const uri = `${data.uri}?sslmode=disable&application_name=athena_direct_test&connect_timeout=5`; // the pool opened above
+    const body = { table_name: 'slow_items', columns: ['id', 'name'] };
+    const rs = await Promise.all([0, 1, 2, 3].map(() => call(`${roomy.url}/gateway/fetch`, { method: 'POST', headers: { 'x-pg-uri': uri }, json: body })));
+    for (const r of rs) expect(r.status).toBe(200);
+    const m = (await call(`${roomy.url}/metrics`)).text;
+    expect(m).toMatch(/athena_gateway_singleflight_shared_total\{client="direct_connection"\} [1-9]/);
+    expect(m).not.toMatch(/direct:[0-9a-f]/);
+    expect(m).not.toMatch(/client="[^"]*[0-9a-f]{12}[^"]*"/);
+  });
+
   it('URIs never appear in logs, responses or metrics', async () => {
     await new Promise((res) => setTimeout(res, 200));
     const pw = new URL(data.uri).password;
-    for (const text of [on.logs.text(), off.logs.text(), (await call(`${on.url}/metrics`)).text]) {
+    for (const text of [on.logs.text(), off.logs.text(), roomy.logs.text(), (await call(`${on.url}/metrics`)).text]) {
       expect(text).not.toContain(data.uri);
       expect(text).not.toContain(other.uri);
       if (pw) expect(text).not.toContain(`:${pw}@`);

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig, normalizePgUri } from '@athena/config';
 import { MetricsService } from '@athena/observability';
+import { egressId } from '../egress-id';
 import { hostAllowed } from '../host-guard';
 import { PostgresDriver } from '../postgres/postgres.driver';
 
@@ -47,7 +47,8 @@ export const DIRECT_CLIENT_LABEL = 'direct_connection';
  * `gateway.direct_connections.allowed_hosts`, it must carry its own user and password, and only the query parameters in
  * `ALLOWED_URI_PARAMS` are accepted; each distinct URI gets its own small pool (`pool_max`), at most
  * `max_uris` pools live at once, and a pool unused for `idle_evict_ms` is closed. URIs are secrets: pools are
- * keyed and named by a hash, never by the URI.
+ * keyed and named by an HMAC under a per-process random key (`egressId`), never by the URI; metrics label them
+ * `direct_connection`.
  */
 @Injectable()
 export class DirectConnectionService implements OnApplicationShutdown {
@@ -120,7 +121,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
       throw new AthenaError(403, 'direct_connection_host_not_allowed', 'Host not allowed for direct connections',
         `Host "${host}" is not in gateway.direct_connections.allowed_hosts`);
     }
-    const id = createHash('sha256').update(uri).digest('hex');
+    const id = egressId(uri);
     const now = Date.now();
     const hit = this.pools.get(id);
     if (hit) {

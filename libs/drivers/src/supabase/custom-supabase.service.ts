@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Counter } from 'prom-client';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService } from '@athena/observability';
+import { egressId } from '../egress-id';
 import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost } from '../host-guard';
 import { SupabaseDriver, breakerOptions } from './supabase.driver';
 
@@ -103,7 +103,7 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     if (!c.allow_private_addresses && !(await this.hostIsPublic(url.hostname))) {
       this.deny('private_address', `Host "${url.hostname}" resolves to a private, loopback or link-local address`);
     }
-    const id = createHash('sha256').update(`${url.origin}\n${key}`).digest('hex');
+    const id = egressId(`${url.origin}\n${key}`);
     const hit = this.drivers.get(id);
     if (hit) {
       // LRU: move to the back.
