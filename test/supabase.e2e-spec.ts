@@ -444,6 +444,74 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
     }
   });
 
+  it('never follows a redirect: a 302 to another host → 502 backend_redirect_refused, the other host sees nothing', async () => {
+    const rec2 = await PostgrestRecorder.start();
+    try {
+      const elsewhere = `http://localhost:${new URL(rec2.url).port}/rest/v1/items`;
+      rec.reset().reply({ status: 302, headers: { location: elsewhere } });
+      const r = await fetchOn(open, headers(rec.url, 'redirect-key-1'));
+      expect(r.status).toBe(502);
+      expect(r.body).toMatchObject({ status: 'error', code: 'backend_redirect_refused' });
+      expect(r.body.error).toContain('never follows redirects');
+      expect(rec.requests.length).toBe(1);
+      // the describe/ping path (/rest/v1/ OpenAPI, a direct fetch) refuses redirects too
+      rec.reply({ status: 307, headers: { location: elsewhere } });
+      const { publicOnlyFetch } = await import('@athena/drivers');
+      const d = new SupabaseDriver({
+        clientName: 'custom_supabase', url: rec.url, key: 'redirect-key-2', timeoutMs: 1000, schema: 'public',
+        breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, rollingWindowMs: 10000, resetMs: 1000 },
+        fetch: publicOnlyFetch({ allowPrivate: true }),
+      });
+      await expect(d.ping()).rejects.toMatchObject({ status: 502, code: 'backend_redirect_refused' });
+      await d.close();
+      expect(rec.requests.length).toBe(2);
+      expect(rec2.requests).toEqual([]);
+      expect(JSON.stringify(r.body)).not.toContain('redirect-key');
+    } finally {
+      rec.reset();
+      await rec2.close();
+    }
+  });
+
+  it('an evicted adapter is not closed under requests that resolved it: it closes after its grace and last call', async () => {
+    const tiny = await bootApp({
+      gateway: { logging_pg_uri: control.uri, run_migrations: false, custom_supabase: { enabled: true, allowed_hosts: ['127.0.0.1'], allow_http: true, allow_private_addresses: true, max_clients: 1, timeout_ms: 600 } },
+    });
+    try {
+      const { CustomSupabaseService } = await import('@athena/drivers');
+      const svc = tiny.server.app.get(CustomSupabaseService);
+      const q = { kind: 'fetch' as const, table: { schema: null, name: 'items' }, columns: null, conditions: [], sort: null, limit: 10, offset: 0, probeTruncation: false, stripNulls: false, postProcessing: null };
+      rec.reset([{ id: 1 }]);
+      const a = await svc.resolve(rec.url, 'evict-key-a');
+      await svc.resolve(rec.url, 'evict-key-b'); // max_clients 1: evicts a
+      // a request that resolved `a` before the eviction still runs on it
+      expect((await a.fetch(q as never)).rows).toEqual([{ id: 1 }]);
+      // a call in flight when the grace ends is not cut short; the adapter closes after it
+      // (grace = timeout_ms, 600 ms from the eviction; this call starts at ~300 ms and answers 450 ms later, so it
+      // spans the grace's end)
+      await new Promise((r) => setTimeout(r, 300));
+      rec.reply({ status: 200, body: [{ id: 2 }], delayMs: 450 });
+      expect((await a.fetch(q as never)).rows).toEqual([{ id: 2 }]);
+      await new Promise((r) => setTimeout(r, 50));
+      await expect(a.fetch(q as never)).rejects.toMatchObject({ status: 503, code: 'backend_unavailable' });
+    } finally {
+      await tiny.close();
+    }
+  });
+
+  it('the connect-time guard refuses an IP literal (net.connect skips lookup for those) and sends nothing', async () => {
+    const { publicOnlyFetch } = await import('@athena/drivers');
+    rec.reset();
+    for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]']) {
+      await expect(publicOnlyFetch()(`http://${host}:${new URL(rec.url).port}/rest/v1/`, { headers: { apikey: 'k' } }))
+        .rejects.toMatchObject({ cause: expect.objectContaining({ code: 'EATHENABLOCKED' }) });
+    }
+    expect(rec.requests).toEqual([]);
+    // with allow_private_addresses the same literal is reachable
+    const ok = await publicOnlyFetch({ allowPrivate: true })(`${rec.url}/rest/v1/items`);
+    expect(ok.status).toBe(200);
+  });
+
   it('the connect-time guard refuses a loopback address even if the pre-check were bypassed', async () => {
     const { publicOnlyFetch } = await import('@athena/drivers');
     await expect(publicOnlyFetch()(`http://localhost:${new URL(rec.url).port}/rest/v1/`)).rejects.toMatchObject({ cause: expect.objectContaining({ code: 'EATHENABLOCKED' }) });

@@ -19,7 +19,7 @@ type Headers = Record<string, string | string[] | undefined>;
  * Resolves a request's headers to its backend: a direct connection (`x-pg-uri` / `X-JDBC-URL`, when enabled), the
  * reserved `custom_supabase` client (`x-supabase-url` / `x-supabase-key`, when enabled), or a catalog client from
  * `X-Athena-Client` (or `fallbackClient`, e.g. `/query/sql`'s `db_name`). Synchronous except for custom_supabase,
- * whose host check may need a DNS lookup.
+ * whose host check may need a DNS lookup, and a direct connection's first request (its pool opens first).
  */
 @Injectable()
 export class RequestTargetResolver {
@@ -32,7 +32,12 @@ export class RequestTargetResolver {
 
   resolve(headers: Headers, fallbackClient?: string | null): RequestTarget | Promise<RequestTarget> {
     const uri = directConnectionHeader(headers);
-    if (uri !== null) return { driver: this.direct.resolve(uri), name: DIRECT_CLIENT_LABEL, backend: 'postgres' };
+    if (uri !== null) {
+      const d = this.direct.resolve(uri);
+      return d instanceof Promise
+        ? d.then((driver) => ({ driver, name: DIRECT_CLIENT_LABEL, backend: 'postgres' as const }))
+        : { driver: d, name: DIRECT_CLIENT_LABEL, backend: 'postgres' };
+    }
     const raw = headers['x-athena-client'];
     let name = (Array.isArray(raw) ? raw[0] : raw)?.trim();
     if (!name && fallbackClient) name = fallbackClient.trim();

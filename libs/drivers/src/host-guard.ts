@@ -1,6 +1,7 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { buildConnector } from 'undici';
 
 /**
  * Host allow-listing shared by `custom_supabase` and direct connections: exact host names / IP literals, or
@@ -63,4 +64,21 @@ export function publicOnlyLookup(hostname: string, options: dns.LookupOptions, c
     if (options.all) return cb(null, list);
     return cb(null, list[0].address, list[0].family);
   });
+}
+
+/**
+ * An undici connector that refuses non-public addresses: host names through `publicOnlyLookup`, and IP literals
+ * directly — Node's `net.connect` never calls `lookup` for an IP host, so without this check a URL (or a redirect)
+ * naming `http://169.254.169.254/` would bypass the lookup guard.
+ */
+export function publicOnlyConnector(): buildConnector.connector {
+  const base = buildConnector({ lookup: publicOnlyLookup as never });
+  return (opts, cb) => {
+    const h = stripBrackets(opts.hostname);
+    if (net.isIP(h) && isNonPublicAddress(h)) {
+      process.nextTick(() => cb(new BlockedAddressError(h, h), null));
+      return;
+    }
+    base(opts, cb);
+  };
 }

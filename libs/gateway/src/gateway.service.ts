@@ -88,7 +88,8 @@ export class GatewayService {
     // Identical concurrent fetches share one database execution. The key carries the generation, so a read
     // that starts after a write never joins an execution that started before it.
     const flight = this.fetchFlight.run(`${driver.clientName}\u0000${cached.key}`, () => driver.fetch(q));
-    if (flight.shared) this.metrics.singleflightShared.inc({ client: driver.clientName });
+    // The call record's client name: bounded (`direct_connection`, `custom_supabase`), never a per-target id.
+    if (flight.shared) this.metrics.singleflightShared.inc({ client: rec.client ?? 'unknown' });
     const result = await flight.promise;
     const rows: Row[] = q.stripNulls ? stripNullFields(result.rows) : result.rows;
     rec.rowsReturned = rows.length;

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Counter } from 'prom-client';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService } from '@athena/observability';
-import { hostAllowed, isNonPublicAddress, publicOnlyLookup, resolveHost } from '../host-guard';
+import { egressId } from '../egress-id';
+import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost } from '../host-guard';
 import { SupabaseDriver, breakerOptions } from './supabase.driver';
 
 /** The reserved `X-Athena-Client` value that takes the target from `x-supabase-url` / `x-supabase-key`. */
@@ -13,18 +13,43 @@ export const CUSTOM_SUPABASE = 'custom_supabase';
 const DNS_CHECK_TTL_MS = 30_000;
 const MAX_DNS_CACHE = 1024;
 
-/** A fetch whose connections refuse non-public addresses at connect time (defeats DNS rebinding). */
-export function publicOnlyFetch(): typeof fetch {
-  const agent = new Agent({ connect: { lookup: publicOnlyLookup } });
-  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch;
+/**
+ * Thrown (as a fetch failure) when the upstream answers a redirect: custom_supabase never follows one, because the
+ * allow-list and address checks only vouch for the URL the caller named, and a followed redirect would carry the
+ * key (`apikey` header) to whatever host the Location names.
+ */
+export class EgressRedirectError extends Error {
+  override readonly name = 'EgressRedirectError';
+  readonly code = 'EATHENAREDIRECT';
+  constructor(readonly status: number) {
+    super(`the upstream answered a redirect (HTTP ${status}); redirects are not followed`);
+  }
+}
+
+/**
+ * The fetch custom_supabase adapters use: never follows redirects (a 3xx fails with `EgressRedirectError`), and —
+ * unless `allowPrivate` — its connections refuse non-public addresses at connect time, for host names (defeats DNS
+ * rebinding) and IP literals alike.
+ */
+export function publicOnlyFetch(opts: { allowPrivate?: boolean } = {}): typeof fetch {
+  const agent = opts.allowPrivate ? new Agent() : new Agent({ connect: publicOnlyConnector() });
+  return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const res = await undiciFetch(input as Parameters<typeof undiciFetch>[0],
+      { ...(init as object), redirect: 'manual', dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+    if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400 && res.status !== 304)) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new EgressRedirectError(res.status);
+    }
+    return res;
+  }) as unknown as typeof fetch;
 }
 
 /**
  * `custom_supabase`: an ad-hoc Supabase project named by the caller's headers. Because that makes the gateway call a
  * caller-supplied URL, it is off by default; when on, the URL must be https (unless `allow_http`), its host must be
  * in `allowed_hosts`, and — unless `allow_private_addresses` — every address it resolves to must be public (checked
- * before the first call, and again on every connection). Refusals are 403 `custom_supabase_not_allowed`.
+ * before the first call, and again on every connection, IP literals included). Redirects are never followed (a 3xx
+ * answer is 502 `backend_redirect_refused`). Refusals are 403 `custom_supabase_not_allowed`.
  * Adapters are cached per (URL, key), at most `max_clients`; the key is a secret and is never logged.
  */
 @Injectable()
@@ -78,7 +103,7 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     if (!c.allow_private_addresses && !(await this.hostIsPublic(url.hostname))) {
       this.deny('private_address', `Host "${url.hostname}" resolves to a private, loopback or link-local address`);
     }
-    const id = createHash('sha256').update(`${url.origin}\n${key}`).digest('hex');
+    const id = egressId(`${url.origin}\n${key}`);
     const hit = this.drivers.get(id);
     if (hit) {
       // LRU: move to the back.
@@ -89,14 +114,15 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     while (this.drivers.size >= c.max_clients) {
       const [oldId, old] = this.drivers.entries().next().value as [string, SupabaseDriver];
       this.drivers.delete(oldId);
-      void old.close();
+      // Not close(): requests that resolved this adapter may still be running (or about to start) on it.
+      old.retire(c.timeout_ms);
     }
-    if (!c.allow_private_addresses && !this.guardedFetch) this.guardedFetch = publicOnlyFetch();
+    if (!this.guardedFetch) this.guardedFetch = publicOnlyFetch({ allowPrivate: c.allow_private_addresses });
     const driver = new SupabaseDriver({
       // Unique per (URL, key): the adapter name keys single-flight coalescing, which must never mix two projects.
       clientName: `${CUSTOM_SUPABASE}:${id.slice(0, 12)}`, url: url.origin, key, timeoutMs: c.timeout_ms, schema: 'public',
       breaker: breakerOptions(this.config.gateway.supabase),
-      ...(c.allow_private_addresses ? {} : { fetch: this.guardedFetch! }),
+      fetch: this.guardedFetch,
     });
     this.drivers.set(id, driver);
     this.logger.log(`custom_supabase adapter created for ${url.origin}`);

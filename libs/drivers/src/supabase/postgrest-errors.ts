@@ -32,6 +32,17 @@ export function mapPostgrestError(status: number, err: PostgrestErrorLike | null
   const code = err?.code ?? '';
   const msg = err?.message ?? '';
   const sqlstate = /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST');
+  if (status === 0) {
+    // Egress refusals (custom_supabase's fetch): not transient, and clearer than "cannot be reached".
+    if (msg.startsWith('EgressRedirectError:')) {
+      return new AthenaError(502, 'backend_redirect_refused', 'The Supabase project answered a redirect',
+        `The Supabase project behind client "${clientName}" answered with a redirect; the gateway never follows redirects (the key would go to another host). Send the project's final URL`);
+    }
+    if ((err?.details ?? '').includes('(EATHENABLOCKED)')) {
+      return new AthenaError(403, 'custom_supabase_not_allowed', 'custom_supabase is not allowed',
+        `The Supabase project behind client "${clientName}" is at a private, loopback or link-local address`);
+    }
+  }
   if (isTransientStatus(status) && !sqlstate) {
     return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, SUPABASE_RETRY_AFTER_S,
       status === 0
@@ -68,4 +79,14 @@ export function mapPostgrestError(status: number, err: PostgrestErrorLike | null
 function authFailed(clientName: string): AthenaError {
   return new AthenaError(502, 'backend_auth_failed', 'Supabase rejected the client key',
     `The Supabase project behind client "${clientName}" refused its key (expired, revoked or for another project); fix the key in the client configuration`);
+}
+
+/** A thrown fetch failure in the shape postgrest-js reports it (`Name: message`, the cause and its code in details). */
+export function fetchFailure(err: unknown): PostgrestErrorLike {
+  const e = err as { name?: string; message?: string; cause?: { name?: string; message?: string; code?: string } };
+  const c = e?.cause;
+  return {
+    message: `${e?.name ?? 'FetchError'}: ${e?.message ?? String(err)}`,
+    details: c ? `Caused by: ${c.name ?? 'Error'}: ${c.message ?? ''}${c.code ? ` (${c.code})` : ''}` : '',
+  };
 }

@@ -8,7 +8,7 @@ import type {
 } from '@athena/query';
 import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
 import { applyFilters, FilterTarget } from './postgrest-filters';
-import { isTransientStatus, mapPostgrestError, PostgrestErrorLike } from './postgrest-errors';
+import { fetchFailure, isTransientStatus, mapPostgrestError, PostgrestErrorLike } from './postgrest-errors';
 
 export interface SupabaseBreakerOptions {
   volumeThreshold: number;
@@ -69,6 +69,8 @@ export class SupabaseDriver extends BackendDriver {
   private readonly breaker: CircuitBreaker<[() => PromiseLike<PgrstResponse>], PgrstResponse>;
   private inflight = 0;
   private closed = false;
+  /** Set by `retire()`: close as soon as the grace period is over and no call is in flight. */
+  private retiring: 'no' | 'grace' | 'when_idle' = 'no';
 
   constructor(private readonly opts: SupabaseDriverOptions) {
     super();
@@ -118,10 +120,27 @@ export class SupabaseDriver extends BackendDriver {
           Math.max(1, Math.ceil(this.opts.breaker.resetMs / 1000)),
           `The Supabase project behind client "${this.clientName}" failed repeatedly; the gateway is failing fast (circuit open); retry later`);
       }
-      throw mapPostgrestError(0, { message: (err as Error).message }, this.clientName);
+      throw mapPostgrestError(0, fetchFailure(err), this.clientName);
     } finally {
-      this.inflight--;
+      this.release();
     }
+  }
+
+  private release(): void {
+    if (--this.inflight === 0 && this.retiring === 'when_idle') void this.close();
+  }
+
+  /**
+   * Closes this adapter once it is no longer in use: after `graceMs` (a request that already resolved the adapter
+   * but has not called it yet still runs) and once the last in-flight call has finished. Never cuts a call short.
+   */
+  retire(graceMs: number): void {
+    if (this.retiring !== 'no' || this.closed) return;
+    this.retiring = 'grace';
+    setTimeout(() => {
+      this.retiring = 'when_idle';
+      if (this.inflight === 0) void this.close();
+    }, graceMs).unref();
   }
 
   private from(t: TableRef) {
@@ -208,15 +227,19 @@ export class SupabaseDriver extends BackendDriver {
   }
 
   private async rest(profile: string, timeoutMs: number): Promise<Response> {
+    if (this.closed) throw AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1);
     const f = this.opts.fetch ?? fetch;
     let res: Response;
+    this.inflight++;
     try {
       res = await f(`${this.opts.url}/rest/v1/`, {
         headers: { apikey: this.opts.key, authorization: `Bearer ${this.opts.key}`, ...(profile ? { 'accept-profile': profile } : {}) },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      throw mapPostgrestError(0, { message: (err as Error).message }, this.clientName);
+      throw mapPostgrestError(0, fetchFailure(err), this.clientName);
+    } finally {
+      this.release();
     }
     if (!res.ok) {
       const body = (await res.json().catch(() => null)) as PostgrestErrorLike | null;
