@@ -54,6 +54,8 @@ const U3 = '33333333-3333-4333-8333-333333333333';
         cass: base,
         cass_filter: { ...base, allow_filtering: true },
         cass_down: { ...base, contact_points: ['127.0.0.1:1'], connect_timeout_ms: 500 },
+        // A tight request timeout: a full count(*) exceeds it, a key lookup (a few ms) does not.
+        cass_slow: { ...base, request_timeout_ms: 250 },
       },
     });
   });
@@ -392,6 +394,34 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const again = await post('/gateway/fetch', qualified);
       expect(again.headers.get('x-athena-cache')).toBe('miss');
       expect(again.body.data).toEqual([{ id: U1, age: 42 }]);
+    });
+  });
+
+  describe('a slow statement on a healthy cluster', () => {
+    it('times out as 504 query_timeout without opening the breaker: the next request on that client is served at once', async () => {
+      await admin.execute(`CREATE TABLE ${ks}.slow_scan (p int, c int, v int, PRIMARY KEY (p, c))`);
+      const ins = `INSERT INTO ${ks}.slow_scan (p, c, v) VALUES (?, ?, ?)`;
+      // 60 000 rows: a count(*) over them takes ~1 s, 4x the client's 250 ms. Written 8 partitions at a time so the
+      // node stays responsive for the other clients' background schema refreshes.
+      for (let p0 = 0; p0 < 120; p0 += 8) {
+        await Promise.all(Array.from({ length: 8 }, (_, i) =>
+          admin.batch(Array.from({ length: 500 }, (_, c) => ({ query: ins, params: [p0 + i, c, c] })), { prepare: true, logged: false })));
+      }
+      const S = { 'x-athena-client': 'cass_slow' };
+      const t0 = Date.now();
+      const slow = await post('/gateway/query', { query: 'SELECT count(*) FROM slow_scan' }, S);
+      expect(slow.status).toBe(504);
+      expect(slow.body).toMatchObject({ status: 'error', code: 'query_timeout' });
+      expect(slow.body.message).toMatch(/exceeded request_timeout_ms \(250 ms/);
+      expect(slow.headers.get('retry-after')).toBeNull();
+      expect(Date.now() - t0).toBeLessThan(3000); // 250 ms + a probe bounded by 500 ms
+      const t1 = Date.now();
+      const next = await post('/gateway/query', { query: 'SELECT v FROM slow_scan WHERE p = 1 AND c = 7' }, S);
+      expect(next.status).toBe(200);
+      expect(next.body.data).toEqual([{ v: 7 }]);
+      const fetched = await post('/gateway/fetch', { table_name: 'slow_scan', conditions: [{ eq_column: 'p', eq_value: 2 }, { eq_column: 'c', eq_value: 3 }] }, { ...S, 'cache-control': 'no-store' });
+      expect(fetched.status).toBe(200);
+      expect(Date.now() - t1).toBeLessThan(1000);
     });
   });
 

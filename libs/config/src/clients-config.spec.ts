@@ -78,3 +78,40 @@ describe('gateway: custom_supabase, sql, direct_connections, health_cluster', ()
     ]);
   });
 });
+
+describe('gateway.health_cluster.cache_ms floor (the route is unauthenticated)', () => {
+  it('refuses 0 and anything under 500 ms, naming the key; accepts 500', () => {
+    expect(problems({ gateway: { health_cluster: { cache_ms: 0 } } })).toEqual(['gateway.health_cluster.cache_ms: expected integer 500..3600000, got 0']);
+    expect(problems({ gateway: { health_cluster: { cache_ms: 499 } } })[0]).toMatch(/^gateway\.health_cluster\.cache_ms: /);
+    expect(validateConfig({ gateway: { health_cluster: { cache_ms: 500 } } }, base).gateway.health_cluster.cache_ms).toBe(500);
+  });
+});
+
+describe('client names are unique across backends and case-insensitively', () => {
+  const pg = 'postgres://h/db';
+  const scylla = { contact_points: ['127.0.0.1:9042'], local_data_center: 'dc1' };
+  const sb = { url: 'https://x.supabase.co', key: 'k' };
+
+  it('a name in postgres_clients and scylla_clients is an error naming both keys', () => {
+    const p = problems({ postgres_clients: { shop: pg }, scylla_clients: { shop: scylla } });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toContain('scylla_clients.shop');
+    expect(p[0]).toContain('postgres_clients.shop');
+  });
+
+  it('compares case-insensitively, across sections and within one', () => {
+    const across = problems({ scylla_clients: { Events: scylla }, supabase_clients: { events: sb } });
+    expect(across).toHaveLength(1);
+    expect(across[0]).toMatch(/^supabase_clients\.events: .*scylla_clients\.Events/);
+    const within = problems({ postgres_clients: { main: pg, MAIN: pg } });
+    expect(within).toHaveLength(1);
+    expect(within[0]).toMatch(/postgres_clients\.MAIN: .*postgres_clients\.main/);
+  });
+
+  it('distinct names in every section still validate', () => {
+    const c = validateConfig({ postgres_clients: { a: pg }, scylla_clients: { b: scylla }, supabase_clients: { c: sb } }, base);
+    expect(Object.keys(c.postgres_clients)).toEqual(['a']);
+    expect(Object.keys(c.scylla_clients)).toEqual(['b']);
+    expect(Object.keys(c.supabase_clients ?? {})).toEqual(['c']);
+  });
+});

@@ -354,7 +354,8 @@ export function buildConfigSchema(sc: SchemaContext) {
     }),
     health_cluster: section({
       timeout_ms: int(50, 60000, 2000),
-      cache_ms: int(0, 3600000, 5000),
+      // /health/cluster is unauthenticated: a floor keeps every hit from probing every backend.
+      cache_ms: int(500, 3600000, 5000),
     }),
   });
 

@@ -176,8 +176,9 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
 
   for (const [name, c] of Object.entries(scylla_clients)) {
     if (c.contact_points.length === 0) warnings.push(`scylla_clients.${name}.contact_points: empty; client "${name}" is disabled (503 client_unconfigured)`);
-    if (name in postgres_clients) warnings.push(`scylla_clients.${name}: also defined in postgres_clients; the ScyllaDB client wins`);
   }
+  const clashes = clientNameClashes(root);
+  if (clashes.length > 0) throw new ConfigError(clashes, opts.source);
   const config: AthenaConfig = { api, gateway, postgres_clients, scylla_clients, logging, redis, backup, embedded };
   if (Object.keys(postgres_client_options).length > 0) config.postgres_client_options = postgres_client_options;
   if (Object.keys(supabase_clients).length > 0) config.supabase_clients = supabase_clients;
@@ -186,6 +187,28 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+const CLIENT_SECTIONS = ['postgres_clients', 'scylla_clients', 'supabase_clients'] as const;
+
+/**
+ * The catalog lowercases client names, so two declarations whose names differ only in case (in one section or
+ * across postgres_clients / scylla_clients / supabase_clients) would silently replace one another.
+ */
+function clientNameClashes(root: Record<string, unknown>): string[] {
+  const seen = new Map<string, string>(); // lowercased name → first key path
+  const problems: string[] = [];
+  for (const section of CLIENT_SECTIONS) {
+    const sec = root[section];
+    if (!isMap(sec)) continue;
+    for (const name of Object.keys(sec)) {
+      const key = formatPath([section, name]);
+      const first = seen.get(name.toLowerCase());
+      if (first === undefined) seen.set(name.toLowerCase(), key);
+      else problems.push(`${key}: expected a client name not used elsewhere (names are case-insensitive), but ${first} has the same name; rename one of them`);
+    }
+  }
+  return problems;
+}
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -80,15 +80,14 @@ export class PostgresDriver extends BackendDriver {
   }
 
   /** Runs one statement, translating failures and tripping the breaker on connection errors. */
-  private async run(stmt: CompiledStatement | { text: string; values?: unknown[] }, exposeMessage = false, extended = false) {
+  private async run(stmt: CompiledStatement, exposeMessage = false) {
     if (Date.now() < this.downUntil) {
       throw AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`,
         Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000)),
         `The database behind client "${this.clientName}" was unreachable moments ago; retry later`);
     }
     try {
-      // Raw SQL uses the extended protocol so exactly one statement runs (no `;`-chained batches).
-      return await this.getPool().query({ text: stmt.text, values: stmt.values as unknown[] | undefined, ...(extended ? { queryMode: 'extended' as const } : {}) });
+      return await this.getPool().query({ text: stmt.text, values: stmt.values as unknown[] | undefined });
     } catch (err) {
       if (isConnectionError(err)) {
         this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
@@ -186,25 +185,28 @@ export class PostgresDriver extends BackendDriver {
   }
 
   async rawQuery(sql: string, params: unknown[] = [], opts: RawQueryOptions = {}): Promise<RawQueryResult> {
-    const timeout = opts.timeoutMs;
-    const last = this.opts.readOnly || (timeout !== undefined && timeout !== this.opts.statementTimeoutMs)
-      ? await this.runIsolated(sql, params, timeout)
-      : await this.run({ text: sql, values: params }, true, true);
+    const last = await this.runIsolated(sql, params, opts.timeoutMs);
     if (/^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE)/i.test(last.command ?? '')) this.schema = null; // DDL: reload lazily
     return { rows: (last.rows ?? []) as Row[], rowCount: last.rowCount ?? 0, command: last.command ?? '' };
   }
 
   /**
-   * Raw SQL on a dedicated connection. Read-only clients: inside `BEGIN TRANSACTION READ ONLY`, always rolled
-   * back — so a statement cannot write, and a `SET default_transaction_read_only = off` (or any other SET) inside
-   * it does not survive into the pooled session. Otherwise, with a timeout other than the pool's: SET/RESET
-   * `statement_timeout` around the statement (no transaction, so VACUUM or CREATE INDEX CONCURRENTLY still run).
+   * Raw SQL on a dedicated connection that goes back to the pool as it came out. Read-only clients: inside
+   * `BEGIN TRANSACTION READ ONLY` (so a statement cannot write). Writable clients: no transaction of ours (so VACUUM
+   * or CREATE INDEX CONCURRENTLY still run); a timeout other than the pool's is SET around the statement.
+   * Afterwards, always: `ROLLBACK` when a transaction is open (a caller's `BEGIN`, or ours), then `DISCARD ALL` as
+   * its own query (it cannot run in a transaction block) — which drops whatever the caller's SQL left on the session:
+   * `SET ROLE` / `search_path` / `session_replication_role` / any other SET (back to the connect-time values, so
+   * the pool's statement_timeout and a read-only client's default_transaction_read_only=on come back), temp tables,
+   * `LISTEN`, advisory locks, `PREPARE`d statements, held cursors. Safe here because `pg` only keeps named
+   * prepared statements when a query config has a `name`, which no query of this driver has. If the cleanup
+   * fails, the connection is destroyed (`release(err)`) instead of being pooled.
    */
   private async runIsolated(sql: string, params: unknown[], timeoutMs: number | undefined): Promise<QueryResult> {
     if (Date.now() < this.downUntil) {
       throw AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000)));
     }
-    const t = timeoutMs ?? this.opts.statementTimeoutMs;
+    const t = Math.max(0, Math.floor(timeoutMs ?? this.opts.statementTimeoutMs));
     let client: PoolClient;
     try {
       client = await this.getPool().connect();
@@ -214,8 +216,9 @@ export class PostgresDriver extends BackendDriver {
     }
     let broken: Error | undefined;
     try {
-      if (this.opts.readOnly) await client.query(`BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${Math.max(0, Math.floor(t))}`);
-      else await client.query(`SET statement_timeout = ${Math.max(0, Math.floor(t))}`);
+      if (this.opts.readOnly) await client.query(`BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${t}`);
+      else if (t !== this.opts.statementTimeoutMs) await client.query(`SET statement_timeout = ${t}`);
+      // The extended protocol so exactly one statement runs (no `;`-chained batches).
       return await client.query({ text: sql, values: params, queryMode: 'extended' } as QueryConfig);
     } catch (err) {
       if (isConnectionError(err)) {
@@ -224,14 +227,20 @@ export class PostgresDriver extends BackendDriver {
       }
       throw mapPgError(err, this.clientName, true);
     } finally {
-      if (!broken) {
-        try {
-          await client.query(this.opts.readOnly ? 'ROLLBACK' : 'RESET statement_timeout');
-        } catch (e) {
-          broken = e as Error;
-        }
-      }
+      if (!broken) broken = await this.resetSession(client);
       client.release(broken ?? undefined);
+    }
+  }
+
+  /** ROLLBACK (only when not idle: saves a round trip and a server WARNING) then DISCARD ALL; the error if either failed. */
+  private async resetSession(client: PoolClient): Promise<Error | undefined> {
+    try {
+      if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
+      await client.query('DISCARD ALL');
+      return undefined;
+    } catch (e) {
+      this.logger.warn(`session reset after raw SQL failed (${(e as Error).message}); connection discarded`);
+      return e as Error;
     }
   }
 

@@ -4,14 +4,33 @@ import { unsupportedByBackend } from '@athena/query';
 
 const C = types.responseErrorCodes;
 
-/** Network-level or capacity failures: the cluster cannot serve right now (as opposed to rejecting the statement). */
+/**
+ * Network-level or capacity failures: the cluster cannot serve right now (as opposed to rejecting the statement).
+ * A client-side request timeout is NOT one by itself: one slow statement on a healthy cluster times out the same
+ * way as a hung node. The driver tells them apart with a short probe (see `isClientTimeout`).
+ */
 export function isUnavailableError(err: unknown): boolean {
-  if (err instanceof errors.NoHostAvailableError || err instanceof errors.OperationTimedOutError || err instanceof errors.BusyConnectionError) return true;
+  if (err instanceof errors.NoHostAvailableError || err instanceof errors.BusyConnectionError) return true;
   if (err instanceof errors.ResponseError) {
     return err.code === C.unavailableException || err.code === C.overloaded || err.code === C.isBootstrapping;
   }
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE|EAI_AGAIN)$/.test(code);
+}
+
+/** The driver gave up waiting for the answer (`readTimeout` / `request_timeout_ms`); the statement may still run. */
+export function isClientTimeout(err: unknown): boolean {
+  return err instanceof errors.OperationTimedOutError;
+}
+
+/**
+ * 504 for a statement that outlived its client-side limit while the cluster itself kept answering. `limit` names the
+ * setting that bounded it, e.g. `scylla_clients.events.request_timeout_ms (1500 ms)`.
+ */
+export function statementTimeout(clientName: string, limit?: string): AthenaError {
+  return new AthenaError(504, 'query_timeout', `The statement exceeded ${limit ?? 'request_timeout_ms'}`,
+    `The cluster behind client "${clientName}" is up but did not finish the statement in time; ` +
+      'narrow it (key columns, a LIMIT, no full scan) or raise the limit');
 }
 
 /**
@@ -26,6 +45,7 @@ export function mapCqlError(err: unknown, clientName: string, opts: { exposeMess
     return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, 5,
       `The ScyllaDB/Cassandra cluster behind client "${clientName}" cannot be reached right now; retry later`);
   }
+  if (isClientTimeout(err)) return statementTimeout(clientName);
   if (err instanceof errors.AuthenticationError) {
     return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" rejected the credentials`, 30,
       `The ScyllaDB/Cassandra cluster behind client "${clientName}" refused the configured username/password`);

@@ -1,6 +1,6 @@
 import { errors, types } from 'cassandra-driver';
 import { AthenaError } from '@athena/common';
-import { mapCqlError } from './cql-errors';
+import { isUnavailableError, mapCqlError } from './cql-errors';
 import { indexTarget, isSystemKeyspace } from './schema-introspector';
 import { toJsonValue } from './scylla.driver';
 
@@ -27,12 +27,19 @@ describe('mapCqlError', () => {
   const C = types.responseErrorCodes;
   const map = (e: unknown, opts = {}) => mapCqlError(e, 'ev', opts);
   it('unreachable cluster → 503 backend_unavailable with Retry-After', () => {
-    for (const e of [new errors.NoHostAvailableError({}), new errors.OperationTimedOutError('timeout'), new errors.ResponseError(C.overloaded, 'busy')]) {
+    for (const e of [new errors.NoHostAvailableError({}), new errors.ResponseError(C.overloaded, 'busy')]) {
       const a = map(e);
       expect(a.status).toBe(503);
       expect(a.code).toBe('backend_unavailable');
       expect(a.headers['Retry-After']).toBeDefined();
     }
+  });
+  it('a client-side request timeout alone is a slow statement (504 query_timeout), not an outage', () => {
+    // The driver probes the cluster first and answers 503 itself when the probe fails too.
+    expect(isUnavailableError(new errors.OperationTimedOutError('timeout'))).toBe(false);
+    const a = map(new errors.OperationTimedOutError('timeout'));
+    expect(a).toMatchObject({ status: 504, code: 'query_timeout' });
+    expect(a.message).toMatch(/exceeded request_timeout_ms/);
   });
   it('statement errors → stable 4xx codes; server words only for raw CQL', () => {
     expect(map(new errors.ResponseError(C.invalid, 'Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING')).code).toBe('unsupported_by_backend');

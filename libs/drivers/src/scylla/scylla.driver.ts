@@ -7,7 +7,7 @@ import {
   compileCqlDelete, compileCqlInsert, compileCqlSelect, compileCqlUpdate,
 } from '@athena/query';
 import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
-import { isUnavailableError, mapCqlError } from './cql-errors';
+import { isClientTimeout, isUnavailableError, mapCqlError, statementTimeout } from './cql-errors';
 import { introspectCql } from './schema-introspector';
 
 export interface ScyllaDriverOptions {
@@ -20,6 +20,11 @@ export interface ScyllaDriverOptions {
 
 /** How long a client that failed to connect (or timed out) is answered with 503 before the next attempt. */
 const DOWN_COOLDOWN_MS = 3000;
+/**
+ * After a client-side request timeout: how long the liveness probe (`SELECT release_version FROM system.local`)
+ * may take. It answers → the statement was just slow (504, breaker untouched); it does not → the node hangs (503).
+ */
+const TIMEOUT_PROBE_MS = 500;
 /** Minimum gap between on-demand schema reloads triggered by an unknown table. */
 const MISS_RELOAD_GAP_MS = 2000;
 
@@ -98,6 +103,8 @@ export class ScyllaDriver extends BackendDriver {
   private lastMissReload = 0;
   private refreshTimer: NodeJS.Timeout | null = null;
   private downUntil = 0;
+  /** The liveness probe in flight after a request timeout (concurrent timeouts share it). */
+  private probing: Promise<boolean> | null = null;
   private closed = false;
 
   constructor(private readonly opts: ScyllaDriverOptions) {
@@ -115,8 +122,55 @@ export class ScyllaDriver extends BackendDriver {
 
   private trip(err: unknown): void {
     if (!isUnavailableError(err)) return;
+    this.open(err);
+  }
+
+  private open(err: unknown): void {
     this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
     this.logger.warn(`backend unreachable (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
+  }
+
+  /**
+   * The one place a failed statement becomes an Athena error. A client-side request timeout is ambiguous — a slow
+   * statement or a hung node — so the cluster is probed first (bounded, shared by concurrent timeouts): no answer
+   * → the breaker opens and the caller gets 503; an answer → 504 `query_timeout` and everyone else keeps going.
+   */
+  private async failure(err: unknown, client: Client | null, mapOpts: { exposeMessage?: boolean; pagedWith?: string }, limit?: string): Promise<AthenaError> {
+    if (isClientTimeout(err)) {
+      if (client && (await this.probe(client))) {
+        this.logger.warn(`statement exceeded ${limit ?? 'request_timeout_ms'}; the cluster answers the probe: 504 query_timeout, breaker not opened`);
+        return statementTimeout(this.clientName, limit);
+      }
+      this.open(err);
+      return this.unavailable();
+    }
+    this.trip(err);
+    return mapCqlError(err, this.clientName, mapOpts);
+  }
+
+  /** True when the cluster answers a trivial read within TIMEOUT_PROBE_MS. */
+  private probe(client: Client): Promise<boolean> {
+    if (this.probing) return this.probing;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), TIMEOUT_PROBE_MS + 50);
+      timer.unref();
+    });
+    const answer = client
+      .execute('SELECT release_version FROM system.local', [], { readTimeout: TIMEOUT_PROBE_MS, prepare: false })
+      .then(() => true, () => false);
+    this.probing = Promise.race([answer, deadline]).finally(() => {
+      clearTimeout(timer);
+      this.probing = null;
+    });
+    return this.probing;
+  }
+
+  /** The setting that bounded a statement, for the 504 message (a per-call timeout only comes from /query/sql). */
+  private limitName(readTimeout: number | undefined): string {
+    return readTimeout !== undefined
+      ? `gateway.sql.statement_timeout_ms (${readTimeout} ms)`
+      : `request_timeout_ms (${this.opts.config.request_timeout_ms} ms, scylla_clients.${this.clientName})`;
   }
 
   /** The connected client (connects once; a failed connect is retried after the cooldown with a new client). */
@@ -180,8 +234,7 @@ export class ScyllaDriver extends BackendDriver {
         ...(options.readTimeout !== undefined ? { readTimeout: options.readTimeout } : {}),
       });
     } catch (err) {
-      this.trip(err);
-      throw mapCqlError(err, this.clientName, { exposeMessage: options.expose, pagedWith: options.pageState });
+      throw await this.failure(err, client, { exposeMessage: options.expose, pagedWith: options.pageState }, this.limitName(options.readTimeout));
     }
   }
 
@@ -193,15 +246,14 @@ export class ScyllaDriver extends BackendDriver {
   private reloadSchema(): Promise<Map<string, CqlTableSchema>> {
     if (this.schemaLoading) return this.schemaLoading;
     this.schemaLoading = this.getClient()
-      .then((client) => introspectCql(client, this.opts.config.request_timeout_ms))
+      .then((client) =>
+        introspectCql(client, this.opts.config.request_timeout_ms).catch(async (err: unknown) => {
+          throw await this.failure(err, client, {}, this.limitName(undefined));
+        }))
       .then((s) => {
         this.schema = s;
         this.scheduleRefresh();
         return s;
-      })
-      .catch((err) => {
-        this.trip(err);
-        throw mapCqlError(err, this.clientName);
       })
       .finally(() => {
         this.schemaLoading = null;
@@ -276,8 +328,7 @@ export class ScyllaDriver extends BackendDriver {
         if (compiled.conditional) applied = res.wasApplied();
       }
     } catch (err) {
-      this.trip(err);
-      throw mapCqlError(err, this.clientName);
+      throw await this.failure(err, client, {}, this.limitName(undefined));
     }
     if (!applied) {
       throw new AthenaError(409, 'conflict', 'A row with the same primary key already exists',
