@@ -71,6 +71,14 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     expect(s.body).toMatchObject({ data: [{ name: 'apple' }], db_name: 'direct_connection' });
   });
 
+  it('direct-connection reads are never cached (their per-process id cannot be invalidated by other instances)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await fetchOn(on, { 'x-pg-uri': data.uri });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-athena-cache')).toBe('bypass');
+    }
+  });
+
   it('a host outside the allow-list → 403 direct_connection_host_not_allowed', async () => {
     const r = await fetchOn(on, { 'x-pg-uri': withHost(data.uri, 'localhost') });
     expect(r.status).toBe(403);

@@ -420,6 +420,11 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
     expect(r.status).toBe(200);
     expect(r.body.data).toEqual([{ id: 7 }]);
     expect(rec.last()).toMatchObject({ method: 'GET', path: '/rest/v1/items', headers: expect.objectContaining({ apikey: CUSTOM_KEY, authorization: `Bearer ${CUSTOM_KEY}` }) });
+    // Never cached: the adapter's per-process id could not be invalidated by other instances.
+    expect(r.headers.get('x-athena-cache')).toBe('bypass');
+    const again = await fetchOn(open, headers(`${rec.url}/some/path`));
+    expect(again.headers.get('x-athena-cache')).toBe('bypass');
+    expect(rec.requests.filter((q) => q.method === 'GET' && q.path === '/rest/v1/items')).toHaveLength(2);
     const u = await call(`${open.url}/gateway/update`, { method: 'POST', headers: headers(rec.url), json: { table_name: 'items', update_body: { a: 1 }, conditions: [{ eq_column: 'id', eq_value: 7 }] } });
     expect(u.status).toBe(200);
     expect(rec.last().method).toBe('PATCH');

@@ -103,16 +103,17 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
   /**
    * Looks `query` up for the caller of `req` (its rights scope is part of the key), following the request's
    * `Cache-Control`; sets `X-Athena-Cache` (and `X-Athena-Cache-Tier`) on `reply` and counts the outcome.
+   * `namespace`: where the backend resolves an unqualified table; `cacheable: false` (ad-hoc targets) → bypass.
    *
    * This is the cache's HTTP edge on the read routes, called from the gateway's fetch path between the one
    * parse of the payload and the single-flight. Not a Nest interceptor: on Node 20 + Nest 11.2 a no-op
    * interceptor on /gateway/fetch alone (rxjs + two AsyncResource.bind per call) raised the gateway's CPU per
    * cached request from ~200 to ~380 µs and cut hits from ~4,400 to ~2,600 req/s (bench/README.md).
    */
-  async lookup<T>(req: { headers: Record<string, string | string[] | undefined> }, reply: HeaderSink | undefined, route: CacheRoute, client: string, query: FetchQuery, namespace = 'public'): Promise<CacheLookup<T>> {
+  async lookup<T>(req: { headers: Record<string, string | string[] | undefined> }, reply: HeaderSink | undefined, route: CacheRoute, client: string, query: FetchQuery, namespace = 'public', cacheable = true): Promise<CacheLookup<T>> {
     const d = parseCacheControl(req.headers['cache-control']);
     const ttl = this.ttlMs[route];
-    const on = this.enabled && ttl > 0;
+    const on = cacheable && this.enabled && ttl > 0;
     const table = tableId(query.table, namespace);
     const generation = (on && this.redis ? await this.redis.generation(client, table) : null) ?? this.localGeneration(client, table);
     const key = buildCacheKey({

@@ -11,6 +11,11 @@ export interface RequestTarget {
   /** Catalog name, `custom_supabase`, or `direct_connection` (never a URI). */
   name: string;
   backend: BackendKind;
+  /**
+   * Ad-hoc targets named by the request itself (direct connections, custom_supabase) are identified by a
+   * per-process id, so other instances cannot invalidate their cached reads: they are never cached.
+   */
+  ephemeral?: true;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -35,15 +40,15 @@ export class RequestTargetResolver {
     if (uri !== null) {
       const d = this.direct.resolve(uri);
       return d instanceof Promise
-        ? d.then((driver) => ({ driver, name: DIRECT_CLIENT_LABEL, backend: 'postgres' as const }))
-        : { driver: d, name: DIRECT_CLIENT_LABEL, backend: 'postgres' };
+        ? d.then((driver) => ({ driver, name: DIRECT_CLIENT_LABEL, backend: 'postgres' as const, ephemeral: true as const }))
+        : { driver: d, name: DIRECT_CLIENT_LABEL, backend: 'postgres', ephemeral: true };
     }
     const raw = headers['x-athena-client'];
     let name = (Array.isArray(raw) ? raw[0] : raw)?.trim();
     if (!name && fallbackClient) name = fallbackClient.trim();
     if (name && name.toLowerCase() === CUSTOM_SUPABASE) {
       return this.customSupabase.resolve(headers['x-supabase-url'], headers['x-supabase-key'])
-        .then((driver) => ({ driver, name: CUSTOM_SUPABASE, backend: 'supabase' as const }));
+        .then((driver) => ({ driver, name: CUSTOM_SUPABASE, backend: 'supabase' as const, ephemeral: true as const }));
     }
     const desc = this.catalog.resolve(name);
     return { driver: this.drivers.forClient(desc), name: desc.name, backend: desc.backend };

@@ -18,6 +18,8 @@ type Operation = 'fetch' | 'insert' | 'update' | 'delete' | 'query';
 interface CallRecord extends BaseCallRecord {
   operation: Operation;
   cacheOutcome?: CacheOutcome;
+  /** The target must not be cached (see RequestTarget.ephemeral). */
+  uncacheable?: boolean;
 }
 
 const MAX_SQL_LENGTH = 100_000;
@@ -53,6 +55,7 @@ export class GatewayService {
     const target = t instanceof Promise ? await t : t;
     rec.client = target.name;
     rec.backend = target.backend;
+    if (target.ephemeral) rec.uncacheable = true;
     return target.driver;
   }
 
@@ -78,7 +81,7 @@ export class GatewayService {
   ): Promise<SuccessEnvelope> {
     rec.table = tableName(q.table);
     // The parsed AST is the cache key's normal form (plus client, rights scope and invalidation generation).
-    const cached = await this.cache.lookup<SuccessEnvelope>(req, reply, route, driver.clientName, q, driver.defaultNamespace());
+    const cached = await this.cache.lookup<SuccessEnvelope>(req, reply, route, driver.clientName, q, driver.defaultNamespace(), !rec.uncacheable);
     rec.cacheKey = cached.key;
     rec.cacheOutcome = cached.outcome;
     if (cached.value !== undefined) {
