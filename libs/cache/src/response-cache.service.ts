@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Cache, createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import type { Logger as PinoLogger } from 'pino';
-import { authContext } from '@athena/common';
+import { AthenaError, authContext } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import type { FetchQuery, TableRef } from '@athena/query';
@@ -164,6 +164,28 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
     const t = table && this.config.api.cache.invalidation === 'table' ? tableId(table, namespace) : null;
     this.dropLocal(client, t, 'local');
     if (this.redis) await this.redis.bump(client, t);
+  }
+
+  /**
+   * Runs a write and invalidates the cached reads of (client, table) — `table` null: the whole client — before
+   * answering. Also after a failure that may have happened after the backend applied the write (a timeout, a lost
+   * connection: any 5xx), so a write whose answer was lost cannot leave stale reads behind. `changes` says whether
+   * a successful result changed data, `changesOnError` the same for a failure (raw SQL: whether it is a plain read).
+   */
+  async write<T>(
+    client: string, table: TableRef | null, namespace: string, run: () => Promise<T>,
+    changes: (res: T) => boolean = () => true, changesOnError = true,
+  ): Promise<T> {
+    let res: T;
+    try {
+      res = await run();
+    } catch (err) {
+      const maybeApplied = !(err instanceof AthenaError) || err.status >= 500;
+      if (maybeApplied && changesOnError) await this.invalidate(client, table, namespace).catch(() => undefined);
+      throw err;
+    }
+    if (changes(res)) await this.invalidate(client, table, namespace);
+    return res;
   }
 
   private dropLocal(client: string, table: string | null, origin: 'local' | 'remote'): void {

@@ -158,26 +158,9 @@ export class GatewayService {
     });
   }
 
-  /**
-   * Runs a write and invalidates the cached reads of (client, table) — `table` null: the whole client — before
-   * answering. Also after a failure that may have happened after the backend applied the write (a timeout, a lost
-   * connection: any 5xx), so a write whose answer was lost cannot leave stale cached reads behind. `changes`
-   * says whether a successful result changed data, `changesOnError` the same for a failure (raw SQL: not a plain read).
-   */
-  private async write<T>(
-    driver: BackendDriver, table: TableRef | null, run: () => Promise<T>,
-    changes: (res: T) => boolean = () => true, changesOnError = true,
-  ): Promise<T> {
-    let res: T;
-    try {
-      res = await run();
-    } catch (err) {
-      const maybeApplied = !(err instanceof AthenaError) || err.status >= 500;
-      if (maybeApplied && changesOnError) await this.cache.invalidate(driver.clientName, table, driver.defaultNamespace()).catch(() => undefined);
-      throw err;
-    }
-    if (changes(res)) await this.cache.invalidate(driver.clientName, table, driver.defaultNamespace());
-    return res;
+  /** Runs a write through the cache's invalidation rule (see ResponseCacheService.write). */
+  private write<T>(driver: BackendDriver, table: TableRef | null, run: () => Promise<T>, changes?: (res: T) => boolean, changesOnError?: boolean): Promise<T> {
+    return this.cache.write(driver.clientName, table, driver.defaultNamespace(), run, changes, changesOnError);
   }
 
   /** Runs a use case and records logs/metrics/trace exactly once, on success and on failure. */

@@ -42,18 +42,10 @@ export class SqlService {
       // Like /gateway/query: a statement that is not a plain read may change any table of the client, so every
       // cached answer of that client (on every instance sharing the Redis) is dropped before we answer — also when
       // it failed in a way that may have left it applied (5xx: timeout, lost connection).
-      let res: Awaited<ReturnType<typeof target.driver.rawQuery>>;
-      try {
-        res = await target.driver.rawQuery(r.query, [], { timeoutMs: this.config.gateway.sql.statement_timeout_ms });
-      } catch (err) {
-        const maybeApplied = !(err instanceof AthenaError) || err.status >= 500;
-        if (maybeApplied && !isPlainRead(r.query, leadingKeyword(r.query))) {
-          await this.cache.invalidate(target.driver.clientName, null).catch(() => undefined);
-        }
-        throw err;
-      }
+      const res = await this.cache.write(target.driver.clientName, null, target.driver.defaultNamespace(),
+        () => target.driver.rawQuery(r.query, [], { timeoutMs: this.config.gateway.sql.statement_timeout_ms }),
+        (out) => !isPlainRead(r.query, out.command), !isPlainRead(r.query, leadingKeyword(r.query)));
       const duration = Math.round(performance.now() - started);
-      if (!isPlainRead(r.query, res.command)) await this.cache.invalidate(target.driver.clientName, null);
       const max = this.config.gateway.max_rows;
       const truncated = res.rows.length > max;
       const rows = truncated ? res.rows.slice(0, max) : res.rows;
