@@ -8,6 +8,7 @@ import {
 import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
 import { isConnectionError, mapPgError } from './pg-errors';
 import { introspect } from './schema-introspector';
+import { SchemaCache } from '../schema-cache';
 
 export interface PostgresDriverOptions {
   clientName: string;
@@ -35,8 +36,6 @@ const TYPE_OVERRIDES = {
 
 /** How long a client that failed to connect is answered with 503 before the next attempt. */
 const DOWN_COOLDOWN_MS = 3000;
-/** Minimum gap between on-demand schema reloads triggered by an unknown table. */
-const MISS_RELOAD_GAP_MS = 2000;
 
 /**
  * PostgreSQL adapter: one bounded `pg` pool per client, created lazily on the first request; a schema
@@ -48,10 +47,7 @@ export class PostgresDriver extends BackendDriver {
   readonly clientName: string;
   private readonly logger: Logger;
   private pool: Pool | null = null;
-  private schema: Map<string, TableSchema> | null = null;
-  private schemaLoading: Promise<Map<string, TableSchema>> | null = null;
-  private lastMissReload = 0;
-  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly schema: SchemaCache<TableSchema>;
   private downUntil = 0;
   private closed = false;
 
@@ -59,6 +55,11 @@ export class PostgresDriver extends BackendDriver {
     super();
     this.clientName = opts.clientName;
     this.logger = new Logger(`pg:${opts.clientName}`);
+    this.schema = new SchemaCache({
+      load: () => this.loadSchema(),
+      refreshMs: opts.schemaRefreshMs,
+      onRefreshError: (e) => this.logger.warn(`schema refresh failed: ${e.message}`),
+    });
   }
 
   private getPool(): Pool {
@@ -97,56 +98,25 @@ export class PostgresDriver extends BackendDriver {
     }
   }
 
-  /** Loads (or returns) the schema cache. Later refreshes happen in the background. */
+  /** Introspection for the schema cache: fails fast while the client is marked down; trips it on connection errors. */
   private loadSchema(): Promise<Map<string, TableSchema>> {
-    if (this.schema) return Promise.resolve(this.schema);
-    return this.reloadSchema();
-  }
-
-  private reloadSchema(): Promise<Map<string, TableSchema>> {
-    if (this.schemaLoading) return this.schemaLoading;
     if (Date.now() < this.downUntil) {
       return Promise.reject(AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, 3));
     }
-    this.schemaLoading = introspect(this.getPool())
-      .then((s) => {
-        this.schema = s;
-        this.scheduleRefresh();
-        return s;
-      })
-      .catch((err) => {
-        if (isConnectionError(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
-        throw mapPgError(err, this.clientName);
-      })
-      .finally(() => {
-        this.schemaLoading = null;
-      });
-    return this.schemaLoading;
-  }
-
-  private scheduleRefresh(): void {
-    if (this.refreshTimer || this.closed || this.opts.schemaRefreshMs <= 0) return;
-    this.refreshTimer = setInterval(() => {
-      this.reloadSchema().catch((e) => this.logger.warn(`schema refresh failed: ${(e as Error).message}`));
-    }, this.opts.schemaRefreshMs);
-    this.refreshTimer.unref();
+    return introspect(this.getPool()).catch((err) => {
+      if (isConnectionError(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+      throw mapPgError(err, this.clientName);
+    });
   }
 
   /** Hot path: the cached table without an extra await (undefined → fall back to describe()). */
   private cached(table: TableRef): TableSchema | undefined {
-    return this.schema?.get(`${table.schema ?? 'public'}.${table.name}`);
+    return this.schema.peek(`${table.schema ?? 'public'}.${table.name}`);
   }
 
   async describe(table: TableRef): Promise<TableSchema> {
     const key = `${table.schema ?? 'public'}.${table.name}`;
-    let schema = await this.loadSchema();
-    let found = schema.get(key);
-    if (!found && Date.now() - this.lastMissReload > MISS_RELOAD_GAP_MS) {
-      // A table created after the last refresh: reload once (rate-limited) before answering 404.
-      this.lastMissReload = Date.now();
-      schema = await this.reloadSchema();
-      found = schema.get(key);
-    }
+    const found = await this.schema.find(key);
     if (!found) {
       throw AthenaError.notFound('unknown_table', `Unknown table "${key}"`,
         `Table "${key}" does not exist on client "${this.clientName}" (or the client's role cannot read it)`);
@@ -186,7 +156,7 @@ export class PostgresDriver extends BackendDriver {
 
   async rawQuery(sql: string, params: unknown[] = [], opts: RawQueryOptions = {}): Promise<RawQueryResult> {
     const last = await this.runIsolated(sql, params, opts.timeoutMs);
-    if (/^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE)/i.test(last.command ?? '')) this.schema = null; // DDL: reload lazily
+    if (/^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE)/i.test(last.command ?? '')) this.schema.invalidate(); // DDL: reload lazily
     return { rows: (last.rows ?? []) as Row[], rowCount: last.rowCount ?? 0, command: last.command ?? '' };
   }
 
@@ -271,7 +241,7 @@ export class PostgresDriver extends BackendDriver {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.schema.close();
     const p = this.pool;
     this.pool = null;
     if (p) await p.end();

@@ -9,6 +9,7 @@ import {
 import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
 import { isClientTimeout, isUnavailableError, mapCqlError, statementTimeout } from './cql-errors';
 import { introspectCql } from './schema-introspector';
+import { SchemaCache } from '../schema-cache';
 
 export interface ScyllaDriverOptions {
   clientName: string;
@@ -25,8 +26,6 @@ const DOWN_COOLDOWN_MS = 3000;
  * may take. It answers → the statement was just slow (504, breaker untouched); it does not → the node hangs (503).
  */
 const TIMEOUT_PROBE_MS = 500;
-/** Minimum gap between on-demand schema reloads triggered by an unknown table. */
-const MISS_RELOAD_GAP_MS = 2000;
 
 /** Driver values → JSON-friendly values (bigint as number when exact, uuids/decimals/dates as text, blobs as 0x hex). */
 export function toJsonValue(v: unknown): unknown {
@@ -98,10 +97,7 @@ export class ScyllaDriver extends BackendDriver {
   private readonly compileOpts: CqlCompileOptions;
   private client: Client | null = null;
   private connecting: Promise<Client> | null = null;
-  private schema: Map<string, CqlTableSchema> | null = null;
-  private schemaLoading: Promise<Map<string, CqlTableSchema>> | null = null;
-  private lastMissReload = 0;
-  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly schema: SchemaCache<CqlTableSchema>;
   private downUntil = 0;
   /** The liveness probe in flight after a request timeout (concurrent timeouts share it). */
   private probing: Promise<boolean> | null = null;
@@ -112,6 +108,11 @@ export class ScyllaDriver extends BackendDriver {
     this.clientName = opts.clientName;
     this.logger = new Logger(`scylla:${opts.clientName}`);
     this.compileOpts = { allowFiltering: opts.config.allow_filtering };
+    this.schema = new SchemaCache({
+      load: () => this.loadSchema(),
+      refreshMs: opts.schemaRefreshMs,
+      onRefreshError: (e) => this.logger.warn(`schema refresh failed: ${e.message}`),
+    });
   }
 
   private unavailable(): AthenaError {
@@ -238,35 +239,12 @@ export class ScyllaDriver extends BackendDriver {
     }
   }
 
+  /** Introspection for the schema cache (from system_schema), failures classified like any statement's. */
   private loadSchema(): Promise<Map<string, CqlTableSchema>> {
-    if (this.schema) return Promise.resolve(this.schema);
-    return this.reloadSchema();
-  }
-
-  private reloadSchema(): Promise<Map<string, CqlTableSchema>> {
-    if (this.schemaLoading) return this.schemaLoading;
-    this.schemaLoading = this.getClient()
-      .then((client) =>
-        introspectCql(client, this.opts.config.request_timeout_ms).catch(async (err: unknown) => {
-          throw await this.failure(err, client, {}, this.limitName(undefined));
-        }))
-      .then((s) => {
-        this.schema = s;
-        this.scheduleRefresh();
-        return s;
-      })
-      .finally(() => {
-        this.schemaLoading = null;
-      });
-    return this.schemaLoading;
-  }
-
-  private scheduleRefresh(): void {
-    if (this.refreshTimer || this.closed || this.opts.schemaRefreshMs <= 0) return;
-    this.refreshTimer = setInterval(() => {
-      this.reloadSchema().catch((e) => this.logger.warn(`schema refresh failed: ${(e as Error).message}`));
-    }, this.opts.schemaRefreshMs);
-    this.refreshTimer.unref();
+    return this.getClient().then((client) =>
+      introspectCql(client, this.opts.config.request_timeout_ms).catch(async (err: unknown) => {
+        throw await this.failure(err, client, {}, this.limitName(undefined));
+      }));
   }
 
   private key(table: TableRef): string {
@@ -281,18 +259,12 @@ export class ScyllaDriver extends BackendDriver {
   /** Hot path: the cached table without an extra await (undefined → fall back to describe()). */
   private cached(table: TableRef): CqlTableSchema | undefined {
     const ks = table.schema ?? this.opts.config.keyspace;
-    return ks === null ? undefined : this.schema?.get(`${ks}.${table.name}`);
+    return ks === null ? undefined : this.schema.peek(`${ks}.${table.name}`);
   }
 
   async describe(table: TableRef): Promise<CqlTableSchema> {
     const key = this.key(table);
-    let schema = await this.loadSchema();
-    let found = schema.get(key);
-    if (!found && Date.now() - this.lastMissReload > MISS_RELOAD_GAP_MS) {
-      this.lastMissReload = Date.now();
-      schema = await this.reloadSchema();
-      found = schema.get(key);
-    }
+    const found = await this.schema.find(key);
     if (!found) {
       throw AthenaError.notFound('unknown_table', `Unknown table "${key}"`, `Table "${key}" does not exist on client "${this.clientName}"`);
     }
@@ -367,7 +339,7 @@ export class ScyllaDriver extends BackendDriver {
     const readTimeout = opts.timeoutMs !== undefined ? opts.timeoutMs : undefined;
     const res = await this.exec({ text: cql, values: params }, { prepare: params.length > 0, fetchSize, expose: true, readTimeout });
     const command = (/^\s*([A-Za-z]+)/.exec(cql)?.[1] ?? '').toUpperCase();
-    if (/^(CREATE|ALTER|DROP|TRUNCATE)$/.test(command)) this.schema = null; // DDL: reload lazily
+    if (/^(CREATE|ALTER|DROP|TRUNCATE)$/.test(command)) this.schema.invalidate(); // DDL: reload lazily
     const rows = plainRows(res.rows);
     return { rows, rowCount: rows.length, command };
   }
@@ -397,7 +369,7 @@ export class ScyllaDriver extends BackendDriver {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.schema.close();
     const c = this.client;
     this.client = null;
     if (c) await c.shutdown();
