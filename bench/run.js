@@ -6,7 +6,7 @@
  * Results: a table on stdout and bench/results/<timestamp>.json. BENCH_DURATION (s, default 5) per run.
  */
 const { spawn } = require('node:child_process');
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, readdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
@@ -42,6 +42,47 @@ async function prepare() {
     ANALYZE bench_items;`);
   await data.end();
   return { pg: withDb(ADMIN_URI, DB), control: withDb(ADMIN_URI, `${DB}_control`) };
+}
+
+/** CPU time (µs) used so far by a process, from /proc/<pid>/stat (utime + stime); null where /proc is absent. */
+function cpuUs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+/** The same, summed over every local PostgreSQL server process (data and control plane share the server here). */
+function postgresCpuUs() {
+  let total = 0;
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      let comm;
+      try { comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim(); } catch { continue; }
+      if (comm === 'postgres') total += cpuUs(d) ?? 0;
+    }
+  } catch {
+    return null;
+  }
+  return total;
+}
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** Runs `fn` (one autocannon run) and adds CPU µs per request of the target process and of PostgreSQL. */
+async function withCpu(pid, fn) {
+  const n0 = cpuUs(pid);
+  const p0 = postgresCpuUs();
+  const r = await fn();
+  const n1 = cpuUs(pid);
+  const p1 = postgresCpuUs();
+  const reqs = r.requests.total || 1;
+  r.cpu = {
+    node_us: n0 === null || n1 === null ? null : Math.round((n1 - n0) / reqs),
+    pg_us: p0 === null || p1 === null ? null : Math.round((p1 - p0) / reqs),
+  };
+  return r;
 }
 
 function run(url, body, connections, extraHeaders = {}) {
@@ -135,14 +176,16 @@ async function main() {
           continue;
         }
         await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers); // warm-up (not recorded)
-        const gw = await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers);
-        const fl = await run(`${targets.floor}${s.floor}`, s.body, c);
+        const gw = await withCpu(child.pid, () => run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers));
+        const fl = await withCpu(child.pid, () => run(`${targets.floor}${s.floor}`, s.body, c));
         if (gw.non2xx > 0 || gw.errors > 0) throw new Error(`gateway answered ${gw.non2xx} non-2xx / ${gw.errors} errors in "${s.name}"`);
         results.push({
           scenario: s.name, connections: c,
           gateway_rps: Math.round(gw.requests.average), floor_rps: Math.round(fl.requests.average),
           gateway_p50_ms: gw.latency.p50, gateway_p99_ms: gw.latency.p99, floor_p50_ms: fl.latency.p50, floor_p99_ms: fl.latency.p99,
           ratio: Number((gw.requests.average / fl.requests.average).toFixed(3)),
+          // CPU per request (µs) of the target process and of PostgreSQL: on a shared machine throughput follows these.
+          gateway_node_us: gw.cpu.node_us, gateway_pg_us: gw.cpu.pg_us, floor_node_us: fl.cpu.node_us, floor_pg_us: fl.cpu.pg_us,
         });
       }
     }
