@@ -1,17 +1,8 @@
-import { ConfigError } from './config-error';
-import { validateConfig, validateConfigWithWarnings, type ValidateOptions } from './validate';
+import { configProblems, TEST_VALIDATE_BASE } from './testing';
+import { validateConfig, validateConfigWithWarnings } from './validate';
 
-const base: ValidateOptions = { env: {}, platform: 'linux', homedir: '/home/u' };
-
-function problems(raw: unknown): string[] {
-  try {
-    validateConfig(raw, base);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+const base = TEST_VALIDATE_BASE;
+const problems = configProblems;
 
 describe('postgres_clients object form {uri, read_only}', () => {
   it('accepts a URI string or {uri, read_only}; read_only lands in postgres_client_options', () => {

@@ -1,18 +1,10 @@
 import { ConfigError } from './config-error';
-import { validateConfig, validateConfigWithWarnings, type ValidateOptions } from './validate';
+import { configProblems, TEST_VALIDATE_BASE } from './testing';
+import { validateConfig, validateConfigWithWarnings } from './validate';
 import { KNOWN_SECTIONS } from './schema';
 
-const base: ValidateOptions = { env: {}, platform: 'linux', homedir: '/home/u' };
-
-function problems(raw: unknown, opts: ValidateOptions = {}): string[] {
-  try {
-    validateConfig(raw, { ...base, ...opts });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
+const base = TEST_VALIDATE_BASE;
+const problems = configProblems;
 
 describe('validateConfig: defaults', () => {
   it('an empty file gives every default', () => {

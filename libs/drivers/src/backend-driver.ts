@@ -12,6 +12,15 @@ export interface FetchResult {
   pageState?: string | null;
 }
 
+/**
+ * The answer to a fetch compiled with the truncation probe (one row over `limit` when `gateway.max_rows` capped
+ * it): the extra row, if it came back, is dropped and reported as `truncated`.
+ */
+export function capRows(rows: Row[], q: Pick<FetchQuery, 'limit' | 'probeTruncation'>): FetchResult {
+  if (q.probeTruncation && rows.length > q.limit) return { rows: rows.slice(0, q.limit), truncated: true };
+  return { rows, truncated: false };
+}
+
 export interface MutationResult {
   /** Affected rows as returned by the backend (`RETURNING`). */
   rows: Row[];

@@ -5,7 +5,7 @@ import {
   CompiledStatement, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
   compileDelete, compileInsert, compileSelect, compileUpdate,
 } from '@athena/query';
-import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
+import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
 import { isConnectionError, mapPgError } from './pg-errors';
 import { introspect } from './schema-introspector';
 import { SchemaCache } from '../schema-cache';
@@ -127,13 +127,7 @@ export class PostgresDriver extends BackendDriver {
   async fetch(q: FetchQuery): Promise<FetchResult> {
     const schema = this.cached(q.table) ?? (await this.describe(q.table));
     const res = await this.run(compileSelect(q, schema, { autoCastUuid: this.opts.autoCastUuid }));
-    let rows = res.rows as Row[];
-    let truncated = false;
-    if (q.probeTruncation && rows.length > q.limit) {
-      rows = rows.slice(0, q.limit);
-      truncated = true;
-    }
-    return { rows, truncated };
+    return capRows(res.rows as Row[], q);
   }
 
   async insert(c: InsertCommand): Promise<MutationResult> {

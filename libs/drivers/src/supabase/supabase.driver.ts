@@ -6,7 +6,7 @@ import type { SupabaseBreakerConfig } from '@athena/config';
 import type {
   ColumnInfo, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
 } from '@athena/query';
-import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
+import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
 import { applyFilters, FilterTarget } from './postgrest-filters';
 import { fetchFailure, isTransientStatus, mapPostgrestError, PostgrestErrorLike } from './postgrest-errors';
 
@@ -156,13 +156,7 @@ export class SupabaseDriver extends BackendDriver {
       if (q.sort) b = b.order(q.sort.column, { ascending: q.sort.direction === 'asc' });
       return b.range(q.offset, q.offset + take - 1);
     });
-    let rows = asRows(res.data);
-    let truncated = false;
-    if (q.probeTruncation && rows.length > q.limit) {
-      rows = rows.slice(0, q.limit);
-      truncated = true;
-    }
-    return { rows, truncated };
+    return capRows(asRows(res.data), q);
   }
 
   async insert(c: InsertCommand): Promise<MutationResult> {
