@@ -6,9 +6,10 @@ import type { TableAction } from './rights';
 export type AuthPolicy =
   | { kind: 'public' }
   | { kind: 'admin' }
-  | { kind: 'right'; right: string }
-  /** Right derived from the target table: `T.<action>` (table from body `table_name`/`view_name` or query `view`). */
-  | { kind: 'table'; action: TableAction; from: 'body' | 'query' };
+  /** `by: 'guard'`: checked by the HTTP guard; `'service'`: the application service authorizes the call itself. */
+  | { kind: 'right'; right: string; by: 'guard' | 'service' }
+  /** Right derived from the parsed target table (`T.<action>`); the application service authorizes it. */
+  | { kind: 'table'; action: TableAction };
 
 export const AUTH_POLICY = 'athena:auth-policy';
 /** Key of the policy in the Fastify route config, read by the pre-body-parsing authentication hook. */
@@ -36,19 +37,25 @@ function policy(p: AuthPolicy): ClassDecorator & MethodDecorator {
 /** Static admin key only (`ATHENA_KEY_12`). */
 export const AdminOnly = (): ClassDecorator & MethodDecorator => policy({ kind: 'admin' });
 
-/** A gateway API key holding `right` (or the admin key), when enforcement applies. */
-export const RequiresRight = (right: string): ClassDecorator & MethodDecorator => policy({ kind: 'right', right });
+/**
+ * A gateway API key holding `right` (or the admin key), when enforcement applies. `by: 'service'` when the
+ * route's application service calls AuthorizationService itself (so every transport gets the same check).
+ */
+export const RequiresRight = (right: string, by: 'guard' | 'service' = 'guard'): ClassDecorator & MethodDecorator =>
+  policy({ kind: 'right', right, by });
 
-/** A gateway API key holding `<table>.<action>` (schema-qualified or missing table → `gateway.<action>`). */
-export const RequiresTableRight = (action: TableAction, from: 'body' | 'query' = 'body'): ClassDecorator & MethodDecorator =>
-  policy({ kind: 'table', action, from });
+/**
+ * A gateway API key holding `<table>.<action>` (schema-qualified table → `gateway.<action>`). Authentication
+ * runs at the edge; the application service authorizes on the parsed table (AuthorizationService.authorizeTable).
+ */
+export const RequiresTableRight = (action: TableAction): ClassDecorator & MethodDecorator => policy({ kind: 'table', action });
 
 /** Explicitly open (no credential read), even under a protected path prefix. */
 export const PublicRoute = (): ClassDecorator & MethodDecorator => policy({ kind: 'public' });
 
 const ADMIN: AuthPolicy = { kind: 'admin' };
-const GATEWAY_QUERY: AuthPolicy = { kind: 'right', right: 'gateway.query' };
-const GATEWAY_ALL: AuthPolicy = { kind: 'right', right: 'gateway.*' };
+const GATEWAY_QUERY: AuthPolicy = { kind: 'right', right: 'gateway.query', by: 'guard' };
+const GATEWAY_ALL: AuthPolicy = { kind: 'right', right: 'gateway.*', by: 'guard' };
 
 /**
  * Safety net for routes without a decorator (reference §1.6): `/admin/*`, `/clients`, `/schema/clients` need

@@ -1,7 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthLogWriter } from './auth-log-writer';
+import { AuthAudit } from './auth-audit';
 import { AuthMetrics } from './auth-metrics';
+import { AuthenticationService } from './authentication.service';
+import { AuthorizationService } from './authorization.service';
 import { AuthGuard } from './auth.guard';
 import { EnforcementService } from './enforcement.service';
 import { KeyCache } from './key-cache';
@@ -9,7 +12,10 @@ import { KeyCache } from './key-cache';
 /** Admin key + API key enforcement for every route (one global guard, policies by decorator or path). */
 @Global()
 @Module({
-  providers: [AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard }],
-  exports: [AuthMetrics, AuthLogWriter, KeyCache, EnforcementService],
+  providers: [
+    AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthAudit, AuthenticationService, AuthorizationService,
+    AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard },
+  ],
+  exports: [AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthenticationService, AuthorizationService],
 })
 export class AuthModule {}

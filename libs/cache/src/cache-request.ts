@@ -1,22 +1,17 @@
+import { CACHE_ALL, CacheDirective } from '@athena/common';
 import type { CacheOutcome, CacheTier } from './cache-metrics';
 
 /** Route groups of the cached read routes (metric label and `api.cache.ttl_seconds.<group>`). */
 export type CacheRoute = 'gateway_fetch' | 'gateway_data' | 'data';
 
-/** What the request allows, from `Cache-Control`. */
-export interface CacheDirective {
-  /** False for `no-cache`, `max-age=0` and `no-store`. */
-  read: boolean;
-  /** False for `no-store`. */
-  write: boolean;
-}
+export type { CacheDirective } from '@athena/common';
 
 /** The part of a Fastify reply the cache touches (response headers). */
 export interface HeaderSink {
   header(name: string, value: string): unknown;
 }
 
-const ALL: CacheDirective = Object.freeze({ read: true, write: true });
+const ALL = CACHE_ALL;
 
 /**
  * `Cache-Control` → read/write permissions. Directives are matched as tokens of the comma-separated list

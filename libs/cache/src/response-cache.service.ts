@@ -2,13 +2,13 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { Cache, createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import type { Logger as PinoLogger } from 'pino';
-import { AthenaError, authContext } from '@athena/common';
+import { AthenaError, GatewayCall } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import type { FetchQuery, TableRef } from '@athena/query';
 import { buildCacheKey, tableId } from './cache-key';
 import { CacheMetrics, CacheOutcome, CacheTier } from './cache-metrics';
-import { CacheRoute, HeaderSink, parseCacheControl, setCacheHeaders } from './cache-request';
+import { CacheRoute } from './cache-request';
 import { MemoryTier } from './memory-tier';
 import { RedisTier } from './redis-tier';
 
@@ -101,23 +101,24 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
   }
 
   /**
-   * Looks `query` up for the caller of `req` (its rights scope is part of the key), following the request's
-   * `Cache-Control`; sets `X-Athena-Cache` (and `X-Athena-Cache-Tier`) on `reply` and counts the outcome.
-   * `namespace`: where the backend resolves an unqualified table; `cacheable: false` (ad-hoc targets) → bypass.
+   * Looks `query` up for `call` (its rights scope is part of the key), following the call's cache directive
+   * (`Cache-Control` at the HTTP edge) and counting the outcome; the caller reports outcome and tier (HTTP:
+   * `X-Athena-Cache`, `X-Athena-Cache-Tier`). `namespace`: where the backend resolves an unqualified table;
+   * `cacheable: false` (ad-hoc targets) → bypass.
    *
-   * This is the cache's HTTP edge on the read routes, called from the gateway's fetch path between the one
-   * parse of the payload and the single-flight. Not a Nest interceptor: on Node 20 + Nest 11.2 a no-op
-   * interceptor on /gateway/fetch alone (rxjs + two AsyncResource.bind per call) raised the gateway's CPU per
-   * cached request from ~200 to ~380 µs and cut hits from ~4,400 to ~2,600 req/s (bench/README.md).
+   * Called from the gateway's fetch path between the one parse of the payload and the single-flight. Not a
+   * Nest interceptor: on Node 20 + Nest 11.2 a no-op interceptor on /gateway/fetch alone (rxjs + two
+   * AsyncResource.bind per call) raised the gateway's CPU per cached request from ~200 to ~380 µs and cut
+   * hits from ~4,400 to ~2,600 req/s (bench/README.md).
    */
-  async lookup<T>(req: { headers: Record<string, string | string[] | undefined> }, reply: HeaderSink | undefined, route: CacheRoute, client: string, query: FetchQuery, namespace = 'public', cacheable = true): Promise<CacheLookup<T>> {
-    const d = parseCacheControl(req.headers['cache-control']);
+  async lookup<T>(call: GatewayCall, route: CacheRoute, client: string, query: FetchQuery, namespace = 'public', cacheable = true): Promise<CacheLookup<T>> {
+    const d = call.cache;
     const ttl = this.ttlMs[route];
     const on = cacheable && this.enabled && ttl > 0;
     const table = tableId(query.table, namespace);
     const generation = (on && this.redis ? await this.redis.generation(client, table) : null) ?? this.localGeneration(client, table);
     const key = buildCacheKey({
-      client, scope: authContext(req).scope, generation, query, camelToSnake: this.config.gateway.force_camel_case_to_snake_case, namespace,
+      client, scope: call.principal.context.scope, generation, query, camelToSnake: this.config.gateway.force_camel_case_to_snake_case, namespace,
     });
     const tag = `${client}\u0000${table}`;
     const store = on && d.write
@@ -151,7 +152,6 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
       }
     }
     this.metrics.lookup(route, outcome, tier);
-    setCacheHeaders(reply, outcome, tier);
     return { key, outcome, tier, value, store };
   }
 

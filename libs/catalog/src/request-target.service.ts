@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { GatewayCall } from '@athena/common';
 import {
   BackendDriver, BackendKind, CUSTOM_SUPABASE, CustomSupabaseService, DIRECT_CLIENT_LABEL, DirectConnectionService,
-  DriverRegistry, directConnectionHeader,
+  DriverRegistry,
 } from '@athena/drivers';
 import { ClientCatalogService } from './client-catalog.service';
 
@@ -18,10 +19,8 @@ export interface RequestTarget {
   ephemeral?: true;
 }
 
-type Headers = Record<string, string | string[] | undefined>;
-
 /**
- * Resolves a request's headers to its backend: a direct connection (`x-pg-uri` / `X-JDBC-URL`, when enabled), the
+ * Resolves a call to its backend: a direct connection (`x-pg-uri` / `X-JDBC-URL`, when enabled), the
  * reserved `custom_supabase` client (`x-supabase-url` / `x-supabase-key`, when enabled), or a catalog client from
  * `X-Athena-Client` (or `fallbackClient`, e.g. `/query/sql`'s `db_name`). Synchronous except for custom_supabase,
  * whose host check may need a DNS lookup, and a direct connection's first request (its pool opens first).
@@ -35,19 +34,18 @@ export class RequestTargetResolver {
     private readonly customSupabase: CustomSupabaseService,
   ) {}
 
-  resolve(headers: Headers, fallbackClient?: string | null): RequestTarget | Promise<RequestTarget> {
-    const uri = directConnectionHeader(headers);
+  resolve(call: Pick<GatewayCall, 'client' | 'target'>, fallbackClient?: string | null): RequestTarget | Promise<RequestTarget> {
+    const uri = call.target.directUri;
     if (uri !== null) {
       const d = this.direct.resolve(uri);
       return d instanceof Promise
         ? d.then((driver) => ({ driver, name: DIRECT_CLIENT_LABEL, backend: 'postgres' as const, ephemeral: true as const }))
         : { driver: d, name: DIRECT_CLIENT_LABEL, backend: 'postgres', ephemeral: true };
     }
-    const raw = headers['x-athena-client'];
-    let name = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+    let name = call.client ?? undefined;
     if (!name && fallbackClient) name = fallbackClient.trim();
     if (name && name.toLowerCase() === CUSTOM_SUPABASE) {
-      return this.customSupabase.resolve(headers['x-supabase-url'], headers['x-supabase-key'])
+      return this.customSupabase.resolve(call.target.supabaseUrl, call.target.supabaseKey)
         .then((driver) => ({ driver, name: CUSTOM_SUPABASE, backend: 'supabase' as const, ephemeral: true as const }));
     }
     const desc = this.catalog.resolve(name);

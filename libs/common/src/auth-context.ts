@@ -35,3 +35,4 @@ export function setAuthContext(req: object, ctx: AuthContext): void {
 export function authContext(req: object): AuthContext {
   return (req as Carrier)[AUTH] ?? ANONYMOUS;
 }
+

@@ -1,15 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequiresRight, RequiresTableRight } from '@athena/auth';
+import type { GatewayCall } from '@athena/common';
+import { Call, HttpReply, respond } from '@athena/http';
 import {
   DeleteRequestDto, ErrorEnvelopeDto, FetchRequestDto, InsertRequestDto, LegacyConditionDto, MutationEnvelopeDto,
   OperatorConditionDto, QueryRequestDto, RowsEnvelopeDto, UpdateRequestDto,
 } from './dto/gateway.dto';
-import { GatewayService } from './gateway.service';
+import { GatewayService, RAW_QUERY_RIGHT } from './gateway.service';
 
 const ClientHeader = ApiHeader({ name: 'X-Athena-Client', required: true, description: 'Logical client (database) to run the request on, e.g. `local`' });
 const StripNullsHeader = ApiHeader({ name: 'X-Strip-Nulls', required: false, description: '`true|1|yes|on` drops null fields from rows (the body field `strip_nulls` wins when both are sent)' });
@@ -54,7 +55,11 @@ function Common(): MethodDecorator {
   };
 }
 
-/** Gateway CRUD routes (thin: parse happens in the service through the query library). */
+/**
+ * Gateway CRUD routes, the HTTP edge of GatewayService: `@Call()` is the request as a GatewayCall (built once;
+ * authenticated by the auth hook), the service parses, authorizes and runs it, `respond` maps the outcome to the
+ * status and headers. The decorators declare the policy (authentication before the body is read) and the docs.
+ */
 @ApiTags('Gateway')
 @ApiExtraModels(OperatorConditionDto, LegacyConditionDto)
 @Controller()
@@ -68,8 +73,8 @@ export class GatewayController {
   @Common() @StripNullsHeader
   @ApiBody({ type: FetchRequestDto })
   @Cached()
-  fetch(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.gateway.fetch(body, req, reply, 'gateway_fetch');
+  async fetch(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {
+    return respond(reply, await this.gateway.fetch(call, body, 'gateway_fetch'));
   }
 
   @Post('gateway/data')
@@ -79,12 +84,12 @@ export class GatewayController {
   @Common() @StripNullsHeader
   @ApiBody({ type: FetchRequestDto })
   @Cached()
-  data(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.gateway.fetch(body, req, reply, 'gateway_data');
+  async data(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {
+    return respond(reply, await this.gateway.fetch(call, body, 'gateway_data'));
   }
 
   @Get('data')
-  @RequiresTableRight('read', 'query')
+  @RequiresTableRight('read')
   @ApiOperation({ summary: 'Fetch rows with query parameters', description: 'GET variant of fetch: `view` names the table; one `eq_column`/`eq_value` filter.' })
   @Common() @StripNullsHeader
   @ApiQuery({ name: 'view', required: true, description: 'Table or view name' })
@@ -105,8 +110,8 @@ export class GatewayController {
   @ApiQuery({ name: 'aggregation_strategy', required: false, enum: ['cumulative_sum'] })
   @ApiQuery({ name: 'aggregation_dedup', required: false, type: Boolean })
   @Cached()
-  getData(@Query() query: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.gateway.fetchByQuery(query, req, reply);
+  async getData(@Call() call: GatewayCall, @Query() query: Record<string, string | string[] | undefined>, @Res({ passthrough: true }) reply: HttpReply) {
+    return respond(reply, await this.gateway.fetchByQuery(call, query));
   }
 
   @Put('gateway/insert')
@@ -116,8 +121,8 @@ export class GatewayController {
   @ApiBody({ type: InsertRequestDto })
   @ApiOkResponse({ type: MutationEnvelopeDto })
   @ApiConflictResponse({ type: ErrorEnvelopeDto, description: 'Unique or foreign-key violation' })
-  insert(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.gateway.insert(body, req);
+  async insert(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {
+    return respond(reply, await this.gateway.insert(call, body));
   }
 
   @Post('gateway/update')
@@ -127,8 +132,8 @@ export class GatewayController {
   @Common() @StripNullsHeader
   @ApiBody({ type: UpdateRequestDto })
   @ApiOkResponse({ type: RowsEnvelopeDto })
-  update(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.gateway.update(body, req);
+  async update(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {
+    return respond(reply, await this.gateway.update(call, body));
   }
 
   @Delete('gateway/delete')
@@ -137,18 +142,18 @@ export class GatewayController {
   @Common()
   @ApiBody({ type: DeleteRequestDto })
   @ApiOkResponse({ type: MutationEnvelopeDto })
-  delete(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.gateway.delete(body, req);
+  async delete(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {
+    return respond(reply, await this.gateway.delete(call, body));
   }
 
   @Post('gateway/query')
-  @RequiresRight('gateway.query')
+  @RequiresRight(RAW_QUERY_RIGHT, 'service')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run one raw SQL statement', description: 'Executes one statement on the client and returns its rows (`count` = rows returned or affected).' })
   @Common()
   @ApiBody({ type: QueryRequestDto })
   @ApiOkResponse({ type: RowsEnvelopeDto })
-  query(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.gateway.query(body, req);
+  async query(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {
+    return respond(reply, await this.gateway.query(call, body));
   }
 }

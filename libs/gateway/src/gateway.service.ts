@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AthenaError, SingleFlight } from '@athena/common';
+import { AuthorizationService } from '@athena/auth';
+import { AthenaError, CallOutcome, GatewayCall, SingleFlight } from '@athena/common';
 import { CacheOutcome, CacheRoute, ResponseCacheService, isPlainRead, leadingKeyword } from '@athena/cache';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTargetResolver } from '@athena/catalog';
@@ -22,11 +22,19 @@ interface CallRecord extends BaseCallRecord {
   uncacheable?: boolean;
 }
 
+/** The answer of a gateway operation: the envelope plus what the edge reports beside it (cache headers). */
+export type GatewayOutcome = CallOutcome<SuccessEnvelope>;
+
+/** The right raw SQL (`/gateway/query`) needs. */
+export const RAW_QUERY_RIGHT = 'gateway.query';
+
 const MAX_SQL_LENGTH = 100_000;
 
 /**
- * Gateway use cases: resolve the client, parse the payload into the AST, run it through the client's
- * driver, shape the rows, and account for the call (request/operation logs, metrics, gateway_trace).
+ * Gateway use cases, transport-free: parse the payload into the AST, authorize the call on the parsed target,
+ * resolve the client, run it through the client's driver, shape the rows, and account for the call
+ * (request/operation logs, metrics, gateway_trace). Called by the HTTP controller, and by anything else that
+ * runs gateway operations (WebSocket frames, the deferred worker, pipelines) with a GatewayCall of its own.
  */
 @Injectable()
 export class GatewayService {
@@ -38,20 +46,20 @@ export class GatewayService {
     private readonly accounting: CallAccounting,
     private readonly metrics: MetricsService,
     private readonly cache: ResponseCacheService,
+    private readonly authz: AuthorizationService,
   ) {}
 
-  private parseOptions(req: FastifyRequest): ParseOptions {
-    const header = req.headers['x-strip-nulls'];
+  private parseOptions(call: GatewayCall): ParseOptions {
     return {
       camelToSnake: this.config.gateway.force_camel_case_to_snake_case,
       maxRows: this.config.gateway.max_rows,
-      stripNullsHeader: Array.isArray(header) ? header[0] : header,
+      stripNullsHeader: call.stripNulls,
     };
   }
 
-  /** X-Athena-Client (or a direct connection / custom_supabase) → the adapter to run on. */
-  private async driverFor(req: FastifyRequest, rec: CallRecord): Promise<BackendDriver> {
-    const t = this.targets.resolve(req.headers);
+  /** The call's client (or a direct connection / custom_supabase) → the adapter to run on. */
+  private async driverFor(call: GatewayCall, rec: CallRecord): Promise<BackendDriver> {
+    const t = this.targets.resolve(call);
     const target = t instanceof Promise ? await t : t;
     rec.client = target.name;
     rec.backend = target.backend;
@@ -59,34 +67,36 @@ export class GatewayService {
     return target.driver;
   }
 
-  /** `route`: the cache's route group (its TTL and metric label); `reply` receives the X-Athena-Cache headers. */
-  fetch(body: unknown, req: FastifyRequest, reply?: FastifyReply, route: CacheRoute = 'gateway_fetch'): Promise<SuccessEnvelope> {
-    return this.account(req, 'fetch', async (rec) => {
-      const driver = await this.driverFor(req, rec);
-      const q = parseFetchPayload(body, this.parseOptions(req));
-      return this.runFetch(driver, q, rec, req, reply, route);
+  /** `route`: the cache's route group (its TTL and metric label). */
+  fetch(call: GatewayCall, body: unknown, route: CacheRoute = 'gateway_fetch'): Promise<GatewayOutcome> {
+    return this.account(call, 'fetch', async (rec) => {
+      const q = parseFetchPayload(body, this.parseOptions(call));
+      this.authz.authorizeTable(call, 'read', q.table);
+      const driver = await this.driverFor(call, rec);
+      return this.runFetch(call, driver, q, rec, route);
     });
   }
 
-  fetchByQuery(query: Record<string, string | string[] | undefined>, req: FastifyRequest, reply?: FastifyReply): Promise<SuccessEnvelope> {
-    return this.account(req, 'fetch', async (rec) => {
-      const driver = await this.driverFor(req, rec);
-      const q = parseDataQuery(query, this.parseOptions(req));
-      return this.runFetch(driver, q, rec, req, reply, 'data');
+  /** `GET /data`: the fetch named by query parameters (`view`, one `eq_column`/`eq_value`, paging …). */
+  fetchByQuery(call: GatewayCall, query: Record<string, string | string[] | undefined>): Promise<GatewayOutcome> {
+    return this.account(call, 'fetch', async (rec) => {
+      const q = parseDataQuery(query, this.parseOptions(call));
+      this.authz.authorizeTable(call, 'read', q.table);
+      const driver = await this.driverFor(call, rec);
+      return this.runFetch(call, driver, q, rec, 'data');
     });
   }
 
-  private async runFetch(
-    driver: BackendDriver, q: FetchQuery, rec: CallRecord, req: FastifyRequest, reply: FastifyReply | undefined, route: CacheRoute,
-  ): Promise<SuccessEnvelope> {
+  private async runFetch(call: GatewayCall, driver: BackendDriver, q: FetchQuery, rec: CallRecord, route: CacheRoute): Promise<GatewayOutcome> {
     rec.table = tableName(q.table);
     // The parsed AST is the cache key's normal form (plus client, rights scope and invalidation generation).
-    const cached = await this.cache.lookup<SuccessEnvelope>(req, reply, route, driver.clientName, q, driver.defaultNamespace(), !rec.uncacheable);
+    const cached = await this.cache.lookup<SuccessEnvelope>(call, route, driver.clientName, q, driver.defaultNamespace(), !rec.uncacheable);
     rec.cacheKey = cached.key;
     rec.cacheOutcome = cached.outcome;
+    const cache = { outcome: cached.outcome, tier: cached.tier, key: cached.key };
     if (cached.value !== undefined) {
       rec.rowsReturned = Array.isArray(cached.value.data) ? cached.value.data.length : undefined;
-      return cached.value;
+      return { body: cached.value, status: 200, cache };
     }
     // Identical concurrent fetches share one database execution. The key carries the generation, so a read
     // that starts after a write never joins an execution that started before it.
@@ -103,58 +113,62 @@ export class GatewayService {
     extra.cache_key = cached.key;
     const envelope = ok(`Fetched ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`, rows, extra);
     cached.store(envelope);
-    return envelope;
+    return { body: envelope, status: 200, cache };
   }
 
-  insert(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
-    return this.account(req, 'insert', async (rec) => {
-      const driver = await this.driverFor(req, rec);
-      const c = parseInsertPayload(body, this.parseOptions(req));
+  insert(call: GatewayCall, body: unknown): Promise<GatewayOutcome> {
+    return this.account(call, 'insert', async (rec) => {
+      const c = parseInsertPayload(body, this.parseOptions(call));
+      this.authz.authorizeTable(call, 'write', c.table);
+      const driver = await this.driverFor(call, rec);
       rec.table = tableName(c.table);
       const res = await this.write(driver, c.table, () => driver.insert(c));
       rec.rowsAffected = res.count;
       const data = c.single ? (res.rows[0] ?? null) : res.rows;
-      return ok(`Inserted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, data, { count: res.count });
+      return done(ok(`Inserted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, data, { count: res.count }));
     });
   }
 
-  update(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
-    return this.account(req, 'update', async (rec) => {
-      const driver = await this.driverFor(req, rec);
-      const c = parseUpdatePayload(body, this.parseOptions(req));
+  update(call: GatewayCall, body: unknown): Promise<GatewayOutcome> {
+    return this.account(call, 'update', async (rec) => {
+      const c = parseUpdatePayload(body, this.parseOptions(call));
+      this.authz.authorizeTable(call, 'write', c.table);
+      const driver = await this.driverFor(call, rec);
       rec.table = tableName(c.table);
       const res = await this.write(driver, c.table, () => driver.update(c));
       rec.rowsAffected = res.count;
       const rows = c.stripNulls ? stripNullFields(res.rows) : res.rows;
       const extra: Record<string, unknown> = { count: res.count };
       if (c.postProcessing) extra.post_processing = applyPostProcessing(rows, c.postProcessing);
-      return ok(`Updated ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, rows, extra);
+      return done(ok(`Updated ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, rows, extra));
     });
   }
 
-  delete(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
-    return this.account(req, 'delete', async (rec) => {
-      const driver = await this.driverFor(req, rec);
-      const c = parseDeletePayload(body, this.parseOptions(req));
+  delete(call: GatewayCall, body: unknown): Promise<GatewayOutcome> {
+    return this.account(call, 'delete', async (rec) => {
+      const c = parseDeletePayload(body, this.parseOptions(call));
+      this.authz.authorizeTable(call, 'delete', c.table);
+      const driver = await this.driverFor(call, rec);
       rec.table = tableName(c.table);
       rec.resourceId = c.resourceId;
       const res = await this.write(driver, c.table, () => driver.delete(c));
       rec.rowsAffected = res.count;
-      return ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
+      return done(ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
         count: res.count, table_name: rec.table, resource_id: c.resourceId,
-      });
+      }));
     });
   }
 
-  query(body: unknown, req: FastifyRequest): Promise<SuccessEnvelope> {
-    return this.account(req, 'query', async (rec) => {
-      const driver = await this.driverFor(req, rec);
+  query(call: GatewayCall, body: unknown): Promise<GatewayOutcome> {
+    return this.account(call, 'query', async (rec) => {
+      this.authz.authorize(call, RAW_QUERY_RIGHT);
+      const driver = await this.driverFor(call, rec);
       const sql = normalizeSql(body);
       // Raw SQL can touch any table (and triggers, cascades): anything but a plain read invalidates the client.
       const res = await this.write(driver, null, () => driver.rawQuery(sql), (r) => !isPlainRead(sql, r.command), !isPlainRead(sql, leadingKeyword(sql)));
       rec.rowsReturned = res.rows.length;
       rec.rowsAffected = res.rowCount;
-      return ok('Query executed', res.rows, { count: res.command === 'SELECT' ? res.rows.length : res.rowCount, command: res.command });
+      return done(ok('Query executed', res.rows, { count: res.command === 'SELECT' ? res.rows.length : res.rowCount, command: res.command }));
     });
   }
 
@@ -164,9 +178,13 @@ export class GatewayService {
   }
 
   /** Runs a use case and records logs/metrics/trace exactly once, on success and on failure. */
-  private account(req: FastifyRequest, operation: Operation, fn: (rec: CallRecord) => Promise<SuccessEnvelope>): Promise<SuccessEnvelope> {
-    return this.accounting.account<SuccessEnvelope, CallRecord>(req, operation, fn);
+  private account(call: GatewayCall, operation: Operation, fn: (rec: CallRecord) => Promise<GatewayOutcome>): Promise<GatewayOutcome> {
+    return this.accounting.account<GatewayOutcome, CallRecord>(call, operation, fn);
   }
+}
+
+function done(body: SuccessEnvelope): GatewayOutcome {
+  return { body, status: 200 };
 }
 
 function tableName(t: { schema: string | null; name: string }): string {

@@ -2,3 +2,4 @@ export * from './request-id';
 export * from './envelope';
 export * from './error-mapping';
 export * from './athena-exception.filter';
+export * from './http-call';

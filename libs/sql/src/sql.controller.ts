@@ -1,15 +1,15 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiBody, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation,
   ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse, getSchemaPath,
 } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequiresRight } from '@athena/auth';
+import type { GatewayCall } from '@athena/common';
+import { Call, HttpReply, respond } from '@athena/http';
 import { SqlEnvelopeDto, SqlRequestDto } from './dto/sql.dto';
-import { SqlService } from './sql.service';
+import { SQL_ROUTE_RIGHT, SqlService } from './sql.service';
 
-/** Right an API key needs for this route (enforced by the auth module's `@RequiresRight`). */
-export const SQL_ROUTE_RIGHT = 'gateway.query';
+export { SQL_ROUTE_RIGHT };
 
 @ApiTags('SQL')
 @ApiExtraModels(SqlEnvelopeDto)
@@ -19,7 +19,7 @@ export class SqlController {
 
   @Post('query/sql')
   @HttpCode(200)
-  @RequiresRight(SQL_ROUTE_RIGHT)
+  @RequiresRight(SQL_ROUTE_RIGHT, 'service')
   @ApiOperation({
     summary: 'Run one raw SQL/CQL statement',
     description: 'Requires the `gateway.query` right. `driver: postgresql` (alias `postgres`) runs SQL on the PostgreSQL client named by `X-Athena-Client` (or `db_name`, or a direct connection); `athena` runs CQL on a ScyllaDB/Cassandra client and answers a bare array; `supabase` answers 422 (PostgREST has no raw SQL). Read-only clients run the statement in a READ ONLY transaction. Timeout: `gateway.sql.statement_timeout_ms`.',
@@ -36,7 +36,7 @@ export class SqlController {
   @ApiForbiddenResponse({ description: 'Read-only client (`read_only`), direct connection not allowed, or missing right' })
   @ApiUnprocessableEntityResponse({ description: '`unsupported_by_backend` (supabase)' })
   @ApiServiceUnavailableResponse({ description: 'Backend unreachable (`backend_unavailable`, Retry-After set)' })
-  run(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.sql.execute(body, req, reply);
+  async run(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {
+    return respond(reply, await this.sql.execute(call, body));
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthenticationService, AuthorizationService } from '@athena/auth';
 import { ResponseCacheService, isPlainRead, leadingKeyword } from '@athena/cache';
-import { AthenaError } from '@athena/common';
+import { AthenaError, CallOutcome, GatewayCall } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTarget, RequestTargetResolver } from '@athena/catalog';
 import type { BackendKind } from '@athena/drivers';
@@ -11,6 +11,9 @@ import { parseSqlRequest, SqlDriver } from './sql-request';
 /** Which client backend each `driver` value runs on. */
 const BACKEND_FOR: Record<SqlDriver, BackendKind> = { postgresql: 'postgres', athena: 'scylla', supabase: 'supabase' };
 const BACKEND_LABEL: Record<BackendKind, string> = { postgres: 'PostgreSQL', scylla: 'ScyllaDB/Cassandra', supabase: 'Supabase' };
+
+/** Right an API key needs for `/query/sql`. */
+export const SQL_ROUTE_RIGHT = 'gateway.query';
 
 /**
  * `POST /query/sql`: one raw statement on a client chosen by `X-Athena-Client` (or a direct connection, or
@@ -24,12 +27,18 @@ export class SqlService {
     private readonly targets: RequestTargetResolver,
     private readonly accounting: CallAccounting,
     private readonly cache: ResponseCacheService,
+    private readonly authn: AuthenticationService,
+    private readonly authz: AuthorizationService,
   ) {}
 
-  execute(body: unknown, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    return this.accounting.account(req, 'sql', async (rec) => {
+  execute(call: GatewayCall, body: unknown): Promise<CallOutcome> {
+    return this.accounting.account(call, 'sql', async (rec) => {
       const r = parseSqlRequest(body);
-      const t = this.targets.resolve(req.headers, r.dbName);
+      // `db_name` names the client when the call does not: authenticate for it, so its enforcement override and
+      // the key's client binding apply, then authorize.
+      if (call.client === null && r.dbName) await this.authn.rebind(call, r.dbName, SQL_ROUTE_RIGHT);
+      this.authz.authorize(call, SQL_ROUTE_RIGHT);
+      const t = this.targets.resolve(call, r.dbName);
       const target: RequestTarget = t instanceof Promise ? await t : t;
       rec.client = target.name;
       rec.backend = target.backend;
@@ -51,11 +60,8 @@ export class SqlService {
       const rows = truncated ? res.rows.slice(0, max) : res.rows;
       rec.rowsReturned = rows.length;
       rec.rowsAffected = res.rowCount;
-      if (r.driver === 'athena') {
-        if (truncated) reply.header('x-athena-truncated', 'true');
-        return rows; // bare array (reference §4.1)
-      }
-      return {
+      if (r.driver === 'athena') return { body: rows, status: 200, truncated }; // bare array (reference §4.1)
+      const envelope = {
         status: 'success',
         message: 'Successfully executed query',
         data: rows,
@@ -65,6 +71,7 @@ export class SqlService {
         command: res.command,
         ...(truncated ? { truncated: true } : {}),
       };
+      return { body: envelope, status: 200 };
     });
   }
 }
