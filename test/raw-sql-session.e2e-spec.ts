@@ -64,7 +64,7 @@ describeWith('postgres')('raw SQL leaves no session state on the pooled connecti
 
   it('a left-open BEGIN is rolled back: the next call is not inside it (its write commits at once)', async () => {
     await query('BEGIN');
-    const outside = await pg.query<{ state: string }>("SELECT state FROM pg_stat_activity WHERE application_name = 'athena:main'");
+    const outside = await pg.query<{ state: string }>("SELECT state FROM pg_stat_activity WHERE application_name = 'athena:main' AND datname = current_database()");
     expect(outside.rows.map((r) => r.state)).toEqual(['idle']);
     await query('INSERT INTO items VALUES (1)');
     // Visible to another session right away: it was not held in the earlier caller's transaction.
