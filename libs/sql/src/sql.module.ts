@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CacheModule } from '@athena/cache';
+import { CatalogModule } from '@athena/catalog';
 import { SqlController } from './sql.controller';
 import { SqlService } from './sql.service';
 
-@Module({ imports: [CacheModule], controllers: [SqlController], providers: [SqlService] })
+@Module({ imports: [CacheModule, CatalogModule], controllers: [SqlController], providers: [SqlService] })
 export class SqlModule {}
