@@ -4,15 +4,13 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { ApiKeysModule } from '@athena/api-keys';
 import { AuthModule } from '@athena/auth';
-import { CatalogModule } from '@athena/catalog';
 import { AthenaConfig, AthenaConfigModule } from '@athena/config';
-import { DriversModule } from '@athena/drivers';
 import { GatewayModule } from '@athena/gateway';
 import { HealthModule } from '@athena/health';
 import { AthenaExceptionFilter } from '@athena/http';
 import { ObservabilityModule } from '@athena/observability';
 import { SqlModule } from '@athena/sql';
-import { ControlPlaneTarget, StoreModule } from '@athena/store';
+import type { ControlPlaneTarget } from '@athena/store';
 
 export interface AppModuleOptions {
   config: AthenaConfig;
@@ -27,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        AthenaConfigModule.forRoot(opts.config),
+        AthenaConfigModule.forRoot(opts.config, { controlPlane: opts.controlPlane }),
         LoggerModule.forRoot({
           // nestjs-pino provides Nest's logger on top of our root pino instance. Its per-request middleware
           // (a child logger per request) is not mounted: request lines come from the onResponse hook and the
@@ -35,10 +33,7 @@ export class AppModule {
           pinoHttp: { logger: opts.rootLogger, autoLogging: false },
           forRoutes: [],
         }),
-        StoreModule.forRoot(opts.controlPlane),
         ObservabilityModule.forRoot(opts.rootLogger),
-        DriversModule,
-        CatalogModule,
         HealthModule,
         GatewayModule,
         SqlModule,

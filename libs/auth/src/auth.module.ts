@@ -1,5 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { StoreModule } from '@athena/store';
 import { AuthLogWriter } from './auth-log-writer';
 import { AuthAudit } from './auth-audit';
 import { AuthMetrics } from './auth-metrics';
@@ -10,8 +11,8 @@ import { EnforcementService } from './enforcement.service';
 import { KeyCache } from './key-cache';
 
 /** Admin key + API key enforcement for every route (one global guard, policies by decorator or path). */
-@Global()
 @Module({
+  imports: [StoreModule],
   providers: [
     AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthAudit, AuthenticationService, AuthorizationService,
     AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard },

@@ -1,7 +1,13 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { DriversModule } from '@athena/drivers';
+import { StoreModule } from '@athena/store';
 import { ClientCatalogService } from './client-catalog.service';
 import { RequestTargetResolver } from './request-target.service';
 
-@Global()
-@Module({ providers: [ClientCatalogService, RequestTargetResolver], exports: [ClientCatalogService, RequestTargetResolver] })
+/** Client catalog (config + athena_clients) and request → backend adapter resolution. */
+@Module({
+  imports: [StoreModule, DriversModule],
+  providers: [ClientCatalogService, RequestTargetResolver],
+  exports: [ClientCatalogService, RequestTargetResolver],
+})
 export class CatalogModule {}

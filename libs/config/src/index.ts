@@ -6,4 +6,5 @@ export * from './schema';
 export * from './validate';
 export * from './loader';
 export * from './config.module';
+export * from './control-plane-target';
 export * from './scylla-config';

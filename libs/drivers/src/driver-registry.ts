@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ATHENA_CONFIG, AthenaConfig, ScyllaClientConfig } from '@athena/config';
 import { BackendDriver, BackendKind } from './backend-driver';
-import { PostgresDriver } from './postgres/postgres.driver';
-import { ScyllaDriver } from './scylla/scylla.driver';
-import { SupabaseDriver, breakerOptions } from './supabase/supabase.driver';
+import { PostgresDriverFactory, ScyllaDriverFactory, SupabaseDriverFactory } from './driver-factories';
+import { breakerOptions } from './supabase/supabase.driver';
 
 /** What the catalog hands the registry: enough to build (or reuse) an adapter. */
 export interface ClientDescriptor {
@@ -45,7 +44,12 @@ export class DriverRegistry implements OnApplicationShutdown {
   private readonly logger = new Logger('DriverRegistry');
   private readonly drivers = new Map<string, Entry>();
 
-  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig) {}
+  constructor(
+    @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
+    private readonly postgres: PostgresDriverFactory,
+    private readonly scylla: ScyllaDriverFactory,
+    private readonly supabase: SupabaseDriverFactory,
+  ) {}
 
   /** The live adapter for a client (hot path: one Map lookup and a string compare). */
   forClient(desc: ClientDescriptor): BackendDriver {
@@ -67,7 +71,7 @@ export class DriverRegistry implements OnApplicationShutdown {
     const g = this.config.gateway;
     switch (desc.backend) {
       case 'postgres':
-        return new PostgresDriver({
+        return this.postgres.create({
           clientName: desc.name,
           uri: desc.uri,
           poolMax: g.pool.max,
@@ -79,7 +83,7 @@ export class DriverRegistry implements OnApplicationShutdown {
           readOnly: desc.readOnly,
         });
       case 'scylla':
-        return new ScyllaDriver({
+        return this.scylla.create({
           clientName: desc.name,
           config: desc.options as unknown as ScyllaClientConfig,
           maxRows: g.max_rows,
@@ -87,7 +91,7 @@ export class DriverRegistry implements OnApplicationShutdown {
         });
       case 'supabase': {
         const o = desc.options as unknown as SupabaseClientOptions;
-        return new SupabaseDriver({
+        return this.supabase.create({
           clientName: desc.name, url: desc.uri, key: o.key, timeoutMs: o.timeoutMs, schema: o.schema,
           breaker: breakerOptions(g.supabase),
         });

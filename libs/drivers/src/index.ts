@@ -1,5 +1,6 @@
 export * from './backend-driver';
 export * from './driver-registry';
+export * from './driver-factories';
 export * from './drivers.module';
 export * from './postgres/postgres.driver';
 export * from './postgres/pg-errors';

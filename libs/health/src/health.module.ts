@@ -1,5 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { CatalogModule } from '@athena/catalog';
+import { DriversModule } from '@athena/drivers';
+import { StoreModule } from '@athena/store';
 import { ClusterHealthController } from './cluster-health.controller';
 import { ClusterHealthService } from './cluster-health.service';
 import { HealthController } from './health.controller';
@@ -7,9 +10,8 @@ import { LifecycleService } from './lifecycle.service';
 import { RedisProbe } from './redis-probe.service';
 import { RootController } from './root.controller';
 
-@Global()
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), StoreModule, CatalogModule, DriversModule],
   controllers: [RootController, HealthController, ClusterHealthController],
   providers: [LifecycleService, RedisProbe, ClusterHealthService],
   exports: [LifecycleService],

@@ -1,15 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
+import { ATHENA_CONFIG, AthenaConfig, CONTROL_PLANE_TARGET, type ControlPlaneTarget } from '@athena/config';
 import { createControlPlaneDataSource } from './data-source';
 
-/** Where the control plane lives, decided at boot (configured URI or the embedded default). */
-export interface ControlPlaneTarget {
-  uri: string;
-  /** 'configured' (gateway.logging_pg_uri / env) or 'embedded'. */
-  origin: 'configured' | 'embedded';
-}
-export const CONTROL_PLANE_TARGET = Symbol.for('athena.controlPlaneTarget');
+// The target is resolved at boot and provided by the config module; re-exported here for existing importers.
+export { CONTROL_PLANE_TARGET, type ControlPlaneTarget } from '@athena/config';
 
 type ReadyListener = () => void | Promise<void>;
 

@@ -1,19 +1,16 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ClientsRepository } from './clients.repository';
-import { CONTROL_PLANE_TARGET, ControlPlaneService, ControlPlaneTarget } from './control-plane.service';
-import { LogsRepository } from './logs.repository';
+import { Module } from '@nestjs/common';
 import { ApiKeysRepository } from './api-keys.repository';
+import { ClientsRepository } from './clients.repository';
 import { ControlPlaneEvents } from './control-plane-events';
+import { ControlPlaneService } from './control-plane.service';
+import { LogsRepository } from './logs.repository';
 
-/** The only module that talks to the control-plane database. */
-@Global()
-@Module({})
-export class StoreModule {
-  static forRoot(target: ControlPlaneTarget): DynamicModule {
-    return {
-      module: StoreModule,
-      providers: [{ provide: CONTROL_PLANE_TARGET, useValue: target }, ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
-      exports: [ControlPlaneService, LogsRepository, ClientsRepository, CONTROL_PLANE_TARGET, ControlPlaneEvents, ApiKeysRepository],
-    };
-  }
-}
+/**
+ * The only module that talks to the control-plane database. Needs config (global), including the boot-resolved
+ * `CONTROL_PLANE_TARGET`: `AthenaConfigModule.forRoot(config, { controlPlane })`.
+ */
+@Module({
+  providers: [ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
+  exports: [ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
+})
+export class StoreModule {}

@@ -5,7 +5,8 @@ import { ATHENA_CONFIG, AthenaConfig, normalizePgUri } from '@athena/config';
 import { MetricsService } from '@athena/observability';
 import { egressId } from '../egress-id';
 import { hostAllowed } from '../host-guard';
-import { PostgresDriver } from '../postgres/postgres.driver';
+import { BackendDriver } from '../backend-driver';
+import { PostgresDriverFactory } from '../driver-factories';
 
 const FIRST_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -31,7 +32,7 @@ export function isDirectConnectionRequest(headers: Record<string, string | strin
 }
 
 interface Pooled {
-  driver: PostgresDriver;
+  driver: BackendDriver;
   lastUsed: number;
 }
 
@@ -54,11 +55,15 @@ export const DIRECT_CLIENT_LABEL = 'direct_connection';
 export class DirectConnectionService implements OnApplicationShutdown {
   private readonly logger = new Logger('DirectConnections');
   private readonly pools = new Map<string, Pooled>();
-  private readonly opening = new Map<string, Promise<PostgresDriver>>();
+  private readonly opening = new Map<string, Promise<BackendDriver>>();
   private timer: NodeJS.Timeout | null = null;
   private readonly refusals: Counter<'reason'>;
 
-  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService) {
+  constructor(
+    @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
+    metrics: MetricsService,
+    private readonly postgres: PostgresDriverFactory,
+  ) {
     this.refusals = new Counter({
       name: 'athena_direct_connection_refusals_total',
       help: 'Direct-connection requests refused, by reason (disabled|invalid_uri|host|limit|connect_failed)',
@@ -80,7 +85,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
    * The pool for `rawUri`: synchronous when it is already open; a promise when it is opened now (settles after
    * the first connection succeeds, or rejects with the mapped connection error, holding no slot).
    */
-  resolve(rawUri: string): PostgresDriver | Promise<PostgresDriver> {
+  resolve(rawUri: string): BackendDriver | Promise<BackendDriver> {
     const c = this.config.gateway.direct_connections;
     if (!c.enabled) {
       this.refusals.inc({ reason: 'disabled' });
@@ -139,7 +144,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
         { 'Retry-After': String(Math.max(1, Math.ceil(c.idle_evict_ms / 1000))) });
     }
     const g = this.config.gateway;
-    const driver = new PostgresDriver({
+    const driver = this.postgres.create({
       clientName: `direct:${id.slice(0, 12)}`,
       uri,
       poolMax: c.pool_max,

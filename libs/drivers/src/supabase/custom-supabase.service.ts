@@ -4,6 +4,8 @@ import { Counter } from 'prom-client';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService } from '@athena/observability';
+import { BackendDriver } from '../backend-driver';
+import { SupabaseDriverFactory } from '../driver-factories';
 import { egressId } from '../egress-id';
 import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost } from '../host-guard';
 import { SupabaseDriver, breakerOptions } from './supabase.driver';
@@ -55,12 +57,16 @@ export function publicOnlyFetch(opts: { allowPrivate?: boolean } = {}): typeof f
 @Injectable()
 export class CustomSupabaseService implements OnApplicationShutdown {
   private readonly logger = new Logger('CustomSupabase');
-  private readonly drivers = new Map<string, SupabaseDriver>();
+  private readonly drivers = new Map<string, BackendDriver>();
   private readonly dnsChecks = new Map<string, { ok: boolean; until: number }>();
   private guardedFetch: typeof fetch | null = null;
   private readonly refusals: Counter<'reason'>;
 
-  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService) {
+  constructor(
+    @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
+    metrics: MetricsService,
+    private readonly supabase: SupabaseDriverFactory,
+  ) {
     this.refusals = new Counter({
       name: 'athena_custom_supabase_refusals_total',
       help: 'custom_supabase requests refused, by reason (disabled|scheme|host|private_address)',
@@ -74,7 +80,7 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     throw new AthenaError(403, 'custom_supabase_not_allowed', 'custom_supabase is not allowed', detail);
   }
 
-  async resolve(urlHeader: string | string[] | undefined, keyHeader: string | string[] | undefined): Promise<SupabaseDriver> {
+  async resolve(urlHeader: string | string[] | undefined, keyHeader: string | string[] | undefined): Promise<BackendDriver> {
     const c = this.config.gateway.custom_supabase;
     if (!c.enabled) {
       this.deny('disabled', 'This gateway does not accept custom_supabase (gateway.custom_supabase.enabled is false); use a configured client');
@@ -112,13 +118,13 @@ export class CustomSupabaseService implements OnApplicationShutdown {
       return hit;
     }
     while (this.drivers.size >= c.max_clients) {
-      const [oldId, old] = this.drivers.entries().next().value as [string, SupabaseDriver];
+      const [oldId, old] = this.drivers.entries().next().value as [string, BackendDriver];
       this.drivers.delete(oldId);
       // Not close(): requests that resolved this adapter may still be running (or about to start) on it.
-      old.retire(c.timeout_ms);
+      retire(old, c.timeout_ms);
     }
     if (!this.guardedFetch) this.guardedFetch = publicOnlyFetch({ allowPrivate: c.allow_private_addresses });
-    const driver = new SupabaseDriver({
+    const driver = this.supabase.create({
       // Unique per (URL, key): the adapter name keys single-flight coalescing, which must never mix two projects.
       clientName: `${CUSTOM_SUPABASE}:${id.slice(0, 12)}`, url: url.origin, key, timeoutMs: c.timeout_ms, schema: 'public',
       breaker: breakerOptions(this.config.gateway.supabase),
@@ -150,6 +156,12 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     this.drivers.clear();
     await Promise.allSettled(all.map((d) => d.close()));
   }
+}
+
+/** Closes an adapter once calls already on it can have finished (a SupabaseDriver also waits for its last call). */
+function retire(driver: BackendDriver, graceMs: number): void {
+  if (driver instanceof SupabaseDriver) driver.retire(graceMs);
+  else setTimeout(() => void driver.close().catch(() => undefined), graceMs).unref();
 }
 
 function first(v: string | string[] | undefined): string | undefined {
