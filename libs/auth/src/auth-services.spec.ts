@@ -12,6 +12,7 @@ import { AuthenticationService } from './authentication.service';
 import { AuthorizationService, tableRight } from './authorization.service';
 import { EnforcementService } from './enforcement.service';
 import { CachedKey, KeyCache, keyScope, NO_KEY } from './key-cache';
+import type { KeyCandidate } from './key-extraction';
 import { RightsMatcher } from './rights';
 
 /** Authentication + authorization as services (no HTTP, no database): the contract every edge relies on. */
@@ -58,7 +59,7 @@ describe('AuthenticationService + AuthorizationService', () => {
       origin: { transport: 'websocket', method: 'POST', url: '/gateway/fetch?api_key=secret', ip: '127.0.0.1', userAgent: 'spec', host: null },
     };
   }
-  const key = [{ source: 'authorization' as const, value: generated.plaintext }];
+  const key: KeyCandidate[] = [{ source: 'authorization', value: generated.plaintext }];
   const policy = { kind: 'table' as const, action: 'read' as const };
 
   async function authenticated(c: GatewayCall, candidates = key): Promise<GatewayCall> {
