@@ -1,3 +1,4 @@
 export * from './athena-error';
 export * from './single-flight';
 export * from './auth-context';
+export * from './batched-writer';
