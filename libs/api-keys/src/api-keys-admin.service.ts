@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AthenaError } from '@athena/common';
+import { AthenaError, invalidClientName, isValidClientName } from '@athena/common';
 import { generateApiKey } from '@athena/auth';
 import { ApiKeyPatch, ApiKeysRepository } from '@athena/store';
 import { ok, SuccessEnvelope } from '@athena/http';
 import type { CreateApiKeyDto, CreateRightDto, UpdateApiKeyDto, UpdateRightDto } from './dto/api-keys.dto';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CLIENT_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const MAX_CREATE_ATTEMPTS = 3;
 
 function requireUuid(id: string, what: string): string {
@@ -144,8 +143,6 @@ export class ApiKeysAdminService {
 
 function requireClient(name: string): string {
   const n = (name ?? '').trim();
-  if (!CLIENT_RE.test(n)) {
-    throw AthenaError.badRequest('invalid_client_name', 'Invalid client name', 'client_name must be 1-128 characters: letters, digits, "_", "." or "-" (not starting with "." or "-")');
-  }
+  if (!isValidClientName(n)) throw invalidClientName('invalid_client_name', 'client_name');
   return n;
 }

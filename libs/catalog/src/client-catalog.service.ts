@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AthenaError } from '@athena/common';
+import { AthenaError, invalidClientName, isValidClientName } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import type { BackendKind, ClientDescriptor } from '@athena/drivers';
 import { ClientsRepository, ControlPlaneService } from '@athena/store';
@@ -14,7 +14,6 @@ export interface CatalogEntry {
   descriptor: ClientDescriptor | null;
 }
 
-const CLIENT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Safety net for multi-instance catalog changes (LISTEN/NOTIFY comes with the admin routes). */
 const RECONCILE_MS = 30_000;
 
@@ -120,9 +119,7 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
     }
     const entry = this.entries.get(raw.toLowerCase());
     if (!entry) {
-      if (!CLIENT_NAME_RE.test(raw)) {
-        throw AthenaError.badRequest('invalid_client', 'Invalid client name', 'X-Athena-Client must be 1-128 characters of letters, digits, "_", "-" or "."');
-      }
+      if (!isValidClientName(raw)) throw invalidClientName('invalid_client', 'X-Athena-Client');
       throw AthenaError.notFound('invalid_client', 'Unknown client', `No client named "${raw}" is registered; GET /health lists the configured clients`);
     }
     if (!entry.active) throw new AthenaError(403, 'client_inactive', 'Client is inactive', `Client "${entry.name}" is deactivated`);

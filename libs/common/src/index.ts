@@ -2,3 +2,4 @@ export * from './athena-error';
 export * from './single-flight';
 export * from './auth-context';
 export * from './batched-writer';
+export * from './client-name';

@@ -9,10 +9,10 @@
  * issues into `<key.path>: expected <…>, got <JSON>` lines.
  */
 import { z } from 'zod';
+import { CLIENT_NAME_RE, isValidClientName } from '@athena/common';
 import type { ApiKeyFailMode, LogLevel } from './config.types';
 import { scyllaClientsSchema } from './scylla-config';
 
-export const CLIENT_NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const API_KEY_FAIL_MODES: readonly ApiKeyFailMode[] = ['fail_closed', 'fail_open'];
 
@@ -107,7 +107,7 @@ export function nullableStr() {
 
 export function clientNameOrNull() {
   return leaf<string | null>(`${EXPECT_CLIENT_NAME} or empty`, () => null, (v) =>
-    typeof v === 'string' && CLIENT_NAME_RE.test(v.trim()) ? ok(v.trim()) : FAIL,
+    typeof v === 'string' && isValidClientName(v.trim()) ? ok(v.trim()) : FAIL,
   );
 }
 
@@ -192,7 +192,7 @@ function postgresClients() {
       .transform((rec, ctx) => {
         const out: Record<string, PostgresClientDecl> = {};
         for (const [name, decl] of Object.entries(rec)) {
-          if (!CLIENT_NAME_RE.test(name)) {
+          if (!isValidClientName(name)) {
             ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
             continue;
           }
@@ -246,7 +246,7 @@ function supabaseClients() {
         issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of client name to {url, key, timeout_ms}' } : { message: ctx.defaultError },
     }).superRefine((rec, ctx) => {
       for (const name of Object.keys(rec)) {
-        if (!CLIENT_NAME_RE.test(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
+        if (!isValidClientName(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
         if (name.toLowerCase() === 'custom_supabase') {
           ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a name other than the reserved "custom_supabase"', path: [name] });
         }

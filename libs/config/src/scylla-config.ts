@@ -12,7 +12,8 @@
  *     password: ${SCYLLA_PASSWORD:-}
  */
 import { z } from 'zod';
-import { bool, CLIENT_NAME_RE, EXPECT_CLIENT_NAME, int, isBlank, strList } from './schema';
+import { isValidClientName } from '@athena/common';
+import { bool, EXPECT_CLIENT_NAME, int, isBlank, strList } from './schema';
 
 export interface ScyllaClientConfig {
   /** `host` or `host:port`; empty = client not configured (503 client_unconfigured). */
@@ -108,7 +109,7 @@ export function scyllaClientsSchema() {
       .transform((rec, ctx) => {
         const out: Record<string, ScyllaClientConfig> = {};
         for (const [name, raw] of Object.entries(rec)) {
-          if (!CLIENT_NAME_RE.test(name)) {
+          if (!isValidClientName(name)) {
             ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
             continue;
           }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max,
   MaxLength, Min,
@@ -7,8 +8,7 @@ import {
 
 const RIGHT_PATTERN = /^(?:\*|[A-Za-z0-9_-]{1,63})(?:\.(?:\*|[A-Za-z0-9_-]{1,63}))*$/;
 const RIGHT_HELP = 'dot-separated segments of letters, digits, "_" or "-", or "*" (e.g. users.read, users.*, *.read, gateway.query, *)';
-const CLIENT_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const CLIENT_HELP = 'client_name must be 1-128 characters: letters, digits, "_", "." or "-" (not starting with "." or "-")';
+const CLIENT_HELP = `client_name must be ${CLIENT_NAME_RULE}`;
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'gateway-readonly', maxLength: 200 })
@@ -20,7 +20,7 @@ export class CreateApiKeyDto {
   description?: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: 'reporting', description: 'Bind the key to one X-Athena-Client' })
-  @IsOptional() @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: '2027-01-01T00:00:00Z', description: 'RFC 3339 timestamp in the future' })
@@ -43,7 +43,7 @@ export class UpdateApiKeyDto {
   description?: string | null;
 
   @ApiPropertyOptional({ nullable: true, description: 'null removes the client binding' })
-  @IsOptional() @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string | null;
 
   @ApiPropertyOptional({ nullable: true, description: 'RFC 3339 timestamp in the future; null = never expires' })
