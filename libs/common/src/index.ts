@@ -3,3 +3,4 @@ export * from './single-flight';
 export * from './auth-context';
 export * from './batched-writer';
 export * from './client-name';
+export * from './connection-loss';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AthenaError } from '@athena/common';
+import { AthenaError, isConnectionLoss } from '@athena/common';
 import { ControlPlaneEvents } from './control-plane-events';
 import { ControlPlaneService } from './control-plane.service';
 
@@ -389,13 +389,6 @@ async function resolveRights(m: EntityManager, names: string[]): Promise<string[
     throw AthenaError.badRequest('unknown_rights', 'Unknown rights', `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`, { unknown_rights: unknown });
   }
   return rows.map((r) => r.id);
-}
-
-/** SQLSTATE classes/codes and socket errors that mean "the database is not reachable", not "bad request". */
-function isConnectionLoss(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout/i.test((e as Error)?.message ?? '');
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '3D000' || code === 'ECONNREFUSED' || code === 'ECONNRESET';
 }
 
 async function unavailableOnConnectionLoss<T>(p: Promise<T>): Promise<T> {
