@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { BatchedWriter } from '@athena/common';
-import { ApiKeysRepository, AuthLogRow } from '@athena/store';
+import { ApiKeysRepository, AuthLogRepository, AuthLogRow } from '@athena/store';
 import { AuthMetrics } from './auth-metrics';
 
 const FLUSH_MS = 250;
@@ -22,7 +22,8 @@ export class AuthLogWriter implements BeforeApplicationShutdown {
   private touchTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly repo: ApiKeysRepository,
+    private readonly repo: AuthLogRepository,
+    private readonly keys: ApiKeysRepository,
     private readonly metrics: AuthMetrics,
   ) {
     this.rows = new BatchedWriter<AuthLogRow>({
@@ -60,11 +61,11 @@ export class AuthLogWriter implements BeforeApplicationShutdown {
   }
 
   async flushTouched(): Promise<void> {
-    if (this.touched.size === 0 || !this.repo.available) return;
+    if (this.touched.size === 0 || !this.keys.available) return;
     const ids = [...this.touched];
     this.touched = new Set();
     try {
-      await this.repo.touchLastUsed(ids);
+      await this.keys.touchLastUsed(ids);
     } catch (e) {
       this.metrics.logWriteFailures.inc({ write: 'last_used_at' });
       this.logger.warn(`updating last_used_at of ${ids.length} keys failed: ${(e as Error).message}`);

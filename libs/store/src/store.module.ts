@@ -3,6 +3,9 @@ import { ClientsRepository } from './clients.repository';
 import { CONTROL_PLANE_TARGET, ControlPlaneService, ControlPlaneTarget } from './control-plane.service';
 import { LogsRepository } from './logs.repository';
 import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeyEnforcementRepository } from './api-key-enforcement.repository';
+import { AuthLogRepository } from './auth-log.repository';
+import { AuthStore } from './auth-store';
 import { ControlPlaneEvents } from './control-plane-events';
 
 /** The only module that talks to the control-plane database. */
@@ -12,8 +15,8 @@ export class StoreModule {
   static forRoot(target: ControlPlaneTarget): DynamicModule {
     return {
       module: StoreModule,
-      providers: [{ provide: CONTROL_PLANE_TARGET, useValue: target }, ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
-      exports: [ControlPlaneService, LogsRepository, ClientsRepository, CONTROL_PLANE_TARGET, ControlPlaneEvents, ApiKeysRepository],
+      providers: [{ provide: CONTROL_PLANE_TARGET, useValue: target }, ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, AuthStore, ApiKeysRepository, ApiKeyEnforcementRepository, AuthLogRepository],
+      exports: [ControlPlaneService, LogsRepository, ClientsRepository, CONTROL_PLANE_TARGET, ControlPlaneEvents, ApiKeysRepository, ApiKeyEnforcementRepository, AuthLogRepository],
     };
   }
 }
