@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AthenaError, invalidClientName, isValidClientName } from '@athena/common';
+import { AthenaError, firstValue, invalidClientName, isValidClientName } from '@athena/common';
+
+const TRIM = { trim: true } as const;
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import type { BackendKind, ClientDescriptor } from '@athena/drivers';
 import { ClientsRepository, ControlPlaneService } from '@athena/store';
@@ -112,7 +114,7 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
    * inactive → 403 client_inactive; frozen → 403 client_frozen; no URI → 503 client_unconfigured.
    */
   resolve(header: string | string[] | undefined): ClientDescriptor {
-    const raw = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
+    const raw = firstValue(header, TRIM) ?? '';
     if (raw === '') {
       throw AthenaError.badRequest('missing_client_header', 'Missing X-Athena-Client header',
         'X-Athena-Client header is required: name the client (database) to run this request on');

@@ -4,3 +4,4 @@ export * from './auth-context';
 export * from './batched-writer';
 export * from './client-name';
 export * from './connection-loss';
+export * from './headers';

@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Counter } from 'prom-client';
-import { AthenaError } from '@athena/common';
+import { AthenaError, firstValue } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService } from '@athena/observability';
 import { egressId } from '../egress-id';
 import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost } from '../host-guard';
 import { SupabaseDriver, breakerOptions } from './supabase.driver';
+
+const TRIM = { trim: true } as const;
 
 /** The reserved `X-Athena-Client` value that takes the target from `x-supabase-url` / `x-supabase-key`. */
 export const CUSTOM_SUPABASE = 'custom_supabase';
@@ -79,8 +81,8 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     if (!c.enabled) {
       this.deny('disabled', 'This gateway does not accept custom_supabase (gateway.custom_supabase.enabled is false); use a configured client');
     }
-    const rawUrl = first(urlHeader)?.trim() ?? '';
-    const key = first(keyHeader)?.trim() ?? '';
+    const rawUrl = firstValue(urlHeader, TRIM) ?? '';
+    const key = firstValue(keyHeader, TRIM) ?? '';
     if (rawUrl === '' || key === '') {
       throw AthenaError.badRequest('missing_supabase_headers', 'Missing x-supabase-url or x-supabase-key',
         'X-Athena-Client: custom_supabase needs both x-supabase-url (the project URL) and x-supabase-key');
@@ -150,8 +152,4 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     this.drivers.clear();
     await Promise.allSettled(all.map((d) => d.close()));
   }
-}
-
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
