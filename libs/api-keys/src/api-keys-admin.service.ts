@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AthenaError } from '@athena/common';
+import { AthenaError, invalidClientName, isValidClientName } from '@athena/common';
 import { generateApiKey } from '@athena/auth';
-import { ApiKeyPatch, ApiKeysRepository } from '@athena/store';
+import { ApiKeyEnforcementRepository, ApiKeyPatch, ApiKeysRepository } from '@athena/store';
 import { ok, SuccessEnvelope } from '@athena/http';
 import type { CreateApiKeyDto, CreateRightDto, UpdateApiKeyDto, UpdateRightDto } from './dto/api-keys.dto';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CLIENT_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const MAX_CREATE_ATTEMPTS = 3;
 
 function requireUuid(id: string, what: string): string {
@@ -33,7 +32,10 @@ function blankToNull(v: string | null | undefined): string | null | undefined {
 /** Admin use cases for keys, rights and enforcement config (validation beyond the DTOs, key generation). */
 @Injectable()
 export class ApiKeysAdminService {
-  constructor(private readonly repo: ApiKeysRepository) {}
+  constructor(
+    private readonly repo: ApiKeysRepository,
+    private readonly enforcement: ApiKeyEnforcementRepository,
+  ) {}
 
   async listKeys(limit = 1000, offset = 0): Promise<SuccessEnvelope> {
     const api_keys = await this.repo.listKeys(limit, offset);
@@ -114,38 +116,36 @@ export class ApiKeysAdminService {
   }
 
   async getConfig(): Promise<SuccessEnvelope> {
-    const [global, clients] = await Promise.all([this.repo.getGlobalConfig(), this.repo.listClientConfigs()]);
+    const [global, clients] = await Promise.all([this.enforcement.getGlobalConfig(), this.enforcement.listClientConfigs()]);
     return ok('API key enforcement config', { global, clients });
   }
 
   async setGlobal(enforce: boolean): Promise<SuccessEnvelope> {
-    await this.repo.setGlobalConfig(enforce);
-    const [global, clients] = await Promise.all([this.repo.getGlobalConfig(), this.repo.listClientConfigs()]);
+    await this.enforcement.setGlobalConfig(enforce);
+    const [global, clients] = await Promise.all([this.enforcement.getGlobalConfig(), this.enforcement.listClientConfigs()]);
     return ok(`API key enforcement ${enforce ? 'on' : 'off'} globally`, { global, clients });
   }
 
   async listClients(): Promise<SuccessEnvelope> {
-    const clients = await this.repo.listClientConfigs();
+    const clients = await this.enforcement.listClientConfigs();
     return ok(`${clients.length} client ${clients.length === 1 ? 'override' : 'overrides'}`, { clients });
   }
 
   async upsertClient(clientName: string, enforce: boolean): Promise<SuccessEnvelope> {
     const name = requireClient(clientName);
-    const client = await this.repo.upsertClientConfig(name, enforce);
+    const client = await this.enforcement.upsertClientConfig(name, enforce);
     return ok(`API key enforcement ${enforce ? 'on' : 'off'} for client ${client.client_name}`, { client });
   }
 
   async deleteClient(clientName: string): Promise<SuccessEnvelope> {
     const name = requireClient(clientName);
-    if (!(await this.repo.deleteClientConfig(name))) throw AthenaError.notFound('client_config_not_found', 'Client config not found', `No enforcement override exists for client "${name}"`);
+    if (!(await this.enforcement.deleteClientConfig(name))) throw AthenaError.notFound('client_config_not_found', 'Client config not found', `No enforcement override exists for client "${name}"`);
     return ok('Client override removed; the global setting applies', { client_name: name });
   }
 }
 
 function requireClient(name: string): string {
   const n = (name ?? '').trim();
-  if (!CLIENT_RE.test(n)) {
-    throw AthenaError.badRequest('invalid_client_name', 'Invalid client name', 'client_name must be 1-128 characters: letters, digits, "_", "." or "-" (not starting with "." or "-")');
-  }
+  if (!isValidClientName(n)) throw invalidClientName('invalid_client_name', 'client_name');
   return n;
 }

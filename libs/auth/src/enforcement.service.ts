@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { ApiKeysRepository, AUTH_CHANGED_CHANNEL, ControlPlaneEvents } from '@athena/store';
+import { ApiKeyEnforcementRepository, AUTH_CHANGED_CHANNEL, ControlPlaneEvents } from '@athena/store';
 
 export const ENFORCEMENT_TTL_MS = 2000;
 
@@ -21,7 +21,7 @@ export class EnforcementService implements OnModuleInit {
   private generation = 0;
 
   constructor(
-    private readonly repo: ApiKeysRepository,
+    private readonly repo: ApiKeyEnforcementRepository,
     private readonly events: ControlPlaneEvents,
   ) {}
 

@@ -1,3 +1,5 @@
+import { firstValue } from '@athena/common';
+
 /**
  * Where a presented credential is read from (reference control contract §1.1): every non-empty candidate,
  * in this order, with its source. Query-string keys are a deprecated transport (still accepted, counted,
@@ -17,10 +19,6 @@ const HEADER_SOURCES = ['apikey', 'x-api-key', 'x-athena-key'] as const;
 
 type Headers = Record<string, string | string[] | undefined>;
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
 function push(out: KeyCandidate[], source: KeySource, raw: string | undefined | null): void {
   if (raw === undefined || raw === null) return;
   const v = raw.trim();
@@ -30,16 +28,16 @@ function push(out: KeyCandidate[], source: KeySource, raw: string | undefined | 
 
 export function extractKeyCandidates(headers: Headers, url: string): KeyCandidate[] {
   const out: KeyCandidate[] = [];
-  const auth = first(headers.authorization);
+  const auth = firstValue(headers.authorization);
   if (auth !== undefined && auth.startsWith('Bearer ')) push(out, 'authorization', auth.slice(7));
-  for (const h of HEADER_SOURCES) push(out, h, first(headers[h]));
+  for (const h of HEADER_SOURCES) push(out, h, firstValue(headers[h]));
   const q = url.indexOf('?');
   if (q !== -1 && (url.includes('api_key=', q) || url.includes('apikey=', q))) {
     const params = new URLSearchParams(url.slice(q + 1));
     push(out, 'query:api_key', params.get('api_key'));
     push(out, 'query:apikey', params.get('apikey'));
   }
-  push(out, 'x-athena-admin-key', first(headers['x-athena-admin-key']));
+  push(out, 'x-athena-admin-key', firstValue(headers['x-athena-admin-key']));
   return out;
 }
 

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AthenaError } from '@athena/common';
+import { AthenaError, firstValue, invalidClientName, isValidClientName } from '@athena/common';
+
+const TRIM = { trim: true } as const;
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import type { BackendKind, ClientDescriptor } from '@athena/drivers';
 import { ClientsRepository, ControlPlaneService } from '@athena/store';
@@ -14,7 +16,6 @@ export interface CatalogEntry {
   descriptor: ClientDescriptor | null;
 }
 
-const CLIENT_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Safety net for multi-instance catalog changes (LISTEN/NOTIFY comes with the admin routes). */
 const RECONCILE_MS = 30_000;
 
@@ -113,16 +114,14 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
    * inactive → 403 client_inactive; frozen → 403 client_frozen; no URI → 503 client_unconfigured.
    */
   resolve(header: string | string[] | undefined): ClientDescriptor {
-    const raw = (Array.isArray(header) ? header[0] : header)?.trim() ?? '';
+    const raw = firstValue(header, TRIM) ?? '';
     if (raw === '') {
       throw AthenaError.badRequest('missing_client_header', 'Missing X-Athena-Client header',
         'X-Athena-Client header is required: name the client (database) to run this request on');
     }
     const entry = this.entries.get(raw.toLowerCase());
     if (!entry) {
-      if (!CLIENT_NAME_RE.test(raw)) {
-        throw AthenaError.badRequest('invalid_client', 'Invalid client name', 'X-Athena-Client must be 1-128 characters of letters, digits, "_", "-" or "."');
-      }
+      if (!isValidClientName(raw)) throw invalidClientName('invalid_client', 'X-Athena-Client');
       throw AthenaError.notFound('invalid_client', 'Unknown client', `No client named "${raw}" is registered; GET /health lists the configured clients`);
     }
     if (!entry.active) throw new AthenaError(403, 'client_inactive', 'Client is inactive', `Client "${entry.name}" is deactivated`);

@@ -78,8 +78,3 @@ export interface CallOutcome<T = unknown> {
   /** The answer was cut to `gateway.max_rows` and the body cannot say so itself (a bare array). */
   truncated?: boolean;
 }
-
-/** The first value of a header that may repeat; undefined when absent. */
-export function firstHeader(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}

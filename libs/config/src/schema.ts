@@ -9,171 +9,23 @@
  * issues into `<key.path>: expected <…>, got <JSON>` lines.
  */
 import { z } from 'zod';
-import type { ApiKeyFailMode, LogLevel } from './config.types';
+import { isValidClientName } from '@athena/common';
+import {
+  bool, EXPECT_CLIENT_NAME, EXPECT_PG_URI, FAIL, int, isBlank, leaf, looseSection, nonEmpty, normalizePgUri, nullableStr, ok, oneOf,
+  pgUriOrNull, redisUrlOrNull, routePrefix, SchemaContext, section, str, strList, toNumber, clientNameOrNull,
+} from './schema-primitives';
 import { scyllaClientsSchema } from './scylla-config';
 
-export const CLIENT_NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
-export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-export const API_KEY_FAIL_MODES: readonly ApiKeyFailMode[] = ['fail_closed', 'fail_open'];
+export {
+  bool, clientNameOrNull, EXPECT_CLIENT_NAME, EXPECT_PG_URI, EXPECT_REDIS_URL, int, isBlank, normalizePgUri, nullableStr, oneOf,
+  pgUriOrNull, redisUrlOrNull, str, strList,
+} from './schema-primitives';
+export type { SchemaContext } from './schema-primitives';
 
-export const EXPECT_CLIENT_NAME = `client name matching ${CLIENT_NAME_RE.source}`;
-export const EXPECT_PG_URI = 'URI starting with postgres:// or postgresql://';
-export const EXPECT_REDIS_URL = 'URI starting with redis:// or rediss://';
-
-/** Defaults that are not constants (they depend on the user's data directory). */
-export interface SchemaContext {
-  /** `athenaDataDir(...)`: logging.directory defaults to `<dataDir>/logs`, embedded.data_dir to `<dataDir>/embedded-pg`. */
-  dataDir: string;
-  /** Path joiner for that data dir (posix or win32). */
-  join: (...parts: string[]) => string;
-}
-
-type Parsed<T> = { ok: true; value: T } | { ok: false };
-const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-const FAIL = { ok: false } as const;
-
-export function isBlank(v: unknown): boolean {
-  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-}
-
-/** A leaf: blank → default; otherwise `parse` decides, failing with `expected` as the issue message. */
-function leaf<T>(expected: string, dflt: () => T, parse: (v: unknown) => Parsed<T>) {
-  return z.unknown().transform((v, ctx): T => {
-    if (isBlank(v)) return dflt();
-    const r = parse(v);
-    if (!r.ok) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: expected });
-      return z.NEVER;
-    }
-    return r.value;
-  });
-}
-
-function toNumber(v: unknown): number | undefined {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  return undefined;
-}
-
-export function int(min: number, max: number, dflt: number) {
-  return leaf(`integer ${min}..${max}`, () => dflt, (v) => {
-    const n = toNumber(v);
-    return n !== undefined && Number.isInteger(n) && n >= min && n <= max ? ok(n) : FAIL;
-  });
-}
-
-const TRUE = new Set(['true', 'yes', 'on', '1']);
-const FALSE = new Set(['false', 'no', 'off', '0']);
-export function bool(dflt: boolean) {
-  return leaf('boolean (true or false)', () => dflt, (v) => {
-    if (typeof v === 'boolean') return ok(v);
-    if (v === 1 || v === 0) return ok(v === 1);
-    if (typeof v === 'string') {
-      const s = v.trim().toLowerCase();
-      if (TRUE.has(s)) return ok(true);
-      if (FALSE.has(s)) return ok(false);
-    }
-    return FAIL;
-  });
-}
-
-export function oneOf<T extends string>(values: readonly T[], dflt: T) {
-  return leaf(`one of ${values.join(', ')}`, () => dflt, (v) => {
-    const s = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
-    const hit = values.find((x) => x === s);
-    return hit !== undefined ? ok(hit) : FAIL;
-  });
-}
-
-function scalarString(v: unknown): string | undefined {
-  if (typeof v === 'string') return v.trim();
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return undefined;
-}
-
-export function str(dflt: () => string, expected = 'non-empty string') {
-  return leaf(expected, dflt, (v) => {
-    const s = scalarString(v);
-    return s !== undefined ? ok(s) : FAIL;
-  });
-}
-
-export function nullableStr() {
-  return leaf<string | null>('string or empty', () => null, (v) => {
-    const s = scalarString(v);
-    return s !== undefined ? ok(s) : FAIL;
-  });
-}
-
-export function clientNameOrNull() {
-  return leaf<string | null>(`${EXPECT_CLIENT_NAME} or empty`, () => null, (v) =>
-    typeof v === 'string' && CLIENT_NAME_RE.test(v.trim()) ? ok(v.trim()) : FAIL,
-  );
-}
-
-/** `jdbc:postgresql://…` → `postgresql://…`; returns undefined unless the scheme is postgres:// or postgresql://. */
-export function normalizePgUri(uri: string): string | undefined {
-  let s = uri.trim();
-  if (/^jdbc:postgresql:\/\//i.test(s)) s = s.slice('jdbc:'.length);
-  return /^postgres(ql)?:\/\/\S+$/i.test(s) ? s : undefined;
-}
-
-export function pgUriOrNull() {
-  return leaf<string | null>(`${EXPECT_PG_URI} or empty`, () => null, (v) => {
-    const n = typeof v === 'string' ? normalizePgUri(v) : undefined;
-    return n !== undefined ? ok(n) : FAIL;
-  });
-}
-
-export function redisUrlOrNull() {
-  return leaf<string | null>(`${EXPECT_REDIS_URL} or empty`, () => null, (v) =>
-    typeof v === 'string' && /^rediss?:\/\/./i.test(v.trim()) ? ok(v.trim()) : FAIL,
-  );
-}
-
-/** A list of strings (YAML list, or a comma-separated string); each element checked by `element`. */
-export function strList(dflt: () => string[], element: { expected: string; test: (s: string) => boolean }) {
-  return z.unknown().transform((v, ctx): string[] => {
-    if (isBlank(v)) return dflt();
-    let items: unknown[];
-    if (typeof v === 'string') items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    else if (Array.isArray(v)) items = v;
-    else {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `list of ${element.expected}s` });
-      return z.NEVER;
-    }
-    const out: string[] = [];
-    items.forEach((item, i) => {
-      const s = typeof item === 'string' ? item.trim() : undefined;
-      if (s === undefined || !element.test(s)) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: element.expected, path: [i] });
-      } else out.push(s);
-    });
-    return out;
-  });
-}
-
-/**
- * A map section: `null`/missing → all defaults; unknown keys rejected (`strict`) or kept (`passthrough`).
- * The unrecognized-keys issue carries the allowed keys as its message.
- */
-function section<S extends z.ZodRawShape>(shape: S) {
-  return z.preprocess(
-    (v) => (v === undefined || v === null ? {} : v),
-    z.object(shape, { errorMap: mapTypeError }).strict({ message: Object.keys(shape).join(', ') }),
-  );
-}
-function looseSection<S extends z.ZodRawShape>(shape: S) {
-  return z.preprocess(
-    (v) => (v === undefined || v === null ? {} : v),
-    z.object(shape, { errorMap: mapTypeError }).passthrough(),
-  );
-}
-const mapTypeError: z.ZodErrorMap = (issue, ctx) =>
-  issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of keys' } : { message: ctx.defaultError };
-
-const nonEmpty = { expected: 'non-empty string', test: (s: string) => s !== '' };
-const routePrefix = { expected: 'path starting with /', test: (s: string) => s.startsWith('/') };
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const API_KEY_FAIL_MODES = ['fail_closed', 'fail_open'] as const;
+export type ApiKeyFailMode = (typeof API_KEY_FAIL_MODES)[number];
 
 /**
  * `postgres_clients`: name → URI, or name → `{uri, read_only}` (read_only: the client only accepts statements
@@ -192,7 +44,7 @@ function postgresClients() {
       .transform((rec, ctx) => {
         const out: Record<string, PostgresClientDecl> = {};
         for (const [name, decl] of Object.entries(rec)) {
-          if (!CLIENT_NAME_RE.test(name)) {
+          if (!isValidClientName(name)) {
             ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
             continue;
           }
@@ -231,14 +83,18 @@ export interface PostgresClientDecl {
 const EXPECT_HTTP_URL = 'URL starting with https:// (or http://)';
 
 /** `supabase_clients`: name → `{url, key, timeout_ms, schema}` (url and key usually `${ENV}` tokens). */
-function supabaseClients() {
-  const entry = section({
+export function supabaseClientSection() {
+  return section({
     url: leaf<string | null>(`${EXPECT_HTTP_URL} or empty`, () => null, (v) =>
       typeof v === 'string' && /^https?:\/\/[^\s/]+/i.test(v.trim()) ? ok(v.trim().replace(/\/+$/, '')) : FAIL),
     key: nullableStr(),
     timeout_ms: int(100, 600000, 10000),
     schema: str(() => 'public', 'schema name'),
   });
+}
+
+function supabaseClients() {
+  const entry = supabaseClientSection();
   return z.preprocess(
     (v) => (v === undefined || v === null ? {} : v),
     z.record(z.string(), entry, {
@@ -246,7 +102,7 @@ function supabaseClients() {
         issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of client name to {url, key, timeout_ms}' } : { message: ctx.defaultError },
     }).superRefine((rec, ctx) => {
       for (const name of Object.keys(rec)) {
-        if (!CLIENT_NAME_RE.test(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
+        if (!isValidClientName(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
         if (name.toLowerCase() === 'custom_supabase') {
           ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a name other than the reserved "custom_supabase"', path: [name] });
         }
@@ -269,14 +125,14 @@ function intOrNull(min: number, max: number) {
 function cacheSection() {
   return section({
     enabled: bool(true),
-    memory_max_entries: int(1, 10000000, 10000),
-    memory_max_bytes: int(1024, 68719476736, 67108864),
-    max_entry_bytes: int(64, 536870912, 1048576),
-    invalidation: oneOf(['table', 'client'] as const, 'table'),
-    redis_enabled: bool(true),
+    memory_max_entries: int(1, 10000000, 10000), // LRU bound on entries in the in-process tier
+    memory_max_bytes: int(1024, 68719476736, 67108864), // LRU bound on the serialized size of the in-process tier
+    max_entry_bytes: int(64, 536870912, 1048576), // larger answers are not cached
+    invalidation: oneOf(['table', 'client'] as const, 'table'), // a write drops the (client, table) entries, or all of the client's
+    redis_enabled: bool(true), // use redis.url (when set) as the shared second tier
     redis_key_prefix: str(() => 'athena:cache:'),
     redis_timeout_ms: int(10, 60000, 250),
-    redis_cooldown_ms: int(0, 3600000, 5000),
+    redis_cooldown_ms: int(0, 3600000, 5000), // after a Redis failure, skip Redis this long
     ttl_seconds: section({
       gateway_fetch: intOrNull(0, 2592000),
       gateway_data: intOrNull(0, 2592000),
@@ -285,43 +141,47 @@ function cacheSection() {
   });
 }
 
-export function buildConfigSchema(sc: SchemaContext) {
-  const api = section({
+/** `api`: the HTTP server. */
+export function apiSection() {
+  return section({
     port: int(1, 65535, 4052),
     host: str(() => '0.0.0.0'),
     body_limit_bytes: int(1024, 536870912, 1048576),
     request_timeout_ms: int(1, 86400000, 30000),
-    shutdown_grace_ms: int(0, 600000, 10000),
-    shutdown_delay_ms: int(0, 600000, 0),
-    cache_ttl_seconds: int(0, 2592000, 30),
+    shutdown_grace_ms: int(0, 600000, 10000), // how long in-flight requests may finish on SIGTERM
+    shutdown_delay_ms: int(0, 600000, 0), // keep serving (with /ready = 503) this long after SIGTERM so load balancers notice
+    cache_ttl_seconds: int(0, 2592000, 30), // TTL of cached gateway reads (0 = no caching)
     cache: cacheSection(),
     cors: section({
       enabled: bool(false),
       origins: strList(() => [], nonEmpty),
     }),
   });
+}
 
-  const gateway = section({
-    logging_client: clientNameOrNull(),
-    logging_pg_uri: pgUriOrNull(),
-    auth_client: clientNameOrNull(),
+/** `gateway`: control plane, pools, limits and the gateway features. */
+export function gatewaySection() {
+  return section({
+    logging_client: clientNameOrNull(), // name of the control-plane client (env ATHENA_GATEWAY_LOGGING_CLIENT)
+    logging_pg_uri: pgUriOrNull(), // control-plane URI (env POSTGRES_ATHENA_LOGGING_URI); null → embedded default
+    auth_client: clientNameOrNull(), // falls back to logging_client
     api_key_fail_mode: oneOf(API_KEY_FAIL_MODES, 'fail_closed'),
     database_backed_client_loading: bool(true),
     log_retention_secs: int(0, 315360000, 1209600),
-    run_migrations: bool(true),
+    run_migrations: bool(true), // run control-plane migrations at boot
     force_camel_case_to_snake_case: bool(false),
     auto_cast_uuid_filter_values_to_text: bool(true),
-    max_rows: int(1, 1000000, 10000),
-    schema_refresh_ms: int(1000, 86400000, 30000),
+    max_rows: int(1, 1000000, 10000), // hard cap on rows one fetch returns (truncated: true when hit)
+    schema_refresh_ms: int(1000, 86400000, 30000), // background refresh of the per-client schema cache
     pool: section({
       max: int(1, 500, 10),
       idle_timeout_ms: int(0, 3600000, 30000),
       connection_timeout_ms: int(0, 600000, 5000),
-      statement_timeout_ms: int(0, 86400000, 30000),
+      statement_timeout_ms: int(0, 86400000, 30000), // 0 = none
     }),
     admission_limit_enabled: bool(false),
-    admission_global_requests_per_window: int(0, 1000000000, 0),
-    admission_per_client_requests_per_window: int(0, 1000000000, 0),
+    admission_global_requests_per_window: int(0, 1000000000, 0), // 0 = unlimited
+    admission_per_client_requests_per_window: int(0, 1000000000, 0), // 0 = unlimited
     admission_window_secs: int(1, 86400, 1),
     admission_defer_on_limit_enabled: bool(false),
     admission_defer_route_prefixes: strList(() => ['/gateway/query', '/gateway/fetch'], routePrefix),
@@ -329,60 +189,81 @@ export function buildConfigSchema(sc: SchemaContext) {
     deferred_query_worker_poll_ms: int(10, 3600000, 1000),
     // Supabase adapter, custom_supabase, /query/sql, direct connections, /health/cluster (issue 6).
     supabase: section({
-      breaker_volume_threshold: int(1, 100000, 5),
-      breaker_error_threshold_percentage: int(1, 100, 50),
+      breaker_volume_threshold: int(1, 100000, 5), // failures counted only after this many calls in the window
+      breaker_error_threshold_percentage: int(1, 100, 50), // open when this share of calls in the window failed
       breaker_rolling_window_ms: int(100, 3600000, 10000),
-      breaker_reset_ms: int(100, 3600000, 10000),
+      breaker_reset_ms: int(100, 3600000, 10000), // how long an open breaker fails fast before one trial call
     }),
     custom_supabase: section({
       enabled: bool(false),
-      allowed_hosts: strList(() => [], hostPattern),
-      allow_http: bool(false),
-      allow_private_addresses: bool(false),
+      allowed_hosts: strList(() => [], hostPattern), // exact names / IPs or `*.suffix`; empty = none allowed
+      allow_http: bool(false), // https:// only unless set
+      allow_private_addresses: bool(false), // refuse hosts resolving to private/loopback/link-local addresses
       timeout_ms: int(100, 600000, 10000),
-      max_clients: int(1, 10000, 32),
+      max_clients: int(1, 10000, 32), // distinct (url, key) pairs kept warm
     }),
     sql: section({
-      statement_timeout_ms: int(0, 86400000, 30000),
+      statement_timeout_ms: int(0, 86400000, 30000), // per statement of POST /query/sql (0 = none)
     }),
     direct_connections: section({
       enabled: bool(false),
-      allowed_hosts: strList(() => [], hostPattern),
-      max_uris: int(1, 10000, 16),
-      idle_evict_ms: int(1000, 86400000, 300000),
-      pool_max: int(1, 500, 5),
+      allowed_hosts: strList(() => [], hostPattern), // exact names / IPs or `*.suffix`; empty = none allowed
+      max_uris: int(1, 10000, 16), // distinct URIs with a live pool at once
+      idle_evict_ms: int(1000, 86400000, 300000), // close a direct pool unused this long
+      pool_max: int(1, 500, 5), // connections per direct pool
     }),
     health_cluster: section({
-      timeout_ms: int(50, 60000, 2000),
+      timeout_ms: int(50, 60000, 2000), // per-client probe timeout
       // /health/cluster is unauthenticated: a floor keeps every hit from probing every backend.
       cache_ms: int(500, 3600000, 5000),
     }),
   });
+}
 
-  const logging = section({
+export function loggingSection(sc: SchemaContext) {
+  return section({
     level: oneOf(LOG_LEVELS, 'info'),
-    file_sinks: bool(false),
+    file_sinks: bool(false), // success.log / error.log in `directory`
     directory: str(() => sc.join(sc.dataDir, 'logs')),
   });
+}
 
-  const redis = section({ url: redisUrlOrNull() });
+export function redisSection() {
+  return section({ url: redisUrlOrNull() });
+}
 
-  const backup = looseSection({
+/** `backup`: placeholder; unknown keys are kept. */
+export function backupSection() {
+  return looseSection({
     bucket: nullableStr(),
     prefix: str(() => 'backups'),
     region: nullableStr(),
     endpoint: nullableStr(),
   });
+}
 
-  const embedded = section({
-    enabled: bool(true),
+export function embeddedSection(sc: SchemaContext) {
+  return section({
+    enabled: bool(true), // start an embedded PostgreSQL when no control-plane URI is configured
     data_dir: str(() => sc.join(sc.dataDir, 'embedded-pg')),
     port: int(1, 65535, 54329),
   });
+}
 
+export function buildConfigSchema(sc: SchemaContext) {
   return z
     .object(
-      { api, gateway, postgres_clients: postgresClients(), scylla_clients: scyllaClientsSchema(), supabase_clients: supabaseClients(), logging, redis, backup, embedded },
+      {
+        api: apiSection(),
+        gateway: gatewaySection(),
+        postgres_clients: postgresClients(),
+        scylla_clients: scyllaClientsSchema(),
+        supabase_clients: supabaseClients(),
+        logging: loggingSection(sc),
+        redis: redisSection(),
+        backup: backupSection(),
+        embedded: embeddedSection(sc),
+      },
       {
         errorMap: (issue, ctx) =>
           issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of sections' } : { message: ctx.defaultError },

@@ -12,22 +12,9 @@
  *     password: ${SCYLLA_PASSWORD:-}
  */
 import { z } from 'zod';
-import { bool, CLIENT_NAME_RE, EXPECT_CLIENT_NAME, int, isBlank, strList } from './schema';
+import { isValidClientName } from '@athena/common';
+import { bool, EXPECT_CLIENT_NAME, int, isBlank, strList } from './schema-primitives';
 
-export interface ScyllaClientConfig {
-  /** `host` or `host:port`; empty = client not configured (503 client_unconfigured). */
-  contact_points: string[];
-  local_data_center: string; // default "datacenter1"
-  keyspace: string | null; // default keyspace; null = table names must be keyspace-qualified
-  username: string | null; // with password: PlainTextAuthProvider
-  password: string | null;
-  pool_size: number; // connections per host, default 2 (1..64)
-  max_requests_per_connection: number; // in-flight requests per connection, default 1024 (1..32768)
-  connect_timeout_ms: number; // default 5000
-  request_timeout_ms: number; // client-side read timeout per request, default 10000
-  fetch_size_max: number; // cap on rows per page, default 5000 (also capped by gateway.max_rows)
-  allow_filtering: boolean; // default false: filters that need ALLOW FILTERING answer 422
-}
 
 const HOST_PORT_RE = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
@@ -54,6 +41,7 @@ function clientSchema() {
     z
       .object(
         {
+          // `host` or `host:port`; empty = client not configured (503 client_unconfigured)
           contact_points: strList(() => [], { expected: 'host or host:port', test: (s) => HOST_PORT_RE.test(s) && portOk(s) }),
           local_data_center: z.unknown().transform((v, ctx): string => {
             if (isBlank(v)) return 'datacenter1';
@@ -63,15 +51,17 @@ function clientSchema() {
             }
             return v.trim();
           }),
+          // default keyspace; null = table names must be keyspace-qualified
           keyspace: nullableText('keyspace name matching [A-Za-z_][A-Za-z0-9_]{0,47}', (s) => IDENT_RE.test(s)),
+          // both or neither: PlainTextAuthProvider
           username: nullableText('string'),
           password: nullableText('string'),
-          pool_size: int(1, 64, 2),
-          max_requests_per_connection: int(1, 32768, 1024),
+          pool_size: int(1, 64, 2), // connections per host
+          max_requests_per_connection: int(1, 32768, 1024), // in-flight requests per connection
           connect_timeout_ms: int(100, 600000, 5000),
-          request_timeout_ms: int(100, 600000, 10000),
-          fetch_size_max: int(1, 100000, 5000),
-          allow_filtering: bool(false),
+          request_timeout_ms: int(100, 600000, 10000), // client-side read timeout per request
+          fetch_size_max: int(1, 100000, 5000), // cap on rows per page (also capped by gateway.max_rows)
+          allow_filtering: bool(false), // false: filters that need ALLOW FILTERING answer 422
         },
         { errorMap: (issue, ctx) => (issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of keys' } : { message: ctx.defaultError }) },
       )
@@ -87,6 +77,9 @@ function clientSchema() {
       }),
   );
 }
+
+/** One `scylla_clients` entry after validation (derived from the schema above). */
+export type ScyllaClientConfig = z.output<ReturnType<typeof clientSchema>>;
 
 function portOk(s: string): boolean {
   const m = /:(\d{1,5})$/.exec(s);
@@ -108,7 +101,7 @@ export function scyllaClientsSchema() {
       .transform((rec, ctx) => {
         const out: Record<string, ScyllaClientConfig> = {};
         for (const [name, raw] of Object.entries(rec)) {
-          if (!CLIENT_NAME_RE.test(name)) {
+          if (!isValidClientName(name)) {
             ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
             continue;
           }
@@ -117,7 +110,7 @@ export function scyllaClientsSchema() {
             for (const i of r.error.issues) ctx.addIssue({ ...i, path: [name, ...i.path] } as z.IssueData);
             continue;
           }
-          out[name] = r.data as ScyllaClientConfig;
+          out[name] = r.data;
         }
         return out;
       }),

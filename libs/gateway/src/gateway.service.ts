@@ -9,7 +9,7 @@ import { ok, SuccessEnvelope } from '@athena/http';
 import { CallAccounting, CallRecord as BaseCallRecord, MetricsService } from '@athena/observability';
 import {
   FetchQuery, ParseOptions, Row, TableRef, applyPostProcessing, parseDataQuery, parseDeletePayload, parseFetchPayload,
-  parseInsertPayload, parseUpdatePayload, stripNullFields,
+  parseInsertPayload, parseUpdatePayload, stripNullFields, normalizeSqlText,
 } from '@athena/query';
 
 type Operation = 'fetch' | 'insert' | 'update' | 'delete' | 'query';
@@ -27,8 +27,6 @@ export type GatewayOutcome = CallOutcome<SuccessEnvelope>;
 
 /** The right raw SQL (`/gateway/query`) needs. */
 export const RAW_QUERY_RIGHT = 'gateway.query';
-
-const MAX_SQL_LENGTH = 100_000;
 
 /**
  * Gateway use cases, transport-free: parse the payload into the AST, authorize the call on the parsed target,
@@ -192,7 +190,7 @@ function tableName(t: { schema: string | null; name: string }): string {
 }
 
 /** `{query}` → one trimmed statement without its trailing semicolon. */
-function normalizeSql(body: unknown): string {
+export function normalizeSql(body: unknown): string {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw AthenaError.badRequest('invalid_query_payload', 'Invalid query payload', 'Send a JSON object: {"query": "<SQL>"}');
   }
@@ -200,10 +198,5 @@ function normalizeSql(body: unknown): string {
   if (typeof raw !== 'string') {
     throw AthenaError.badRequest('invalid_query_payload', 'Invalid query payload', '"query" must be a string holding one SQL statement');
   }
-  const sql = raw.trim().replace(/;\s*$/, '').trim();
-  if (sql === '') throw AthenaError.badRequest('empty_query', 'Empty query', '"query" is empty; send one SQL statement');
-  if (sql.length > MAX_SQL_LENGTH) {
-    throw AthenaError.badRequest('invalid_query_payload', 'Query too long', `"query" is longer than ${MAX_SQL_LENGTH} characters`);
-  }
-  return sql;
+  return normalizeSqlText(raw, 'SQL statement');
 }

@@ -1,10 +1,11 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { parseCacheControl, setCacheHeaders } from '@athena/cache';
-import { ANONYMOUS, CallOutcome, firstHeader, GatewayCall, Principal } from '@athena/common';
+import { ANONYMOUS, CallOutcome, firstValue, GatewayCall, Principal } from '@athena/common';
 
 const CALL = Symbol.for('athena.call');
 const UNAUTHENTICATED: Principal = Object.freeze({ context: ANONYMOUS });
+const TRIM = { trim: true };
 const DIRECT_HEADERS = ['x-pg-uri', 'x-jdbc-url', 'x-athena-jdbc-url'] as const;
 
 interface Carrier {
@@ -14,17 +15,16 @@ interface Carrier {
 type Headers = FastifyRequest['headers'];
 
 function nonEmpty(v: string | string[] | undefined): string | null {
-  return firstHeader(v) || null;
+  return firstValue(v) || null;
 }
 
 function trimmed(v: string | string[] | undefined): string | null {
-  const t = firstHeader(v)?.trim();
-  return t ? t : null;
+  return firstValue(v, TRIM) || null;
 }
 
 function directUri(h: Headers): string | null {
   for (const name of DIRECT_HEADERS) {
-    const s = firstHeader(h[name])?.trim();
+    const s = firstValue(h[name], TRIM);
     if (s) return s;
   }
   return null;
@@ -38,10 +38,10 @@ export function httpCall(req: FastifyRequest): GatewayCall {
   const call: GatewayCall = {
     requestId: req.id,
     client: trimmed(h['x-athena-client']),
-    target: { directUri: directUri(h), supabaseUrl: firstHeader(h['x-supabase-url']), supabaseKey: firstHeader(h['x-supabase-key']) },
+    target: { directUri: directUri(h), supabaseUrl: firstValue(h['x-supabase-url']), supabaseKey: firstValue(h['x-supabase-key']) },
     principal: UNAUTHENTICATED, // set by authentication (the auth hook)
     cache: parseCacheControl(h['cache-control']),
-    stripNulls: firstHeader(h['x-strip-nulls']),
+    stripNulls: firstValue(h['x-strip-nulls']),
     tenant: { userId: nonEmpty(h['x-user-id']), companyId: nonEmpty(h['x-company-id']), organizationId: nonEmpty(h['x-organization-id']) },
     deadline: null,
     origin: {

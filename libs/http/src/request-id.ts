@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { firstHeader } from '@athena/common';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** A caller-supplied request id is kept only when it is short and made of safe characters. */
@@ -9,8 +10,7 @@ const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
  * The id is also stored on the raw request so pino-http (which reads `req.id`) logs the same value.
  */
 export function genRequestId(req: { headers: IncomingHttpHeaders }): string {
-  const header = req.headers['x-request-id'];
-  const candidate = Array.isArray(header) ? header[0] : header;
+  const candidate = firstHeader(req.headers, 'x-request-id');
   const id = candidate !== undefined && WELL_FORMED.test(candidate) ? candidate : randomUUID();
   (req as { id?: string }).id = id;
   return id;

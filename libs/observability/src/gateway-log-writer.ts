@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BatchedWriter } from '@athena/common';
 import { LogsRepository, OperationLogRow, RequestLogRow } from '@athena/store';
 import { MetricsService } from './metrics.service';
 
@@ -14,96 +15,53 @@ export interface LogWriterOptions {
 export const DEFAULT_LOG_WRITER_OPTIONS: LogWriterOptions = { flushIntervalMs: 250, batchSize: 500, maxBuffered: 20_000 };
 
 /**
- * Asynchronous, batched writer of `gateway_request_log` / `gateway_operation_log`. `record*` only pushes
- * to an array (no I/O, no await on the request path); a timer flushes batches. A failing or absent
- * control plane never fails a request: rows wait (bounded) and are dropped with a metric when full.
+ * Asynchronous, batched writer of `gateway_request_log` / `gateway_operation_log` (one BatchedWriter per log).
+ * `record*` only pushes to memory (no I/O, no await on the request path). A failing or absent control plane
+ * never fails a request: rows wait (bounded) and are dropped with a metric when full.
  */
 @Injectable()
 export class GatewayLogWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger('GatewayLogWriter');
-  private requests: RequestLogRow[] = [];
-  private operations: OperationLogRow[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
-  private failing = false;
+  private readonly requests: BatchedWriter<RequestLogRow>;
+  private readonly operations: BatchedWriter<OperationLogRow>;
 
   constructor(
     private readonly repo: LogsRepository,
     private readonly metrics: MetricsService,
     @Inject(LOG_WRITER_OPTIONS) private readonly opts: LogWriterOptions,
-  ) {}
+  ) {
+    this.requests = this.writer('request', (rows) => this.repo.insertRequestLogs(rows));
+    this.operations = this.writer('operation', (rows) => this.repo.insertOperationLogs(rows));
+  }
+
+  private writer<T>(log: 'request' | 'operation', write: (rows: T[]) => Promise<void>): BatchedWriter<T> {
+    return new BatchedWriter<T>({
+      label: `${log} log`,
+      ...this.opts,
+      write,
+      ready: () => this.repo.available, // keep buffering (bounded) until the control plane is up
+      onDrop: () => this.metrics.logDropped.inc({ log }),
+      onWritten: (n) => this.metrics.logRowsWritten.inc({ log }, n),
+      onWriteFailed: () => this.metrics.logWriteFailures.inc({ log }),
+      logger: this.logger,
+    });
+  }
 
   recordRequest(row: RequestLogRow): void {
-    if (this.requests.length >= this.opts.maxBuffered) {
-      this.metrics.logDropped.inc({ log: 'request' });
-      return;
-    }
     this.requests.push(row);
-    this.schedule();
   }
 
   recordOperation(row: OperationLogRow): void {
-    if (this.operations.length >= this.opts.maxBuffered) {
-      this.metrics.logDropped.inc({ log: 'operation' });
-      return;
-    }
     this.operations.push(row);
-    this.schedule();
   }
 
-  private schedule(): void {
-    if (this.requests.length >= this.opts.batchSize || this.operations.length >= this.opts.batchSize) {
-      void this.flush();
-      return;
-    }
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.flush();
-      }, this.opts.flushIntervalMs);
-      this.timer.unref();
-    }
-  }
-
-  /** Writes everything buffered so far (one batch per log per round). Safe to call concurrently. */
-  flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    this.flushing = this.doFlush().finally(() => {
-      this.flushing = null;
-      if (this.requests.length > 0 || this.operations.length > 0) this.schedule();
-    });
-    return this.flushing;
-  }
-
-  private async doFlush(): Promise<void> {
-    if (!this.repo.available) return; // keep buffering (bounded) until the control plane is up
-    const reqs = this.requests.splice(0, this.opts.batchSize);
-    const ops = this.operations.splice(0, this.opts.batchSize);
-    await Promise.all([
-      this.write('request', reqs, (r) => this.repo.insertRequestLogs(r)),
-      this.write('operation', ops, (r) => this.repo.insertOperationLogs(r)),
-    ]);
-  }
-
-  private async write<T>(log: 'request' | 'operation', rows: T[], insert: (rows: T[]) => Promise<void>): Promise<void> {
-    if (rows.length === 0) return;
-    try {
-      await insert(rows);
-      this.metrics.logRowsWritten.inc({ log }, rows.length);
-      if (this.failing) this.logger.log('log writes recovered');
-      this.failing = false;
-    } catch (e) {
-      this.metrics.logWriteFailures.inc({ log });
-      if (!this.failing) this.logger.error(`writing ${rows.length} ${log} log rows failed: ${(e as Error).message}; dropping the batch`);
-      this.failing = true;
-    }
+  /** Writes one batch of each log. Safe to call concurrently. */
+  async flush(): Promise<void> {
+    await Promise.all([this.requests.flush(), this.operations.flush()]);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    // Drain what is buffered (bounded by the batch loop) before the DataSource closes.
-    for (let i = 0; i < 50 && (this.requests.length > 0 || this.operations.length > 0) && this.repo.available; i++) {
-      await this.flush();
-    }
+    // Drain what is buffered (bounded) before the DataSource closes.
+    await Promise.all([this.requests.close(), this.operations.close()]);
   }
 }

@@ -11,9 +11,10 @@
 import { AthenaError } from '@athena/common';
 import { isAnyOf } from './ast';
 import type {
-  ColumnInfo, Condition, DeleteCommand, FetchQuery, Filter, InsertCommand, JsonValue, PostProcessingSpec, TableSchema,
+  ColumnInfo, Condition, DeleteCommand, FetchQuery, Filter, InsertCommand, JsonValue, TableSchema,
   UpdateCommand,
 } from './ast';
+import { checkPostProcessing, column, projection, quotedTable, tableLabel } from './compile-shared';
 import { quoteIdent } from './identifiers';
 
 export type ClusteringOrder = 'asc' | 'desc';
@@ -72,28 +73,6 @@ export function unsupportedByBackend(reason: string, detail: string): AthenaErro
   return new AthenaError(422, 'unsupported_by_backend', `Not supported on ScyllaDB/Cassandra: ${reason}`, detail);
 }
 
-function label(s: TableSchema): string {
-  return `${s.schema}.${s.name}`;
-}
-
-function tableCql(s: TableSchema): string {
-  return `${quoteIdent(s.schema)}.${quoteIdent(s.name)}`;
-}
-
-function column(s: TableSchema, name: string): ColumnInfo {
-  const c = s.columns.get(name);
-  if (c === undefined) {
-    const available = Array.from(s.columns.keys());
-    throw AthenaError.badRequest(
-      'unknown_column',
-      `Unknown column "${name}" on table "${label(s)}"`,
-      `Column "${name}" does not exist on table "${label(s)}". Available columns: ${available.join(', ')}`,
-      { available_columns: available },
-    );
-  }
-  return c;
-}
-
 /** `frozen<list<int>>` → `list<int>`. */
 function baseType(t: string): string {
   let s = t.trim();
@@ -115,22 +94,6 @@ function bindValue(c: ColumnInfo, v: JsonValue): unknown {
     return /^0x[0-9a-f]*$/i.test(v) ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'base64');
   }
   return v;
-}
-
-function projection(cols: string[] | null, s: TableSchema): string {
-  if (cols === null || cols.length === 0) return '*';
-  let out = '';
-  for (let i = 0; i < cols.length; i++) {
-    column(s, cols[i]);
-    out += i === 0 ? quoteIdent(cols[i]) : `, ${quoteIdent(cols[i])}`;
-  }
-  return out;
-}
-
-function checkPostProcessing(pp: PostProcessingSpec | null, s: TableSchema): void {
-  if (pp === null) return;
-  column(s, pp.groupBy);
-  if (pp.aggregationColumn !== null) column(s, pp.aggregationColumn);
 }
 
 /** Refuses what CQL cannot express at all, whatever `allow_filtering` says. Returns the plain condition. */
@@ -369,7 +332,7 @@ export function compileCqlSelect(q: FetchQuery, s: CqlTableSchema, opts: CqlComp
     throw unsupportedByBackend('offset paging', 'ScyllaDB/Cassandra cannot skip rows; page with page_state (returned by the previous fetch) instead of offset/current_page');
   }
   const w = planWhere(q.conditions, s);
-  let text = `SELECT ${projection(q.columns, s)} FROM ${tableCql(s)}${w.text}`;
+  let text = `SELECT ${projection(q.columns, s)} FROM ${quotedTable(s)}${w.text}`;
   if (q.sort !== null) {
     column(s, q.sort.column);
     const first = s.clustering[0];
@@ -378,7 +341,7 @@ export function compileCqlSelect(q: FetchQuery, s: CqlTableSchema, opts: CqlComp
         `ordering by "${q.sort.column}"`,
         first
           ? `Rows come in clustering order; only "${first.name}" (the first clustering column) can be sorted on, asc or desc`
-          : `Table "${label(s)}" has no clustering columns, so rows have no order to sort on`,
+          : `Table "${tableLabel(s)}" has no clustering columns, so rows have no order to sort on`,
       );
     }
     if (!w.partitionByEq) {
@@ -429,7 +392,7 @@ export function compileCqlInsert(c: InsertCommand, s: CqlTableSchema, _opts: Cql
         throw AthenaError.badRequest(
           'missing_primary_key',
           `insert_body${c.single ? '' : `[${r}]`} lacks primary key column "${k}"`,
-          `Every row inserted into "${label(s)}" needs its full primary key (${pk.join(', ')}); "${k}" is missing or null`,
+          `Every row inserted into "${tableLabel(s)}" needs its full primary key (${pk.join(', ')}); "${k}" is missing or null`,
         );
       }
     }
@@ -440,7 +403,7 @@ export function compileCqlInsert(c: InsertCommand, s: CqlTableSchema, _opts: Cql
         throw unsupportedByBackend('if_not_exists across partitions', 'A conditional batch must stay in one partition; send rows of different partitions in separate requests');
       }
     }
-    let text = `INSERT INTO ${tableCql(s)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
+    let text = `INSERT INTO ${quotedTable(s)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
     if (conditional) text += ' IF NOT EXISTS';
     statements.push({ text, values });
     if (c.returning === null) out.push(row);
@@ -502,8 +465,8 @@ export function compileCqlUpdate(c: UpdateCommand, s: CqlTableSchema, _opts: Cql
   const key = keyWhere(c.conditions, s, 'update');
   checkPostProcessing(c.postProcessing, s);
   return {
-    statement: { text: `UPDATE ${tableCql(s)} SET ${sets.join(', ')}${key.text} IF EXISTS`, values: [...values, ...key.values] },
-    read: { text: `SELECT ${projection(c.returning, s)} FROM ${tableCql(s)}${key.text}`, values: key.values },
+    statement: { text: `UPDATE ${quotedTable(s)} SET ${sets.join(', ')}${key.text} IF EXISTS`, values: [...values, ...key.values] },
+    read: { text: `SELECT ${projection(c.returning, s)} FROM ${quotedTable(s)}${key.text}`, values: key.values },
   };
 }
 
@@ -514,7 +477,7 @@ export function compileCqlDelete(c: DeleteCommand, s: CqlTableSchema, _opts: Cql
   }
   const key = keyWhere(c.conditions, s, 'delete');
   return {
-    statement: { text: `DELETE FROM ${tableCql(s)}${key.text}`, values: key.values },
-    read: { text: `SELECT ${projection(c.returning, s)} FROM ${tableCql(s)}${key.text}`, values: key.values },
+    statement: { text: `DELETE FROM ${quotedTable(s)}${key.text}`, values: key.values },
+    read: { text: `SELECT ${projection(c.returning, s)} FROM ${quotedTable(s)}${key.text}`, values: key.values },
   };
 }

@@ -7,3 +7,4 @@ export * from './cql-compiler';
 export * from './post-processing';
 export * from './rows';
 export * from './postgrest-filter';
+export * from './sql-text';

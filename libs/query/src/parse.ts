@@ -2,7 +2,7 @@
  * Request payloads (already JSON-decoded) → AST. Every caller-supplied name is normalised (camel→snake toggle)
  * and validated against the identifier grammar here, so nothing unvalidated reaches a compiler.
  */
-import { AthenaError } from '@athena/common';
+import { AthenaError, firstValue } from '@athena/common';
 import {
   DeleteCommand, Filter, FetchQuery, InsertCommand, JsonValue, OPERATORS, Operator, PostProcessingSpec, SortSpec,
   TableRef, TimeGranularity, UpdateCommand,
@@ -489,9 +489,6 @@ export function parseFetchPayload(body: unknown, opts: ParseOptions): FetchQuery
   return buildFetch(asBody(body), opts);
 }
 
-function firstParam(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
 
 /** Query-string integer as a 32-bit int; anything unparseable → undefined (ignored, as the reference does). */
 function queryInt(v: string | undefined): number | undefined {
@@ -505,31 +502,31 @@ const DATA_STRING_PARAMS = ['group_by', 'time_granularity', 'aggregation_column'
 
 /** Query parameters of `GET /data`; mapped onto the fetch body and parsed by the same code. */
 export function parseDataQuery(query: Record<string, string | string[] | undefined>, opts: ParseOptions): FetchQuery {
-  const view = firstParam(query.view);
+  const view = firstValue(query.view);
   if (view === undefined || view.trim() === '') {
     throw bad('invalid_request', 'Query parameter "view" is required', 'GET /data needs ?view=<table or schema.table>');
   }
   const b: Body = { table_name: view };
-  const eqColumn = firstParam(query.eq_column);
-  const eqValue = firstParam(query.eq_value);
+  const eqColumn = firstValue(query.eq_column);
+  const eqValue = firstValue(query.eq_value);
   if (eqColumn !== undefined && eqValue !== undefined) b.conditions = [{ eq_column: eqColumn, eq_value: eqValue }];
-  const columns = firstParam(query.columns);
+  const columns = firstValue(query.columns);
   if (columns !== undefined) b.columns = columns;
   for (const k of DATA_INT_PARAMS) {
-    const n = queryInt(firstParam(query[k]));
+    const n = queryInt(firstValue(query[k]));
     if (n !== undefined) b[k] = n;
   }
-  const strip = firstParam(query.strip_nulls);
+  const strip = firstValue(query.strip_nulls);
   if (strip !== undefined) b.strip_nulls = isTruthyFlag(strip);
   for (const k of DATA_STRING_PARAMS) {
-    const v = firstParam(query[k]);
+    const v = firstValue(query[k]);
     if (v !== undefined) b[k] = v;
   }
-  const dedup = firstParam(query.aggregation_dedup);
+  const dedup = firstValue(query.aggregation_dedup);
   if (dedup !== undefined) b.aggregation_dedup = isTruthyFlag(dedup);
-  const sortBy = firstParam(query.sort_by);
-  if (sortBy !== undefined) b.sort_by = { field: sortBy, direction: firstParam(query.sort_direction) };
-  const pageState = firstParam(query.page_state);
+  const sortBy = firstValue(query.sort_by);
+  if (sortBy !== undefined) b.sort_by = { field: sortBy, direction: firstValue(query.sort_direction) };
+  const pageState = firstValue(query.page_state);
   if (pageState !== undefined) b.page_state = pageState;
   return buildFetch(b, opts);
 }

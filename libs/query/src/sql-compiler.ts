@@ -5,9 +5,10 @@
 import { AthenaError } from '@athena/common';
 import { isAnyOf } from './ast';
 import type {
-  ColumnInfo, CompiledStatement, Condition, DeleteCommand, Filter, FetchQuery, InsertCommand, JsonValue, PostProcessingSpec,
+  ColumnInfo, CompiledStatement, Condition, DeleteCommand, Filter, FetchQuery, InsertCommand, JsonValue,
   TableSchema, UpdateCommand,
 } from './ast';
+import { checkPostProcessing, column, projection, quotedTable, tableLabel } from './compile-shared';
 import { quoteIdent } from './identifiers';
 
 export interface CompileOptions {
@@ -28,29 +29,6 @@ export function isUuidString(v: unknown): boolean {
 
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
-
-function tableLabel(schema: TableSchema): string {
-  return `${schema.schema}.${schema.name}`;
-}
-
-function tableSql(schema: TableSchema): string {
-  return `${quoteIdent(schema.schema)}.${quoteIdent(schema.name)}`;
-}
-
-function column(schema: TableSchema, name: string): ColumnInfo {
-  const c = schema.columns.get(name);
-  if (c === undefined) {
-    const available = Array.from(schema.columns.keys());
-    const label = tableLabel(schema);
-    throw AthenaError.badRequest(
-      'unknown_column',
-      `Unknown column "${name}" on table "${label}"`,
-      `Column "${name}" does not exist on table "${label}". Available columns: ${available.join(', ')}`,
-      { available_columns: available },
-    );
-  }
-  return c;
-}
 
 function isJson(c: ColumnInfo): boolean {
   return c.type === 'jsonb' || c.type === 'json';
@@ -73,22 +51,6 @@ function writeValue(c: ColumnInfo, v: JsonValue): unknown {
 
 function badValue(message: string, detail: string): AthenaError {
   return AthenaError.badRequest('invalid_condition_value', message, detail);
-}
-
-function projection(cols: string[] | null, schema: TableSchema): string {
-  if (cols === null || cols.length === 0) return '*';
-  let out = '';
-  for (let i = 0; i < cols.length; i++) {
-    column(schema, cols[i]);
-    out += i === 0 ? quoteIdent(cols[i]) : `, ${quoteIdent(cols[i])}`;
-  }
-  return out;
-}
-
-function checkPostProcessing(pp: PostProcessingSpec | null, schema: TableSchema): void {
-  if (pp === null) return;
-  column(schema, pp.groupBy);
-  if (pp.aggregationColumn !== null) column(schema, pp.aggregationColumn);
 }
 
 function compileCondition(cond: Condition, schema: TableSchema, values: unknown[], opts: CompileOptions): string {
@@ -215,7 +177,7 @@ function countKeys(o: object): number {
  */
 export function compileSelect(q: FetchQuery, schema: TableSchema, opts: CompileOptions): CompiledStatement {
   const values: unknown[] = [];
-  let text = `SELECT ${projection(q.columns, schema)} FROM ${tableSql(schema)}`;
+  let text = `SELECT ${projection(q.columns, schema)} FROM ${quotedTable(schema)}`;
   text += where(q.conditions, schema, values, opts);
   if (q.sort !== null) {
     column(schema, q.sort.column);
@@ -262,7 +224,7 @@ export function compileInsert(c: InsertCommand, schema: TableSchema, _opts: Comp
   for (let i = 0; i < cols.length; i++) infos[i] = column(schema, cols[i]);
 
   const values: unknown[] = [];
-  let text = `INSERT INTO ${tableSql(schema)}`;
+  let text = `INSERT INTO ${quotedTable(schema)}`;
   if (cols.length === 0) {
     if (rows.length === 1) {
       text += ' DEFAULT VALUES';
@@ -339,7 +301,7 @@ export function compileUpdate(c: UpdateCommand, schema: TableSchema, opts: Compi
   if (set === '') {
     throw AthenaError.badRequest('invalid_update_payload', 'update_body must not be empty', 'update_body must set at least one column');
   }
-  let text = `UPDATE ${tableSql(schema)} SET ${set}`;
+  let text = `UPDATE ${quotedTable(schema)} SET ${set}`;
   text += where(c.conditions, schema, values, opts);
   checkPostProcessing(c.postProcessing, schema);
   text += returning(c.returning, schema);
@@ -356,7 +318,7 @@ export function compileDelete(c: DeleteCommand, schema: TableSchema, opts: Compi
     );
   }
   const values: unknown[] = [];
-  let text = `DELETE FROM ${tableSql(schema)}`;
+  let text = `DELETE FROM ${quotedTable(schema)}`;
   text += where(c.conditions, schema, values, opts);
   text += returning(c.returning, schema);
   return { text, values };

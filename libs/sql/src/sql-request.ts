@@ -1,10 +1,10 @@
 import { AthenaError } from '@athena/common';
+import { normalizeSqlText } from '@athena/query';
 
 /** `driver` values of `POST /query/sql` (reference §4.1): `athena` is ScyllaDB/Cassandra; `postgres` is an alias. */
 export type SqlDriver = 'postgresql' | 'athena' | 'supabase';
 const DRIVERS: Record<string, SqlDriver> = { postgresql: 'postgresql', postgres: 'postgresql', athena: 'athena', supabase: 'supabase' };
 export const SQL_DRIVER_VALUES = ['postgresql', 'postgres', 'athena', 'supabase'] as const;
-export const MAX_SQL_LENGTH = 100_000;
 
 export interface SqlRequest {
   query: string;
@@ -22,11 +22,7 @@ export function parseSqlRequest(body: unknown): SqlRequest {
   if (typeof b.query !== 'string') {
     throw AthenaError.badRequest('invalid_query_payload', 'Invalid query payload', '"query" must be a string holding one statement');
   }
-  const query = b.query.trim().replace(/;\s*$/, '').trim();
-  if (query === '') throw AthenaError.badRequest('empty_query', 'Empty query', '"query" is empty; send one statement');
-  if (query.length > MAX_SQL_LENGTH) {
-    throw AthenaError.badRequest('invalid_query_payload', 'Query too long', `"query" is longer than ${MAX_SQL_LENGTH} characters`);
-  }
+  const query = normalizeSqlText(b.query);
   const driverRaw = typeof b.driver === 'string' ? b.driver.trim().toLowerCase() : undefined;
   const driver = driverRaw !== undefined ? DRIVERS[driverRaw] : undefined;
   if (!driver) {

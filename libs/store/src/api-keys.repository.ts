@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AthenaError } from '@athena/common';
-import { ControlPlaneEvents } from './control-plane-events';
-import { ControlPlaneService } from './control-plane.service';
+import { AuthStore, rowsOf } from './auth-store';
 
-/** NOTIFY channel for any change to keys, rights, grants or enforcement config. */
-export const AUTH_CHANGED_CHANNEL = 'athena_auth_changed';
+export { AUTH_CHANGED_CHANNEL } from './auth-store';
 
 /** `ApiKeyRecord` of the admin API (never the salt or the hash). */
 export interface ApiKeyRecord {
@@ -43,18 +41,6 @@ export interface ApiKeyRightRecord {
   updated_at: Date;
 }
 
-export interface ApiKeyGlobalConfig {
-  enforce_api_keys: boolean;
-  updated_at: Date;
-}
-
-export interface ApiKeyClientConfig {
-  client_name: string;
-  enforce_api_keys: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
-
 export interface NewApiKey {
   public_id: string;
   name: string;
@@ -76,30 +62,6 @@ export interface ApiKeyPatch {
   rights?: string[];
 }
 
-/** One `api_key_auth_log` row as the writer produces it. */
-export interface AuthLogRow {
-  /** Epoch milliseconds (cheaper on the request path than an ISO string; converted in SQL). */
-  created_at: number;
-  request_id: string | null;
-  api_key_id: string | null;
-  presented_public_id: string | null;
-  presented_hash_prefix: string | null;
-  key_source: string | null;
-  credential: 'api_key' | 'admin_key' | 'none';
-  client_name: string | null;
-  method: string;
-  path: string;
-  ipv4: string | null;
-  user_agent: string | null;
-  enforced: boolean;
-  authenticated: boolean;
-  authorized: boolean;
-  required_rights: string[] | null;
-  granted_rights: string[] | null;
-  outcome: string;
-  reason: string | null;
-}
-
 const RECORD_COLUMNS = `k.api_keys_id AS id, k.public_id, k.name, k.description, k.client_name, k.expires_at, k.is_active,
   k.last_used_at, k.created_at, k.updated_at,
   COALESCE(array_agg(r.name ORDER BY r.name) FILTER (WHERE r.name IS NOT NULL), '{}') AS rights`;
@@ -108,47 +70,19 @@ const RECORD_FROM = `api_keys k
   LEFT JOIN api_key_rights r ON r.id = g.right_id`;
 const RIGHT_COLUMNS = 'api_key_rights_id AS id, name, description, created_at, updated_at';
 
-/**
- * Keys, rights, grants and enforcement config in the control plane. Every write runs in one transaction
- * (nothing half-written), publishes AUTH_CHANGED_CHANNEL with pg_notify (delivered to every instance on
- * commit) and then notifies this instance's subscribers directly.
- */
+/** API keys with their rights and grants (the key aggregate); writes notify AUTH_CHANGED_CHANNEL. */
 @Injectable()
 export class ApiKeysRepository {
-  constructor(
-    private readonly cp: ControlPlaneService,
-    private readonly events: ControlPlaneEvents,
-  ) {}
+  constructor(private readonly store: AuthStore) {}
 
   get available(): boolean {
-    return this.cp.isReady;
-  }
-
-  private requireReady(): void {
-    if (!this.cp.isReady) throw AthenaError.unavailable('control_plane_unavailable', 'Auth store unavailable', 5, 'The control-plane database is not connected; retry shortly');
-  }
-
-  private async write<T>(what: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    this.requireReady();
-    const result = await unavailableOnConnectionLoss(this.cp.dataSource.transaction(async (m) => {
-      const r = await fn(m);
-      await m.query('SELECT pg_notify($1, $2)', [AUTH_CHANGED_CHANNEL, what]);
-      return r;
-    }));
-    this.events.emitLocal(AUTH_CHANGED_CHANNEL, what);
-    return result;
-  }
-
-  /** Admin reads: 503 (not 500) when the control plane is unreachable. */
-  private read<T>(sql: string, params?: unknown[]): Promise<T> {
-    this.requireReady();
-    return unavailableOnConnectionLoss(this.cp.dataSource.query(sql, params));
+    return this.store.available;
   }
 
   // ---- verification (hot path on cache miss) ----
 
   async findCredential(publicId: string): Promise<ApiKeyCredentialRow | null> {
-    const rows: ApiKeyCredentialRow[] = await this.cp.dataSource.query(
+    const rows: ApiKeyCredentialRow[] = await this.store.dataSource.query(
       `SELECT k.id::text AS internal_id, k.api_keys_id AS id, k.public_id, k.key_salt, k.key_hash, k.client_name,
               k.is_active, k.expires_at,
               COALESCE(array_agg(r.name) FILTER (WHERE r.name IS NOT NULL), '{}') AS rights
@@ -163,47 +97,13 @@ export class ApiKeysRepository {
   /** Coalesced `last_used_at` update for a set of internal key ids. */
   async touchLastUsed(internalIds: string[]): Promise<void> {
     if (internalIds.length === 0) return;
-    await this.cp.dataSource.query('UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::bigint[])', [internalIds]);
-  }
-
-  /** Effective-enforcement inputs in one round trip: the global flag and every per-client override. */
-  async loadEnforcement(): Promise<{ global: boolean; clients: Array<{ client_name: string; enforce_api_keys: boolean }> }> {
-    const rows: Array<{ client_name: string | null; enforce_api_keys: boolean }> = await this.cp.dataSource.query(
-      `SELECT NULL::text AS client_name, enforce_api_keys FROM api_key_config WHERE id = 1
-       UNION ALL SELECT client_name, enforce_api_keys FROM api_key_client_config`,
-    );
-    let global = false;
-    const clients: Array<{ client_name: string; enforce_api_keys: boolean }> = [];
-    for (const r of rows) {
-      if (r.client_name === null) global = r.enforce_api_keys;
-      else clients.push({ client_name: r.client_name, enforce_api_keys: r.enforce_api_keys });
-    }
-    return { global, clients };
-  }
-
-  async insertAuthLogs(rows: AuthLogRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.cp.dataSource.query(
-      `INSERT INTO api_key_auth_log
-         (created_at, request_id, api_key_id, presented_public_id, presented_hash_prefix, key_source, credential,
-          client_name, method, path, ipv4, user_agent, enforced, authenticated, authorized, required_rights,
-          granted_rights, outcome, reason)
-       SELECT to_timestamp(created_at / 1000.0), request_id, api_key_id, presented_public_id, presented_hash_prefix, key_source, credential,
-              client_name, method, path, ipv4, user_agent, enforced, authenticated, authorized, required_rights,
-              granted_rights, outcome, reason
-         FROM jsonb_to_recordset($1::jsonb) AS r(
-           created_at double precision, request_id text, api_key_id uuid, presented_public_id text,
-           presented_hash_prefix text, key_source text, credential text, client_name text, method text, path text,
-           ipv4 text, user_agent text, enforced boolean, authenticated boolean, authorized boolean,
-           required_rights text[], granted_rights text[], outcome text, reason text)`,
-      [JSON.stringify(rows)],
-    );
+    await this.store.dataSource.query('UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::bigint[])', [internalIds]);
   }
 
   // ---- keys ----
 
   async listKeys(limit: number, offset: number): Promise<ApiKeyRecord[]> {
-    return this.read(
+    return this.store.read(
       `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE k.archived_at IS NULL
         GROUP BY k.id ORDER BY k.created_at, k.id LIMIT $1 OFFSET $2`,
       [limit, offset],
@@ -211,7 +111,7 @@ export class ApiKeysRepository {
   }
 
   async getKey(id: string, m?: EntityManager): Promise<ApiKeyRecord | null> {
-    const rows: ApiKeyRecord[] = await (m ?? this.cp.dataSource).query(
+    const rows: ApiKeyRecord[] = await (m ?? this.store.dataSource).query(
       `SELECT ${RECORD_COLUMNS} FROM ${RECORD_FROM} WHERE k.api_keys_id = $1 AND k.archived_at IS NULL GROUP BY k.id`,
       [id],
     );
@@ -219,7 +119,7 @@ export class ApiKeysRepository {
   }
 
   async createKey(k: NewApiKey): Promise<ApiKeyRecord> {
-    return this.write('key', async (m) => {
+    return this.store.write('key', async (m) => {
       const rightIds = await resolveRights(m, k.rights);
       const inserted: Array<{ id: string; api_keys_id: string }> = await m.query(
         `INSERT INTO api_keys (public_id, name, description, client_name, key_salt, key_hash, expires_at)
@@ -242,7 +142,7 @@ export class ApiKeysRepository {
 
   /** Applies a patch; null when no live key has this id. */
   async updateKey(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null> {
-    return this.write('key', async (m) => {
+    return this.store.write('key', async (m) => {
       const found: Array<{ id: string }> = await m.query('SELECT id::text FROM api_keys WHERE api_keys_id = $1 AND archived_at IS NULL FOR UPDATE', [id]);
       if (found.length === 0) return null;
       const internal = found[0].id;
@@ -274,7 +174,7 @@ export class ApiKeysRepository {
 
   /** Archives a key (it stops authenticating at once); false when no live key has this id. */
   async archiveKey(id: string): Promise<boolean> {
-    return this.write('key', async (m) => {
+    return this.store.write('key', async (m) => {
       const rows = rowsOf<unknown>(await m.query(
         `UPDATE api_keys SET archived_at = now(), is_active = false, updated_at = now()
           WHERE api_keys_id = $1 AND archived_at IS NULL RETURNING id`,
@@ -287,11 +187,11 @@ export class ApiKeysRepository {
   // ---- rights ----
 
   async listRights(): Promise<ApiKeyRightRecord[]> {
-    return this.read(`SELECT ${RIGHT_COLUMNS} FROM api_key_rights ORDER BY name LIMIT 10000`);
+    return this.store.read(`SELECT ${RIGHT_COLUMNS} FROM api_key_rights ORDER BY name LIMIT 10000`);
   }
 
   async createRight(name: string, description: string | null): Promise<ApiKeyRightRecord> {
-    return this.write('right', async (m) => {
+    return this.store.write('right', async (m) => {
       const rows: ApiKeyRightRecord[] = await m.query(
         `INSERT INTO api_key_rights (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING ${RIGHT_COLUMNS}`,
         [name, description],
@@ -302,7 +202,7 @@ export class ApiKeysRepository {
   }
 
   async updateRight(id: string, patch: { name?: string; description?: string | null }): Promise<ApiKeyRightRecord | null> {
-    return this.write('right', async (m) => {
+    return this.store.write('right', async (m) => {
       const sets: string[] = [];
       const params: unknown[] = [];
       if (patch.name !== undefined) {
@@ -329,50 +229,8 @@ export class ApiKeysRepository {
 
   /** Deletes a right and its grants; false when it does not exist. */
   async deleteRight(id: string): Promise<boolean> {
-    return this.write('right', async (m) => {
+    return this.store.write('right', async (m) => {
       const rows = rowsOf<unknown>(await m.query('DELETE FROM api_key_rights WHERE api_key_rights_id = $1 RETURNING id', [id]));
-      return rows.length > 0;
-    });
-  }
-
-  // ---- enforcement config ----
-
-  async getGlobalConfig(): Promise<ApiKeyGlobalConfig> {
-    const rows = await this.read<ApiKeyGlobalConfig[]>('SELECT enforce_api_keys, updated_at FROM api_key_config WHERE id = 1');
-    return rows[0] ?? { enforce_api_keys: false, updated_at: new Date(0) };
-  }
-
-  async setGlobalConfig(enforce: boolean): Promise<ApiKeyGlobalConfig> {
-    return this.write('config', async (m) => {
-      const rows: ApiKeyGlobalConfig[] = await m.query(
-        `INSERT INTO api_key_config (id, enforce_api_keys, updated_at) VALUES (1, $1, now())
-         ON CONFLICT (id) DO UPDATE SET enforce_api_keys = EXCLUDED.enforce_api_keys, updated_at = now()
-         RETURNING enforce_api_keys, updated_at`,
-        [enforce],
-      );
-      return rows[0];
-    });
-  }
-
-  async listClientConfigs(): Promise<ApiKeyClientConfig[]> {
-    return this.read('SELECT client_name, enforce_api_keys, created_at, updated_at FROM api_key_client_config ORDER BY client_name LIMIT 10000');
-  }
-
-  async upsertClientConfig(clientName: string, enforce: boolean): Promise<ApiKeyClientConfig> {
-    return this.write('config', async (m) => {
-      const rows: ApiKeyClientConfig[] = await m.query(
-        `INSERT INTO api_key_client_config (client_name, enforce_api_keys) VALUES ($1, $2)
-         ON CONFLICT ((lower(client_name))) DO UPDATE SET enforce_api_keys = EXCLUDED.enforce_api_keys, updated_at = now()
-         RETURNING client_name, enforce_api_keys, created_at, updated_at`,
-        [clientName, enforce],
-      );
-      return rows[0];
-    });
-  }
-
-  async deleteClientConfig(clientName: string): Promise<boolean> {
-    return this.write('config', async (m) => {
-      const rows = rowsOf<unknown>(await m.query('DELETE FROM api_key_client_config WHERE lower(client_name) = lower($1) RETURNING client_name', [clientName]));
       return rows.length > 0;
     });
   }
@@ -389,30 +247,6 @@ async function resolveRights(m: EntityManager, names: string[]): Promise<string[
     throw AthenaError.badRequest('unknown_rights', 'Unknown rights', `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`, { unknown_rights: unknown });
   }
   return rows.map((r) => r.id);
-}
-
-/** SQLSTATE classes/codes and socket errors that mean "the database is not reachable", not "bad request". */
-function isConnectionLoss(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout/i.test((e as Error)?.message ?? '');
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '3D000' || code === 'ECONNREFUSED' || code === 'ECONNRESET';
-}
-
-async function unavailableOnConnectionLoss<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (!(e instanceof AthenaError) && isConnectionLoss(e)) {
-      throw AthenaError.unavailable('control_plane_unavailable', 'Auth store unavailable', 5, 'The control-plane database cannot be reached; retry shortly');
-    }
-    throw e;
-  }
-}
-
-/** TypeORM answers UPDATE/DELETE … RETURNING with [rows, affected]; everything else with rows. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
 }
 
 async function grant(m: EntityManager, keyId: string, rightIds: string[]): Promise<void> {

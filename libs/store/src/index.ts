@@ -8,3 +8,5 @@ export * from './store.module';
 export * from './embedded';
 export * from './control-plane-events';
 export * from './api-keys.repository';
+export * from './api-key-enforcement.repository';
+export * from './auth-log.repository';

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ApiKeyEnforcementRepository } from './api-key-enforcement.repository';
 import { ApiKeysRepository } from './api-keys.repository';
+import { AuthLogRepository } from './auth-log.repository';
+import { AuthStore } from './auth-store';
 import { ClientsRepository } from './clients.repository';
 import { ControlPlaneEvents } from './control-plane-events';
 import { ControlPlaneService } from './control-plane.service';
@@ -10,7 +13,13 @@ import { LogsRepository } from './logs.repository';
  * `CONTROL_PLANE_TARGET`: `AthenaConfigModule.forRoot(config, { controlPlane })`.
  */
 @Module({
-  providers: [ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
-  exports: [ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
+  providers: [
+    ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, AuthStore, ApiKeysRepository,
+    ApiKeyEnforcementRepository, AuthLogRepository,
+  ],
+  exports: [
+    ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository, ApiKeyEnforcementRepository,
+    AuthLogRepository,
+  ],
 })
 export class StoreModule {}

@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
+import { MAX_RIGHT_LENGTH, RIGHT_RE, RIGHT_RULE } from '@athena/auth';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max,
   MaxLength, Min,
 } from 'class-validator';
 
-const RIGHT_PATTERN = /^(?:\*|[A-Za-z0-9_-]{1,63})(?:\.(?:\*|[A-Za-z0-9_-]{1,63}))*$/;
-const RIGHT_HELP = 'dot-separated segments of letters, digits, "_" or "-", or "*" (e.g. users.read, users.*, *.read, gateway.query, *)';
-const CLIENT_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const CLIENT_HELP = 'client_name must be 1-128 characters: letters, digits, "_", "." or "-" (not starting with "." or "-")';
+const CLIENT_HELP = `client_name must be ${CLIENT_NAME_RULE}`;
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'gateway-readonly', maxLength: 200 })
@@ -20,7 +19,7 @@ export class CreateApiKeyDto {
   description?: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: 'reporting', description: 'Bind the key to one X-Athena-Client' })
-  @IsOptional() @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string | null;
 
   @ApiPropertyOptional({ nullable: true, example: '2027-01-01T00:00:00Z', description: 'RFC 3339 timestamp in the future' })
@@ -28,8 +27,8 @@ export class CreateApiKeyDto {
   expires_at?: string | null;
 
   @ApiPropertyOptional({ type: [String], example: ['users.read'], description: 'Names of existing rights (see /admin/api-key-rights)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(128, { each: true })
-  @Matches(RIGHT_PATTERN, { each: true, message: `each right must be ${RIGHT_HELP}` })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(MAX_RIGHT_LENGTH, { each: true })
+  @Matches(RIGHT_RE, { each: true, message: `each right must be ${RIGHT_RULE}` })
   rights?: string[];
 }
 
@@ -43,7 +42,7 @@ export class UpdateApiKeyDto {
   description?: string | null;
 
   @ApiPropertyOptional({ nullable: true, description: 'null removes the client binding' })
-  @IsOptional() @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string | null;
 
   @ApiPropertyOptional({ nullable: true, description: 'RFC 3339 timestamp in the future; null = never expires' })
@@ -55,8 +54,8 @@ export class UpdateApiKeyDto {
   is_active?: boolean;
 
   @ApiPropertyOptional({ type: [String], description: 'Replaces the whole grant set' })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(128, { each: true })
-  @Matches(RIGHT_PATTERN, { each: true, message: `each right must be ${RIGHT_HELP}` })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(MAX_RIGHT_LENGTH, { each: true })
+  @Matches(RIGHT_RE, { each: true, message: `each right must be ${RIGHT_RULE}` })
   rights?: string[];
 }
 
@@ -71,8 +70,8 @@ export class ListApiKeysQueryDto {
 }
 
 export class CreateRightDto {
-  @ApiProperty({ example: 'users.read', description: RIGHT_HELP, maxLength: 128 })
-  @IsDefined({ message: 'name is required' }) @IsString() @MaxLength(128) @Matches(RIGHT_PATTERN, { message: `name must be ${RIGHT_HELP}` })
+  @ApiProperty({ example: 'users.read', description: RIGHT_RULE, maxLength: MAX_RIGHT_LENGTH })
+  @IsDefined({ message: 'name is required' }) @IsString() @MaxLength(MAX_RIGHT_LENGTH) @Matches(RIGHT_RE, { message: `name must be ${RIGHT_RULE}` })
   name: string;
 
   @ApiPropertyOptional({ nullable: true, maxLength: 2000 })
@@ -81,8 +80,8 @@ export class CreateRightDto {
 }
 
 export class UpdateRightDto {
-  @ApiPropertyOptional({ example: 'users.read', maxLength: 128, description: 'Renaming a right renames it on every key that holds it' })
-  @IsOptional() @IsString() @MaxLength(128) @Matches(RIGHT_PATTERN, { message: `name must be ${RIGHT_HELP}` })
+  @ApiPropertyOptional({ example: 'users.read', maxLength: MAX_RIGHT_LENGTH, description: 'Renaming a right renames it on every key that holds it' })
+  @IsOptional() @IsString() @MaxLength(MAX_RIGHT_LENGTH) @Matches(RIGHT_RE, { message: `name must be ${RIGHT_RULE}` })
   name?: string;
 
   @ApiPropertyOptional({ nullable: true, maxLength: 2000 })

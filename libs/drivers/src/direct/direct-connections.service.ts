@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { AthenaError } from '@athena/common';
+import { AthenaError, firstHeader } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig, normalizePgUri } from '@athena/config';
 import { MetricsService } from '@athena/observability';
 import { egressId } from '../egress-id';
 import { hostAllowed } from '../host-guard';
 import { BackendDriver } from '../backend-driver';
 import { PostgresDriverFactory } from '../driver-factories';
+
+const TRIM = { trim: true } as const;
 
 const FIRST_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -16,8 +18,7 @@ export const DIRECT_CONNECTION_HEADERS = ['x-pg-uri', 'x-athena-jdbc-url', 'x-jd
 /** The direct-connection URI a request carries, if any (first non-empty of the headers above). */
 export function directConnectionHeader(headers: Record<string, string | string[] | undefined>): string | null {
   for (const h of DIRECT_CONNECTION_HEADERS) {
-    const v = headers[h];
-    const s = (Array.isArray(v) ? v[0] : v)?.trim();
+    const s = firstHeader(headers, h, TRIM);
     if (s) return s;
   }
   return null;

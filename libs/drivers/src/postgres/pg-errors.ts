@@ -1,7 +1,4 @@
-import { AthenaError } from '@athena/common';
-
-/** Network-level failures: the database is not reachable (as opposed to rejecting the statement). */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '3D000', '28P01', '28000']);
+import { AthenaError, isConnectionLoss } from '@athena/common';
 
 interface PgLikeError {
   code?: string;
@@ -9,14 +6,6 @@ interface PgLikeError {
   detail?: string;
   constraint?: string;
   column?: string;
-}
-
-export function isConnectionError(err: unknown): boolean {
-  const e = err as PgLikeError;
-  if (!e || typeof e !== 'object') return false;
-  if (e.code && CONNECTION_CODES.has(e.code)) return true;
-  const m = e.message ?? '';
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONN|getaddrinfo/.test(m);
 }
 
 /**
@@ -28,7 +17,7 @@ export function mapPgError(err: unknown, clientName: string, exposeMessage = fal
   if (err instanceof AthenaError) return err;
   const e = (err ?? {}) as PgLikeError;
   const detail = (fallback: string) => (exposeMessage && e.message ? e.message : fallback) + (e.detail ? ` (${e.detail})` : '');
-  if (isConnectionError(err)) {
+  if (isConnectionLoss(err)) {
     return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, 5,
       `The database behind client "${clientName}" cannot be reached right now; retry later`);
   }

@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryConfig, QueryResult, types as pgTypes } from 'pg';
-import { AthenaError } from '@athena/common';
+import { AthenaError, isConnectionLoss } from '@athena/common';
 import {
   CompiledStatement, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
   compileDelete, compileInsert, compileSelect, compileUpdate,
 } from '@athena/query';
 import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
-import { isConnectionError, mapPgError } from './pg-errors';
+import { mapPgError } from './pg-errors';
 import { introspect } from './schema-introspector';
 import { SchemaCache } from '../schema-cache';
 
@@ -90,7 +90,7 @@ export class PostgresDriver extends BackendDriver {
     try {
       return await this.getPool().query({ text: stmt.text, values: stmt.values as unknown[] | undefined });
     } catch (err) {
-      if (isConnectionError(err)) {
+      if (isConnectionLoss(err)) {
         this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
         this.logger.warn(`backend unreachable (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
       }
@@ -104,7 +104,7 @@ export class PostgresDriver extends BackendDriver {
       return Promise.reject(AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, 3));
     }
     return introspect(this.getPool()).catch((err) => {
-      if (isConnectionError(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+      if (isConnectionLoss(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
       throw mapPgError(err, this.clientName);
     });
   }
@@ -175,7 +175,7 @@ export class PostgresDriver extends BackendDriver {
     try {
       client = await this.getPool().connect();
     } catch (err) {
-      if (isConnectionError(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+      if (isConnectionLoss(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
       throw mapPgError(err, this.clientName, true);
     }
     let broken: Error | undefined;
@@ -185,7 +185,7 @@ export class PostgresDriver extends BackendDriver {
       // The extended protocol so exactly one statement runs (no `;`-chained batches).
       return await client.query({ text: sql, values: params, queryMode: 'extended' } as QueryConfig);
     } catch (err) {
-      if (isConnectionError(err)) {
+      if (isConnectionLoss(err)) {
         broken = err as Error;
         this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
       }

@@ -1,5 +1,5 @@
 import { errors, types } from 'cassandra-driver';
-import { AthenaError } from '@athena/common';
+import { AthenaError, isConnectionLoss } from '@athena/common';
 import { unsupportedByBackend } from '@athena/query';
 
 const C = types.responseErrorCodes;
@@ -14,8 +14,7 @@ export function isUnavailableError(err: unknown): boolean {
   if (err instanceof errors.ResponseError) {
     return err.code === C.unavailableException || err.code === C.overloaded || err.code === C.isBootstrapping;
   }
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE|EAI_AGAIN)$/.test(code);
+  return isConnectionLoss(err);
 }
 
 /** The driver gave up waiting for the answer (`readTimeout` / `request_timeout_ms`); the statement may still run. */

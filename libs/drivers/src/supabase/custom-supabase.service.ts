@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Counter } from 'prom-client';
-import { AthenaError } from '@athena/common';
+import { AthenaError, firstValue } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService } from '@athena/observability';
 import { BackendDriver } from '../backend-driver';
@@ -9,6 +9,8 @@ import { SupabaseDriverFactory } from '../driver-factories';
 import { egressId } from '../egress-id';
 import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost } from '../host-guard';
 import { SupabaseDriver, breakerOptions } from './supabase.driver';
+
+const TRIM = { trim: true } as const;
 
 /** The reserved `X-Athena-Client` value that takes the target from `x-supabase-url` / `x-supabase-key`. */
 export const CUSTOM_SUPABASE = 'custom_supabase';
@@ -85,8 +87,8 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     if (!c.enabled) {
       this.deny('disabled', 'This gateway does not accept custom_supabase (gateway.custom_supabase.enabled is false); use a configured client');
     }
-    const rawUrl = first(urlHeader)?.trim() ?? '';
-    const key = first(keyHeader)?.trim() ?? '';
+    const rawUrl = firstValue(urlHeader, TRIM) ?? '';
+    const key = firstValue(keyHeader, TRIM) ?? '';
     if (rawUrl === '' || key === '') {
       throw AthenaError.badRequest('missing_supabase_headers', 'Missing x-supabase-url or x-supabase-key',
         'X-Athena-Client: custom_supabase needs both x-supabase-url (the project URL) and x-supabase-key');
@@ -162,8 +164,4 @@ export class CustomSupabaseService implements OnApplicationShutdown {
 function retire(driver: BackendDriver, graceMs: number): void {
   if (driver instanceof SupabaseDriver) driver.retire(graceMs);
   else setTimeout(() => void driver.close().catch(() => undefined), graceMs).unref();
-}
-
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

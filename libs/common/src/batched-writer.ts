@@ -1,0 +1,115 @@
+/** Where a BatchedWriter reports write failures and recoveries (a Nest `Logger` fits). */
+export interface BatchedWriterLogger {
+  log(message: string): void;
+  error(message: string): void;
+}
+
+export interface BatchedWriterOptions<T> {
+  /** Used in log messages, e.g. `request log` → "writing 3 request log rows failed: …". */
+  label: string;
+  /** Flush as soon as this many items are buffered; also the size of one `write` call. */
+  batchSize: number;
+  /** Items wait at most about this long before a flush. */
+  flushIntervalMs: number;
+  /** Hard cap on buffered items; beyond it new items are refused and `onDrop` is called. */
+  maxBuffered: number;
+  /** Writes one batch. A rejection drops that batch (counted through `onWriteFailed`). */
+  write(batch: T[]): Promise<void>;
+  /** False → keep buffering (bounded) and try again later; e.g. while the control plane is down. */
+  ready?(): boolean;
+  onDrop?(): void;
+  onWritten?(count: number): void;
+  onWriteFailed?(error: Error, count: number): void;
+  logger?: BatchedWriterLogger;
+}
+
+/**
+ * A bounded, batched, asynchronous writer. `push` only appends to memory (no I/O, no await on the caller's
+ * path); a batch is written when `batchSize` items are buffered or `flushIntervalMs` after the first one.
+ * When `maxBuffered` is reached, new items are dropped and counted. `close` drains before shutdown.
+ * Only one write runs at a time; a failing batch is dropped (logged once per failing run).
+ */
+export class BatchedWriter<T> {
+  private buffer: T[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private failing = false;
+
+  constructor(private readonly opts: BatchedWriterOptions<T>) {}
+
+  /** Number of buffered (not yet written) items. */
+  get size(): number {
+    return this.buffer.length;
+  }
+
+  /** Buffers one item; returns false (and calls `onDrop`) when the buffer is full. */
+  push(item: T): boolean {
+    if (this.buffer.length >= this.opts.maxBuffered) {
+      this.opts.onDrop?.();
+      return false;
+    }
+    this.buffer.push(item);
+    if (this.buffer.length >= this.opts.batchSize) void this.flush();
+    else this.arm();
+    return true;
+  }
+
+  /** Writes one batch of what is buffered. Concurrent callers share the running flush. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.writeBatch().then((wrote) => {
+      this.flushing = null;
+      if (this.buffer.length === 0) return;
+      // Keep going while batches are full and progress is made; otherwise wait for the timer
+      // (never spin while the sink is not ready).
+      if (wrote && this.buffer.length >= this.opts.batchSize) void this.flush();
+      else this.arm();
+    });
+    return this.flushing;
+  }
+
+  /** Stops the timer and drains what is buffered (at most `maxRounds` batches) while the sink is ready. */
+  async close(maxRounds = 50): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    for (let i = 0; i < maxRounds && this.buffer.length > 0 && this.isReady(); i++) await this.flush();
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private isReady(): boolean {
+    return this.opts.ready ? this.opts.ready() : true;
+  }
+
+  private arm(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, this.opts.flushIntervalMs);
+    this.timer.unref?.();
+  }
+
+  /** Resolves true when a batch was taken from the buffer (written or dropped after a failure). */
+  private async writeBatch(): Promise<boolean> {
+    if (this.buffer.length === 0 || !this.isReady()) return false;
+    const batch = this.buffer.splice(0, this.opts.batchSize);
+    try {
+      await this.opts.write(batch);
+      this.opts.onWritten?.(batch.length);
+      if (this.failing) this.opts.logger?.log(`${this.opts.label} writes recovered`);
+      this.failing = false;
+    } catch (e) {
+      this.opts.onWriteFailed?.(e as Error, batch.length);
+      if (!this.failing) {
+        this.opts.logger?.error(`writing ${batch.length} ${this.opts.label} rows failed: ${(e as Error).message}; dropping the batch`);
+      }
+      this.failing = true;
+    }
+    return true;
+  }
+}

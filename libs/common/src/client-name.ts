@@ -1,0 +1,19 @@
+import { AthenaError } from './athena-error';
+
+/**
+ * The one rule for client names (config `*_clients`, `X-Athena-Client`, API-key client bindings): ASCII
+ * letters, digits, "_" and "-", not starting with a digit or "-", at most 63 characters.
+ */
+export const CLIENT_NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
+
+/** The rule in words, for error details. */
+export const CLIENT_NAME_RULE = '1-63 characters: letters, digits, "_" or "-", starting with a letter or "_"';
+
+export function isValidClientName(name: string): boolean {
+  return CLIENT_NAME_RE.test(name);
+}
+
+/** 400 for a malformed client name; `what` names the field (e.g. `X-Athena-Client`, `client_name`). */
+export function invalidClientName(code: 'invalid_client' | 'invalid_client_name', what: string): AthenaError {
+  return AthenaError.badRequest(code, 'Invalid client name', `${what} must be ${CLIENT_NAME_RULE}`);
+}
