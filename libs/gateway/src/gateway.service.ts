@@ -174,7 +174,7 @@ function tableName(t: { schema: string | null; name: string }): string {
 }
 
 /** `{query}` → one trimmed statement without its trailing semicolon. */
-function normalizeSql(body: unknown): string {
+export function normalizeSql(body: unknown): string {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw AthenaError.badRequest('invalid_query_payload', 'Invalid query payload', 'Send a JSON object: {"query": "<SQL>"}');
   }
