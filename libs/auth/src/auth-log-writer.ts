@@ -1,6 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Inject, BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { ApiKeysRepository, AuthLogRow } from '@athena/store';
 import { AuthMetrics } from './auth-metrics';
+import type { Logger as PinoLogger } from 'pino';
+import { ROOT_LOGGER } from '@athena/observability';
 
 const FLUSH_MS = 250;
 const BATCH = 500;
@@ -15,7 +17,7 @@ const MAX_TOUCHED = 50_000;
  */
 @Injectable()
 export class AuthLogWriter implements BeforeApplicationShutdown {
-  private readonly logger = new Logger('AuthLogWriter');
+  private readonly logger: PinoLogger;
   private rows: AuthLogRow[] = [];
   private touched = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
@@ -26,7 +28,10 @@ export class AuthLogWriter implements BeforeApplicationShutdown {
   constructor(
     private readonly repo: ApiKeysRepository,
     private readonly metrics: AuthMetrics,
-  ) {}
+    @Inject(ROOT_LOGGER) root: PinoLogger,
+  ) {
+    this.logger = root.child({ component: 'auth-log-writer' });
+  }
 
   record(row: AuthLogRow): void {
     if (this.rows.length >= MAX_BUFFERED) {
@@ -77,7 +82,7 @@ export class AuthLogWriter implements BeforeApplicationShutdown {
     const batch = this.rows.splice(0, BATCH);
     try {
       await this.repo.insertAuthLogs(batch);
-      if (this.failing) this.logger.log('auth log writes recovered');
+      if (this.failing) this.logger.info('auth log writes recovered');
       this.failing = false;
     } catch (e) {
       this.metrics.logWriteFailures.inc({ write: 'auth_log' });

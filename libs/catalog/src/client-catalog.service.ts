@@ -1,8 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import type { BackendKind, ClientDescriptor } from '@athena/drivers';
 import { ClientsRepository, ControlPlaneService } from '@athena/store';
+import type { Logger as PinoLogger } from 'pino';
+import { ROOT_LOGGER } from '@athena/observability';
 
 export interface CatalogEntry {
   name: string;
@@ -24,7 +26,7 @@ const RECONCILE_MS = 30_000;
  */
 @Injectable()
 export class ClientCatalogService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('ClientCatalog');
+  private readonly logger: PinoLogger;
   private entries = new Map<string, CatalogEntry>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -32,7 +34,9 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
     private readonly controlPlane: ControlPlaneService,
     private readonly clients: ClientsRepository,
+    @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
+    this.logger = root.child({ component: 'client-catalog' });
     this.entries = this.configEntries();
   }
 

@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ATHENA_CONFIG, AthenaConfig, ScyllaClientConfig } from '@athena/config';
 import { BackendDriver, BackendKind } from './backend-driver';
 import { PostgresDriver } from './postgres/postgres.driver';
 import { ScyllaDriver } from './scylla/scylla.driver';
 import { SupabaseDriver, breakerOptions } from './supabase/supabase.driver';
+import type { Logger as PinoLogger } from 'pino';
+import { ROOT_LOGGER } from '@athena/observability';
 
 /** What the catalog hands the registry: enough to build (or reuse) an adapter. */
 export interface ClientDescriptor {
@@ -42,10 +44,12 @@ function sameOptions(a: Readonly<Record<string, unknown>> | undefined, b: Readon
  */
 @Injectable()
 export class DriverRegistry implements OnApplicationShutdown {
-  private readonly logger = new Logger('DriverRegistry');
+  private readonly logger: PinoLogger;
   private readonly drivers = new Map<string, Entry>();
 
-  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig) {}
+  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, @Inject(ROOT_LOGGER) root: PinoLogger) {
+    this.logger = root.child({ component: 'driver-registry' });
+  }
 
   /** The live adapter for a client (hot path: one Map lookup and a string compare). */
   forClient(desc: ClientDescriptor): BackendDriver {
@@ -55,7 +59,7 @@ export class DriverRegistry implements OnApplicationShutdown {
       return existing.driver;
     }
     if (existing) {
-      this.logger.log(`client "${desc.name}" changed its connection; replacing its pool`);
+      this.logger.info(`client "${desc.name}" changed its connection; replacing its pool`);
       void existing.driver.close().catch(() => undefined);
     }
     const driver = this.create(desc);

@@ -1,6 +1,8 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { LogsRepository, OperationLogRow, RequestLogRow } from '@athena/store';
 import { MetricsService } from './metrics.service';
+import type { Logger as PinoLogger } from 'pino';
+import { ROOT_LOGGER } from './trace';
 
 export const LOG_WRITER_OPTIONS = Symbol.for('athena.logWriterOptions');
 export interface LogWriterOptions {
@@ -20,7 +22,7 @@ export const DEFAULT_LOG_WRITER_OPTIONS: LogWriterOptions = { flushIntervalMs: 2
  */
 @Injectable()
 export class GatewayLogWriter implements BeforeApplicationShutdown {
-  private readonly logger = new Logger('GatewayLogWriter');
+  private readonly logger: PinoLogger;
   private requests: RequestLogRow[] = [];
   private operations: OperationLogRow[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -31,7 +33,10 @@ export class GatewayLogWriter implements BeforeApplicationShutdown {
     private readonly repo: LogsRepository,
     private readonly metrics: MetricsService,
     @Inject(LOG_WRITER_OPTIONS) private readonly opts: LogWriterOptions,
-  ) {}
+    @Inject(ROOT_LOGGER) root: PinoLogger,
+  ) {
+    this.logger = root.child({ component: 'gateway-log-writer' });
+  }
 
   recordRequest(row: RequestLogRow): void {
     if (this.requests.length >= this.opts.maxBuffered) {
@@ -90,7 +95,7 @@ export class GatewayLogWriter implements BeforeApplicationShutdown {
     try {
       await insert(rows);
       this.metrics.logRowsWritten.inc({ log }, rows.length);
-      if (this.failing) this.logger.log('log writes recovered');
+      if (this.failing) this.logger.info('log writes recovered');
       this.failing = false;
     } catch (e) {
       this.metrics.logWriteFailures.inc({ log });

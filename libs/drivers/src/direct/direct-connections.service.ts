@@ -1,11 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig, normalizePgUri } from '@athena/config';
-import { MetricsService } from '@athena/observability';
+import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { egressId } from '../egress-id';
 import { hostAllowed } from '../host-guard';
 import { PostgresDriver } from '../postgres/postgres.driver';
+import type { Logger as PinoLogger } from 'pino';
 
 const FIRST_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -52,13 +53,14 @@ export const DIRECT_CLIENT_LABEL = 'direct_connection';
  */
 @Injectable()
 export class DirectConnectionService implements OnApplicationShutdown {
-  private readonly logger = new Logger('DirectConnections');
+  private readonly logger: PinoLogger;
   private readonly pools = new Map<string, Pooled>();
   private readonly opening = new Map<string, Promise<PostgresDriver>>();
   private timer: NodeJS.Timeout | null = null;
   private readonly refusals: Counter<'reason'>;
 
-  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService) {
+  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService, @Inject(ROOT_LOGGER) root: PinoLogger) {
+    this.logger = root.child({ component: 'direct-connections' });
     this.refusals = new Counter({
       name: 'athena_direct_connection_refusals_total',
       help: 'Direct-connection requests refused, by reason (disabled|invalid_uri|host|limit|connect_failed)',
@@ -155,7 +157,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
       () => {
         this.opening.delete(id);
         this.pools.set(id, { driver, lastUsed: Date.now() });
-        this.logger.log(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
+        this.logger.info(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
         this.ensureTimer();
         return driver;
       },
@@ -187,7 +189,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
       if (now - p.lastUsed < ttl || s.waiting > 0 || s.total > s.idle) continue;
       this.pools.delete(id);
       void p.driver.close().catch(() => undefined);
-      this.logger.log(`direct-connection pool ${p.driver.clientName} closed after ${ttl} ms idle`);
+      this.logger.info(`direct-connection pool ${p.driver.clientName} closed after ${ttl} ms idle`);
       n++;
     }
     return n;

@@ -1,12 +1,13 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Counter } from 'prom-client';
 import { AthenaError } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
-import { MetricsService } from '@athena/observability';
+import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { egressId } from '../egress-id';
 import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost } from '../host-guard';
 import { SupabaseDriver, breakerOptions } from './supabase.driver';
+import type { Logger as PinoLogger } from 'pino';
 
 /** The reserved `X-Athena-Client` value that takes the target from `x-supabase-url` / `x-supabase-key`. */
 export const CUSTOM_SUPABASE = 'custom_supabase';
@@ -54,13 +55,14 @@ export function publicOnlyFetch(opts: { allowPrivate?: boolean } = {}): typeof f
  */
 @Injectable()
 export class CustomSupabaseService implements OnApplicationShutdown {
-  private readonly logger = new Logger('CustomSupabase');
+  private readonly logger: PinoLogger;
   private readonly drivers = new Map<string, SupabaseDriver>();
   private readonly dnsChecks = new Map<string, { ok: boolean; until: number }>();
   private guardedFetch: typeof fetch | null = null;
   private readonly refusals: Counter<'reason'>;
 
-  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService) {
+  constructor(@Inject(ATHENA_CONFIG) private readonly config: AthenaConfig, metrics: MetricsService, @Inject(ROOT_LOGGER) root: PinoLogger) {
+    this.logger = root.child({ component: 'custom-supabase' });
     this.refusals = new Counter({
       name: 'athena_custom_supabase_refusals_total',
       help: 'custom_supabase requests refused, by reason (disabled|scheme|host|private_address)',
@@ -125,7 +127,7 @@ export class CustomSupabaseService implements OnApplicationShutdown {
       fetch: this.guardedFetch,
     });
     this.drivers.set(id, driver);
-    this.logger.log(`custom_supabase adapter created for ${url.origin}`);
+    this.logger.info(`custom_supabase adapter created for ${url.origin}`);
     return driver;
   }
 
