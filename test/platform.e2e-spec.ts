@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { OPENAPI_SNAPSHOT_PATH } from '../apps/athena/src/openapi-document';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase } from './support/services';
 
@@ -99,6 +101,11 @@ describe('platform (real app, real PostgreSQL)', () => {
     expect(yaml.status).toBe(200);
     expect(yaml.text).not.toMatch(/[&*]a\d+\b/); // no YAML anchors/aliases
     expect(parseYaml(yaml.text)).toEqual(spec);
+  });
+
+  it('serves the document committed in docs/openapi.snapshot.yaml (the one the unit snapshot test builds without services)', async () => {
+    const served = (await call(`${app.url}/openapi.yaml`)).text;
+    expect(served).toBe(readFileSync(OPENAPI_SNAPSHOT_PATH, 'utf8'));
   });
 
   it('unknown route → 404 not_found envelope', async () => {

@@ -1,10 +1,11 @@
+import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { stringify } from 'yaml';
 import { ATHENA_VERSION } from '@athena/health';
 
-/** Builds the OpenAPI 3 document from the decorators and serves `/docs`, `/openapi.json`, `/openapi.yaml`. */
-export function setupOpenApi(app: NestFastifyApplication): void {
+/** Builds the OpenAPI 3 document from the decorators of the app's controllers and DTOs. */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Athena gateway')
     .setDescription('Structured data requests against PostgreSQL, ScyllaDB/Cassandra and Supabase, routed by the `X-Athena-Client` header. Gateway routes need an API key holding the route\'s right when enforcement is on; `/admin/*` needs the static admin key. Errors use the envelope `{status:"error", code, message, error}`.')
@@ -15,7 +16,18 @@ export function setupOpenApi(app: NestFastifyApplication): void {
     .build();
   const document = SwaggerModule.createDocument(app, config);
   document.security = [{ apiKey: [] }, { bearer: [] }, {}];
-  const yamlText = stringify(document, { aliasDuplicateObjects: false });
+  return document;
+}
+
+/** The document as served at `/openapi.yaml` (no anchors/aliases). */
+export function openApiYaml(document: OpenAPIObject): string {
+  return stringify(document, { aliasDuplicateObjects: false });
+}
+
+/** Serves `/docs`, `/openapi.json` and `/openapi.yaml`. */
+export function setupOpenApi(app: NestFastifyApplication): void {
+  const document = createOpenApiDocument(app);
+  const yamlText = openApiYaml(document);
   const jsonText = JSON.stringify(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: '/docs-json', yamlDocumentUrl: '/docs-yaml', customSiteTitle: 'Athena gateway API' });
   const fastify = app.getHttpAdapter().getInstance();

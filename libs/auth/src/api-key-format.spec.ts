@@ -1,4 +1,5 @@
 import { API_KEY_LENGTH, constantTimeEquals, generateApiKey, hashSecret, parseApiKey, presentedHashPrefix, verifySecret } from './api-key-format';
+import { createHash } from 'node:crypto';
 import { extractKeyCandidates } from './key-extraction';
 
 const PUB = 'abcd1234efab5678';
@@ -49,7 +50,7 @@ describe('generateApiKey / hashing', () => {
     expect(a.publicId).not.toBe(b.publicId);
   });
   it('hashes salt:secret (reference §1.3)', () => {
-    expect(hashSecret('salt', 'secret')).toBe(require('node:crypto').createHash('sha256').update('salt:secret').digest('hex'));
+    expect(hashSecret('salt', 'secret')).toBe(createHash('sha256').update('salt:secret').digest('hex'));
   });
   it('presentedHashPrefix is a 12-hex tag, not the secret', () => {
     const p = presentedHashPrefix(`ath_${PUB}.${SECRET}`);

@@ -1,5 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
+
 import { BatchedWriter } from '@athena/common';
+import { ROOT_LOGGER } from '@athena/observability';
 import { ApiKeysRepository, AuthLogRepository, AuthLogRow } from '@athena/store';
 import { AuthMetrics } from './auth-metrics';
 
@@ -16,7 +19,7 @@ const MAX_TOUCHED = 50_000;
  */
 @Injectable()
 export class AuthLogWriter implements BeforeApplicationShutdown {
-  private readonly logger = new Logger('AuthLogWriter');
+  private readonly logger: PinoLogger;
   private readonly rows: BatchedWriter<AuthLogRow>;
   private touched = new Set<string>();
   private touchTimer: NodeJS.Timeout | null = null;
@@ -25,7 +28,9 @@ export class AuthLogWriter implements BeforeApplicationShutdown {
     private readonly repo: AuthLogRepository,
     private readonly keys: ApiKeysRepository,
     private readonly metrics: AuthMetrics,
+    @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
+    this.logger = root.child({ component: 'auth-log-writer' });
     this.rows = new BatchedWriter<AuthLogRow>({
       label: 'auth log',
       batchSize: BATCH,

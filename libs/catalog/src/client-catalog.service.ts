@@ -1,9 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
+
 import { AthenaError, firstValue, invalidClientName, isValidClientName } from '@athena/common';
 
 const TRIM = { trim: true } as const;
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import type { BackendKind, ClientDescriptor } from '@athena/drivers';
+import { ROOT_LOGGER } from '@athena/observability';
 import { ClientsRepository, ControlPlaneService } from '@athena/store';
 
 export interface CatalogEntry {
@@ -25,7 +28,7 @@ const RECONCILE_MS = 30_000;
  */
 @Injectable()
 export class ClientCatalogService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('ClientCatalog');
+  private readonly logger: PinoLogger;
   private entries = new Map<string, CatalogEntry>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -33,7 +36,9 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
     private readonly controlPlane: ControlPlaneService,
     private readonly clients: ClientsRepository,
+    @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
+    this.logger = root.child({ component: 'client-catalog' });
     this.entries = this.configEntries();
   }
 

@@ -19,7 +19,7 @@ function setup(over: Partial<BatchedWriterOptions<number>> = {}) {
     onDrop: () => drops++,
     onWritten: (n) => events.push(`written ${n}`),
     onWriteFailed: (e, n) => events.push(`failed ${n} ${e.message}`),
-    logger: { log: (m) => events.push(`log: ${m}`), error: (m) => events.push(`error: ${m}`) },
+    logger: { info: (m) => events.push(`log: ${m}`), error: (m) => events.push(`error: ${m}`) },
     ...over,
   });
   return {

@@ -1,6 +1,6 @@
-/** Where a BatchedWriter reports write failures and recoveries (a Nest `Logger` fits). */
+/** Where a BatchedWriter reports write failures and recoveries (a pino logger fits). */
 export interface BatchedWriterLogger {
-  log(message: string): void;
+  info(message: string): void;
   error(message: string): void;
 }
 
@@ -101,7 +101,7 @@ export class BatchedWriter<T> {
     try {
       await this.opts.write(batch);
       this.opts.onWritten?.(batch.length);
-      if (this.failing) this.opts.logger?.log(`${this.opts.label} writes recovered`);
+      if (this.failing) this.opts.logger?.info(`${this.opts.label} writes recovered`);
       this.failing = false;
     } catch (e) {
       this.opts.onWriteFailed?.(e as Error, batch.length);

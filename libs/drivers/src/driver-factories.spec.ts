@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { AthenaConfigModule, validateConfig } from '@athena/config';
-import { MetricsService } from '@athena/observability';
+import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { BackendDriver, PoolStats } from './backend-driver';
 import { DirectConnectionService } from './direct/direct-connections.service';
 import { PostgresDriverFactory, SupabaseDriverFactory } from './driver-factories';
@@ -58,7 +58,10 @@ class FakeFactory {
 
 // MetricsService normally comes from the (global) observability module, which also needs the control plane.
 @Global()
-@Module({ providers: [MetricsService], exports: [MetricsService] })
+@Module({
+  providers: [MetricsService, { provide: ROOT_LOGGER, useValue: { child: () => ({ info: () => undefined, warn: () => undefined, error: () => undefined }) } }],
+  exports: [MetricsService, ROOT_LOGGER],
+})
 class MetricsOnlyModule {}
 
 const config = validateConfig({

@@ -1,5 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
+
 import { ATHENA_CONFIG, AthenaConfig, ScyllaClientConfig } from '@athena/config';
+import { ROOT_LOGGER } from '@athena/observability';
 import { BackendDriver, BackendKind } from './backend-driver';
 import { PostgresDriverFactory, ScyllaDriverFactory, SupabaseDriverFactory } from './driver-factories';
 import { breakerOptions } from './supabase/supabase.driver';
@@ -41,7 +44,7 @@ function sameOptions(a: Readonly<Record<string, unknown>> | undefined, b: Readon
  */
 @Injectable()
 export class DriverRegistry implements OnApplicationShutdown {
-  private readonly logger = new Logger('DriverRegistry');
+  private readonly logger: PinoLogger;
   private readonly drivers = new Map<string, Entry>();
 
   constructor(
@@ -49,7 +52,10 @@ export class DriverRegistry implements OnApplicationShutdown {
     private readonly postgres: PostgresDriverFactory,
     private readonly scylla: ScyllaDriverFactory,
     private readonly supabase: SupabaseDriverFactory,
-  ) {}
+    @Inject(ROOT_LOGGER) root: PinoLogger,
+  ) {
+    this.logger = root.child({ component: 'driver-registry' });
+  }
 
   /** The live adapter for a client (hot path: one Map lookup and a string compare). */
   forClient(desc: ClientDescriptor): BackendDriver {
@@ -59,7 +65,7 @@ export class DriverRegistry implements OnApplicationShutdown {
       return existing.driver;
     }
     if (existing) {
-      this.logger.log(`client "${desc.name}" changed its connection; replacing its pool`);
+      this.logger.info(`client "${desc.name}" changed its connection; replacing its pool`);
       void existing.driver.close().catch(() => undefined);
     }
     const driver = this.create(desc);

@@ -83,7 +83,7 @@ export function mapError(err: unknown, requestId: string): MappedError {
   return internal(requestId);
 }
 
-function simple(status: number, code: string, message: string, detail: string, requestId: string): MappedError {
+function simple(status: number, code: string, message: string, detail: string, _requestId: string): MappedError {
   return { status, headers: {}, body: { status: 'error', code, message, error: detail }, unexpected: false };
 }
 

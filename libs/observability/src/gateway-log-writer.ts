@@ -1,7 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
+
 import { BatchedWriter } from '@athena/common';
 import { LogsRepository, OperationLogRow, RequestLogRow } from '@athena/store';
 import { MetricsService } from './metrics.service';
+import { ROOT_LOGGER } from './trace';
 
 export const LOG_WRITER_OPTIONS = Symbol.for('athena.logWriterOptions');
 export interface LogWriterOptions {
@@ -21,7 +24,7 @@ export const DEFAULT_LOG_WRITER_OPTIONS: LogWriterOptions = { flushIntervalMs: 2
  */
 @Injectable()
 export class GatewayLogWriter implements BeforeApplicationShutdown {
-  private readonly logger = new Logger('GatewayLogWriter');
+  private readonly logger: PinoLogger;
   private readonly requests: BatchedWriter<RequestLogRow>;
   private readonly operations: BatchedWriter<OperationLogRow>;
 
@@ -29,7 +32,9 @@ export class GatewayLogWriter implements BeforeApplicationShutdown {
     private readonly repo: LogsRepository,
     private readonly metrics: MetricsService,
     @Inject(LOG_WRITER_OPTIONS) private readonly opts: LogWriterOptions,
+    @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
+    this.logger = root.child({ component: 'gateway-log-writer' });
     this.requests = this.writer('request', (rows) => this.repo.insertRequestLogs(rows));
     this.operations = this.writer('operation', (rows) => this.repo.insertOperationLogs(rows));
   }

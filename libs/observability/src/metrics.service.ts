@@ -92,6 +92,7 @@ export class MetricsService {
         this.set(Number(process.hrtime.bigint() - startedAt) / 1e9);
       },
     });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the metric as `this`
     const self = this;
     new Gauge({
       name: 'athena_gateway_pool_connections',

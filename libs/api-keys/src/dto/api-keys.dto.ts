@@ -22,7 +22,7 @@ export class CreateApiKeyDto {
   @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: '2027-01-01T00:00:00Z', description: 'RFC 3339 timestamp in the future' })
+  @ApiPropertyOptional({ nullable: true, example: '2099-01-01T00:00:00Z', description: 'RFC 3339 timestamp in the future' })
   @IsOptional() @IsDateString({ strict: true }, { message: 'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z' })
   expires_at?: string | null;
 

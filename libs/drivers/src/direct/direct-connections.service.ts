@@ -1,8 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
+
 import { Counter, Gauge } from 'prom-client';
 import { AthenaError, firstHeader } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig, normalizePgUri } from '@athena/config';
-import { MetricsService } from '@athena/observability';
+import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { egressId } from '../egress-id';
 import { hostAllowed } from '../host-guard';
 import { BackendDriver } from '../backend-driver';
@@ -54,7 +56,7 @@ export const DIRECT_CLIENT_LABEL = 'direct_connection';
  */
 @Injectable()
 export class DirectConnectionService implements OnApplicationShutdown {
-  private readonly logger = new Logger('DirectConnections');
+  private readonly logger: PinoLogger;
   private readonly pools = new Map<string, Pooled>();
   private readonly opening = new Map<string, Promise<BackendDriver>>();
   private timer: NodeJS.Timeout | null = null;
@@ -64,7 +66,9 @@ export class DirectConnectionService implements OnApplicationShutdown {
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
     metrics: MetricsService,
     private readonly postgres: PostgresDriverFactory,
+    @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
+    this.logger = root.child({ component: 'direct-connections' });
     this.refusals = new Counter({
       name: 'athena_direct_connection_refusals_total',
       help: 'Direct-connection requests refused, by reason (disabled|invalid_uri|host|limit|connect_failed)',
@@ -161,7 +165,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
       () => {
         this.opening.delete(id);
         this.pools.set(id, { driver, lastUsed: Date.now() });
-        this.logger.log(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
+        this.logger.info(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
         this.ensureTimer();
         return driver;
       },
@@ -193,7 +197,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
       if (now - p.lastUsed < ttl || s.waiting > 0 || s.total > s.idle) continue;
       this.pools.delete(id);
       void p.driver.close().catch(() => undefined);
-      this.logger.log(`direct-connection pool ${p.driver.clientName} closed after ${ttl} ms idle`);
+      this.logger.info(`direct-connection pool ${p.driver.clientName} closed after ${ttl} ms idle`);
       n++;
     }
     return n;

@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
+
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Counter } from 'prom-client';
 import { AthenaError, firstValue } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
-import { MetricsService } from '@athena/observability';
+import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { BackendDriver } from '../backend-driver';
 import { SupabaseDriverFactory } from '../driver-factories';
 import { egressId } from '../egress-id';
@@ -58,7 +60,7 @@ export function publicOnlyFetch(opts: { allowPrivate?: boolean } = {}): typeof f
  */
 @Injectable()
 export class CustomSupabaseService implements OnApplicationShutdown {
-  private readonly logger = new Logger('CustomSupabase');
+  private readonly logger: PinoLogger;
   private readonly drivers = new Map<string, BackendDriver>();
   private readonly dnsChecks = new Map<string, { ok: boolean; until: number }>();
   private guardedFetch: typeof fetch | null = null;
@@ -68,7 +70,9 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
     metrics: MetricsService,
     private readonly supabase: SupabaseDriverFactory,
+    @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
+    this.logger = root.child({ component: 'custom-supabase' });
     this.refusals = new Counter({
       name: 'athena_custom_supabase_refusals_total',
       help: 'custom_supabase requests refused, by reason (disabled|scheme|host|private_address)',
@@ -133,7 +137,7 @@ export class CustomSupabaseService implements OnApplicationShutdown {
       fetch: this.guardedFetch,
     });
     this.drivers.set(id, driver);
-    this.logger.log(`custom_supabase adapter created for ${url.origin}`);
+    this.logger.info(`custom_supabase adapter created for ${url.origin}`);
     return driver;
   }
 

@@ -52,7 +52,7 @@ export class FetchRequestDto extends PostProcessingFieldsDto {
   @ApiPropertyOptional({ minimum: 1 }) page_size?: number;
   @ApiPropertyOptional({ description: 'Drop null-valued fields from rows (wins over X-Strip-Nulls)' }) strip_nulls?: boolean;
   @ApiPropertyOptional({ type: SortDto, description: 'Also accepted as `sortBy`' }) sort_by?: SortDto;
-  @ApiPropertyOptional({ description: 'ScyllaDB/Cassandra: the `page_state` of the previous page (opaque hex token); `limit` is the page size', example: '0012000a...' })
+  @ApiPropertyOptional({ description: 'ScyllaDB/Cassandra: the `page_state` of the previous page (opaque hex token); `limit` is the page size', example: '0012000a0008000000000000002af0f07ffffffe' })
   page_state?: string;
 }
 
