@@ -2,7 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { stringify } from 'yaml';
+import { errorCatalogue } from '@athena/common';
 import { ATHENA_VERSION } from '@athena/health';
+import '@athena/http'; // registers the edge's error catalogue
 
 /** Builds the OpenAPI 3 document from the decorators of the app's controllers and DTOs. */
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -16,6 +18,11 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
   const document = SwaggerModule.createDocument(app, config);
   document.security = [{ apiKey: [] }, { bearer: [] }, {}];
+  const codes = errorCatalogue();
+  document.info.description += `\n\n## Error codes\n\n| code | HTTP status | library | meaning |\n|---|---|---|---|\n${codes
+    .map((e) => `| \`${e.code}\` | ${e.status} | ${e.library} | ${e.meaning.replace(/\|/g, '\\|')} |`)
+    .join('\n')}`;
+  (document as OpenAPIObject & { 'x-athena-error-codes'?: unknown })['x-athena-error-codes'] = codes.map(({ code, status, library, meaning }) => ({ code, status, library, meaning }));
   return document;
 }
 

@@ -4,21 +4,22 @@ import { generateApiKey } from '@athena/auth';
 import { ApiKeyEnforcementRepository, ApiKeyPatch, ApiKeysRepository } from '@athena/store';
 import { ok, SuccessEnvelope } from '@athena/http';
 import type { CreateApiKeyDto, CreateRightDto, UpdateApiKeyDto, UpdateRightDto } from './dto/api-keys.dto';
+import { ApiKeysErrors } from './errors';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CREATE_ATTEMPTS = 3;
 
 function requireUuid(id: string, what: string): string {
-  if (!UUID_RE.test(id)) throw AthenaError.badRequest('invalid_id', `Invalid ${what} id`, `"${id.slice(0, 64)}" is not a UUID; use the id returned when it was created`);
+  if (!UUID_RE.test(id)) throw ApiKeysErrors.invalidId(`Invalid ${what} id`, `"${id.slice(0, 64)}" is not a UUID; use the id returned when it was created`);
   return id.toLowerCase();
 }
 
 function futureDate(v: string | null | undefined): Date | null | undefined {
   if (v === undefined || v === null) return v;
   const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw AthenaError.badRequest('invalid_expires_at', 'Invalid expires_at', 'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z');
+  if (Number.isNaN(d.getTime())) throw ApiKeysErrors.invalidExpiresAt('Invalid expires_at', 'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z');
   if (d.getTime() <= Date.now()) {
-    throw AthenaError.badRequest('expires_at_in_past', 'expires_at is in the past', `expires_at (${v}) must be in the future; omit it (or send null) for a key that never expires`);
+    throw ApiKeysErrors.expiresAtInPast('expires_at is in the past', `expires_at (${v}) must be in the future; omit it (or send null) for a key that never expires`);
   }
   return d;
 }
@@ -45,7 +46,7 @@ export class ApiKeysAdminService {
   async createKey(dto: CreateApiKeyDto): Promise<SuccessEnvelope> {
     const expires = futureDate(dto.expires_at) ?? null;
     const name = dto.name.trim();
-    if (name === '') throw AthenaError.badRequest('invalid_name', 'Invalid name', 'name must not be blank');
+    if (name === '') throw ApiKeysErrors.invalidName('Invalid name', 'name must not be blank');
     for (let attempt = 1; ; attempt++) {
       const k = generateApiKey();
       try {
@@ -65,9 +66,9 @@ export class ApiKeysAdminService {
 
   async updateKey(id: string, dto: UpdateApiKeyDto): Promise<SuccessEnvelope> {
     const keyId = requireUuid(id, 'API key');
-    if (dto.name === null) throw AthenaError.badRequest('invalid_name', 'Invalid name', 'name cannot be null; omit it to keep the current name');
-    if (dto.is_active === null) throw AthenaError.badRequest('invalid_is_active', 'Invalid is_active', 'is_active must be true or false');
-    if (dto.rights === null) throw AthenaError.badRequest('invalid_rights', 'Invalid rights', 'rights must be an array; send [] to remove every right');
+    if (dto.name === null) throw ApiKeysErrors.invalidName('Invalid name', 'name cannot be null; omit it to keep the current name');
+    if (dto.is_active === null) throw ApiKeysErrors.invalidIsActive('Invalid is_active', 'is_active must be true or false');
+    if (dto.rights === null) throw ApiKeysErrors.invalidRights('Invalid rights', 'rights must be an array; send [] to remove every right');
     const patch: ApiKeyPatch = {
       name: dto.name?.trim(),
       description: dto.description === undefined ? undefined : blankToNull(dto.description),
@@ -76,15 +77,15 @@ export class ApiKeysAdminService {
       is_active: dto.is_active,
       rights: dto.rights,
     };
-    if (patch.name === '') throw AthenaError.badRequest('invalid_name', 'Invalid name', 'name must not be blank');
+    if (patch.name === '') throw ApiKeysErrors.invalidName('Invalid name', 'name must not be blank');
     const record = await this.repo.updateKey(keyId, patch);
-    if (!record) throw AthenaError.notFound('api_key_not_found', 'API key not found', `No live API key has id ${keyId}`);
+    if (!record) throw ApiKeysErrors.apiKeyNotFound('API key not found', `No live API key has id ${keyId}`);
     return ok('API key updated', { record });
   }
 
   async archiveKey(id: string): Promise<SuccessEnvelope> {
     const keyId = requireUuid(id, 'API key');
-    if (!(await this.repo.archiveKey(keyId))) throw AthenaError.notFound('api_key_not_found', 'API key not found', `No live API key has id ${keyId}`);
+    if (!(await this.repo.archiveKey(keyId))) throw ApiKeysErrors.apiKeyNotFound('API key not found', `No live API key has id ${keyId}`);
     return ok('API key archived; it no longer authenticates', { id: keyId });
   }
 
@@ -100,18 +101,18 @@ export class ApiKeysAdminService {
 
   async updateRight(id: string, dto: UpdateRightDto): Promise<SuccessEnvelope> {
     const rightId = requireUuid(id, 'right');
-    if (dto.name === null) throw AthenaError.badRequest('invalid_name', 'Invalid name', 'name cannot be null');
+    if (dto.name === null) throw ApiKeysErrors.invalidName('Invalid name', 'name cannot be null');
     if (dto.name === undefined && dto.description === undefined) {
-      throw AthenaError.badRequest('empty_update', 'Nothing to update', 'Send name and/or description');
+      throw ApiKeysErrors.emptyUpdate('Nothing to update', 'Send name and/or description');
     }
     const right = await this.repo.updateRight(rightId, { name: dto.name, description: dto.description === undefined ? undefined : blankToNull(dto.description) });
-    if (!right) throw AthenaError.notFound('right_not_found', 'Right not found', `No right has id ${rightId}`);
+    if (!right) throw ApiKeysErrors.rightNotFound('Right not found', `No right has id ${rightId}`);
     return ok('Right updated', { right });
   }
 
   async deleteRight(id: string): Promise<SuccessEnvelope> {
     const rightId = requireUuid(id, 'right');
-    if (!(await this.repo.deleteRight(rightId))) throw AthenaError.notFound('right_not_found', 'Right not found', `No right has id ${rightId}`);
+    if (!(await this.repo.deleteRight(rightId))) throw ApiKeysErrors.rightNotFound('Right not found', `No right has id ${rightId}`);
     return ok('Right deleted (and removed from every key that held it)', { id: rightId });
   }
 
@@ -139,7 +140,7 @@ export class ApiKeysAdminService {
 
   async deleteClient(clientName: string): Promise<SuccessEnvelope> {
     const name = requireClient(clientName);
-    if (!(await this.enforcement.deleteClientConfig(name))) throw AthenaError.notFound('client_config_not_found', 'Client config not found', `No enforcement override exists for client "${name}"`);
+    if (!(await this.enforcement.deleteClientConfig(name))) throw ApiKeysErrors.clientConfigNotFound('Client config not found', `No enforcement override exists for client "${name}"`);
     return ok('Client override removed; the global setting applies', { client_name: name });
   }
 }

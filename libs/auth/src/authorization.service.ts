@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AthenaError, GatewayCall } from '@athena/common';
+import { GatewayCall } from '@athena/common';
 import type { TableRef } from '@athena/query';
 import { AuthAudit } from './auth-audit';
 import { AuthErrors } from './auth-errors';
 import { isAuthPrincipal } from './auth-principal';
 import { TableAction } from './rights';
+import { AuthErrorCodes } from './errors';
 
 /**
  * Authorization, transport-free: does the call's principal hold the right an operation needs? Called by the
@@ -21,7 +22,7 @@ export class AuthorizationService {
     const st = call.principal;
     if (!isAuthPrincipal(st)) {
       // A call that skipped authentication is a wiring bug: never let it through.
-      throw new AthenaError(500, 'unauthenticated_call', 'Internal error', 'The call was not authenticated before authorization');
+      throw AuthErrorCodes.unauthenticatedCall('Internal error', 'The call was not authenticated before authorization');
     }
     if (st.kind === 'anonymous' || st.kind === 'store_down') return;
     if (st.kind === 'admin') {

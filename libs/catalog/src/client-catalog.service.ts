@@ -1,13 +1,14 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 
-import { AthenaError, firstValue, invalidClientName, isValidClientName } from '@athena/common';
+import { firstValue, invalidClientName, isValidClientName } from '@athena/common';
 
 const TRIM = { trim: true } as const;
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import type { BackendKind, ClientDescriptor } from '@athena/drivers';
 import { ROOT_LOGGER } from '@athena/observability';
 import { ClientsRepository, ControlPlaneService } from '@athena/store';
+import { CatalogErrors } from './errors';
 
 export interface CatalogEntry {
   name: string;
@@ -121,19 +122,17 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
   resolve(header: string | string[] | undefined): ClientDescriptor {
     const raw = firstValue(header, TRIM) ?? '';
     if (raw === '') {
-      throw AthenaError.badRequest('missing_client_header', 'Missing X-Athena-Client header',
-        'X-Athena-Client header is required: name the client (database) to run this request on');
+      throw CatalogErrors.missingClientHeader('Missing X-Athena-Client header', 'X-Athena-Client header is required: name the client (database) to run this request on');
     }
     const entry = this.entries.get(raw.toLowerCase());
     if (!entry) {
       if (!isValidClientName(raw)) throw invalidClientName('invalid_client', 'X-Athena-Client');
-      throw AthenaError.notFound('invalid_client', 'Unknown client', `No client named "${raw}" is registered; GET /health lists the configured clients`);
+      throw CatalogErrors.invalidClient('Unknown client', `No client named "${raw}" is registered; GET /health lists the configured clients`);
     }
-    if (!entry.active) throw new AthenaError(403, 'client_inactive', 'Client is inactive', `Client "${entry.name}" is deactivated`);
-    if (entry.frozen) throw new AthenaError(403, 'client_frozen', 'Client is frozen', `Client "${entry.name}" is frozen: routing is temporarily disabled`);
+    if (!entry.active) throw CatalogErrors.clientInactive('Client is inactive', `Client "${entry.name}" is deactivated`);
+    if (entry.frozen) throw CatalogErrors.clientFrozen('Client is frozen', `Client "${entry.name}" is frozen: routing is temporarily disabled`);
     if (!entry.descriptor) {
-      throw new AthenaError(503, 'client_unconfigured', 'Client has no connection configured',
-        `Client "${entry.name}" has no connection URI (is its environment variable set?)`, { 'Retry-After': '30' });
+      throw CatalogErrors.clientUnconfigured('Client has no connection configured', `Client "${entry.name}" has no connection URI (is its environment variable set?)`, undefined, { 'Retry-After': '30' });
     }
     return entry.descriptor;
   }

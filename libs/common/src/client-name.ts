@@ -1,4 +1,5 @@
-import { AthenaError } from './athena-error';
+import type { AthenaError } from './athena-error';
+import { CommonErrors } from './errors';
 
 /**
  * The one rule for client names (config `*_clients`, `X-Athena-Client`, API-key client bindings): ASCII
@@ -15,5 +16,6 @@ export function isValidClientName(name: string): boolean {
 
 /** 400 for a malformed client name; `what` names the field (e.g. `X-Athena-Client`, `client_name`). */
 export function invalidClientName(code: 'invalid_client' | 'invalid_client_name', what: string): AthenaError {
-  return AthenaError.badRequest(code, 'Invalid client name', `${what} must be ${CLIENT_NAME_RULE}`);
+  const raise = code === 'invalid_client' ? CommonErrors.invalidClient : CommonErrors.invalidClientName;
+  return raise('Invalid client name', `${what} must be ${CLIENT_NAME_RULE}`);
 }

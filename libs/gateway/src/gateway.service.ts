@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthorizationService } from '@athena/auth';
-import { AthenaError, CallOutcome, GatewayCall, SingleFlight } from '@athena/common';
+import { CallOutcome, GatewayCall, SingleFlight } from '@athena/common';
 import { CacheOutcome, CacheRoute, ResponseCacheService, isPlainRead, leadingKeyword } from '@athena/cache';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTargetResolver } from '@athena/catalog';
@@ -11,6 +11,7 @@ import {
   FetchQuery, ParseOptions, Row, TableRef, applyPostProcessing, parseDataQuery, parseDeletePayload, parseFetchPayload,
   parseInsertPayload, parseUpdatePayload, stripNullFields, normalizeSqlText,
 } from '@athena/query';
+import { GatewayErrors } from './errors';
 
 type Operation = 'fetch' | 'insert' | 'update' | 'delete' | 'query';
 
@@ -192,11 +193,11 @@ function tableName(t: { schema: string | null; name: string }): string {
 /** `{query}` → one trimmed statement without its trailing semicolon. */
 export function normalizeSql(body: unknown): string {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw AthenaError.badRequest('invalid_query_payload', 'Invalid query payload', 'Send a JSON object: {"query": "<SQL>"}');
+    throw GatewayErrors.invalidQueryPayload('Invalid query payload', 'Send a JSON object: {"query": "<SQL>"}');
   }
   const raw = (body as { query?: unknown }).query;
   if (typeof raw !== 'string') {
-    throw AthenaError.badRequest('invalid_query_payload', 'Invalid query payload', '"query" must be a string holding one SQL statement');
+    throw GatewayErrors.invalidQueryPayload('Invalid query payload', '"query" must be a string holding one SQL statement');
   }
   return normalizeSqlText(raw, 'SQL statement');
 }

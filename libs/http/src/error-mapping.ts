@@ -10,6 +10,7 @@ export interface MappedError {
   unexpected: boolean;
 }
 
+/** Code of a framework error by status (documented in the http error catalogue, errors.ts). */
 const STATUS_CODES: Record<number, string> = {
   400: 'invalid_request',
   401: 'unauthorized',

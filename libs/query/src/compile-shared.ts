@@ -1,7 +1,8 @@
 /** Helpers shared by the SQL and CQL compilers: table names, column checks, projections. */
-import { AthenaError } from '@athena/common';
+
 import type { ColumnInfo, PostProcessingSpec, TableSchema } from './ast';
 import { quoteIdent } from './identifiers';
+import { QueryErrors } from './errors';
 
 /** `schema.table` as shown in error messages. */
 export function tableLabel(s: TableSchema): string {
@@ -19,12 +20,7 @@ export function column(s: TableSchema, name: string): ColumnInfo {
   if (c === undefined) {
     const available = Array.from(s.columns.keys());
     const label = tableLabel(s);
-    throw AthenaError.badRequest(
-      'unknown_column',
-      `Unknown column "${name}" on table "${label}"`,
-      `Column "${name}" does not exist on table "${label}". Available columns: ${available.join(', ')}`,
-      { available_columns: available },
-    );
+    throw QueryErrors.unknownColumn(`Unknown column "${name}" on table "${label}"`, `Column "${name}" does not exist on table "${label}". Available columns: ${available.join(', ')}`, { available_columns: available });
   }
   return c;
 }

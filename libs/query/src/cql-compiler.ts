@@ -16,6 +16,7 @@ import type {
 } from './ast';
 import { checkPostProcessing, column, projection, quotedTable, tableLabel } from './compile-shared';
 import { quoteIdent } from './identifiers';
+import { QueryErrors } from './errors';
 
 export type ClusteringOrder = 'asc' | 'desc';
 
@@ -70,7 +71,7 @@ const RANGE_SQL: Record<string, string> = { gt: '>', gte: '>=', lt: '<', lte: '<
 // helpers
 
 export function unsupportedByBackend(reason: string, detail: string): AthenaError {
-  return new AthenaError(422, 'unsupported_by_backend', `Not supported on ScyllaDB/Cassandra: ${reason}`, detail);
+  return QueryErrors.unsupportedByBackend(`Not supported on ScyllaDB/Cassandra: ${reason}`, detail);
 }
 
 /** `frozen<list<int>>` → `list<int>`. */
@@ -89,7 +90,7 @@ function bindValue(c: ColumnInfo, v: JsonValue): unknown {
   if (v === null) return null;
   if (baseType(c.type) === 'blob') {
     if (typeof v !== 'string') {
-      throw AthenaError.badRequest('invalid_value', `Invalid value for blob column "${c.name}"`, `Column "${c.name}" is a blob: send "0x…" hex or base64 text`);
+      throw QueryErrors.invalidValue(`Invalid value for blob column "${c.name}"`, `Column "${c.name}" is a blob: send "0x…" hex or base64 text`);
     }
     return /^0x[0-9a-f]*$/i.test(v) ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'base64');
   }
@@ -137,7 +138,7 @@ function restrictions(filters: Filter[], s: TableSchema): Map<string, Restrictio
     const info = column(s, c.column);
     if (c.op === 'in') {
       if (!Array.isArray(c.value)) {
-        throw AthenaError.badRequest('invalid_condition_value', `Invalid value for "in" condition on "${c.column}"`, '"in" takes an array of scalar values');
+        throw QueryErrors.invalidConditionValue(`Invalid value for "in" condition on "${c.column}"`, '"in" takes an array of scalar values');
       }
     }
     if (c.op === 'contains' && !isCollectionType(info.type)) {
@@ -151,7 +152,7 @@ function restrictions(filters: Filter[], s: TableSchema): Map<string, Restrictio
 }
 
 function conflicting(col: string): AthenaError {
-  return AthenaError.badRequest('invalid_fetch_condition', `Conflicting conditions on "${col}"`, `Column "${col}" takes one eq/in condition, or at most one lower and one upper bound`);
+  return QueryErrors.invalidFetchCondition(`Conflicting conditions on "${col}"`, `Column "${col}" takes one eq/in condition, or at most one lower and one upper bound`);
 }
 
 function isRangeSet(rs: Restriction[], col: string): boolean {
@@ -181,7 +182,7 @@ function render(r: Restriction, values: unknown[]): string {
       const parts: string[] = [];
       if (Array.isArray(v)) {
         if (/^map</.test(baseType(r.info.type))) {
-          throw AthenaError.badRequest('invalid_condition_value', `Invalid value for "contains" on map column "${r.cond.column}"`, '"contains" on a map takes an object of key → value entries');
+          throw QueryErrors.invalidConditionValue(`Invalid value for "contains" on map column "${r.cond.column}"`, '"contains" on a map takes an object of key → value entries');
         }
         for (const x of v) {
           values.push(x);
@@ -189,7 +190,7 @@ function render(r: Restriction, values: unknown[]): string {
         }
       } else {
         if (!/^map</.test(baseType(r.info.type))) {
-          throw AthenaError.badRequest('invalid_condition_value', `Invalid value for "contains" on column "${r.cond.column}"`, `"contains" on a ${baseType(r.info.type)} takes an array of elements`);
+          throw QueryErrors.invalidConditionValue(`Invalid value for "contains" on column "${r.cond.column}"`, `"contains" on a ${baseType(r.info.type)} takes an array of elements`);
         }
         for (const k of Object.keys(v as object)) {
           values.push(k, (v as Record<string, JsonValue>)[k]);
@@ -197,7 +198,7 @@ function render(r: Restriction, values: unknown[]): string {
         }
       }
       if (parts.length === 0) {
-        throw AthenaError.badRequest('invalid_condition_value', `Empty "contains" on "${r.cond.column}"`, '"contains" needs at least one element');
+        throw QueryErrors.invalidConditionValue(`Empty "contains" on "${r.cond.column}"`, '"contains" needs at least one element');
       }
       return parts.join(' AND ');
     }
@@ -389,11 +390,7 @@ export function compileCqlInsert(c: InsertCommand, s: CqlTableSchema, _opts: Cql
     }
     for (const k of pk) {
       if (row[k] === undefined || row[k] === null) {
-        throw AthenaError.badRequest(
-          'missing_primary_key',
-          `insert_body${c.single ? '' : `[${r}]`} lacks primary key column "${k}"`,
-          `Every row inserted into "${tableLabel(s)}" needs its full primary key (${pk.join(', ')}); "${k}" is missing or null`,
-        );
+        throw QueryErrors.missingPrimaryKey(`insert_body${c.single ? '' : `[${r}]`} lacks primary key column "${k}"`, `Every row inserted into "${tableLabel(s)}" needs its full primary key (${pk.join(', ')}); "${k}" is missing or null`);
       }
     }
     if (conditional && c.rows.length > 1) {
@@ -446,7 +443,7 @@ function keyWhere(filters: Filter[], s: CqlTableSchema, what: 'update' | 'delete
 /** `UPDATE ks.t SET … WHERE <full key> IF EXISTS` (no upsert of a missing row), plus the read-back. */
 export function compileCqlUpdate(c: UpdateCommand, s: CqlTableSchema, _opts: CqlCompileOptions): CompiledCqlKeyed {
   if (c.conditions.length === 0) {
-    throw AthenaError.badRequest('invalid_fetch_condition', 'An update needs at least one condition', 'An update needs at least one condition; full-table updates are refused');
+    throw QueryErrors.invalidFetchCondition('An update needs at least one condition', 'An update needs at least one condition; full-table updates are refused');
   }
   const pk = primaryKey(s);
   const sets: string[] = [];
@@ -460,7 +457,7 @@ export function compileCqlUpdate(c: UpdateCommand, s: CqlTableSchema, _opts: Cql
     values.push(bindValue(info, c.set[k]));
   }
   if (sets.length === 0) {
-    throw AthenaError.badRequest('invalid_update_payload', 'update_body must not be empty', 'update_body must set at least one column');
+    throw QueryErrors.invalidUpdatePayload('update_body must not be empty', 'update_body must set at least one column');
   }
   const key = keyWhere(c.conditions, s, 'update');
   checkPostProcessing(c.postProcessing, s);
@@ -473,7 +470,7 @@ export function compileCqlUpdate(c: UpdateCommand, s: CqlTableSchema, _opts: Cql
 /** `DELETE FROM ks.t WHERE <full key>`, plus the read that returns the row being deleted. */
 export function compileCqlDelete(c: DeleteCommand, s: CqlTableSchema, _opts: CqlCompileOptions): CompiledCqlKeyed {
   if (c.conditions.length === 0) {
-    throw AthenaError.badRequest('invalid_delete_payload', 'delete needs resource_id or at least one condition', 'delete needs resource_id or at least one condition; full-table deletes are refused');
+    throw QueryErrors.invalidDeletePayload('delete needs resource_id or at least one condition', 'delete needs resource_id or at least one condition; full-table deletes are refused');
   }
   const key = keyWhere(c.conditions, s, 'delete');
   return {

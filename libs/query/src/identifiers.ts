@@ -1,5 +1,6 @@
-import { AthenaError } from '@athena/common';
+
 import type { TableRef } from './ast';
+import { QueryErrors } from './errors';
 
 /** The only identifier grammar the gateway accepts: a PostgreSQL-safe unquoted name of at most 63 bytes. */
 export const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -21,11 +22,7 @@ export function describeValue(v: unknown): string {
 /** Throws 400 `invalid_identifier` unless `name` is a string matching {@link IDENT_RE}. */
 export function assertIdentifier(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string' || !IDENT_RE.test(name)) {
-    throw AthenaError.badRequest(
-      'invalid_identifier',
-      `Invalid ${what} ${describeValue(name)}`,
-      `Invalid ${what} ${describeValue(name)}: ${GRAMMAR}`,
-    );
+    throw QueryErrors.invalidIdentifier(`Invalid ${what} ${describeValue(name)}`, `Invalid ${what} ${describeValue(name)}: ${GRAMMAR}`);
   }
 }
 
@@ -39,11 +36,7 @@ export function parseTableName(s: string): TableRef {
   const schema = s.slice(0, dot);
   const name = s.slice(dot + 1);
   if (name.indexOf('.') >= 0) {
-    throw AthenaError.badRequest(
-      'invalid_identifier',
-      `Invalid table name ${describeValue(s)}`,
-      `Invalid table name ${describeValue(s)}: expected "table" or "schema.table"; ${GRAMMAR}`,
-    );
+    throw QueryErrors.invalidIdentifier(`Invalid table name ${describeValue(s)}`, `Invalid table name ${describeValue(s)}: expected "table" or "schema.table"; ${GRAMMAR}`);
   }
   assertIdentifier(schema, 'schema name');
   assertIdentifier(name, 'table name');

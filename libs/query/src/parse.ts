@@ -2,7 +2,7 @@
  * Request payloads (already JSON-decoded) → AST. Every caller-supplied name is normalised (camel→snake toggle)
  * and validated against the identifier grammar here, so nothing unvalidated reaches a compiler.
  */
-import { AthenaError, firstValue } from '@athena/common';
+import { type AthenaError, ErrorRaiser, firstValue } from '@athena/common';
 import {
   DeleteCommand, Filter, FetchQuery, InsertCommand, JsonValue, OPERATORS, Operator, PostProcessingSpec, SortSpec,
   TableRef, TimeGranularity, UpdateCommand,
@@ -10,6 +10,7 @@ import {
 import { normalizeColumn } from './case';
 import { assertIdentifier, describeValue, parseTableName } from './identifiers';
 import { parseNotFilter, parseOrFilter } from './postgrest-filter';
+import { QueryErrors } from './errors';
 
 export interface ParseOptions {
   /** `gateway.force_camel_case_to_snake_case`: convert caller column names to snake_case. */
@@ -49,24 +50,12 @@ function jsonType(v: unknown): string {
 }
 
 function wrongType(field: string, expected: string, got: unknown): AthenaError {
-  return AthenaError.badRequest(
-    'invalid_request',
-    `Invalid field "${field}": expected ${expected}`,
-    `Field "${field}" must be ${expected}, got ${jsonType(got)}`,
-  );
-}
-
-function bad(code: string, message: string, detail?: string): AthenaError {
-  return AthenaError.badRequest(code, message, detail);
+  return QueryErrors.invalidRequest(`Invalid field "${field}": expected ${expected}`, `Field "${field}" must be ${expected}, got ${jsonType(got)}`);
 }
 
 function asBody(body: unknown): Body {
   if (!isObject(body)) {
-    throw AthenaError.badRequest(
-      'invalid_request',
-      'Request body must be a JSON object',
-      `The request body must be a JSON object, got ${body === undefined ? 'nothing' : jsonType(body)}`,
-    );
+    throw QueryErrors.invalidRequest('Request body must be a JSON object', `The request body must be a JSON object, got ${body === undefined ? 'nothing' : jsonType(body)}`);
   }
   return body;
 }
@@ -108,11 +97,7 @@ function readCount(b: Body, field: string, min: number): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number') throw wrongType(field, 'an integer', v);
   if (!Number.isInteger(v) || v < min || v > INT32_MAX) {
-    throw bad(
-      'invalid_limit',
-      `Invalid ${field} ${describeValue(v)}`,
-      `${field} must be an integer between ${min} and ${INT32_MAX}, got ${describeValue(v)}`,
-    );
+    throw QueryErrors.invalidLimit(`Invalid ${field} ${describeValue(v)}`, `${field} must be an integer between ${min} and ${INT32_MAX}, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -138,13 +123,9 @@ function readTable(b: Body, allowView: boolean): TableRef {
       if (s !== '') return parseTableName(s);
     }
   }
-  throw bad(
-    'invalid_request',
-    allowView ? 'table_name or view_name is required' : 'table_name is required',
-    allowView
+  throw QueryErrors.invalidRequest(allowView ? 'table_name or view_name is required' : 'table_name is required', allowView
       ? 'The body must name the target with "table_name" (or "view_name"), e.g. "users" or "public.users"'
-      : 'The body must name the target with "table_name", e.g. "users" or "public.users"',
-  );
+      : 'The body must name the target with "table_name", e.g. "users" or "public.users"');
 }
 
 function pushColumn(out: string[], raw: string, field: string, camelToSnake: boolean): boolean {
@@ -194,7 +175,7 @@ function readColumnList(v: unknown, field: string, camelToSnake: boolean, allowS
  * Object of column → value (insert rows, update_body). Keys are normalised and validated. When no key changes the
  * object is returned as-is (no copy); otherwise a new object is built, refusing two keys that collapse into one.
  */
-function readRecord(o: Body, field: string, camelToSnake: boolean, code: string): Record<string, JsonValue> {
+function readRecord(o: Body, field: string, camelToSnake: boolean, invalid: ErrorRaiser): Record<string, JsonValue> {
   let changed = false;
   for (const k in o) {
     const n = normalizeColumn(k, camelToSnake);
@@ -210,7 +191,7 @@ function readRecord(o: Body, field: string, camelToSnake: boolean, code: string)
     const n = normalizeColumn(k, camelToSnake);
     assertIdentifier(n, `column name in "${field}"`);
     if (Object.prototype.hasOwnProperty.call(out, n)) {
-      throw bad(code, `Duplicate column "${n}" in ${field}`, `Keys of ${field} map to the same column "${n}" after normalisation`);
+      throw invalid(`Duplicate column "${n}" in ${field}`, `Keys of ${field} map to the same column "${n}" after normalisation`);
     }
     const value = o[k] as JsonValue;
     if (n === '__proto__') Object.defineProperty(out, n, { value, enumerable: true, writable: true, configurable: true });
@@ -227,11 +208,7 @@ function isScalar(v: unknown): v is string | number | boolean | null {
 }
 
 function badValue(op: Operator, column: string, expected: string, v: unknown): AthenaError {
-  return bad(
-    'invalid_condition_value',
-    `Invalid value for "${op}" condition on "${column}"`,
-    `The "${op}" condition on "${column}" needs ${expected}, got ${v === undefined ? 'no value' : describeValue(v)}`,
-  );
+  return QueryErrors.invalidConditionValue(`Invalid value for "${op}" condition on "${column}"`, `The "${op}" condition on "${column}" needs ${expected}, got ${v === undefined ? 'no value' : describeValue(v)}`);
 }
 
 function checkValue(op: Operator, column: string, v: unknown): JsonValue {
@@ -256,11 +233,7 @@ function checkValue(op: Operator, column: string, v: unknown): JsonValue {
     case 'in': {
       if (!Array.isArray(v)) throw badValue(op, column, `an array of scalar values (at most ${MAX_IN_ITEMS})`, v);
       if (v.length > MAX_IN_ITEMS) {
-        throw bad(
-          'invalid_condition_value',
-          `Too many values for "in" condition on "${column}"`,
-          `The "in" condition on "${column}" has ${v.length} values; at most ${MAX_IN_ITEMS} are allowed`,
-        );
+        throw QueryErrors.invalidConditionValue(`Too many values for "in" condition on "${column}"`, `The "in" condition on "${column}" has ${v.length} values; at most ${MAX_IN_ITEMS} are allowed`);
       }
       for (let i = 0; i < v.length; i++) {
         if (!isScalar(v[i])) throw badValue(op, column, 'an array of scalar values (string, number, boolean or null)', v);
@@ -276,11 +249,7 @@ function checkValue(op: Operator, column: string, v: unknown): JsonValue {
 
 function parseCondition(raw: unknown, index: number, camelToSnake: boolean): Filter | null {
   if (!isObject(raw)) {
-    throw bad(
-      'invalid_fetch_condition',
-      `Invalid condition at index ${index}`,
-      `Condition at index ${index} must be an object like {"column","operator","value"} or {"eq_column","eq_value"}, got ${jsonType(raw)}`,
-    );
+    throw QueryErrors.invalidFetchCondition(`Invalid condition at index ${index}`, `Condition at index ${index} must be an object like {"column","operator","value"} or {"eq_column","eq_value"}, got ${jsonType(raw)}`);
   }
   if (isEmptyObject(raw)) return null;
 
@@ -298,11 +267,7 @@ function parseCondition(raw: unknown, index: number, camelToSnake: boolean): Fil
     // Operator shape: {column|eq_column, operator, value|eq_value}. `in` keeps an explicit null value.
     const found = typeof opRaw === 'string' ? OPERATOR_BY_LOWER.get(opRaw.toLowerCase()) : undefined;
     if (found === undefined) {
-      throw bad(
-        'invalid_fetch_condition',
-        `Unsupported condition operator ${describeValue(opRaw)}`,
-        `Unsupported condition operator ${describeValue(opRaw)} at index ${index}; supported operators: ${SUPPORTED_OPERATORS}`,
-      );
+      throw QueryErrors.invalidFetchCondition(`Unsupported condition operator ${describeValue(opRaw)}`, `Unsupported condition operator ${describeValue(opRaw)} at index ${index}; supported operators: ${SUPPORTED_OPERATORS}`);
     }
     op = found;
     col = raw.column !== undefined && raw.column !== null ? raw.column : raw.eq_column;
@@ -315,11 +280,7 @@ function parseCondition(raw: unknown, index: number, camelToSnake: boolean): Fil
   }
 
   if (typeof col !== 'string' || col.trim() === '') {
-    throw bad(
-      'invalid_fetch_condition',
-      `Condition at index ${index} has no column`,
-      `Condition at index ${index} must name a column with "column" or "eq_column"`,
-    );
+    throw QueryErrors.invalidFetchCondition(`Condition at index ${index} has no column`, `Condition at index ${index} must name a column with "column" or "eq_column"`);
   }
   const column = normalizeColumn(col, camelToSnake);
   assertIdentifier(column, 'condition column');
@@ -331,11 +292,7 @@ function readConditions(v: unknown, camelToSnake: boolean): Filter[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw wrongType('conditions', 'an array of condition objects', v);
   if (v.length > MAX_CONDITIONS) {
-    throw bad(
-      'invalid_fetch_condition',
-      `Too many conditions (${v.length})`,
-      `A request may carry at most ${MAX_CONDITIONS} conditions, got ${v.length}`,
-    );
+    throw QueryErrors.invalidFetchCondition(`Too many conditions (${v.length})`, `A request may carry at most ${MAX_CONDITIONS} conditions, got ${v.length}`);
   }
   const out: Filter[] = [];
   for (let i = 0; i < v.length; i++) {
@@ -377,11 +334,7 @@ function readPostProcessing(b: Body, camelToSnake: boolean): PostProcessingSpec 
   if (tg !== undefined && tg.trim() !== '') {
     const g = tg.trim().toLowerCase();
     if (!GRANULARITIES.has(g)) {
-      throw bad(
-        'invalid_post_processing_configuration',
-        `Unsupported time_granularity '${tg}'`,
-        `Unsupported time_granularity '${tg}'; supported values: day, hour, minute`,
-      );
+      throw QueryErrors.invalidPostProcessingConfiguration(`Unsupported time_granularity '${tg}'`, `Unsupported time_granularity '${tg}'; supported values: day, hour, minute`);
     }
     timeGranularity = g as TimeGranularity;
   }
@@ -400,16 +353,12 @@ function readPostProcessing(b: Body, camelToSnake: boolean): PostProcessingSpec 
   const as = readString(b, 'aggregation_strategy');
   if (as !== undefined && as.trim() !== '') {
     if (as.trim().toLowerCase() !== 'cumulative_sum') {
-      throw bad(
-        'invalid_post_processing_configuration',
-        `Unsupported aggregation_strategy '${as}'`,
-        `Unsupported aggregation_strategy '${as}'; supported values: cumulative_sum`,
-      );
+      throw QueryErrors.invalidPostProcessingConfiguration(`Unsupported aggregation_strategy '${as}'`, `Unsupported aggregation_strategy '${as}'; supported values: cumulative_sum`);
     }
     aggregationStrategy = 'cumulative_sum';
   }
   if (aggregationStrategy !== null && aggregationColumn === null) {
-    throw bad('invalid_post_processing_configuration', 'aggregation_strategy requires aggregation_column');
+    throw QueryErrors.invalidPostProcessingConfiguration('aggregation_strategy requires aggregation_column');
   }
 
   return {
@@ -439,11 +388,7 @@ function buildFetch(b: Body, opts: ParseOptions): FetchQuery {
     if (offset === undefined) {
       const o = ((page ?? 1) - 1) * pageSize;
       if (o > INT32_MAX) {
-        throw bad(
-          'invalid_limit',
-          'Page offset out of range',
-          `(current_page - 1) * page_size must be between 0 and ${INT32_MAX}, got ${o}`,
-        );
+        throw QueryErrors.invalidLimit('Page offset out of range', `(current_page - 1) * page_size must be between 0 and ${INT32_MAX}, got ${o}`);
       }
       offset = o;
     }
@@ -479,7 +424,7 @@ function readPageState(b: Body): string | undefined {
   const v = readString(b, 'page_state');
   if (v === undefined || v === '') return undefined;
   if (v.length > MAX_PAGE_STATE_LENGTH || !PAGE_STATE_RE.test(v)) {
-    throw bad('invalid_page_state', 'Invalid page_state', `page_state must be the token a previous fetch returned (hex text of at most ${MAX_PAGE_STATE_LENGTH} characters)`);
+    throw QueryErrors.invalidPageState('Invalid page_state', `page_state must be the token a previous fetch returned (hex text of at most ${MAX_PAGE_STATE_LENGTH} characters)`);
   }
   return v;
 }
@@ -504,7 +449,7 @@ const DATA_STRING_PARAMS = ['group_by', 'time_granularity', 'aggregation_column'
 export function parseDataQuery(query: Record<string, string | string[] | undefined>, opts: ParseOptions): FetchQuery {
   const view = firstValue(query.view);
   if (view === undefined || view.trim() === '') {
-    throw bad('invalid_request', 'Query parameter "view" is required', 'GET /data needs ?view=<table or schema.table>');
+    throw QueryErrors.invalidRequest('Query parameter "view" is required', 'GET /data needs ?view=<table or schema.table>');
   }
   const b: Body = { table_name: view };
   const eqColumn = firstValue(query.eq_column);
@@ -540,56 +485,40 @@ export function parseInsertPayload(body: unknown, opts: ParseOptions): InsertCom
   let rows: Record<string, JsonValue>[];
   let single: boolean;
   if (ib === undefined || ib === null) {
-    throw bad(
-      'invalid_insert_payload',
-      'insert_body is required',
-      'insert_body must be an object (one row) or a non-empty array of objects',
-    );
+    throw QueryErrors.invalidInsertPayload('insert_body is required', 'insert_body must be an object (one row) or a non-empty array of objects');
   } else if (Array.isArray(ib)) {
     if (ib.length === 0) {
-      throw bad('invalid_insert_payload', 'insert_body must not be an empty array', 'insert_body must contain at least one row');
+      throw QueryErrors.invalidInsertPayload('insert_body must not be an empty array', 'insert_body must contain at least one row');
     }
     if (ib.length > MAX_INSERT_ROWS) {
-      throw bad(
-        'invalid_insert_payload',
-        `Too many rows in insert_body (${ib.length})`,
-        `insert_body may hold at most ${MAX_INSERT_ROWS} rows per request, got ${ib.length}`,
-      );
+      throw QueryErrors.invalidInsertPayload(`Too many rows in insert_body (${ib.length})`, `insert_body may hold at most ${MAX_INSERT_ROWS} rows per request, got ${ib.length}`);
     }
     rows = new Array<Record<string, JsonValue>>(ib.length);
     for (let i = 0; i < ib.length; i++) {
       const r: unknown = ib[i];
       if (!isObject(r)) {
-        throw bad(
-          'invalid_insert_payload',
-          `insert_body[${i}] must be an object`,
-          `Every row of insert_body must be an object of column → value; row ${i} is ${jsonType(r)}`,
-        );
+        throw QueryErrors.invalidInsertPayload(`insert_body[${i}] must be an object`, `Every row of insert_body must be an object of column → value; row ${i} is ${jsonType(r)}`);
       }
-      rows[i] = readRecord(r, 'insert_body', c2s, 'invalid_insert_payload');
+      rows[i] = readRecord(r, 'insert_body', c2s, QueryErrors.invalidInsertPayload);
     }
     single = false;
   } else if (isObject(ib)) {
-    rows = [readRecord(ib, 'insert_body', c2s, 'invalid_insert_payload')];
+    rows = [readRecord(ib, 'insert_body', c2s, QueryErrors.invalidInsertPayload)];
     single = true;
   } else {
-    throw bad(
-      'invalid_insert_payload',
-      'insert_body must be an object or an array of objects',
-      `insert_body must be an object (one row) or a non-empty array of objects, got ${jsonType(ib)}`,
-    );
+    throw QueryErrors.invalidInsertPayload('insert_body must be an object or an array of objects', `insert_body must be an object (one row) or a non-empty array of objects, got ${jsonType(ib)}`);
   }
 
   let updateBody: Record<string, JsonValue> | null = null;
   const ub = b.update_body;
   if (ub !== undefined && ub !== null) {
     if (!isObject(ub)) {
-      throw bad('invalid_insert_payload', 'update_body must be an object', `update_body must be an object of column → value, got ${jsonType(ub)}`);
+      throw QueryErrors.invalidInsertPayload('update_body must be an object', `update_body must be an object of column → value, got ${jsonType(ub)}`);
     }
     if (isEmptyObject(ub)) {
-      throw bad('invalid_insert_payload', 'update_body must not be empty', 'update_body, when present, must set at least one column');
+      throw QueryErrors.invalidInsertPayload('update_body must not be empty', 'update_body, when present, must set at least one column');
     }
-    updateBody = readRecord(ub, 'update_body', c2s, 'invalid_insert_payload');
+    updateBody = readRecord(ub, 'update_body', c2s, QueryErrors.invalidInsertPayload);
   }
 
   const c: InsertCommand = {
@@ -612,22 +541,18 @@ export function parseUpdatePayload(body: unknown, opts: ParseOptions): UpdateCom
   const table = readTable(b, true);
   const ub = b.update_body;
   if (ub === undefined || ub === null) {
-    throw bad('invalid_update_payload', 'update_body is required', 'update_body must be a non-empty object of column → new value');
+    throw QueryErrors.invalidUpdatePayload('update_body is required', 'update_body must be a non-empty object of column → new value');
   }
   if (!isObject(ub)) {
-    throw bad('invalid_update_payload', 'update_body must be an object', `update_body must be a non-empty object of column → new value, got ${jsonType(ub)}`);
+    throw QueryErrors.invalidUpdatePayload('update_body must be an object', `update_body must be a non-empty object of column → new value, got ${jsonType(ub)}`);
   }
   if (isEmptyObject(ub)) {
-    throw bad('invalid_update_payload', 'update_body must not be empty', 'update_body must set at least one column');
+    throw QueryErrors.invalidUpdatePayload('update_body must not be empty', 'update_body must set at least one column');
   }
-  const set = readRecord(ub, 'update_body', c2s, 'invalid_update_payload');
+  const set = readRecord(ub, 'update_body', c2s, QueryErrors.invalidUpdatePayload);
   const conditions = readConditions(b.conditions, c2s);
   if (conditions.length === 0) {
-    throw bad(
-      'invalid_fetch_condition',
-      'An update needs at least one condition',
-      'An update needs at least one condition in "conditions"; full-table updates are refused',
-    );
+    throw QueryErrors.invalidFetchCondition('An update needs at least one condition', 'An update needs at least one condition in "conditions"; full-table updates are refused');
   }
   return {
     kind: 'update',
@@ -649,7 +574,7 @@ export function parseDeletePayload(body: unknown, opts: ParseOptions): DeleteCom
   let resourceId: string | null = null;
   if (rid !== undefined && rid !== null) {
     if (typeof rid === 'string') {
-      if (rid.trim() === '') throw bad('invalid_delete_payload', 'resource_id must not be empty', 'resource_id, when present, must be a non-empty string or a number');
+      if (rid.trim() === '') throw QueryErrors.invalidDeletePayload('resource_id must not be empty', 'resource_id, when present, must be a non-empty string or a number');
     } else if (typeof rid !== 'number' || !Number.isFinite(rid)) {
       throw wrongType('resource_id', 'a string or a number', rid);
     }
@@ -661,11 +586,7 @@ export function parseDeletePayload(body: unknown, opts: ParseOptions): DeleteCom
     const rc = b.resource_id_column;
     if (rc !== undefined && rc !== null) {
       if (typeof rc !== 'string') {
-        throw bad(
-          'invalid_delete_resource_id_column',
-          'resource_id_column must be a string',
-          `resource_id_column must be a column name string, got ${jsonType(rc)}`,
-        );
+        throw QueryErrors.invalidDeleteResourceIdColumn('resource_id_column must be a string', `resource_id_column must be a column name string, got ${jsonType(rc)}`);
       }
       const n = normalizeColumn(rc, c2s);
       if (n !== '') {
@@ -676,11 +597,7 @@ export function parseDeletePayload(body: unknown, opts: ParseOptions): DeleteCom
     conditions.unshift({ column, op: 'eq', value: rid as string | number });
   }
   if (conditions.length === 0) {
-    throw bad(
-      'invalid_delete_payload',
-      'delete needs resource_id or at least one condition',
-      'delete needs resource_id or at least one condition; full-table deletes are refused',
-    );
+    throw QueryErrors.invalidDeletePayload('delete needs resource_id or at least one condition', 'delete needs resource_id or at least one condition; full-table deletes are refused');
   }
   return {
     kind: 'delete',

@@ -2,9 +2,10 @@
  * Response post-processing (`group_by`, `time_granularity`, `aggregation_*`): rows → labelled buckets in ascending
  * label order, with an optional decimal-exact sum per bucket and a running total across buckets.
  */
-import { AthenaError } from '@athena/common';
+
 import type { PostProcessingSpec, Row, TimeGranularity } from './ast';
 import { describeValue } from './identifiers';
+import { QueryErrors } from './errors';
 
 export interface PostProcessingAggregation {
   column: string;
@@ -165,11 +166,7 @@ function labelFor(v: unknown, spec: PostProcessingSpec): string {
   if (g !== null) {
     const ms = toEpochMs(v);
     if (Number.isNaN(ms)) {
-      throw AthenaError.badRequest(
-        'invalid_post_processing_configuration',
-        `Cannot parse ${describeValue(v instanceof Date ? 'Invalid Date' : v)} as a timestamp`,
-        `group_by column "${spec.groupBy}" holds ${describeValue(v instanceof Date ? 'Invalid Date' : v)}, which is not a timestamp; time_granularity '${g}' needs ISO 8601 / RFC 3339 values (or naive "YYYY-MM-DD HH:MM:SS", taken as UTC)`,
-      );
+      throw QueryErrors.invalidPostProcessingConfiguration(`Cannot parse ${describeValue(v instanceof Date ? 'Invalid Date' : v)} as a timestamp`, `group_by column "${spec.groupBy}" holds ${describeValue(v instanceof Date ? 'Invalid Date' : v)}, which is not a timestamp; time_granularity '${g}' needs ISO 8601 / RFC 3339 values (or naive "YYYY-MM-DD HH:MM:SS", taken as UTC)`);
     }
     return formatBucket(ms, g);
   }
@@ -196,7 +193,7 @@ interface Bucket {
 export function applyPostProcessing(rows: Row[], spec: PostProcessingSpec): PostProcessingResult {
   const aggColumn = spec.aggregationColumn;
   if (spec.aggregationStrategy !== null && aggColumn === null) {
-    throw AthenaError.badRequest('invalid_post_processing_configuration', 'aggregation_strategy requires aggregation_column');
+    throw QueryErrors.invalidPostProcessingConfiguration('aggregation_strategy requires aggregation_column');
   }
   const groupBy = spec.groupBy;
   const dedup = spec.aggregationDedup;

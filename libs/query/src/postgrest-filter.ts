@@ -12,13 +12,14 @@ import { AthenaError } from '@athena/common';
 import type { AnyOf, Condition, JsonValue, Operator } from './ast';
 import { normalizeColumn } from './case';
 import { assertIdentifier, describeValue } from './identifiers';
+import { QueryErrors } from './errors';
 
 const ITEM_OPS: ReadonlySet<string> = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'is', 'in']);
 const ITEM_START = /^[A-Za-z_][A-Za-z0-9_]*\.(?:not\.)?[a-z]+\./;
 const MAX_ITEMS = 100;
 
 function bad(detail: string): AthenaError {
-  return AthenaError.badRequest('invalid_fetch_condition', 'Invalid filter expression', detail);
+  return QueryErrors.invalidFetchCondition('Invalid filter expression', detail);
 }
 
 /** Splits on commas outside parentheses and double quotes. */
@@ -65,7 +66,7 @@ export function parsePostgrestItem(item: string, camelToSnake: boolean): Conditi
     if (l === 'null') value = null;
     else if (l === 'true') value = true;
     else if (l === 'false') value = false;
-    else throw AthenaError.badRequest('invalid_condition_value', `Invalid value for "is" on "${column}"`, `"is" takes null, true or false, got ${describeValue(raw)}`);
+    else throw QueryErrors.invalidConditionValue(`Invalid value for "is" on "${column}"`, `"is" takes null, true or false, got ${describeValue(raw)}`);
   } else if (op === 'in') {
     const inner = raw.startsWith('(') && raw.endsWith(')') ? raw.slice(1, -1) : raw;
     value = inner === '' ? [] : splitTopLevel(inner).map((v) => unquote(v.trim()));

@@ -10,6 +10,7 @@ import type {
 } from './ast';
 import { checkPostProcessing, column, projection, quotedTable, tableLabel } from './compile-shared';
 import { quoteIdent } from './identifiers';
+import { QueryErrors } from './errors';
 
 export interface CompileOptions {
   /** `gateway.auto_cast_uuid_filter_values_to_text`: compare uuid columns as text when the value is not a UUID. */
@@ -50,7 +51,7 @@ function writeValue(c: ColumnInfo, v: JsonValue): unknown {
 }
 
 function badValue(message: string, detail: string): AthenaError {
-  return AthenaError.badRequest('invalid_condition_value', message, detail);
+  return QueryErrors.invalidConditionValue(message, detail);
 }
 
 function compileCondition(cond: Condition, schema: TableSchema, values: unknown[], opts: CompileOptions): string {
@@ -213,11 +214,7 @@ export function compileInsert(c: InsertCommand, schema: TableSchema, _opts: Comp
   }
   if (c.updateBody !== null) paramCount += countKeys(c.updateBody);
   if (paramCount > MAX_BIND_PARAMS) {
-    throw AthenaError.badRequest(
-      'insert_too_large',
-      'Insert has too many values for one statement',
-      `This insert needs ${paramCount} bound values; PostgreSQL allows at most ${MAX_BIND_PARAMS}. Split it into smaller batches`,
-    );
+    throw QueryErrors.insertTooLarge('Insert has too many values for one statement', `This insert needs ${paramCount} bound values; PostgreSQL allows at most ${MAX_BIND_PARAMS}. Split it into smaller batches`);
   }
 
   const infos = new Array<ColumnInfo>(cols.length);
@@ -232,7 +229,7 @@ export function compileInsert(c: InsertCommand, schema: TableSchema, _opts: Comp
       // Several all-default rows: name one column and give it DEFAULT in each row.
       const first = schema.columns.keys().next();
       if (first.done) {
-        throw AthenaError.badRequest('invalid_insert_payload', `Table "${tableLabel(schema)}" has no columns`);
+        throw QueryErrors.invalidInsertPayload(`Table "${tableLabel(schema)}" has no columns`);
       }
       text += ` (${quoteIdent(first.value)}) VALUES `;
       for (let r = 0; r < rows.length; r++) text += r === 0 ? '(DEFAULT)' : ',(DEFAULT)';
@@ -256,11 +253,7 @@ export function compileInsert(c: InsertCommand, schema: TableSchema, _opts: Comp
   if (c.updateBody !== null) {
     const target = c.onConflict ?? (schema.primaryKey.length > 0 ? schema.primaryKey : null);
     if (target === null) {
-      throw AthenaError.badRequest(
-        'invalid_insert_payload',
-        'Upsert needs a conflict target',
-        `Table "${tableLabel(schema)}" has no primary key; pass on_conflict with the unique column(s) to upsert on`,
-      );
+      throw QueryErrors.invalidInsertPayload('Upsert needs a conflict target', `Table "${tableLabel(schema)}" has no primary key; pass on_conflict with the unique column(s) to upsert on`);
     }
     text += ` ON CONFLICT (${conflictTarget(target, schema)}) DO UPDATE SET ${setClause(c.updateBody, schema, values)}`;
   } else if (c.onConflict !== null) {
@@ -290,16 +283,12 @@ function conflictTarget(target: string[], schema: TableSchema): string {
 /** `UPDATE … SET … WHERE … RETURNING …`. Refuses an empty SET or an empty WHERE. */
 export function compileUpdate(c: UpdateCommand, schema: TableSchema, opts: CompileOptions): CompiledStatement {
   if (c.conditions.length === 0) {
-    throw AthenaError.badRequest(
-      'invalid_fetch_condition',
-      'An update needs at least one condition',
-      'An update needs at least one condition; full-table updates are refused',
-    );
+    throw QueryErrors.invalidFetchCondition('An update needs at least one condition', 'An update needs at least one condition; full-table updates are refused');
   }
   const values: unknown[] = [];
   const set = setClause(c.set, schema, values);
   if (set === '') {
-    throw AthenaError.badRequest('invalid_update_payload', 'update_body must not be empty', 'update_body must set at least one column');
+    throw QueryErrors.invalidUpdatePayload('update_body must not be empty', 'update_body must set at least one column');
   }
   let text = `UPDATE ${quotedTable(schema)} SET ${set}`;
   text += where(c.conditions, schema, values, opts);
@@ -311,11 +300,7 @@ export function compileUpdate(c: UpdateCommand, schema: TableSchema, opts: Compi
 /** `DELETE FROM … WHERE … RETURNING …`. Refuses an empty WHERE. */
 export function compileDelete(c: DeleteCommand, schema: TableSchema, opts: CompileOptions): CompiledStatement {
   if (c.conditions.length === 0) {
-    throw AthenaError.badRequest(
-      'invalid_delete_payload',
-      'delete needs resource_id or at least one condition',
-      'delete needs resource_id or at least one condition; full-table deletes are refused',
-    );
+    throw QueryErrors.invalidDeletePayload('delete needs resource_id or at least one condition', 'delete needs resource_id or at least one condition; full-table deletes are refused');
   }
   const values: unknown[] = [];
   let text = `DELETE FROM ${quotedTable(schema)}`;

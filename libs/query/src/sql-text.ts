@@ -1,4 +1,5 @@
-import { AthenaError } from '@athena/common';
+
+import { QueryErrors } from './errors';
 
 /** Longest statement text accepted by the raw SQL/CQL routes (characters, after trimming). */
 export const MAX_SQL_LENGTH = 100_000;
@@ -10,9 +11,9 @@ export const MAX_SQL_LENGTH = 100_000;
  */
 export function normalizeSqlText(raw: string, kind = 'statement'): string {
   const sql = raw.trim().replace(/;\s*$/, '').trim();
-  if (sql === '') throw AthenaError.badRequest('empty_query', 'Empty query', `"query" is empty; send one ${kind}`);
+  if (sql === '') throw QueryErrors.emptyQuery('Empty query', `"query" is empty; send one ${kind}`);
   if (sql.length > MAX_SQL_LENGTH) {
-    throw AthenaError.badRequest('invalid_query_payload', 'Query too long', `"query" is longer than ${MAX_SQL_LENGTH} characters`);
+    throw QueryErrors.invalidQueryPayload('Query too long', `"query" is longer than ${MAX_SQL_LENGTH} characters`);
   }
   return sql;
 }

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthenticationService, AuthorizationService } from '@athena/auth';
 import { ResponseCacheService, isPlainRead, leadingKeyword } from '@athena/cache';
-import { AthenaError, CallOutcome, GatewayCall } from '@athena/common';
+import { CallOutcome, GatewayCall } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { RequestTarget, RequestTargetResolver } from '@athena/catalog';
 import type { BackendKind } from '@athena/drivers';
 import { CallAccounting } from '@athena/observability';
 import { parseSqlRequest, SqlDriver } from './sql-request';
+import { SqlErrors } from './errors';
 
 /** Which client backend each `driver` value runs on. */
 const BACKEND_FOR: Record<SqlDriver, BackendKind> = { postgresql: 'postgres', athena: 'scylla', supabase: 'supabase' };
@@ -44,8 +45,7 @@ export class SqlService {
       rec.backend = target.backend;
       const want = BACKEND_FOR[r.driver];
       if (target.backend !== want) {
-        throw AthenaError.badRequest('driver_backend_mismatch', `Driver "${r.driver}" needs a ${BACKEND_LABEL[want]} client`,
-          `Client "${target.name}" is a ${BACKEND_LABEL[target.backend]} client; use driver "${driverFor(target.backend)}" or name a ${BACKEND_LABEL[want]} client`);
+        throw SqlErrors.driverBackendMismatch(`Driver "${r.driver}" needs a ${BACKEND_LABEL[want]} client`, `Client "${target.name}" is a ${BACKEND_LABEL[target.backend]} client; use driver "${driverFor(target.backend)}" or name a ${BACKEND_LABEL[want]} client`);
       }
       const started = performance.now();
       // Like /gateway/query: a statement that is not a plain read may change any table of the client, so every

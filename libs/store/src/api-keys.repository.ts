@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AthenaError } from '@athena/common';
+
 import { AuthStore, rowsOf } from './auth-store';
+import { StoreErrors } from './errors';
 
 export { AUTH_CHANGED_CHANNEL } from './auth-store';
 
@@ -136,8 +137,8 @@ export class ApiKeysRepository {
 
   private async keyConflict(m: EntityManager, publicId: string, name: string): Promise<never> {
     const dup: Array<{ public_id: string }> = await m.query('SELECT public_id FROM api_keys WHERE public_id = $1', [publicId]);
-    if (dup.length > 0) throw new AthenaError(409, 'duplicate_public_id', 'Duplicate public_id', 'A key with this public id already exists; retry the request');
-    throw new AthenaError(409, 'duplicate_api_key_name', 'Duplicate API key name', `An active key named "${name}" already exists; pick another name or archive that key`);
+    if (dup.length > 0) throw StoreErrors.duplicatePublicId('Duplicate public_id', 'A key with this public id already exists; retry the request');
+    throw StoreErrors.duplicateApiKeyName('Duplicate API key name', `An active key named "${name}" already exists; pick another name or archive that key`);
   }
 
   /** Applies a patch; null when no live key has this id. */
@@ -160,7 +161,7 @@ export class ApiKeysRepository {
         await m.query(`UPDATE api_keys SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $${params.length}`, params);
       } catch (e) {
         if ((e as { code?: string }).code === '23505') {
-          throw new AthenaError(409, 'duplicate_api_key_name', 'Duplicate API key name', `An active key named "${patch.name}" already exists; pick another name`);
+          throw StoreErrors.duplicateApiKeyName('Duplicate API key name', `An active key named "${patch.name}" already exists; pick another name`);
         }
         throw e;
       }
@@ -196,7 +197,7 @@ export class ApiKeysRepository {
         `INSERT INTO api_key_rights (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING ${RIGHT_COLUMNS}`,
         [name, description],
       );
-      if (rows.length === 0) throw new AthenaError(409, 'duplicate_right', 'Duplicate right name', `A right named "${name}" already exists`);
+      if (rows.length === 0) throw StoreErrors.duplicateRight('Duplicate right name', `A right named "${name}" already exists`);
       return rows[0];
     });
   }
@@ -221,7 +222,7 @@ export class ApiKeysRepository {
         ));
         return rows[0] ?? null;
       } catch (e) {
-        if ((e as { code?: string }).code === '23505') throw new AthenaError(409, 'duplicate_right', 'Duplicate right name', `A right named "${patch.name}" already exists`);
+        if ((e as { code?: string }).code === '23505') throw StoreErrors.duplicateRight('Duplicate right name', `A right named "${patch.name}" already exists`);
         throw e;
       }
     });
@@ -244,7 +245,7 @@ async function resolveRights(m: EntityManager, names: string[]): Promise<string[
   if (rows.length !== unique.length) {
     const known = new Set(rows.map((r) => r.name));
     const unknown = unique.filter((n) => !known.has(n));
-    throw AthenaError.badRequest('unknown_rights', 'Unknown rights', `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`, { unknown_rights: unknown });
+    throw StoreErrors.unknownRights('Unknown rights', `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`, { unknown_rights: unknown });
   }
   return rows.map((r) => r.id);
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AthenaError, isConnectionLoss } from '@athena/common';
 import { ControlPlaneEvents } from './control-plane-events';
 import { ControlPlaneService } from './control-plane.service';
+import { StoreErrors } from './errors';
 
 /** NOTIFY channel for any change to keys, rights, grants or enforcement config. */
 export const AUTH_CHANGED_CHANNEL = 'athena_auth_changed';
@@ -30,7 +31,7 @@ export class AuthStore {
   }
 
   private requireReady(): void {
-    if (!this.cp.isReady) throw AthenaError.unavailable('control_plane_unavailable', 'Auth store unavailable', 5, 'The control-plane database is not connected; retry shortly');
+    if (!this.cp.isReady) throw StoreErrors.controlPlaneUnavailable('Auth store unavailable', 'The control-plane database is not connected; retry shortly');
   }
 
   async write<T>(what: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
@@ -56,7 +57,7 @@ async function unavailableOnConnectionLoss<T>(p: Promise<T>): Promise<T> {
     return await p;
   } catch (e) {
     if (!(e instanceof AthenaError) && isConnectionLoss(e)) {
-      throw AthenaError.unavailable('control_plane_unavailable', 'Auth store unavailable', 5, 'The control-plane database cannot be reached; retry shortly');
+      throw StoreErrors.controlPlaneUnavailable('Auth store unavailable', 'The control-plane database cannot be reached; retry shortly');
     }
     throw e;
   }

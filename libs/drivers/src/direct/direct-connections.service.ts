@@ -2,13 +2,14 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 
 import { Counter, Gauge } from 'prom-client';
-import { AthenaError, firstHeader } from '@athena/common';
+import { firstHeader } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig, normalizePgUri } from '@athena/config';
 import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { egressId } from '../egress-id';
 import { hostAllowed } from '../host-guard';
 import { BackendDriver } from '../backend-driver';
 import { PostgresDriverFactory } from '../driver-factories';
+import { DriversErrors } from '../errors';
 
 const TRIM = { trim: true } as const;
 
@@ -94,8 +95,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
     const c = this.config.gateway.direct_connections;
     if (!c.enabled) {
       this.refusals.inc({ reason: 'disabled' });
-      throw new AthenaError(403, 'direct_connection_not_allowed', 'Direct connections are disabled',
-        'This gateway does not accept X-JDBC-URL / x-pg-uri (gateway.direct_connections.enabled is false); use a registered client in X-Athena-Client');
+      throw DriversErrors.directConnectionNotAllowed('Direct connections are disabled', 'This gateway does not accept X-JDBC-URL / x-pg-uri (gateway.direct_connections.enabled is false); use a registered client in X-Athena-Client');
     }
     // One pool per database, however the scheme is spelled (jdbc:postgresql://, postgres://, postgresql://).
     const uri = normalizePgUri(rawUri)?.replace(/^postgres(ql)?:\/\//i, 'postgresql://');
@@ -128,8 +128,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
     const host = parsed.hostname;
     if (!hostAllowed(host, c.allowed_hosts)) {
       this.refusals.inc({ reason: 'host' });
-      throw new AthenaError(403, 'direct_connection_host_not_allowed', 'Host not allowed for direct connections',
-        `Host "${host}" is not in gateway.direct_connections.allowed_hosts`);
+      throw DriversErrors.directConnectionHostNotAllowed('Host not allowed for direct connections', `Host "${host}" is not in gateway.direct_connections.allowed_hosts`);
     }
     const id = egressId(uri);
     const now = Date.now();
@@ -144,9 +143,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
     if (this.pools.size + this.opening.size >= c.max_uris) this.evictIdle(now);
     if (this.pools.size + this.opening.size >= c.max_uris) {
       this.refusals.inc({ reason: 'limit' });
-      throw new AthenaError(503, 'direct_connection_limit_reached', 'Too many direct connections',
-        `This gateway keeps at most ${c.max_uris} direct-connection pools (gateway.direct_connections.max_uris) and all are in use; retry later or register the database as a client`,
-        { 'Retry-After': String(Math.max(1, Math.ceil(c.idle_evict_ms / 1000))) });
+      throw DriversErrors.directConnectionLimitReached('Too many direct connections', `This gateway keeps at most ${c.max_uris} direct-connection pools (gateway.direct_connections.max_uris) and all are in use; retry later or register the database as a client`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(c.idle_evict_ms / 1000))) });
     }
     const g = this.config.gateway;
     const driver = this.postgres.create({
@@ -175,8 +172,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
         void driver.close().catch(() => undefined);
         const why = (err as { code?: string }).code ?? ((err as Error).message?.includes('timeout') ? 'timeout' : 'error');
         this.logger.warn(`direct-connection pool ${driver.clientName} not opened: first connection failed (${why})`);
-        throw new AthenaError(502, 'direct_connection_failed', 'Could not connect with the direct-connection URI',
-          `The first connection with X-JDBC-URL / x-pg-uri failed (${why}); check its host, port, database, user and password`);
+        throw DriversErrors.directConnectionFailed('Could not connect with the direct-connection URI', `The first connection with X-JDBC-URL / x-pg-uri failed (${why}); check its host, port, database, user and password`);
       },
     );
     this.opening.set(id, p);
@@ -185,7 +181,7 @@ export class DirectConnectionService implements OnApplicationShutdown {
 
   private invalidUri(detail: string): never {
     this.refusals.inc({ reason: 'invalid_uri' });
-    throw AthenaError.badRequest('invalid_direct_connection_uri', 'Invalid direct-connection URI', detail);
+    throw DriversErrors.invalidDirectConnectionUri('Invalid direct-connection URI', detail);
   }
 
   /** Closes pools unused for `idle_evict_ms` that have no connection checked out. */

@@ -1,4 +1,5 @@
 import { AthenaError, isConnectionLoss } from '@athena/common';
+import { DriversErrors } from '../errors';
 
 interface PgLikeError {
   code?: string;
@@ -18,41 +19,39 @@ export function mapPgError(err: unknown, clientName: string, exposeMessage = fal
   const e = (err ?? {}) as PgLikeError;
   const detail = (fallback: string) => (exposeMessage && e.message ? e.message : fallback) + (e.detail ? ` (${e.detail})` : '');
   if (isConnectionLoss(err)) {
-    return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, 5,
-      `The database behind client "${clientName}" cannot be reached right now; retry later`);
+    return DriversErrors.backendUnavailable(`Backend for client "${clientName}" is unavailable`, `The database behind client "${clientName}" cannot be reached right now; retry later`);
   }
   switch (e.code) {
     case '23505':
-      return new AthenaError(409, 'conflict', 'Unique constraint violated', detail(`A row with the same unique key already exists${e.constraint ? ` (constraint ${e.constraint})` : ''}`));
+      return DriversErrors.conflict('Unique constraint violated', detail(`A row with the same unique key already exists${e.constraint ? ` (constraint ${e.constraint})` : ''}`));
     case '23503':
-      return new AthenaError(409, 'foreign_key_violation', 'Foreign key constraint violated', detail(`The row references a missing row or is still referenced${e.constraint ? ` (constraint ${e.constraint})` : ''}`));
+      return DriversErrors.foreignKeyViolation('Foreign key constraint violated', detail(`The row references a missing row or is still referenced${e.constraint ? ` (constraint ${e.constraint})` : ''}`));
     case '23502':
-      return AthenaError.badRequest('not_null_violation', 'A required column is null', detail(`Column "${e.column ?? '?'}" does not accept null; provide a value`));
+      return DriversErrors.notNullViolation('A required column is null', detail(`Column "${e.column ?? '?'}" does not accept null; provide a value`));
     case '23514':
-      return AthenaError.badRequest('check_violation', 'Check constraint violated', detail(`A value violates constraint ${e.constraint ?? '?'}`));
+      return DriversErrors.checkViolation('Check constraint violated', detail(`A value violates constraint ${e.constraint ?? '?'}`));
     case '22P02': case '22007': case '22008': case '22003': case '22023': case '22001': case '22004': case '2202E': case '22P05': case '42804':
-      return AthenaError.badRequest('invalid_value', 'A value does not fit its column type', detail('A value in the request cannot be converted to the column type; check types and formats'));
+      return DriversErrors.invalidValue('A value does not fit its column type', detail('A value in the request cannot be converted to the column type; check types and formats'));
     case '42P01':
-      return AthenaError.notFound('unknown_table', 'Unknown table', detail('The table does not exist'));
+      return DriversErrors.unknownTable('Unknown table', detail('The table does not exist'));
     case '42703':
-      return AthenaError.badRequest('unknown_column', 'Unknown column', detail('A column does not exist'));
+      return DriversErrors.unknownColumn('Unknown column', detail('A column does not exist'));
     case '42601':
-      return AthenaError.badRequest('sql_syntax_error', 'SQL syntax error', detail('The statement has a syntax error'));
+      return DriversErrors.sqlSyntaxError('SQL syntax error', detail('The statement has a syntax error'));
     case '42883': case '42725': case '42P18': case '42P08':
-      return AthenaError.badRequest('invalid_query', 'The statement cannot be planned', detail('An operator or function does not apply to these types'));
+      return DriversErrors.invalidQuery('The statement cannot be planned', detail('An operator or function does not apply to these types'));
     case '42501':
-      return new AthenaError(403, 'backend_permission_denied', 'Permission denied by the database', detail('The database role of this client lacks a privilege for this statement'));
+      return DriversErrors.backendPermissionDenied('Permission denied by the database', detail('The database role of this client lacks a privilege for this statement'));
     case '25006':
-      return new AthenaError(403, 'read_only', 'The client is read-only', detail('This client only accepts read-only statements'));
+      return DriversErrors.readOnly('The client is read-only', detail('This client only accepts read-only statements'));
     case '57014':
-      return new AthenaError(504, 'query_timeout', 'The statement timed out', detail('The statement exceeded gateway.pool.statement_timeout_ms; narrow the query or add an index'));
+      return DriversErrors.queryTimeout('The statement timed out', detail('The statement exceeded gateway.pool.statement_timeout_ms; narrow the query or add an index'));
     case '40001': case '40P01':
-      return AthenaError.unavailable('backend_conflict_retry', 'Transaction conflict, retry', 1, detail('The database aborted the statement because of a concurrent transaction; retry'));
+      return DriversErrors.backendConflictRetry('Transaction conflict, retry', detail('The database aborted the statement because of a concurrent transaction; retry'));
     default:
       if (exposeMessage && e.code && /^(22|42)/.test(e.code)) {
-        return AthenaError.badRequest('invalid_query', 'The statement was rejected', detail('The database rejected the statement'));
+        return DriversErrors.invalidQuery('The statement was rejected', detail('The database rejected the statement'));
       }
-      return new AthenaError(500, 'backend_error', 'The database failed to execute the statement',
-        `The database returned an error${e.code ? ` (SQLSTATE ${e.code})` : ''}; see the gateway logs with the request id`);
+      return DriversErrors.backendError('The database failed to execute the statement', `The database returned an error${e.code ? ` (SQLSTATE ${e.code})` : ''}; see the gateway logs with the request id`);
   }
 }

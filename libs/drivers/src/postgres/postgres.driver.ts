@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryConfig, QueryResult, types as pgTypes } from 'pg';
-import { AthenaError, isConnectionLoss } from '@athena/common';
+import { isConnectionLoss } from '@athena/common';
 import {
   CompiledStatement, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
   compileDelete, compileInsert, compileSelect, compileUpdate,
@@ -9,6 +9,7 @@ import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQuer
 import { mapPgError } from './pg-errors';
 import { introspect } from './schema-introspector';
 import { SchemaCache } from '../schema-cache';
+import { DriversErrors } from '../errors';
 
 export interface PostgresDriverOptions {
   clientName: string;
@@ -63,7 +64,7 @@ export class PostgresDriver extends BackendDriver {
   }
 
   private getPool(): Pool {
-    if (this.closed) throw AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1);
+    if (this.closed) throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
     if (this.pool) return this.pool;
     const o = this.opts;
     this.pool = new Pool({
@@ -83,9 +84,7 @@ export class PostgresDriver extends BackendDriver {
   /** Runs one statement, translating failures and tripping the breaker on connection errors. */
   private async run(stmt: CompiledStatement, exposeMessage = false) {
     if (Date.now() < this.downUntil) {
-      throw AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`,
-        Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000)),
-        `The database behind client "${this.clientName}" was unreachable moments ago; retry later`);
+      throw DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The database behind client "${this.clientName}" was unreachable moments ago; retry later`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) });
     }
     try {
       return await this.getPool().query({ text: stmt.text, values: stmt.values as unknown[] | undefined });
@@ -101,7 +100,7 @@ export class PostgresDriver extends BackendDriver {
   /** Introspection for the schema cache: fails fast while the client is marked down; trips it on connection errors. */
   private loadSchema(): Promise<Map<string, TableSchema>> {
     if (Date.now() < this.downUntil) {
-      return Promise.reject(AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, 3));
+      return Promise.reject(DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, undefined, undefined, { 'Retry-After': '3' }));
     }
     return introspect(this.getPool()).catch((err) => {
       if (isConnectionLoss(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
@@ -118,8 +117,7 @@ export class PostgresDriver extends BackendDriver {
     const key = `${table.schema ?? 'public'}.${table.name}`;
     const found = await this.schema.find(key);
     if (!found) {
-      throw AthenaError.notFound('unknown_table', `Unknown table "${key}"`,
-        `Table "${key}" does not exist on client "${this.clientName}" (or the client's role cannot read it)`);
+      throw DriversErrors.unknownTable(`Unknown table "${key}"`, `Table "${key}" does not exist on client "${this.clientName}" (or the client's role cannot read it)`);
     }
     return found;
   }
@@ -168,7 +166,7 @@ export class PostgresDriver extends BackendDriver {
    */
   private async runIsolated(sql: string, params: unknown[], timeoutMs: number | undefined): Promise<QueryResult> {
     if (Date.now() < this.downUntil) {
-      throw AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000)));
+      throw DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, undefined, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) });
     }
     const t = Math.max(0, Math.floor(timeoutMs ?? this.opts.statementTimeoutMs));
     let client: PoolClient;

@@ -1,6 +1,7 @@
 import { errors, types } from 'cassandra-driver';
 import { AthenaError, isConnectionLoss } from '@athena/common';
 import { unsupportedByBackend } from '@athena/query';
+import { DriversErrors } from '../errors';
 
 const C = types.responseErrorCodes;
 
@@ -27,8 +28,7 @@ export function isClientTimeout(err: unknown): boolean {
  * setting that bounded it, e.g. `scylla_clients.events.request_timeout_ms (1500 ms)`.
  */
 export function statementTimeout(clientName: string, limit?: string): AthenaError {
-  return new AthenaError(504, 'query_timeout', `The statement exceeded ${limit ?? 'request_timeout_ms'}`,
-    `The cluster behind client "${clientName}" is up but did not finish the statement in time; ` +
+  return DriversErrors.queryTimeout(`The statement exceeded ${limit ?? 'request_timeout_ms'}`, `The cluster behind client "${clientName}" is up but did not finish the statement in time; ` +
       'narrow it (key columns, a LIMIT, no full scan) or raise the limit');
 }
 
@@ -41,18 +41,16 @@ export function mapCqlError(err: unknown, clientName: string, opts: { exposeMess
   const e = err as { message?: string; code?: number };
   const msg = e?.message ?? String(err);
   if (isUnavailableError(err)) {
-    return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, 5,
-      `The ScyllaDB/Cassandra cluster behind client "${clientName}" cannot be reached right now; retry later`);
+    return DriversErrors.backendUnavailable(`Backend for client "${clientName}" is unavailable`, `The ScyllaDB/Cassandra cluster behind client "${clientName}" cannot be reached right now; retry later`);
   }
   if (isClientTimeout(err)) return statementTimeout(clientName);
   if (err instanceof errors.AuthenticationError) {
-    return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" rejected the credentials`, 30,
-      `The ScyllaDB/Cassandra cluster behind client "${clientName}" refused the configured username/password`);
+    return DriversErrors.backendUnavailable(`Backend for client "${clientName}" rejected the credentials`, `The ScyllaDB/Cassandra cluster behind client "${clientName}" refused the configured username/password`, undefined, { 'Retry-After': '30' });
   }
   const detail = (fallback: string) => (opts.exposeMessage ? msg : fallback);
   if (err instanceof errors.ResponseError) {
     if (opts.pagedWith && (e.code === C.protocolError || e.code === C.invalid) && /pag/i.test(msg)) {
-      return AthenaError.badRequest('invalid_page_state', 'Invalid page_state', 'page_state must be the unchanged token a previous fetch of the same request returned');
+      return DriversErrors.invalidPageState('Invalid page_state', 'page_state must be the unchanged token a previous fetch of the same request returned');
     }
     switch (e.code) {
       case C.invalid:
@@ -60,38 +58,37 @@ export function mapCqlError(err: unknown, clientName: string, opts: { exposeMess
           return unsupportedByBackend('a filter that needs ALLOW FILTERING', `The cluster would need a full scan for this request (${msg}); filter on key columns or an index`);
         }
         if (/unconfigured table|table .* does not exist|Keyspace .* does not exist/i.test(msg)) {
-          return AthenaError.notFound('unknown_table', 'Unknown table', detail('The table does not exist'));
+          return DriversErrors.unknownTable('Unknown table', detail('The table does not exist'));
         }
         if (/Undefined column name|Unknown identifier/i.test(msg)) {
-          return AthenaError.badRequest('unknown_column', 'Unknown column', detail('A column does not exist'));
+          return DriversErrors.unknownColumn('Unknown column', detail('A column does not exist'));
         }
         if (/[Bb]atch/.test(msg)) {
           return unsupportedByBackend('this batch', msg);
         }
-        return AthenaError.badRequest('invalid_query', 'The statement was rejected', detail('The cluster rejected the statement; check values and types'));
+        return DriversErrors.invalidQuery('The statement was rejected', detail('The cluster rejected the statement; check values and types'));
       case C.syntaxError:
-        return AthenaError.badRequest('cql_syntax_error', 'CQL syntax error', detail('The statement has a syntax error'));
+        return DriversErrors.cqlSyntaxError('CQL syntax error', detail('The statement has a syntax error'));
       case C.unauthorized:
-        return new AthenaError(403, 'backend_permission_denied', 'Permission denied by the database', detail('The role of this client lacks a permission for this statement'));
+        return DriversErrors.backendPermissionDenied('Permission denied by the database', detail('The role of this client lacks a permission for this statement'));
       case C.alreadyExists:
-        return new AthenaError(409, 'conflict', 'Already exists', detail('The keyspace or table already exists'));
+        return DriversErrors.conflict('Already exists', detail('The keyspace or table already exists'));
       case C.configError:
-        return AthenaError.badRequest('invalid_query', 'Configuration problem', detail('The statement conflicts with the cluster configuration'));
+        return DriversErrors.invalidQuery('Configuration problem', detail('The statement conflicts with the cluster configuration'));
       case C.readTimeout:
       case C.writeTimeout:
-        return new AthenaError(504, 'query_timeout', 'The statement timed out on the cluster', detail('Replicas did not answer in time; narrow the query or retry'));
+        return DriversErrors.queryTimeout('The statement timed out on the cluster', detail('Replicas did not answer in time; narrow the query or retry'));
       case C.readFailure:
       case C.writeFailure:
       case C.functionFailure:
-        return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" failed the statement`, 5, detail('Replicas failed the statement; retry later'));
+        return DriversErrors.backendUnavailable(`Backend for client "${clientName}" failed the statement`, detail('Replicas failed the statement; retry later'));
       default:
         break;
     }
   }
   if (err instanceof TypeError || err instanceof RangeError || err instanceof errors.ArgumentError) {
     // The driver could not encode a bound value for the column's CQL type.
-    return AthenaError.badRequest('invalid_value', 'A value does not fit its column type', `A value in the request cannot be converted to the column type: ${msg}`);
+    return DriversErrors.invalidValue('A value does not fit its column type', `A value in the request cannot be converted to the column type: ${msg}`);
   }
-  return new AthenaError(500, 'backend_error', 'The database failed to execute the statement',
-    'The ScyllaDB/Cassandra cluster returned an error; see the gateway logs with the request id');
+  return DriversErrors.backendError('The database failed to execute the statement', 'The ScyllaDB/Cassandra cluster returned an error; see the gateway logs with the request id');
 }

@@ -10,6 +10,7 @@ import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions,
 import { isClientTimeout, isUnavailableError, mapCqlError, statementTimeout } from './cql-errors';
 import { introspectCql } from './schema-introspector';
 import { SchemaCache } from '../schema-cache';
+import { DriversErrors } from '../errors';
 
 export interface ScyllaDriverOptions {
   clientName: string;
@@ -116,9 +117,7 @@ export class ScyllaDriver extends BackendDriver {
   }
 
   private unavailable(): AthenaError {
-    return AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`,
-      Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000)),
-      `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" was unreachable moments ago; retry later`);
+    return DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" was unreachable moments ago; retry later`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) });
   }
 
   private trip(err: unknown): void {
@@ -176,7 +175,7 @@ export class ScyllaDriver extends BackendDriver {
 
   /** The connected client (connects once; a failed connect is retried after the cooldown with a new client). */
   private getClient(): Promise<Client> {
-    if (this.closed) return Promise.reject(AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1));
+    if (this.closed) return Promise.reject(DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' }));
     if (this.client) return Promise.resolve(this.client);
     if (Date.now() < this.downUntil) return Promise.reject(this.unavailable());
     if (this.connecting) return this.connecting;
@@ -204,7 +203,7 @@ export class ScyllaDriver extends BackendDriver {
       .then(() => {
         if (this.closed) {
           void client.shutdown().catch(() => undefined);
-          throw AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1);
+          throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
         }
         this.client = client;
         this.downUntil = 0;
@@ -214,8 +213,7 @@ export class ScyllaDriver extends BackendDriver {
         void client.shutdown().catch(() => undefined);
         this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
         this.logger.warn(`cannot connect (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
-        throw err instanceof AthenaError ? err : AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`, 3,
-          `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" cannot be reached right now; retry later`);
+        throw err instanceof AthenaError ? err : DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" cannot be reached right now; retry later`, undefined, { 'Retry-After': '3' });
       })
       .finally(() => {
         this.connecting = null;
@@ -250,8 +248,7 @@ export class ScyllaDriver extends BackendDriver {
   private key(table: TableRef): string {
     const ks = table.schema ?? this.opts.config.keyspace;
     if (ks === null) {
-      throw AthenaError.badRequest('invalid_identifier', `Table "${table.name}" needs a keyspace`,
-        `Client "${this.clientName}" has no default keyspace; name the table as "keyspace.table"`);
+      throw DriversErrors.invalidIdentifier(`Table "${table.name}" needs a keyspace`, `Client "${this.clientName}" has no default keyspace; name the table as "keyspace.table"`);
     }
     return `${ks}.${table.name}`;
   }
@@ -266,7 +263,7 @@ export class ScyllaDriver extends BackendDriver {
     const key = this.key(table);
     const found = await this.schema.find(key);
     if (!found) {
-      throw AthenaError.notFound('unknown_table', `Unknown table "${key}"`, `Table "${key}" does not exist on client "${this.clientName}"`);
+      throw DriversErrors.unknownTable(`Unknown table "${key}"`, `Table "${key}" does not exist on client "${this.clientName}"`);
     }
     return found;
   }
@@ -303,8 +300,7 @@ export class ScyllaDriver extends BackendDriver {
       throw await this.failure(err, client, {}, this.limitName(undefined));
     }
     if (!applied) {
-      throw new AthenaError(409, 'conflict', 'A row with the same primary key already exists',
-        'if_not_exists was set and a row with this primary key exists; nothing was written');
+      throw DriversErrors.conflict('A row with the same primary key already exists', 'if_not_exists was set and a row with this primary key exists; nothing was written');
     }
     return { rows: compiled.rows as Row[], count: compiled.rows.length };
   }

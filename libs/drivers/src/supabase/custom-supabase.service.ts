@@ -3,7 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Counter } from 'prom-client';
-import { AthenaError, firstValue } from '@athena/common';
+import { firstValue } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { BackendDriver } from '../backend-driver';
@@ -11,6 +11,7 @@ import { SupabaseDriverFactory } from '../driver-factories';
 import { egressId } from '../egress-id';
 import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost } from '../host-guard';
 import { SupabaseDriver, breakerOptions } from './supabase.driver';
+import { DriversErrors } from '../errors';
 
 const TRIM = { trim: true } as const;
 
@@ -83,7 +84,7 @@ export class CustomSupabaseService implements OnApplicationShutdown {
 
   private deny(reason: string, detail: string): never {
     this.refusals.inc({ reason });
-    throw new AthenaError(403, 'custom_supabase_not_allowed', 'custom_supabase is not allowed', detail);
+    throw DriversErrors.customSupabaseNotAllowed('custom_supabase is not allowed', detail);
   }
 
   async resolve(urlHeader: string | string[] | undefined, keyHeader: string | string[] | undefined): Promise<BackendDriver> {
@@ -94,17 +95,16 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     const rawUrl = firstValue(urlHeader, TRIM) ?? '';
     const key = firstValue(keyHeader, TRIM) ?? '';
     if (rawUrl === '' || key === '') {
-      throw AthenaError.badRequest('missing_supabase_headers', 'Missing x-supabase-url or x-supabase-key',
-        'X-Athena-Client: custom_supabase needs both x-supabase-url (the project URL) and x-supabase-key');
+      throw DriversErrors.missingSupabaseHeaders('Missing x-supabase-url or x-supabase-key', 'X-Athena-Client: custom_supabase needs both x-supabase-url (the project URL) and x-supabase-key');
     }
     let url: URL;
     try {
       url = new URL(rawUrl);
     } catch {
-      throw AthenaError.badRequest('invalid_supabase_url', 'Invalid x-supabase-url', 'x-supabase-url must be an absolute URL such as https://<project>.supabase.co');
+      throw DriversErrors.invalidSupabaseUrl('Invalid x-supabase-url', 'x-supabase-url must be an absolute URL such as https://<project>.supabase.co');
     }
     if (url.username || url.password) {
-      throw AthenaError.badRequest('invalid_supabase_url', 'Invalid x-supabase-url', 'x-supabase-url must not carry credentials; send the key in x-supabase-key');
+      throw DriversErrors.invalidSupabaseUrl('Invalid x-supabase-url', 'x-supabase-url must not carry credentials; send the key in x-supabase-key');
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && c.allow_http)) {
       this.deny('scheme', `x-supabase-url must use https://${c.allow_http ? ' or http://' : ''}`);
@@ -150,7 +150,7 @@ export class CustomSupabaseService implements OnApplicationShutdown {
       const addrs = await resolveHost(host);
       ok = addrs.length > 0 && !addrs.some(isNonPublicAddress);
     } catch {
-      throw AthenaError.badRequest('invalid_supabase_url', 'x-supabase-url host does not resolve', `Host "${host}" could not be resolved`);
+      throw DriversErrors.invalidSupabaseUrl('x-supabase-url host does not resolve', `Host "${host}" could not be resolved`);
     }
     if (this.dnsChecks.size >= MAX_DNS_CACHE) this.dnsChecks.clear();
     this.dnsChecks.set(host, { ok, until: now + DNS_CHECK_TTL_MS });

@@ -1,5 +1,6 @@
 import { AthenaError } from '@athena/common';
 import { mapPgError } from '../postgres/pg-errors';
+import { DriversErrors } from '../errors';
 
 /** The error body PostgREST answers with (`{code, message, details, hint}`), as supabase-js hands it back. */
 export interface PostgrestErrorLike {
@@ -35,29 +36,26 @@ export function mapPostgrestError(status: number, err: PostgrestErrorLike | null
   if (status === 0) {
     // Egress refusals (custom_supabase's fetch): not transient, and clearer than "cannot be reached".
     if (msg.startsWith('EgressRedirectError:')) {
-      return new AthenaError(502, 'backend_redirect_refused', 'The Supabase project answered a redirect',
-        `The Supabase project behind client "${clientName}" answered with a redirect; the gateway never follows redirects (the key would go to another host). Send the project's final URL`);
+      return DriversErrors.backendRedirectRefused('The Supabase project answered a redirect', `The Supabase project behind client "${clientName}" answered with a redirect; the gateway never follows redirects (the key would go to another host). Send the project's final URL`);
     }
     if ((err?.details ?? '').includes('(EATHENABLOCKED)')) {
-      return new AthenaError(403, 'custom_supabase_not_allowed', 'custom_supabase is not allowed',
-        `The Supabase project behind client "${clientName}" is at a private, loopback or link-local address`);
+      return DriversErrors.customSupabaseNotAllowed('custom_supabase is not allowed', `The Supabase project behind client "${clientName}" is at a private, loopback or link-local address`);
     }
   }
   if (isTransientStatus(status) && !sqlstate) {
-    return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, SUPABASE_RETRY_AFTER_S,
-      status === 0
+    return DriversErrors.backendUnavailable(`Backend for client "${clientName}" is unavailable`, status === 0
         ? `The Supabase project behind client "${clientName}" cannot be reached (${msg.split('\n')[0] || 'network error'}); retry later`
-        : `The Supabase project behind client "${clientName}" answered HTTP ${status}; retry later`);
+        : `The Supabase project behind client "${clientName}" answered HTTP ${status}; retry later`, undefined, { 'Retry-After': String(SUPABASE_RETRY_AFTER_S) });
   }
   switch (code) {
     case 'PGRST205':
-      return AthenaError.notFound('unknown_table', 'Unknown table', `${msg || 'The table does not exist'}${err?.hint ? ` (${err.hint})` : ''}`);
+      return DriversErrors.unknownTable('Unknown table', `${msg || 'The table does not exist'}${err?.hint ? ` (${err.hint})` : ''}`);
     case 'PGRST204':
-      return AthenaError.badRequest('unknown_column', 'Unknown column', msg || 'A column does not exist');
+      return DriversErrors.unknownColumn('Unknown column', msg || 'A column does not exist');
     case 'PGRST100': case 'PGRST101': case 'PGRST102': case 'PGRST103': case 'PGRST118': case 'PGRST120':
-      return AthenaError.badRequest('invalid_query', 'Supabase rejected the request', msg || 'PostgREST could not parse the request');
+      return DriversErrors.invalidQuery('Supabase rejected the request', msg || 'PostgREST could not parse the request');
     case 'PGRST116':
-      return new AthenaError(406, 'not_acceptable', 'Unexpected number of rows', msg);
+      return DriversErrors.notAcceptable('Unexpected number of rows', msg);
     case 'PGRST300': case 'PGRST301': case 'PGRST302': case 'PGRST303':
       return authFailed(clientName);
     default:
@@ -69,16 +67,15 @@ export function mapPostgrestError(status: number, err: PostgrestErrorLike | null
     return mapPgError({ code, message: msg, detail: err?.details ?? undefined }, clientName, true);
   }
   if (status === 403) {
-    return new AthenaError(403, 'backend_permission_denied', 'Permission denied by Supabase', msg || `The key of client "${clientName}" may not do this (row-level security?)`);
+    return DriversErrors.backendPermissionDenied('Permission denied by Supabase', msg || `The key of client "${clientName}" may not do this (row-level security?)`);
   }
-  if (status === 404) return AthenaError.notFound('unknown_table', 'Unknown table', msg || 'The table does not exist');
-  if (status === 409) return new AthenaError(409, 'conflict', 'Conflict', msg || 'The row conflicts with an existing row');
-  return AthenaError.badRequest('backend_rejected', 'Supabase rejected the request', msg || `HTTP ${status}`);
+  if (status === 404) return DriversErrors.unknownTable('Unknown table', msg || 'The table does not exist');
+  if (status === 409) return DriversErrors.conflict('Conflict', msg || 'The row conflicts with an existing row');
+  return DriversErrors.backendRejected('Supabase rejected the request', msg || `HTTP ${status}`);
 }
 
 function authFailed(clientName: string): AthenaError {
-  return new AthenaError(502, 'backend_auth_failed', 'Supabase rejected the client key',
-    `The Supabase project behind client "${clientName}" refused its key (expired, revoked or for another project); fix the key in the client configuration`);
+  return DriversErrors.backendAuthFailed('Supabase rejected the client key', `The Supabase project behind client "${clientName}" refused its key (expired, revoked or for another project); fix the key in the client configuration`);
 }
 
 /** A thrown fetch failure in the shape postgrest-js reports it (`Name: message`, the cause and its code in details). */

@@ -9,6 +9,7 @@ import type {
 import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
 import { applyFilters, FilterTarget } from './postgrest-filters';
 import { fetchFailure, isTransientStatus, mapPostgrestError, PostgrestErrorLike } from './postgrest-errors';
+import { DriversErrors } from '../errors';
 
 export interface SupabaseBreakerOptions {
   volumeThreshold: number;
@@ -109,16 +110,14 @@ export class SupabaseDriver extends BackendDriver {
 
   /** Runs one builder through the breaker, with the request timeout. */
   private async call(build: () => Builder): Promise<PgrstResponse> {
-    if (this.closed) throw AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1);
+    if (this.closed) throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
     this.inflight++;
     try {
       return await this.breaker.fire(() => build().abortSignal(AbortSignal.timeout(this.opts.timeoutMs)));
     } catch (err) {
       if (err instanceof AthenaError) throw err;
       if ((err as { code?: string }).code === 'EOPENBREAKER') {
-        throw AthenaError.unavailable('backend_unavailable', `Backend for client "${this.clientName}" is unavailable`,
-          Math.max(1, Math.ceil(this.opts.breaker.resetMs / 1000)),
-          `The Supabase project behind client "${this.clientName}" failed repeatedly; the gateway is failing fast (circuit open); retry later`);
+        throw DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The Supabase project behind client "${this.clientName}" failed repeatedly; the gateway is failing fast (circuit open); retry later`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(this.opts.breaker.resetMs / 1000))) });
       }
       throw mapPostgrestError(0, fetchFailure(err), this.clientName);
     } finally {
@@ -161,8 +160,7 @@ export class SupabaseDriver extends BackendDriver {
 
   async insert(c: InsertCommand): Promise<MutationResult> {
     if (c.updateBody !== null) {
-      throw new AthenaError(422, 'unsupported_by_backend', 'update_body is not supported on Supabase clients',
-        'PostgREST upserts merge the inserted columns on conflict; send on_conflict without update_body (put the values to set in insert_body)');
+      throw DriversErrors.unsupportedByBackend('update_body is not supported on Supabase clients', 'PostgREST upserts merge the inserted columns on conflict; send on_conflict without update_body (put the values to set in insert_body)');
     }
     const cols = new Set(c.rows.flatMap((r) => Object.keys(r)));
     const res = await this.call(() => {
@@ -193,8 +191,7 @@ export class SupabaseDriver extends BackendDriver {
   }
 
   rawQuery(): Promise<RawQueryResult> {
-    return Promise.reject(new AthenaError(422, 'unsupported_by_backend', 'Raw SQL is not supported on Supabase clients',
-      `Client "${this.clientName}" is reached through PostgREST, which has no raw SQL endpoint; use the gateway routes (fetch/insert/update/delete), or register the project's PostgreSQL connection string as a postgres client`));
+    return Promise.reject(DriversErrors.unsupportedByBackend('Raw SQL is not supported on Supabase clients', `Client "${this.clientName}" is reached through PostgREST, which has no raw SQL endpoint; use the gateway routes (fetch/insert/update/delete), or register the project's PostgreSQL connection string as a postgres client`));
   }
 
   /** PostgREST's OpenAPI root (`GET /rest/v1/`) answers when the project is up and the key is accepted. */
@@ -209,7 +206,7 @@ export class SupabaseDriver extends BackendDriver {
     const res = await this.rest(schema, this.opts.timeoutMs);
     const doc = (await res.json()) as { definitions?: Record<string, { properties?: Record<string, { format?: string; description?: string }>; required?: string[] }> };
     const def = doc.definitions?.[table.name];
-    if (!def) throw AthenaError.notFound('unknown_table', `Unknown table "${schema}.${table.name}"`, `Table "${schema}.${table.name}" is not exposed by the Supabase project of client "${this.clientName}"`);
+    if (!def) throw DriversErrors.unknownTable(`Unknown table "${schema}.${table.name}"`, `Table "${schema}.${table.name}" is not exposed by the Supabase project of client "${this.clientName}"`);
     const columns = new Map<string, ColumnInfo>();
     const primaryKey: string[] = [];
     for (const [name, p] of Object.entries(def.properties ?? {})) {
@@ -221,7 +218,7 @@ export class SupabaseDriver extends BackendDriver {
   }
 
   private async rest(profile: string, timeoutMs: number): Promise<Response> {
-    if (this.closed) throw AthenaError.unavailable('backend_unavailable', `Client "${this.clientName}" is shutting down`, 1);
+    if (this.closed) throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
     const f = this.opts.fetch ?? fetch;
     let res: Response;
     this.inflight++;
