@@ -1,8 +1,9 @@
 /*
- * node bench/auth-guard.js — CPU cost of one cached API-key check, measured on the real AuthGuard of a running
- * gateway (built dist): the same canActivate call for POST /gateway/fetch with enforcement on and a valid key
- * (parse, admin-key compare, cached row, salted SHA-256 + timingSafeEqual, rights match, auth-log push) against
- * enforcement off and no key. No HTTP, so the number is not drowned by machine noise. Needs a PostgreSQL
+ * node bench/auth-guard.js — CPU cost of one cached API-key check, measured on the real auth services of a running
+ * gateway (built dist): what one POST /gateway/fetch costs them — the AuthGuard edge (GatewayCall, key extraction,
+ * AuthenticationService: parse, admin-key compare, cached row, salted SHA-256 + timingSafeEqual) plus the
+ * AuthorizationService check the GatewayService makes on the parsed table (rights match, auth-log push) — with
+ * enforcement on and a valid key against enforcement off and no key. No HTTP, so the number is not drowned by machine noise. Needs a PostgreSQL
  * (BENCH_PG_URI, as bench/run.js). Prints µs per check.
  */
 const { mkdtempSync, rmSync, writeFileSync, createWriteStream } = require('node:fs');
@@ -27,7 +28,8 @@ async function main() {
   await admin.query(`CREATE DATABASE ${DB}`);
   process.env.ATHENA_KEY_12 = `guard-bench-${Date.now()}`;
   const { startServer } = require(join(dist, 'apps/athena/src/server'));
-  const { AuthGuard } = require(join(dist, 'libs/auth/src'));
+  const { AuthGuard, AuthorizationService } = require(join(dist, 'libs/auth/src'));
+  const { httpCall } = require(join(dist, 'libs/http/src'));
   const { GatewayController } = require(join(dist, 'libs/gateway/src/gateway.controller'));
   const dir = mkdtempSync(join(tmpdir(), 'athena-guard-bench-'));
   const cfg = join(dir, 'config.yaml');
@@ -44,24 +46,34 @@ async function main() {
     const key = (await call('POST', '/admin/api-keys', { name: 'guard', rights: ['bench_items.read'] })).api_key;
     await call('PUT', '/admin/api-key-clients/on', { enforce_api_keys: true });
     const guard = server.app.get(AuthGuard);
+    const authz = server.app.get(AuthorizationService);
     const handler = GatewayController.prototype.fetch;
-    const ctxFor = (headers) => {
+    const table = { schema: null, name: 'bench_items' };
+    // A fresh request object per call (a GatewayCall is built once per request and memoized on it).
+    const ctxFor = (headers) => () => {
       const req = { headers, url: '/gateway/fetch', method: 'POST', body: { table_name: 'bench_items' }, id: 'bench', ip: '127.0.0.1', routeOptions: { url: '/gateway/fetch' } };
-      return { getType: () => 'http', switchToHttp: () => ({ getRequest: () => req }), getHandler: () => handler, getClass: () => GatewayController };
+      return { req, ctx: { getType: () => 'http', switchToHttp: () => ({ getRequest: () => req }), getHandler: () => handler, getClass: () => GatewayController } };
+    };
+    const check = (make) => {
+      const { req, ctx } = make();
+      const r = guard.canActivate(ctx);
+      if (r !== true) return r.then(() => authz.authorizeTable(httpCall(req), 'read', table));
+      authz.authorizeTable(httpCall(req), 'read', table);
+      return true;
     };
     const keyed = ctxFor({ 'x-athena-client': 'on', authorization: `Bearer ${key}`, 'user-agent': 'bench' });
     const anon = ctxFor({ 'x-athena-client': 'off', 'user-agent': 'bench' });
     // Warm the key cache and the enforcement snapshot (the first call of each may go to the database).
-    await guard.canActivate(keyed);
-    await guard.canActivate(anon);
+    await check(keyed);
+    await check(anon);
     const N = 10_000;
-    const measure = async (ctx) => {
+    const measure = async (make) => {
       const samples = [];
       for (let round = 0; round < 7; round++) {
-        await guard.canActivate(ctx); // refreshes the ~2 s enforcement snapshot if it expired between rounds
+        await check(make); // refreshes the ~2 s enforcement snapshot if it expired between rounds
         const t0 = process.hrtime.bigint();
         for (let i = 0; i < N; i++) {
-          const r = guard.canActivate(ctx);
+          const r = check(make);
           if (r !== true) await r; // the ~2 s enforcement snapshot expired: one refresh (amortized, as in production)
         }
         samples.push(Number(process.hrtime.bigint() - t0) / N / 1000);
