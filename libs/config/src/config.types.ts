@@ -136,11 +136,24 @@ export interface RedisConfig {
   url: string | null; // e.g. redis://127.0.0.1:6379/0; null/empty → no Redis
 }
 
+/**
+ * `backup`: S3-compatible storage of /admin/backups (libs/backups). The optional keys are `undefined` when unset;
+ * libs/backups applies the defaults noted here. Credentials: these keys, else AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY (then the SDK's default chain).
+ */
 export interface BackupConfig {
-  bucket: string | null;
-  prefix: string; // default "backups"
-  region: string | null;
-  endpoint: string | null;
+  bucket: string | null; // env ATHENA_BACKUP_S3_BUCKET; null → backup routes answer 503 backup_storage_not_configured
+  prefix: string; // default "backups" (env ATHENA_BACKUP_S3_PREFIX)
+  region: string | null; // env ATHENA_BACKUP_S3_REGION; default us-east-1
+  endpoint: string | null; // env ATHENA_BACKUP_S3_ENDPOINT; S3-compatible endpoint URL (null = AWS)
+  force_path_style?: boolean; // env ATHENA_BACKUP_S3_FORCE_PATH_STYLE; default false
+  access_key_id?: string | null;
+  secret_access_key?: string | null;
+  max_concurrent_jobs?: number; // default 2: backup/restore jobs running at once per instance (more wait as pending)
+  part_size_mb?: number; // default 8 (5..512): multipart part size; memory per job ≈ part_size × (queue_size + 1)
+  queue_size?: number; // default 2 (1..16): parts uploaded concurrently per job
+  wait_ms?: number; // default 25000: POST waits this long for the job, then answers 202 with it
+  pg_bin_dir?: string | null; // directory searched first for pg_dump / pg_restore
 }
 
 export interface EmbeddedConfig {

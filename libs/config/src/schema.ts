@@ -5,7 +5,7 @@
  *   `"true"`/`"yes"`/`"on"`/`"1"` → true, `"false"`/`"no"`/`"off"`/`"0"` → false;
  * - string lists accept a YAML list or one comma-separated string (`"a, b"` → ["a", "b"]).
  * Sections `api`, `gateway`, `logging`, `redis`, `embedded` (and nested `api.cors`, `gateway.pool`) reject unknown
- * keys; `backup` keeps them (placeholder). Each issue's `message` is the "expected …" text; `validate.ts` turns
+ * keys; `backup` keeps them. Each issue's `message` is the "expected …" text; `validate.ts` turns
  * issues into `<key.path>: expected <…>, got <JSON>` lines.
  */
 import { z } from 'zod';
@@ -102,6 +102,19 @@ export function nullableStr() {
   return leaf<string | null>('string or empty', () => null, (v) => {
     const s = scalarString(v);
     return s !== undefined ? ok(s) : FAIL;
+  });
+}
+
+/** `inner`, except that a blank value parses to `undefined` (the consumer applies the default). */
+export function optional<T>(inner: z.ZodType<T, z.ZodTypeDef, unknown>) {
+  return z.unknown().transform((v, ctx): T | undefined => {
+    if (isBlank(v)) return undefined;
+    const r = inner.safeParse(v);
+    if (!r.success) {
+      for (const i of r.error.issues) ctx.addIssue({ code: z.ZodIssueCode.custom, message: i.message, path: i.path });
+      return z.NEVER;
+    }
+    return r.data;
   });
 }
 
@@ -367,11 +380,21 @@ export function buildConfigSchema(sc: SchemaContext) {
 
   const redis = section({ url: redisUrlOrNull() });
 
+  // Keys added with the backup jobs stay `undefined` when unset (libs/backups applies their defaults), so the
+  // section's parsed shape is unchanged for files that do not use them; unknown keys are still kept.
   const backup = looseSection({
     bucket: nullableStr(),
     prefix: str(() => 'backups'),
     region: nullableStr(),
     endpoint: nullableStr(),
+    force_path_style: optional(bool(false)),
+    access_key_id: optional(nullableStr()),
+    secret_access_key: optional(nullableStr()),
+    max_concurrent_jobs: optional(int(1, 64, 2)),
+    part_size_mb: optional(int(5, 512, 8)),
+    queue_size: optional(int(1, 16, 2)),
+    wait_ms: optional(int(0, 86400000, 25000)),
+    pg_bin_dir: optional(nullableStr()),
   });
 
   const embedded = section({

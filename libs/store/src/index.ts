@@ -8,3 +8,4 @@ export * from './store.module';
 export * from './embedded';
 export * from './control-plane-events';
 export * from './api-keys.repository';
+export * from './backup-jobs.repository';
