@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { ApiKeysModule } from '@athena/api-keys';
 import { AuthModule } from '@athena/auth';
+import { BackupsModule } from '@athena/backups';
 import { CatalogModule } from '@athena/catalog';
 import { AthenaConfig, AthenaConfigModule } from '@athena/config';
 import { DriversModule } from '@athena/drivers';
@@ -44,6 +45,7 @@ export class AppModule {
         SqlModule,
         AuthModule,
         ApiKeysModule,
+        BackupsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };
