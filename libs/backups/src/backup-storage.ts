@@ -6,14 +6,17 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { AthenaError } from '@athena/common';
 import type { BackupSettings } from './backup-settings';
 
-/** User metadata of a backup object (S3 lower-cases the names; values are ASCII). */
+/**
+ * User metadata of a backup object. Names use "-" (not "_"): several S3-compatible servers drop header names
+ * with underscores. S3 lower-cases the names; values are ASCII.
+ */
 export interface BackupObjectMeta {
-  client_name?: string;
+  'client-name'?: string;
   label?: string;
-  server_version?: string;
-  pg_dump_version?: string;
-  created_at?: string;
-  size_bytes?: string;
+  'server-version'?: string;
+  'pg-dump-version'?: string;
+  'created-at'?: string;
+  'size-bytes'?: string;
   sha256?: string;
   format?: string;
 }
@@ -152,13 +155,13 @@ export class BackupStorage {
         const m = h?.meta ?? {};
         out[i] = {
           key: o.key,
-          client_name: m.client_name ?? null,
+          client_name: m['client-name'] ?? null,
           label: m.label ?? null,
           size_bytes: h?.size ?? o.size,
           last_modified: h?.lastModified ?? o.lastModified,
           sha256: m.sha256 ?? null,
-          server_version: m.server_version ?? null,
-          pg_dump_version: m.pg_dump_version ?? null,
+          server_version: m['server-version'] ?? null,
+          pg_dump_version: m['pg-dump-version'] ?? null,
         };
       }
     };

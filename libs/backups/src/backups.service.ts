@@ -170,7 +170,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const done = this.launch(job, (ctx) => this.runRestore(job, desc, storage, ctx));
     return this.answer(job, done, settings.waitMs, (r) => ({
       message: 'Restore completed',
-      data: { key: r.key, client_name: r.client_name, source_client_name: head.meta.client_name ?? null, job: r },
+      data: { key: r.key, client_name: r.client_name, source_client_name: head.meta['client-name'] ?? null, job: r },
     }));
   }
 
@@ -406,8 +406,8 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
       gate.destroy(new JobAborted(ctx.reason!));
     });
     const meta: BackupObjectMeta = {
-      client_name: desc.name, label: job.label ?? DEFAULT_LABEL, server_version: server.text, pg_dump_version: tools.version,
-      created_at: new Date().toISOString(), format: 'pg_dump-custom',
+      'client-name': desc.name, label: job.label ?? DEFAULT_LABEL, 'server-version': server.text, 'pg-dump-version': tools.version,
+      'created-at': new Date().toISOString(), format: 'pg_dump-custom',
     };
     try {
       await storage.upload(job.key, gate, meta).done();
@@ -427,7 +427,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     ctx.bytes = size;
     try {
       ctx.throwIfAborted();
-      await storage.replaceMetadata(job.key, { ...meta, size_bytes: String(size), sha256 });
+      await storage.replaceMetadata(job.key, { ...meta, 'size-bytes': String(size), sha256 });
     } catch (e) {
       // Never leave an object without its size and checksum (or one the admin cancelled).
       await storage.delete(job.key).catch((d) => this.logger.error(`could not delete ${job.key} after a failed backup: ${excerpt(d)}`));
@@ -443,14 +443,16 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const server = await this.serverVersion(desc);
     const head = await storage.head(job.key);
     if (!head) throw AthenaError.notFound('backup_not_found', 'Backup not found', `No backup object ${job.key}`);
-    const archive = head.meta.pg_dump_version ? parseToolVersion(`(PostgreSQL) ${head.meta.pg_dump_version}`) : null;
+    const dumpVersion = head.meta['pg-dump-version'];
+    const archive = dumpVersion ? parseToolVersion(`(PostgreSQL) ${dumpVersion}`) : null;
     const tools = pickToolSet(await this.tools(), Math.max(server.num, archive?.num ?? 0), 'pg_restore');
     ctx.throwIfAborted();
     if (!(await this.jobs.markRunning(job.job_id, server.text, tools.version))) throw new JobAborted('cancelled');
     const abort = new AbortController();
     ctx.onAbort(() => abort.abort());
     const obj = await storage.get(job.key, abort.signal);
-    const expectedSize = head.meta.size_bytes !== undefined && /^\d+$/.test(head.meta.size_bytes) ? Number(head.meta.size_bytes) : null;
+    const sizeMeta = head.meta['size-bytes'];
+    const expectedSize = sizeMeta !== undefined && /^\d+$/.test(sizeMeta) ? Number(sizeMeta) : null;
     const verify = new VerifyingHoldback({ sha256: head.meta.sha256 ?? null, size: expectedSize });
     const conn = connectionFor(desc.uri);
     const child = spawn(path.join(tools.dir, 'pg_restore'),
