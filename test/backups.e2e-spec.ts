@@ -3,6 +3,7 @@ import {
   CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
+import { BackupStorage } from '@athena/backups';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, requireService, serviceUrl, TestDatabase } from './support/services';
 
@@ -71,6 +72,7 @@ describeBackups('backups on S3 (real app, real PostgreSQL, moto S3 server)', () 
   let rls: TestDatabase;
   let app: TestApp;
   let bare: TestApp;
+  let async202: TestApp;
   let s3: S3Client;
   const bucket = `athena-e2e-${randomBytes(4).toString('hex')}`;
   const prefix = 'drill';
@@ -124,11 +126,13 @@ describeBackups('backups on S3 (real app, real PostgreSQL, moto S3 server)', () 
       backup,
     });
     bare = await bootApp({ gateway: { logging_pg_uri: control.uri }, postgres_clients: { src: src.uri } });
+    async202 = await bootApp({ gateway: { logging_pg_uri: control.uri }, postgres_clients: { clone: clone.uri }, backup: { ...backup, wait_ms: 0 } });
   }, 120_000);
 
   afterAll(async () => {
     await app?.close();
     await bare?.close();
+    await async202?.close();
     if (savedAdminKey === undefined) delete process.env.ATHENA_KEY_12;
     else process.env.ATHENA_KEY_12 = savedAdminKey;
     if (rls) await sql(rls.uri, `DROP OWNED BY ${role}`).catch(() => undefined);
@@ -313,6 +317,40 @@ describeBackups('backups on S3 (real app, real PostgreSQL, moto S3 server)', () 
     expect(metrics.text).toMatch(/athena_backup_jobs_total\{kind="restore",outcome="failed"\} \d+/);
     expect(metrics.text).toMatch(/athena_backup_bytes_total\{kind="backup"\} \d+/);
     expect(metrics.text).toMatch(/athena_backup_last_success_timestamp_seconds\{client="locked"\} \d+/);
+  });
+
+  it('a job that outlasts backup.wait_ms answers 202 with the job; progress is polled by id', async () => {
+    const r = await call(`${async202.url}/admin/backups`, { method: 'POST', headers: { 'x-athena-admin-key': ADMIN_KEY }, json: { client_name: 'clone', label: 'async' } });
+    expect(r.status).toBe(202);
+    expect(r.body.data).toMatchObject({ job_id: expect.any(Number), client_name: 'clone', key: expect.stringMatching(/^drill\/clone\/.*-async\.dump$/) });
+    expect(['pending', 'running', 'completed']).toContain(r.body.data.status);
+    const done = await waitFor('the job to complete', async () => {
+      const j = await call(`${async202.url}/admin/backups/jobs/${r.body.data.job_id}`, { headers: { 'x-athena-admin-key': ADMIN_KEY } });
+      return j.body.data.job.status === 'completed' ? j.body.data.job : null;
+    });
+    expect(done).toMatchObject({ bytes_done: done.size_bytes, duration_ms: expect.any(Number), error: null });
+    expect(done.bytes_per_second).toBeGreaterThan(0);
+    expect(await objectsUnder(r.body.data.key)).toEqual([r.body.data.key]);
+  });
+
+  it('metadata of objects past the single-copy limit is rewritten with a multipart copy', async () => {
+    const storage = new BackupStorage({
+      bucket, prefix, region: 'us-east-1', endpoint: serviceUrl('s3')!, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxConcurrentJobs: 1, partSizeBytes: 5 * 1024 * 1024, queueSize: 1, waitMs: 0, pgBinDir: null,
+    });
+    try {
+      const key = `${prefix}/big/object.dump`;
+      const body = randomBytes(11 * 1024 * 1024 + 123);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: { label: 'before' } }));
+      await storage.replaceMetadata(key, { label: 'after', sha256: 'x', 'size-bytes': String(body.length) }, body.length, { singleCopyLimit: 1024, copyPartSize: 5 * 1024 * 1024 });
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      expect(head.Metadata).toEqual({ label: 'after', sha256: 'x', 'size-bytes': String(body.length) });
+      const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+      expect(got.equals(body)).toBe(true);
+      expect(await pendingUploads(`${prefix}/big/`)).toBe(0);
+    } finally {
+      storage.destroy();
+    }
   });
 
   it('DELETE removes the object', async () => {

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
-  CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AthenaError } from '@athena/common';
@@ -33,6 +34,8 @@ export interface BackupObject {
 }
 
 const MAX_LIST = 1000;
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
 const HEAD_CONCURRENCY = 8;
 
 function s3Name(e: unknown): string {
@@ -91,16 +94,33 @@ export class BackupStorage {
     });
   }
 
-  /** Rewrites the object's metadata in place (CopyObject onto itself, MetadataDirective REPLACE). */
-  async replaceMetadata(key: string, metadata: BackupObjectMeta): Promise<void> {
-    await this.client.send(new CopyObjectCommand({
-      Bucket: this.bucket,
-      Key: key,
-      CopySource: `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
-      MetadataDirective: 'REPLACE',
-      ContentType: 'application/octet-stream',
-      Metadata: metadata as Record<string, string>,
-    }));
+  /**
+   * Rewrites the object's metadata in place: CopyObject onto itself with MetadataDirective REPLACE, or — above
+   * the 5 GiB CopyObject limit (`singleCopyLimit`) — a multipart copy (UploadPartCopy ranges) with the new metadata.
+   */
+  async replaceMetadata(key: string, metadata: BackupObjectMeta, size: number, opts: { singleCopyLimit?: number; copyPartSize?: number } = {}): Promise<void> {
+    const source = `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const common = { Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream', Metadata: metadata as Record<string, string> };
+    if (size <= (opts.singleCopyLimit ?? 5 * GIB)) {
+      await this.client.send(new CopyObjectCommand({ ...common, CopySource: source, MetadataDirective: 'REPLACE' }));
+      return;
+    }
+    const partSize = Math.max(opts.copyPartSize ?? 512 * MIB, Math.ceil(size / 10_000));
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(common));
+    try {
+      const parts: Array<{ PartNumber: number; ETag: string }> = [];
+      for (let start = 0, n = 1; start < size; start += partSize, n++) {
+        const end = Math.min(start + partSize, size) - 1;
+        const r = await this.client.send(new UploadPartCopyCommand({
+          Bucket: this.bucket, Key: key, UploadId, PartNumber: n, CopySource: source, CopySourceRange: `bytes=${start}-${end}`,
+        }));
+        parts.push({ PartNumber: n, ETag: r.CopyPartResult!.ETag! });
+      }
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (e) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId })).catch(() => undefined);
+      throw e;
+    }
   }
 
   async head(key: string): Promise<{ size: number; meta: BackupObjectMeta; lastModified: Date | null } | null> {

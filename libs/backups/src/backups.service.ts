@@ -427,7 +427,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     ctx.bytes = size;
     try {
       ctx.throwIfAborted();
-      await storage.replaceMetadata(job.key, { ...meta, 'size-bytes': String(size), sha256 });
+      await storage.replaceMetadata(job.key, { ...meta, 'size-bytes': String(size), sha256 }, size);
     } catch (e) {
       // Never leave an object without its size and checksum (or one the admin cancelled).
       await storage.delete(job.key).catch((d) => this.logger.error(`could not delete ${job.key} after a failed backup: ${excerpt(d)}`));
