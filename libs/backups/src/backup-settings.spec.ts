@@ -13,7 +13,7 @@ describe('backup settings', () => {
     const r = resolveBackupSettings(cfg({ bucket: 'b', prefix: '/x/' }, { request_timeout_ms: 10000 }), {});
     expect(r.settings).toEqual({
       bucket: 'b', prefix: 'x', region: 'us-east-1', endpoint: null, forcePathStyle: false, credentials: null,
-      maxConcurrentJobs: 2, partSizeBytes: 8 * 1024 * 1024, queueSize: 2, waitMs: 9000, pgBinDir: null,
+      maxConcurrentJobs: 2, partSizeBytes: 5 * 1024 * 1024, queueSize: 2, waitMs: 9000, pgBinDir: null,
     });
   });
 

@@ -17,7 +17,7 @@ export interface BackupSettings {
   pgBinDir: string | null;
 }
 
-export const BACKUP_DEFAULTS = { region: 'us-east-1', maxConcurrentJobs: 2, partSizeMb: 8, queueSize: 2, waitMs: 25_000 } as const;
+export const BACKUP_DEFAULTS = { region: 'us-east-1', maxConcurrentJobs: 2, partSizeMb: 5, queueSize: 2, waitMs: 25_000 } as const;
 
 /**
  * Settings, or the reason backups are off (named in the 503 `backup_storage_not_configured`). Credentials: the

@@ -150,7 +150,7 @@ export interface BackupConfig {
   access_key_id?: string | null;
   secret_access_key?: string | null;
   max_concurrent_jobs?: number; // default 2: backup/restore jobs running at once per instance (more wait as pending)
-  part_size_mb?: number; // default 8 (5..512): multipart part size; memory per job ≈ part_size × (queue_size + 1)
+  part_size_mb?: number; // default 5 (5..512): multipart part size; memory per job ≈ part_size × (queue_size + 1); max dump = 10000 parts
   queue_size?: number; // default 2 (1..16): parts uploaded concurrently per job
   wait_ms?: number; // default 25000: POST waits this long for the job, then answers 202 with it
   pg_bin_dir?: string | null; // directory searched first for pg_dump / pg_restore

@@ -391,7 +391,7 @@ export function buildConfigSchema(sc: SchemaContext) {
     access_key_id: optional(nullableStr()),
     secret_access_key: optional(nullableStr()),
     max_concurrent_jobs: optional(int(1, 64, 2)),
-    part_size_mb: optional(int(5, 512, 8)),
+    part_size_mb: optional(int(5, 512, 5)),
     queue_size: optional(int(1, 16, 2)),
     wait_ms: optional(int(0, 86400000, 25000)),
     pg_bin_dir: optional(nullableStr()),
