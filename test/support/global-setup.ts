@@ -10,6 +10,8 @@
  * Cassandra: ATHENA_TEST_CASSANDRA_CONTACT when set and answering, otherwise a single-node Cassandra from Maven
  * Central artifacts (see cassandra.ts), started once here and stopped by global-teardown. Exports
  * ATHENA_TEST_CASSANDRA_CONTACT (host:port) and, when started here, ATHENA_TEST_CASSANDRA_PID.
+ *
+ * S3: ATHENA_TEST_S3_ENDPOINT when set and answering, otherwise a moto server (s3.ts) on a free port.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedPostgres } from '../../libs/store/src/embedded/embedded-postgres';
 import { portAnswers, startCassandra } from './cassandra';
+import { resolveS3 } from './s3';
 import { freePort, isCI, loudNotice, probePostgres, probeRedis } from './services';
 
 export interface StartedTestServices {
@@ -214,7 +217,11 @@ export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
   try {
     // allSettled: when one source throws (CI), the other must have finished before we clean up.
-    const settled = await Promise.allSettled([resolvePostgres(), resolveRedis(), resolveCassandra()]);
+    const s3Started = resolveS3(say, isCI()).then((s) => {
+      if (s?.stop) state().stops.push({ name: 'moto S3 server', stop: s.stop });
+      return s;
+    });
+    const settled = await Promise.allSettled([resolvePostgres(), resolveRedis(), resolveCassandra(), s3Started]);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const [pg, redis] = settled.slice(0, 2).map((r) => (r as PromiseFulfilledResult<string | null>).value);
@@ -223,6 +230,14 @@ export default async function globalSetup(): Promise<void> {
     process.env.ATHENA_TEST_REDIS_URL = redis ?? '';
     process.env.ATHENA_TEST_CASSANDRA_CONTACT = cassandra?.contact ?? '';
     process.env.ATHENA_TEST_CASSANDRA_PID = cassandra?.pid ? String(cassandra.pid) : '';
+    const s3 = (settled[3] as PromiseFulfilledResult<{ endpoint: string } | null>).value;
+    process.env.ATHENA_TEST_S3_ENDPOINT = s3?.endpoint ?? '';
+    if (!s3) {
+      loudNotice([
+        'S3 (moto server) unavailable: tests that need S3 will be SKIPPED.',
+        "Install it with pip install 'moto[server]' (see .ci/run) or set ATHENA_TEST_S3_ENDPOINT to an S3-compatible endpoint.",
+      ]);
+    }
     if (!cassandra) {
       loudNotice([
         'Cassandra unavailable: tests that need Cassandra will be SKIPPED.',

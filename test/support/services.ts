@@ -6,6 +6,7 @@
  *   ATHENA_TEST_REDIS_URL  e.g. redis://127.0.0.1:6379 ('' when unavailable outside CI)
  *   ATHENA_TEST_CASSANDRA_CONTACT  e.g. 127.0.0.1:41234, a single-node Cassandra 5 (cassandra.ts)
  *   ATHENA_TEST_CASSANDRA_PID      its process id when global-setup started it (for outage tests)
+ *   ATHENA_TEST_S3_ENDPOINT        e.g. http://127.0.0.1:41235, a moto S3 server (s3.ts; any bucket, any credentials)
  * Under CI=true a missing service fails the run; otherwise specs that need it skip loudly.
  *
  *   import { requireService, createTestDatabase } from './support/services';
@@ -19,15 +20,16 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-export type TestServiceName = 'postgres' | 'redis' | 'cassandra';
+export type TestServiceName = 'postgres' | 'redis' | 'cassandra' | 's3';
 
 export const SERVICE_ENV: Record<TestServiceName, string> = {
   postgres: 'ATHENA_TEST_PG_URI',
   redis: 'ATHENA_TEST_REDIS_URL',
   cassandra: 'ATHENA_TEST_CASSANDRA_CONTACT',
+  s3: 'ATHENA_TEST_S3_ENDPOINT',
 };
 
-const SERVICE_LABEL: Record<TestServiceName, string> = { postgres: 'PostgreSQL', redis: 'Redis', cassandra: 'Cassandra' };
+const SERVICE_LABEL: Record<TestServiceName, string> = { postgres: 'PostgreSQL', redis: 'Redis', cassandra: 'Cassandra', s3: 'S3 (moto server)' };
 
 export function isCI(): boolean {
   return process.env.CI === 'true';

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { ApiKeysModule } from '@athena/api-keys';
 import { AuthModule } from '@athena/auth';
+import { BackupsModule } from '@athena/backups';
 import { AthenaConfig, AthenaConfigModule } from '@athena/config';
 import { GatewayModule } from '@athena/gateway';
 import { HealthModule } from '@athena/health';
@@ -39,6 +40,7 @@ export class AppModule {
         SqlModule,
         AuthModule,
         ApiKeysModule,
+        BackupsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };

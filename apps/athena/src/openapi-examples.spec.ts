@@ -6,6 +6,7 @@
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { CreateApiKeyDto, CreateRightDto, EnforcementDto, UpdateApiKeyDto, UpdateRightDto } from '@athena/api-keys';
+import { CreateBackupDto, RestoreBackupDto } from '@athena/backups';
 import { AthenaError } from '@athena/common';
 import { normalizeSql } from '@athena/gateway';
 import {
@@ -155,6 +156,12 @@ const CHECKS: Record<string, (ex: Body) => void | Promise<void>> = {
   },
   EnforcementDto: async (ex) => {
     expect(await validated(EnforcementDto, ex)).toMatchObject(ex);
+  },
+  CreateBackupDto: async (ex) => {
+    expect(await validated(CreateBackupDto, ex)).toMatchObject(ex);
+  },
+  RestoreBackupDto: async (ex) => {
+    expect(await validated(RestoreBackupDto, ex)).toMatchObject(ex);
   },
 };
 

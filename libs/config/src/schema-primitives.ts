@@ -94,6 +94,19 @@ export function nullableStr() {
   });
 }
 
+/** `inner`, except that a blank value parses to `undefined` (the consumer applies the default). */
+export function optional<T>(inner: z.ZodType<T, z.ZodTypeDef, unknown>) {
+  return z.unknown().transform((v, ctx): T | undefined => {
+    if (isBlank(v)) return undefined;
+    const r = inner.safeParse(v);
+    if (!r.success) {
+      for (const i of r.error.issues) ctx.addIssue({ code: z.ZodIssueCode.custom, message: i.message, path: i.path });
+      return z.NEVER;
+    }
+    return r.data;
+  });
+}
+
 export function clientNameOrNull() {
   return leaf<string | null>(`${EXPECT_CLIENT_NAME} or empty`, () => null, (v) =>
     typeof v === 'string' && isValidClientName(v.trim()) ? ok(v.trim()) : FAIL,

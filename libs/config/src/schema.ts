@@ -5,13 +5,13 @@
  *   `"true"`/`"yes"`/`"on"`/`"1"` → true, `"false"`/`"no"`/`"off"`/`"0"` → false;
  * - string lists accept a YAML list or one comma-separated string (`"a, b"` → ["a", "b"]).
  * Sections `api`, `gateway`, `logging`, `redis`, `embedded` (and nested `api.cors`, `gateway.pool`) reject unknown
- * keys; `backup` keeps them (placeholder). Each issue's `message` is the "expected …" text; `validate.ts` turns
+ * keys; `backup` keeps them. Each issue's `message` is the "expected …" text; `validate.ts` turns
  * issues into `<key.path>: expected <…>, got <JSON>` lines.
  */
 import { z } from 'zod';
 import { isValidClientName } from '@athena/common';
 import {
-  bool, EXPECT_CLIENT_NAME, EXPECT_PG_URI, FAIL, int, isBlank, leaf, looseSection, nonEmpty, normalizePgUri, nullableStr, ok, oneOf,
+  bool, EXPECT_CLIENT_NAME, EXPECT_PG_URI, FAIL, int, isBlank, leaf, looseSection, nonEmpty, normalizePgUri, nullableStr, ok, oneOf, optional,
   pgUriOrNull, redisUrlOrNull, routePrefix, SchemaContext, section, str, strList, toNumber, clientNameOrNull,
 } from './schema-primitives';
 import { scyllaClientsSchema } from './scylla-config';
@@ -239,6 +239,14 @@ export function backupSection() {
     prefix: str(() => 'backups'),
     region: nullableStr(),
     endpoint: nullableStr(),
+    force_path_style: optional(bool(false)),
+    access_key_id: optional(nullableStr()),
+    secret_access_key: optional(nullableStr()),
+    max_concurrent_jobs: optional(int(1, 64, 2)),
+    part_size_mb: optional(int(5, 512, 5)),
+    queue_size: optional(int(1, 16, 2)),
+    wait_ms: optional(int(0, 86400000, 25000)),
+    pg_bin_dir: optional(nullableStr()),
   });
 }
 

@@ -40,6 +40,9 @@ export const ENV_FALLBACKS: ReadonlyArray<{ section: string; key: string; env: s
   { section: 'logging', key: 'level', env: 'ATHENA_LOG_LEVEL' },
   { section: 'backup', key: 'bucket', env: 'ATHENA_BACKUP_S3_BUCKET' },
   { section: 'backup', key: 'prefix', env: 'ATHENA_BACKUP_S3_PREFIX' },
+  { section: 'backup', key: 'endpoint', env: 'ATHENA_BACKUP_S3_ENDPOINT' },
+  { section: 'backup', key: 'region', env: 'ATHENA_BACKUP_S3_REGION' },
+  { section: 'backup', key: 'force_path_style', env: 'ATHENA_BACKUP_S3_FORCE_PATH_STYLE' },
 ];
 
 /** Validates and returns the config; throws `ConfigError` listing every problem. Warnings are dropped. */

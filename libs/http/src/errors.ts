@@ -1,12 +1,9 @@
 import { defineErrors } from '@athena/common';
 
-/**
- * Codes the HTTP edge answers for requests that never reach a service (framework and validation errors, mapped
- * in error-mapping.ts): code → HTTP status → meaning (listed in the OpenAPI description).
- */
+/** The http library's error codes: code → HTTP status → meaning (listed in the OpenAPI description). */
 export const HttpErrors = defineErrors('http', {
   invalidJson: { code: 'invalid_json', status: 400, meaning: 'The body is not valid JSON (or is empty with Content-Type: application/json)' },
-  invalidRequest: { code: 'invalid_request', status: 400, meaning: 'The request failed validation; `problems` lists each field' },
+  invalidRequest: { code: 'invalid_request', status: 400, meaning: 'A field of the payload has the wrong type or a required field is missing' },
   unauthorized: { code: 'unauthorized', status: 401, meaning: 'Generic 401 from the framework' },
   forbidden: { code: 'forbidden', status: 403, meaning: 'Generic 403 from the framework' },
   notFound: { code: 'not_found', status: 404, meaning: 'No route matches the method and path' },
@@ -14,8 +11,8 @@ export const HttpErrors = defineErrors('http', {
   requestTimeout: { code: 'request_timeout', status: 408, meaning: 'The request was not received within api.request_timeout_ms' },
   payloadTooLarge: { code: 'payload_too_large', status: 413, meaning: 'The body exceeds api.body_limit_bytes' },
   unsupportedMediaType: { code: 'unsupported_media_type', status: 415, meaning: 'Send the body as application/json' },
-  notAcceptable: { code: 'not_acceptable', status: 406, meaning: 'Generic 406 from the framework' },
-  conflict: { code: 'conflict', status: 409, meaning: 'Generic 409 from the framework' },
+  notAcceptable: { code: 'not_acceptable', status: 406, meaning: 'The Supabase project cannot produce the requested representation' },
+  conflict: { code: 'conflict', status: 409, meaning: 'A unique constraint was violated' },
   unprocessableEntity: { code: 'unprocessable_entity', status: 422, meaning: 'Generic 422 from the framework' },
   rateLimited: { code: 'rate_limited', status: 429, meaning: 'Too many requests; retry after Retry-After' },
   internalError: { code: 'internal_error', status: 500, meaning: 'Unexpected failure; quote the request_id when reporting it' },

@@ -10,3 +10,4 @@ export * from './control-plane-events';
 export * from './api-keys.repository';
 export * from './api-key-enforcement.repository';
 export * from './auth-log.repository';
+export * from './backup-jobs.repository';

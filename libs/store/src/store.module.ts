@@ -3,6 +3,7 @@ import { ApiKeyEnforcementRepository } from './api-key-enforcement.repository';
 import { ApiKeysRepository } from './api-keys.repository';
 import { AuthLogRepository } from './auth-log.repository';
 import { AuthStore } from './auth-store';
+import { BackupJobsRepository } from './backup-jobs.repository';
 import { ClientsRepository } from './clients.repository';
 import { ControlPlaneEvents } from './control-plane-events';
 import { ControlPlaneService } from './control-plane.service';
@@ -15,11 +16,11 @@ import { LogsRepository } from './logs.repository';
 @Module({
   providers: [
     ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, AuthStore, ApiKeysRepository,
-    ApiKeyEnforcementRepository, AuthLogRepository,
+    ApiKeyEnforcementRepository, AuthLogRepository, BackupJobsRepository,
   ],
   exports: [
     ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository, ApiKeyEnforcementRepository,
-    AuthLogRepository,
+    AuthLogRepository, BackupJobsRepository,
   ],
 })
 export class StoreModule {}
