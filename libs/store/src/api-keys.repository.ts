@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AthenaError } from '@athena/common';
 import { ControlPlaneEvents } from './control-plane-events';
+import { ControlPlaneAccess, rowsOf } from './control-plane-errors';
 import { ControlPlaneService } from './control-plane.service';
 
 /** NOTIFY channel for any change to keys, rights, grants or enforcement config. */
@@ -115,34 +116,26 @@ const RIGHT_COLUMNS = 'api_key_rights_id AS id, name, description, created_at, u
  */
 @Injectable()
 export class ApiKeysRepository {
+  private readonly access: ControlPlaneAccess;
+
   constructor(
     private readonly cp: ControlPlaneService,
-    private readonly events: ControlPlaneEvents,
-  ) {}
+    events: ControlPlaneEvents,
+  ) {
+    this.access = new ControlPlaneAccess(cp, events, 'Auth store');
+  }
 
   get available(): boolean {
     return this.cp.isReady;
   }
 
-  private requireReady(): void {
-    if (!this.cp.isReady) throw AthenaError.unavailable('control_plane_unavailable', 'Auth store unavailable', 5, 'The control-plane database is not connected; retry shortly');
-  }
-
-  private async write<T>(what: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    this.requireReady();
-    const result = await unavailableOnConnectionLoss(this.cp.dataSource.transaction(async (m) => {
-      const r = await fn(m);
-      await m.query('SELECT pg_notify($1, $2)', [AUTH_CHANGED_CHANNEL, what]);
-      return r;
-    }));
-    this.events.emitLocal(AUTH_CHANGED_CHANNEL, what);
-    return result;
+  private write<T>(what: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.access.write(AUTH_CHANGED_CHANNEL, what, fn);
   }
 
   /** Admin reads: 503 (not 500) when the control plane is unreachable. */
   private read<T>(sql: string, params?: unknown[]): Promise<T> {
-    this.requireReady();
-    return unavailableOnConnectionLoss(this.cp.dataSource.query(sql, params));
+    return this.access.read<T>(sql, params);
   }
 
   // ---- verification (hot path on cache miss) ----
@@ -389,30 +382,6 @@ async function resolveRights(m: EntityManager, names: string[]): Promise<string[
     throw AthenaError.badRequest('unknown_rights', 'Unknown rights', `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`, { unknown_rights: unknown });
   }
   return rows.map((r) => r.id);
-}
-
-/** SQLSTATE classes/codes and socket errors that mean "the database is not reachable", not "bad request". */
-function isConnectionLoss(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code !== 'string') return /Connection terminated|connect ECONNREFUSED|timeout/i.test((e as Error)?.message ?? '');
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '3D000' || code === 'ECONNREFUSED' || code === 'ECONNRESET';
-}
-
-async function unavailableOnConnectionLoss<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    if (!(e instanceof AthenaError) && isConnectionLoss(e)) {
-      throw AthenaError.unavailable('control_plane_unavailable', 'Auth store unavailable', 5, 'The control-plane database cannot be reached; retry shortly');
-    }
-    throw e;
-  }
-}
-
-/** TypeORM answers UPDATE/DELETE … RETURNING with [rows, affected]; everything else with rows. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
 }
 
 async function grant(m: EntityManager, keyId: string, rightIds: string[]): Promise<void> {

@@ -8,3 +8,6 @@ export * from './store.module';
 export * from './embedded';
 export * from './control-plane-events';
 export * from './api-keys.repository';
+export * from './client-statistics.repository';
+export * from './control-plane-errors';
+export * from './provisioning';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysRepository } from './api-keys.repository';
+import { ClientStatisticsRepository } from './client-statistics.repository';
 import { ClientsRepository } from './clients.repository';
 import { ControlPlaneEvents } from './control-plane-events';
 import { ControlPlaneService } from './control-plane.service';
@@ -10,7 +11,7 @@ import { LogsRepository } from './logs.repository';
  * `CONTROL_PLANE_TARGET`: `AthenaConfigModule.forRoot(config, { controlPlane })`.
  */
 @Module({
-  providers: [ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
-  exports: [ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository],
+  providers: [ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository, ClientStatisticsRepository],
+  exports: [ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository, ClientStatisticsRepository],
 })
 export class StoreModule {}
