@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
+import { AdminClientsModule } from '@athena/admin-clients';
 import { ApiKeysModule } from '@athena/api-keys';
 import { AuthModule } from '@athena/auth';
 import { AthenaConfig, AthenaConfigModule } from '@athena/config';
@@ -39,6 +40,7 @@ export class AppModule {
         SqlModule,
         AuthModule,
         ApiKeysModule,
+        AdminClientsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };
