@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CacheModule } from '@athena/cache';
 import { CatalogModule } from '@athena/catalog';
 import { DriversModule } from '@athena/drivers';
 import { StoreModule } from '@athena/store';
@@ -10,7 +11,7 @@ import { ProvisionService } from './provision.service';
 
 /** Admin control plane of clients: catalog, statistics, provisioning, introspection (static admin key only). */
 @Module({
-  imports: [StoreModule, CatalogModule, DriversModule],
+  imports: [StoreModule, CatalogModule, DriversModule, CacheModule],
   controllers: [AdminClientsController, ClientsIntrospectionController, ProvisionController],
   providers: [AdminClientsService, ClientStatisticsService, ProvisionService],
 })

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ResponseCacheService } from '@athena/cache';
 import { AthenaError } from '@athena/common';
 import { CatalogEntry, ClientCatalogService } from '@athena/catalog';
 import { CUSTOM_SUPABASE, DriverRegistry } from '@athena/drivers';
@@ -51,12 +52,18 @@ function notFound(name: string): AthenaError {
  * instance reloads its registry before answering, the others on the notification (pools drain/rebuild there).
  */
 @Injectable()
-export class AdminClientsService {
+export class AdminClientsService implements OnModuleInit {
   constructor(
     private readonly repo: ClientsRepository,
     private readonly catalog: ClientCatalogService,
     private readonly drivers: DriverRegistry,
+    private readonly cache: ResponseCacheService,
   ) {}
+
+  onModuleInit(): void {
+    // A client whose routing changed (new database, frozen, deleted, …) must not answer from cached reads.
+    this.catalog.onChange((name) => void this.cache.invalidate(name, null).catch(() => undefined));
+  }
 
   async list(): Promise<SuccessEnvelope> {
     const rows = await this.repo.listLive();

@@ -46,6 +46,7 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
   private syncing: Promise<void> | null = null;
   private again = false;
   private lastSyncAt: Date | null = null;
+  private readonly listeners: Array<(name: string) => void> = [];
 
   constructor(
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
@@ -172,15 +173,27 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
     const prev = this.entries;
     this.entries = next;
     this.lastSyncAt = new Date();
-    for (const [key, old] of prev) {
-      const before = routable(old);
-      if (!before) continue;
+    for (const key of new Set([...prev.keys(), ...next.keys()])) {
+      const before = routable(prev.get(key));
       const after = routable(next.get(key));
-      if (after && sameDescriptor(before, after) && after.name === before.name) continue;
-      if (this.drivers.drain(before.name)) {
+      if (before === after || (before && after && sameDescriptor(before, after) && after.name === before.name)) continue;
+      if (before && this.drivers.drain(before.name)) {
         this.logger.log(`client "${before.name}" ${after ? 'changed its connection' : 'left routing'}: pool drained`);
       }
+      const name = (after ?? before)!.name;
+      for (const fn of this.listeners) {
+        try {
+          fn(name);
+        } catch (e) {
+          this.logger.warn(`catalog change listener failed: ${(e as Error).message}`);
+        }
+      }
     }
+  }
+
+  /** Called with a client's name whenever its routing changes (connection, active/frozen, added, removed). */
+  onChange(fn: (name: string) => void): void {
+    this.listeners.push(fn);
   }
 
   /** The registry entry of a client (case-insensitive), or undefined. */
