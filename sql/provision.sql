@@ -1,6 +1,6 @@
 -- Athena control-plane schema (athena_logging): idempotent, every statement IF NOT EXISTS / ON CONFLICT DO NOTHING.
 -- Generated from migrations/ (a unit test checks that the two never drift); regenerate with
---   UPDATE_PROVISION_SQL=1 npx jest --selectProjects unit libs/store/src/provisioning.spec.ts
+--   UPDATE_PROVISION_SQL=1 npx jest libs/store/src/provisioning.spec.ts --selectProjects unit
 -- Apply: psql -f sql/provision.sql "$URI"  |  athena provision --uri "$URI"  |  POST /admin/provision
 
 CREATE TABLE IF NOT EXISTS athena_clients (
