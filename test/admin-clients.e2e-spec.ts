@@ -113,6 +113,26 @@ describe('admin: clients (two gateway processes)', () => {
     expect((await admin(bUrl, 'GET', '/admin/clients')).status).toBe(200);
   });
 
+  it('Swagger: every new route carries the admin-key scheme, a typed answer and the 401 response', async () => {
+    const doc = (await call(`${a.url}/openapi.json`)).body;
+    const routes: Array<[string, string]> = [
+      ['/admin/clients', 'get'], ['/admin/clients', 'post'], ['/admin/clients/{client_name}', 'patch'], ['/admin/clients/{client_name}', 'delete'],
+      ['/admin/clients/{client_name}/freeze', 'put'], ['/admin/clients/statistics', 'get'], ['/admin/clients/statistics/refresh', 'post'],
+      ['/admin/clients/{client_name}/statistics', 'get'], ['/admin/clients/{client_name}/statistics/drilldown', 'get'],
+      ['/admin/provision', 'post'], ['/clients', 'get'], ['/schema/clients', 'get'], ['/router/registry', 'get'],
+    ];
+    for (const [path, method] of routes) {
+      const op = doc.paths[path]?.[method];
+      expect({ path, method, found: !!op }).toEqual({ path, method, found: true });
+      expect(op.security).toEqual(expect.arrayContaining([{ adminKey: [] }]));
+      expect(op.responses['401']).toBeDefined();
+      const okResponse = op.responses['200'] ?? op.responses['201'];
+      expect(okResponse.content['application/json'].schema).toBeDefined();
+    }
+    expect(doc.paths['/admin/clients'].post.requestBody.content['application/json'].examples.uri).toBeDefined();
+    expect(doc.components.schemas.CreateClientDto.required).toEqual(['client_name']);
+  });
+
   it('config clients are in the catalog once; names, registry and list agree; URIs are redacted', async () => {
     const rows = (await cp.query(`SELECT client_name, source FROM athena_clients`)).rows;
     expect(rows).toEqual([{ client_name: 'main', source: 'config' }]);
