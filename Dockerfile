@@ -32,6 +32,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/config.yaml ./config.yaml
+COPY --from=build /app/sql ./sql
 COPY --from=build /app/config.yaml /etc/athena/config.yaml
 USER 10001:10001
 VOLUME ["/var/lib/athena"]

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
+import { AdminClientsModule } from '@athena/admin-clients';
 import { ApiKeysModule } from '@athena/api-keys';
 import { AuthModule } from '@athena/auth';
 import { BackupsModule } from '@athena/backups';
@@ -41,6 +42,7 @@ export class AppModule {
         AuthModule,
         ApiKeysModule,
         BackupsModule,
+        AdminClientsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };

@@ -95,6 +95,16 @@ for (const [name, desc] of [['run', 'apply pending migrations'], ['revert', 'rev
     });
 }
 
+program
+  .command('provision')
+  .description('apply the idempotent control-plane schema (sql/provision.sql) to a PostgreSQL database')
+  .requiredOption('--uri <uri>', 'target PostgreSQL URI')
+  .option('--json', 'print JSON')
+  .action(async (o: { uri: string; json?: boolean }) => {
+    const { runProvisionCommand } = await import('./provision');
+    await runProvisionCommand(o).catch(fail);
+  });
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -6,6 +6,7 @@
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { CreateApiKeyDto, CreateRightDto, EnforcementDto, UpdateApiKeyDto, UpdateRightDto } from '@athena/api-keys';
+import { CreateClientDto, FreezeClientDto, ProvisionDto, requirePgUri, UpdateClientDto } from '@athena/admin-clients';
 import { CreateBackupDto, RestoreBackupDto } from '@athena/backups';
 import { AthenaError } from '@athena/common';
 import { normalizeSql } from '@athena/gateway';
@@ -162,6 +163,22 @@ const CHECKS: Record<string, (ex: Body) => void | Promise<void>> = {
   },
   RestoreBackupDto: async (ex) => {
     expect(await validated(RestoreBackupDto, ex)).toMatchObject(ex);
+  },
+  CreateClientDto: async (ex) => {
+    expect(await validated(CreateClientDto, ex)).toMatchObject(ex);
+    // Exactly one URI source, and the URI passes the service's own check.
+    expect([ex.pg_uri, ex.pg_uri_env_var].filter((v) => typeof v === 'string')).toHaveLength(1);
+    if (typeof ex.pg_uri === 'string') expect(() => requirePgUri('pg_uri', ex.pg_uri as string)).not.toThrow();
+  },
+  UpdateClientDto: async (ex) => {
+    expect(await validated(UpdateClientDto, ex)).toMatchObject(ex);
+  },
+  FreezeClientDto: async (ex) => {
+    expect(await validated(FreezeClientDto, ex)).toMatchObject(ex);
+  },
+  ProvisionDto: async (ex) => {
+    expect(await validated(ProvisionDto, ex)).toMatchObject(ex);
+    expect([ex.uri, ex.client_name].filter((v) => typeof v === 'string' && v !== '')).toHaveLength(1);
   },
 };
 

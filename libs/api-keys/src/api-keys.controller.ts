@@ -1,31 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiInternalServerErrorResponse, ApiNotFoundResponse,
-  ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse,
+  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
+  ApiParam,
 } from '@nestjs/swagger';
-import { AdminOnly } from '@athena/auth';
+import { AdminController, AdminErrorDto } from '@athena/auth';
 import { ApiKeysAdminService } from './api-keys-admin.service';
 import {
-  AdminErrorDto, ApiKeyCreatedEnvelope, ApiKeyListEnvelope, ApiKeyRecordEnvelope, ClientEnvelope, ClientListEnvelope,
+  ApiKeyCreatedEnvelope, ApiKeyListEnvelope, ApiKeyRecordEnvelope, ClientEnvelope, ClientListEnvelope,
   ClientNameEnvelope, ConfigEnvelope, CreateApiKeyDto, CreateRightDto, EnforcementDto, IdEnvelope, ListApiKeysQueryDto,
   RightEnvelope, RightListEnvelope, UpdateApiKeyDto, UpdateRightDto,
 } from './dto/api-keys.dto';
 
-/** Swagger for every admin route: admin-key security and the shared failure answers. */
-function AdminDocs(): ClassDecorator {
-  return (target) => {
-    ApiSecurity('adminKey')(target);
-    ApiUnauthorizedResponse({ type: AdminErrorDto, description: 'Missing or wrong admin key (invalid_admin_key)' })(target);
-    ApiInternalServerErrorResponse({ type: AdminErrorDto, description: 'ATHENA_KEY_12 not set (admin_key_not_configured)' })(target);
-    ApiServiceUnavailableResponse({ type: AdminErrorDto, description: 'Control-plane database unavailable (Retry-After set)' })(target);
-  };
-}
-
 const IdParam = ApiParam({ name: 'id', format: 'uuid', description: 'The `id` (api_keys_id / api_key_rights_id) returned on creation' });
 
-@ApiTags('Admin: API keys')
-@AdminDocs()
-@AdminOnly()
+@AdminController('Admin: API keys')
 @Controller('admin/api-keys')
 export class ApiKeysController {
   constructor(private readonly svc: ApiKeysAdminService) {}
@@ -71,9 +59,7 @@ export class ApiKeysController {
   }
 }
 
-@ApiTags('Admin: API keys')
-@AdminDocs()
-@AdminOnly()
+@AdminController('Admin: API keys')
 @Controller('admin/api-key-rights')
 export class ApiKeyRightsController {
   constructor(private readonly svc: ApiKeysAdminService) {}
@@ -117,9 +103,7 @@ export class ApiKeyRightsController {
   }
 }
 
-@ApiTags('Admin: API keys')
-@AdminDocs()
-@AdminOnly()
+@AdminController('Admin: API keys')
 @Controller('admin')
 export class ApiKeyConfigController {
   constructor(private readonly svc: ApiKeysAdminService) {}

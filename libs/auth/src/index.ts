@@ -13,3 +13,4 @@ export * from './authentication.service';
 export * from './authorization.service';
 export * from './auth.guard';
 export * from './auth.module';
+export * from './admin-docs';

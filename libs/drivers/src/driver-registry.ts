@@ -3,7 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 
 import { ATHENA_CONFIG, AthenaConfig, ScyllaClientConfig } from '@athena/config';
 import { ROOT_LOGGER } from '@athena/observability';
-import { BackendDriver, BackendKind } from './backend-driver';
+import { BackendDriver, BackendKind, PoolStats } from './backend-driver';
 import { PostgresDriverFactory, ScyllaDriverFactory, SupabaseDriverFactory } from './driver-factories';
 import { breakerOptions } from './supabase/supabase.driver';
 
@@ -117,6 +117,23 @@ export class DriverRegistry implements OnApplicationShutdown {
     if (!e) return;
     this.drivers.delete(name);
     await e.driver.close();
+  }
+
+  /**
+   * Takes a client's adapter out of the registry at once (the next `forClient` builds a fresh one, lazily) and
+   * drains it: in-flight queries finish, then its connections close. False when it had no adapter.
+   */
+  drain(name: string): boolean {
+    const e = this.drivers.get(name);
+    if (!e) return false;
+    this.drivers.delete(name);
+    void e.driver.close().catch((err: Error) => this.logger.warn(`closing the pool of "${name}" failed: ${err.message}`));
+    return true;
+  }
+
+  /** The client's live pool, or null when none is open (never built, drained, or replaced). */
+  poolStats(name: string): PoolStats | null {
+    return this.drivers.get(name)?.driver.poolStats() ?? null;
   }
 
   async onApplicationShutdown(): Promise<void> {

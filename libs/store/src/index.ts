@@ -11,3 +11,6 @@ export * from './api-keys.repository';
 export * from './api-key-enforcement.repository';
 export * from './auth-log.repository';
 export * from './backup-jobs.repository';
+export * from './client-statistics.repository';
+export * from './control-plane-errors';
+export * from './provisioning';

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ControlPlaneService } from './control-plane.service';
+import { OPERATION_STATS_UPSERT, REQUEST_STATS_UPSERT } from './client-statistics.repository';
 import type { OperationLogRow, RequestLogRow } from './log-rows';
 
 /**
  * Bulk writes of the gateway logs: one statement per batch, the whole batch bound as a single jsonb
  * parameter and expanded server-side (`jsonb_to_recordset`), so a batch of 500 rows is one round trip.
+ * The same statement adds the batch's counts to the client statistics (no per-request write).
  */
 @Injectable()
 export class LogsRepository {
@@ -17,7 +19,8 @@ export class LogsRepository {
   async insertRequestLogs(rows: RequestLogRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.cp.dataSource.query(
-      `INSERT INTO gateway_request_log
+      `WITH ins AS (
+       INSERT INTO gateway_request_log
          (created_at, request_id, client, method, path, query_string, status_code, ipv4, user_agent,
           user_id, company_id, organization_id, host, cached, time)
        SELECT created_at, request_id, client, method, path, query_string, status_code, ipv4, user_agent,
@@ -25,7 +28,8 @@ export class LogsRepository {
          FROM jsonb_to_recordset($1::jsonb) AS r(
            created_at timestamptz, request_id text, client text, method text, path text, query_string text,
            status_code integer, ipv4 text, user_agent text, user_id text, company_id text,
-           organization_id text, host text, cached boolean, time numeric)`,
+           organization_id text, host text, cached boolean, time numeric)
+       RETURNING client, status_code, cached, created_at)${REQUEST_STATS_UPSERT}`,
       [JSON.stringify(rows)],
     );
   }
@@ -33,7 +37,8 @@ export class LogsRepository {
   async insertOperationLogs(rows: OperationLogRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.cp.dataSource.query(
-      `INSERT INTO gateway_operation_log
+      `WITH ins AS (
+       INSERT INTO gateway_operation_log
          (created_at, request_id, operation, table_name, client_name, method, path, status_code, duration_ms,
           row_count, cached, error, message, cache_key, user_id, company_id, organization_id, details)
        SELECT created_at, request_id, operation, table_name, client_name, method, path, status_code, duration_ms,
@@ -42,7 +47,8 @@ export class LogsRepository {
            created_at timestamptz, request_id text, operation text, table_name text, client_name text,
            method text, path text, status_code integer, duration_ms numeric, row_count integer,
            cached boolean, error boolean, message text, cache_key text, user_id text, company_id text,
-           organization_id text, details jsonb)`,
+           organization_id text, details jsonb)
+       RETURNING client_name, table_name, operation, error, status_code, created_at)${OPERATION_STATS_UPSERT}`,
       [JSON.stringify(rows)],
     );
   }

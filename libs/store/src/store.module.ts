@@ -4,6 +4,7 @@ import { ApiKeysRepository } from './api-keys.repository';
 import { AuthLogRepository } from './auth-log.repository';
 import { AuthStore } from './auth-store';
 import { BackupJobsRepository } from './backup-jobs.repository';
+import { ClientStatisticsRepository } from './client-statistics.repository';
 import { ClientsRepository } from './clients.repository';
 import { ControlPlaneEvents } from './control-plane-events';
 import { ControlPlaneService } from './control-plane.service';
@@ -16,11 +17,11 @@ import { LogsRepository } from './logs.repository';
 @Module({
   providers: [
     ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, AuthStore, ApiKeysRepository,
-    ApiKeyEnforcementRepository, AuthLogRepository, BackupJobsRepository,
+    ApiKeyEnforcementRepository, AuthLogRepository, BackupJobsRepository, ClientStatisticsRepository,
   ],
   exports: [
     ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository, ApiKeyEnforcementRepository,
-    AuthLogRepository, BackupJobsRepository,
+    AuthLogRepository, BackupJobsRepository, ClientStatisticsRepository,
   ],
 })
 export class StoreModule {}

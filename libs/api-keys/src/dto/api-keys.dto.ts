@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
-import { MAX_RIGHT_LENGTH, RIGHT_RE, RIGHT_RULE } from '@athena/auth';
+import { EnvelopeDto, MAX_RIGHT_LENGTH, RIGHT_RE, RIGHT_RULE } from '@athena/auth';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max,
   MaxLength, Min,
@@ -131,10 +131,7 @@ export class ApiKeyGlobalConfigDto {
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }
 
-class Envelope {
-  @ApiProperty({ example: 'success' }) status: string;
-  @ApiProperty() message: string;
-}
+class Envelope extends EnvelopeDto {}
 
 export class ApiKeyListData { @ApiProperty({ type: [ApiKeyRecordDto] }) api_keys: ApiKeyRecordDto[]; }
 export class ApiKeyListEnvelope extends Envelope { @ApiProperty({ type: ApiKeyListData }) data: ApiKeyListData; }
@@ -162,10 +159,3 @@ export class ClientData { @ApiProperty({ type: ApiKeyClientConfigDto }) client: 
 export class ClientEnvelope extends Envelope { @ApiProperty({ type: ClientData }) data: ClientData; }
 export class ClientNameData { @ApiProperty() client_name: string; }
 export class ClientNameEnvelope extends Envelope { @ApiProperty({ type: ClientNameData }) data: ClientNameData; }
-
-export class AdminErrorDto {
-  @ApiProperty({ example: 'error' }) status: string;
-  @ApiProperty({ example: 'unknown_rights' }) code: string;
-  @ApiProperty({ example: 'Unknown rights' }) message: string;
-  @ApiProperty({ example: 'These rights do not exist: users.read; create them with POST /admin/api-key-rights first' }) error: string;
-}
