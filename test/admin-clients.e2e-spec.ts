@@ -263,7 +263,8 @@ describe('admin: clients (two gateway processes)', () => {
     const deadline = Date.now() + 10_000;
     for (;;) {
       stats = (await admin(a.url, 'GET', '/admin/clients/stats_c/statistics')).body.data;
-      if (stats?.statistics.total_requests === total) break;
+      // request and operation log rows arrive in separate batches: wait for both
+      if (stats?.statistics.total_requests === total && stats?.statistics.total_operations === total) break;
       if (Date.now() > deadline) throw new Error(`statistics did not reach ${total}: ${JSON.stringify(stats)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
