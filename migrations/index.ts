@@ -1,5 +1,6 @@
 import { InitControlPlane1732200000000 } from './1732200000000-InitControlPlane';
 import { ApiKeys1732300000000 } from './1732300000000-ApiKeys';
+import { DeferredQueue1732800000000 } from './1732800000000-DeferredQueue';
 
 /** Every control-plane migration, in order. Later issues append theirs here. */
-export const CONTROL_PLANE_MIGRATIONS = [InitControlPlane1732200000000, ApiKeys1732300000000];
+export const CONTROL_PLANE_MIGRATIONS = [InitControlPlane1732200000000, ApiKeys1732300000000, DeferredQueue1732800000000];

@@ -2,9 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
+import { AdmissionModule } from '@athena/admission';
 import { ApiKeysModule } from '@athena/api-keys';
 import { AuthModule } from '@athena/auth';
 import { AthenaConfig, AthenaConfigModule } from '@athena/config';
+import { DeferredModule } from '@athena/deferred';
 import { GatewayModule } from '@athena/gateway';
 import { HealthModule } from '@athena/health';
 import { AthenaExceptionFilter } from '@athena/http';
@@ -39,6 +41,8 @@ export class AppModule {
         SqlModule,
         AuthModule,
         ApiKeysModule,
+        AdmissionModule,
+        DeferredModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };

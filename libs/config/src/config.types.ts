@@ -63,7 +63,7 @@ export interface GatewayConfig {
   max_rows: number; // default 10000, 1..1000000: hard cap on rows one fetch returns (truncated:true when hit); no separate default limit
   schema_refresh_ms: number; // default 30000: background refresh of the per-client schema cache
   pool: PoolConfig;
-  // Seed keys for later issues (admission + deferred queue); validated now so config files stay stable.
+  // Admission control and the deferred queue (README "Admission control", "Deferred queue").
   admission_limit_enabled: boolean; // default false
   admission_global_requests_per_window: number; // default 0 (= unlimited)
   admission_per_client_requests_per_window: number; // default 0 (= unlimited)
@@ -71,7 +71,12 @@ export interface GatewayConfig {
   admission_defer_on_limit_enabled: boolean; // default false
   admission_defer_route_prefixes: string[]; // default ["/gateway/query", "/gateway/fetch"]
   deferred_query_worker_enabled: boolean; // default false
-  deferred_query_worker_poll_ms: number; // default 1000
+  deferred_query_worker_poll_ms: number; // default 1000: idle poll period of the worker (a finished job claims the next at once)
+  deferred_query_worker_concurrency: number; // default 4: jobs one worker runs at a time
+  deferred_query_lease_ms: number; // default 30000: a running job's lease, renewed while it runs; expired = worker lost
+  deferred_query_max_attempts: number; // default 3: claims of a read-only job before it is marked failed
+  deferred_query_result_max_bytes: number; // default 1 MiB: stored result cap (rows cut, truncated: true)
+  deferred_queue_retention_secs: number; // default 1209600: completed/failed jobs older than this are purged (0 = keep)
   supabase: SupabaseBreakerConfig;
   custom_supabase: CustomSupabaseConfig;
   sql: SqlExecutorConfig;
