@@ -129,12 +129,12 @@ export class AdmissionService implements OnModuleDestroy {
       retryStrategy: (n) => Math.min(n * 200, 2000),
     });
     this.redis.on('error', () => undefined); // state is read from `status`; failures are counted per decision
-    const prefix = 'athena:admission';
+    const prefix = config.gateway.admission_redis_key_prefix;
     if (this.globalLimit > 0) {
-      this.redisGlobal = new RateLimiterRedis({ storeClient: this.redis, points: this.globalLimit, duration, keyPrefix: `${prefix}:g`, rejectIfRedisNotReady: true });
+      this.redisGlobal = new RateLimiterRedis({ storeClient: this.redis, points: this.globalLimit, duration, keyPrefix: `${prefix}g`, rejectIfRedisNotReady: true });
     }
     if (this.clientLimit > 0) {
-      this.redisClient = new RateLimiterRedis({ storeClient: this.redis, points: this.clientLimit, duration, keyPrefix: `${prefix}:c`, rejectIfRedisNotReady: true });
+      this.redisClient = new RateLimiterRedis({ storeClient: this.redis, points: this.clientLimit, duration, keyPrefix: `${prefix}c`, rejectIfRedisNotReady: true });
     }
   }
 

@@ -69,6 +69,7 @@ export interface GatewayConfig {
   admission_per_client_requests_per_window: number; // default 0 (= unlimited)
   admission_window_secs: number; // default 1
   admission_defer_on_limit_enabled: boolean; // default false
+  admission_redis_key_prefix: string; // default "athena:admission:": Redis keys of the shared budgets
   admission_defer_route_prefixes: string[]; // default ["/gateway/query", "/gateway/fetch"]
   deferred_query_worker_enabled: boolean; // default false
   deferred_query_worker_poll_ms: number; // default 1000: idle poll period of the worker (a finished job claims the next at once)

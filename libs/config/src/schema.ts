@@ -324,6 +324,7 @@ export function buildConfigSchema(sc: SchemaContext) {
     admission_per_client_requests_per_window: int(0, 1000000000, 0),
     admission_window_secs: int(1, 86400, 1),
     admission_defer_on_limit_enabled: bool(false),
+    admission_redis_key_prefix: str(() => 'athena:admission:'),
     admission_defer_route_prefixes: strList(() => ['/gateway/query', '/gateway/fetch'], routePrefix),
     deferred_query_worker_enabled: bool(false),
     deferred_query_worker_poll_ms: int(10, 3600000, 1000),
