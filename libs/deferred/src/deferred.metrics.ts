@@ -16,32 +16,39 @@ export class DeferredMetrics {
 
   constructor(metrics: MetricsService, repo: DeferredQueueRepository) {
     const registers = [metrics.registry];
-    const oldest = new Gauge({
-      name: 'athena_gateway_deferred_queue_oldest_age_seconds',
-      help: 'Age in seconds of the oldest queued deferred request (0 when none is queued)',
-      registers: [],
-    });
-    const up = new Gauge({ name: 'athena_gateway_deferred_queue_storage_up', help: '1 when the deferred queue table answered the last scrape, 0 otherwise', registers: [] });
-    this.storageUp = up;
-    new Gauge({
-      name: 'athena_gateway_deferred_queue_requests',
-      help: 'Deferred requests in the queue by status (queued|running|completed|failed)',
-      labelNames: ['status'] as const,
-      registers,
-      async collect() {
+    // The registry collects every family concurrently: the three gauges share one stats query per scrape.
+    let pending: Promise<void> | null = null;
+    const refresh = (): Promise<void> => {
+      pending ??= (async () => {
         try {
           if (!repo.ready) throw new Error('control plane not ready');
           const s = await withTimeout(repo.stats(), STATS_TIMEOUT_MS);
-          for (const st of JOB_STATUSES) this.set({ status: st }, s.counts[st] ?? 0);
+          for (const st of JOB_STATUSES) requests.set({ status: st }, s.counts[st] ?? 0);
           oldest.set(s.oldestQueuedSecs);
           up.set(1);
         } catch {
           up.set(0);
         }
-      },
+      })().finally(() => {
+        pending = null;
+      });
+      return pending;
+    };
+    const requests = new Gauge({
+      name: 'athena_gateway_deferred_queue_requests',
+      help: 'Deferred requests in the queue by status (queued|running|completed|failed)',
+      labelNames: ['status'] as const,
+      registers,
+      collect: refresh,
     });
-    metrics.registry.registerMetric(oldest);
-    metrics.registry.registerMetric(up);
+    const oldest = new Gauge({
+      name: 'athena_gateway_deferred_queue_oldest_age_seconds',
+      help: 'Age in seconds of the oldest queued deferred request (0 when none is queued)',
+      registers,
+      collect: refresh,
+    });
+    const up = new Gauge({ name: 'athena_gateway_deferred_queue_storage_up', help: '1 when the deferred queue table answered the last scrape, 0 otherwise', registers, collect: refresh });
+    this.storageUp = up;
     this.events = new Counter({
       name: 'athena_gateway_deferred_events_total',
       help: 'Deferred request lifecycle events by job kind and the status entered (queued|running|completed|failed)',

@@ -39,6 +39,8 @@ export class DeferredWorker implements OnApplicationBootstrap, BeforeApplication
   private lastReap = 0;
   private lastPurge = 0;
   private lastStorageWarn = 0;
+  /** Jobs this worker brought to a final state (logged on stop). */
+  private finishedJobs = 0;
 
   constructor(
     @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
@@ -163,6 +165,7 @@ export class DeferredWorker implements OnApplicationBootstrap, BeforeApplication
       fin = { status, reason: 'error', result: capped.result, resultStatus: m.status, truncated: capped.truncated, error: `${m.body.code}: ${m.body.message}` };
     }
     if (await this.repo.finish(job, this.owner, fin)) {
+      this.finishedJobs++;
       this.deferred.metrics.events.inc({ kind: job.kind, status });
     } else {
       this.logger.warn({ request_id: job.request_id }, 'deferred job finished after its claim was lost; outcome discarded');
@@ -237,7 +240,7 @@ export class DeferredWorker implements OnApplicationBootstrap, BeforeApplication
     }
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.running = false;
-    this.logger.info({ unfinished: left.length }, 'deferred worker stopped');
+    this.logger.info({ finished_jobs: this.finishedJobs, unfinished: left.length }, 'deferred worker stopped');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
