@@ -59,7 +59,8 @@ const WARN_EVERY_MS = 10_000;
 /**
  * Admission control, transport-free: a global and a per-client request budget per fixed window
  * (`gateway.admission_*`), counted in Redis so every instance sharing it shares the budgets
- * (rate-limiter-flexible, one atomic INCR+PTTL script per budget). While Redis is unreachable each instance
+ * (rate-limiter-flexible, one atomic INCR+PTTL script per budget). Once a budget is exhausted, the instance
+ * refuses that key from memory until the window ends (no Redis round trip per rejected call). While Redis is unreachable each instance
  * falls back to in-memory budgets of the same size — degraded (its own share of the budget only), logged and
  * exposed as `athena_gateway_admission_degraded` = 1; never unlimited. Over budget: `deferred` when
  * `admission_defer_on_limit_enabled` and the route matches `admission_defer_route_prefixes` and can be run by the
@@ -131,10 +132,10 @@ export class AdmissionService implements OnModuleDestroy {
     this.redis.on('error', () => undefined); // state is read from `status`; failures are counted per decision
     const prefix = config.gateway.admission_redis_key_prefix;
     if (this.globalLimit > 0) {
-      this.redisGlobal = new RateLimiterRedis({ storeClient: this.redis, points: this.globalLimit, duration, keyPrefix: `${prefix}g`, rejectIfRedisNotReady: true });
+      this.redisGlobal = new RateLimiterRedis({ storeClient: this.redis, points: this.globalLimit, duration, keyPrefix: `${prefix}g`, rejectIfRedisNotReady: true, inMemoryBlockOnConsumed: this.globalLimit + 1 });
     }
     if (this.clientLimit > 0) {
-      this.redisClient = new RateLimiterRedis({ storeClient: this.redis, points: this.clientLimit, duration, keyPrefix: `${prefix}c`, rejectIfRedisNotReady: true });
+      this.redisClient = new RateLimiterRedis({ storeClient: this.redis, points: this.clientLimit, duration, keyPrefix: `${prefix}c`, rejectIfRedisNotReady: true, inMemoryBlockOnConsumed: this.clientLimit + 1 });
     }
   }
 
@@ -184,15 +185,13 @@ export class AdmissionService implements OnModuleDestroy {
     return Promise.all([consume(this.memGlobal, 'all'), consume(this.memClient, clientKey)]).then(([g, c]) => this.decide(req, g, c));
   }
 
-  private decide(req: AdmissionRequest, g: RateLimiterRes | null, c: RateLimiterRes | null): AdmissionDecision {
-    const cOver = c !== null && c.consumedPoints > this.clientLimit;
-    const gOver = g !== null && g.consumedPoints > this.globalLimit;
-    if (!cOver && !gOver) {
+  private decide(req: AdmissionRequest, g: Consumed, c: Consumed): AdmissionDecision {
+    if (!c.over && !g.over) {
       this.admittedChild.inc();
       return ADMIT;
     }
-    const scope: AdmissionScope = cOver ? 'client' : 'global';
-    const ms = Math.max(cOver ? c!.msBeforeNext : 0, gOver ? g!.msBeforeNext : 0);
+    const scope: AdmissionScope = c.over ? 'client' : 'global';
+    const ms = Math.max(c.over ? c.ms : 0, g.over ? g.ms : 0);
     const outcome: AdmissionOutcome = this.defersOnLimit(req) ? 'deferred' : 'rejected';
     this.decisions.inc({ outcome, scope });
     return { outcome, scope, retryAfterSecs: Math.max(1, Math.ceil(ms / 1000)) };
@@ -225,13 +224,22 @@ export class AdmissionService implements OnModuleDestroy {
   }
 }
 
-/** One unit from `limiter` under `key`; an over-budget answer resolves (the caller decides), errors reject. */
-function consume(limiter: RateLimiterAbstract | null, key: string): Promise<RateLimiterRes | null> {
-  if (limiter === null) return Promise.resolve(null);
+interface Consumed {
+  over: boolean;
+  ms: number;
+}
+const UNDER: Consumed = Object.freeze({ over: false, ms: 0 });
+
+/**
+ * One unit from `limiter` under `key`: over budget when the limiter refuses it (counted in the store, or a key
+ * already blocked in memory until its window ends); store errors reject.
+ */
+function consume(limiter: RateLimiterAbstract | null, key: string): Promise<Consumed> {
+  if (limiter === null) return Promise.resolve(UNDER);
   return limiter.consume(key, 1).then(
-    (r) => r,
+    () => UNDER,
     (e: unknown) => {
-      if (e instanceof RateLimiterRes) return e;
+      if (e instanceof RateLimiterRes) return { over: true, ms: e.msBeforeNext };
       throw e;
     },
   );
