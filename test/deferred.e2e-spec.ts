@@ -191,6 +191,22 @@ describePg('deferred queue (real PostgreSQL)', () => {
     }
   });
 
+  it('finished jobs older than deferred_queue_retention_secs are purged by a worker; younger ones stay', async () => {
+    const r = await defer(worker, '/gateway/query', { query: 'SELECT 1 AS old' });
+    const oldId = r.body.data.request_id as string;
+    await finished(worker, oldId);
+    const fresh = await defer(worker, '/gateway/query', { query: 'SELECT 1 AS fresh' });
+    await finished(worker, fresh.body.data.request_id);
+    await cp.query(`UPDATE gateway_deferred_request_queue SET completed_at = now() - interval '2 hours' WHERE request_id = $1`, [oldId]);
+    const purger = await bootApp({ gateway: { logging_pg_uri: control.uri, deferred_query_worker_enabled: true, deferred_queue_retention_secs: 3600 }, postgres_clients: { main: data.uri } });
+    try {
+      await waitFor(() => status(worker, oldId), (x) => x.status === 404);
+      expect((await status(worker, fresh.body.data.request_id)).status).toBe(200);
+    } finally {
+      await purger.close();
+    }
+  });
+
   it('metrics: queue depth by status, oldest age, storage_up and lifecycle events', async () => {
     const m = (await call(`${worker.url}/metrics`)).text;
     expect(m).toMatch(/athena_gateway_deferred_queue_requests\{status="completed"\} [1-9]/);
