@@ -1,7 +1,8 @@
 /*
  * npm run bench — load benchmark of the gateway against its floor (see bench/server.js).
  * Scenarios: POST /gateway/fetch of one row by primary key and of 100 rows, at 1, 16 and 64 connections.
- * Plus the single-row fetch answered by the response cache (BENCH_REDIS_URL adds the Redis tier).
+ * Plus the single-row fetch answered by the response cache (BENCH_REDIS_URL adds the Redis tier), and the
+ * admission overload scenario (bench/overload.js; BENCH_SCENARIOS=overload runs it alone).
  * Needs a PostgreSQL: BENCH_PG_URI (superuser URI; default ATHENA_TEST_PG_URI or postgres://postgres:postgres@127.0.0.1:5432/postgres).
  * Results: a table on stdout and bench/results/<timestamp>.json. BENCH_DURATION (s, default 5) per run.
  */
@@ -193,10 +194,12 @@ async function main() {
     child.kill('SIGTERM');
   }
   console.table(results);
+  // Issue 12: 10x overload against one instance with admission on (bench/overload.js).
+  const overload = ONLY.length === 0 || ONLY.some((o) => 'overload'.includes(o)) ? await require('./overload').runOverload() : undefined;
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), duration_s: DURATION, node: process.version, results }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), duration_s: DURATION, node: process.version, results, overload }, null, 2));
   console.log(`written ${file}`);
 }
 

@@ -237,3 +237,39 @@ CREATE TABLE IF NOT EXISTS backup_jobs (
 CREATE UNIQUE INDEX IF NOT EXISTS backup_jobs_one_live_per_client_uq ON backup_jobs (lower(client_name)) WHERE status IN ('pending', 'running');
 
 CREATE INDEX IF NOT EXISTS backup_jobs_created_idx ON backup_jobs (created_at DESC, job_id DESC);
+
+CREATE TABLE IF NOT EXISTS gateway_deferred_request_queue (
+  request_id text PRIMARY KEY CHECK (length(request_id) BETWEEN 1 AND 128),
+  kind text NOT NULL CHECK (kind IN ('fetch', 'query', 'insert', 'update', 'delete')),
+  client_name text,
+  route text NOT NULL,
+  method text NOT NULL,
+  payload jsonb NOT NULL,
+  call jsonb NOT NULL DEFAULT '{}'::jsonb,
+  read_only boolean NOT NULL,
+  principal_kind text NOT NULL,
+  api_key_id uuid,
+  api_key_public_id text,
+  rights_scope text NOT NULL,
+  owner_client text,
+  status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  reason text,
+  result jsonb,
+  result_status integer,
+  truncated boolean NOT NULL DEFAULT false,
+  error text,
+  lease_owner text,
+  lease_until timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  available_at timestamptz NOT NULL DEFAULT now(),
+  started_at timestamptz,
+  completed_at timestamptz
+);
+
+CREATE INDEX IF NOT EXISTS gateway_deferred_queue_ready_idx ON gateway_deferred_request_queue (available_at, created_at) WHERE status = 'queued';
+
+CREATE INDEX IF NOT EXISTS gateway_deferred_queue_lease_idx ON gateway_deferred_request_queue (lease_until) WHERE status = 'running';
+
+CREATE INDEX IF NOT EXISTS gateway_deferred_queue_done_idx ON gateway_deferred_request_queue (completed_at) WHERE status IN ('completed', 'failed');

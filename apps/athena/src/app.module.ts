@@ -3,10 +3,12 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { AdminClientsModule } from '@athena/admin-clients';
+import { AdmissionModule } from '@athena/admission';
 import { ApiKeysModule } from '@athena/api-keys';
 import { AuthModule } from '@athena/auth';
 import { BackupsModule } from '@athena/backups';
 import { AthenaConfig, AthenaConfigModule } from '@athena/config';
+import { DeferredModule } from '@athena/deferred';
 import { GatewayModule } from '@athena/gateway';
 import { HealthModule } from '@athena/health';
 import { AthenaExceptionFilter } from '@athena/http';
@@ -43,6 +45,8 @@ export class AppModule {
         ApiKeysModule,
         BackupsModule,
         AdminClientsModule,
+        AdmissionModule,
+        DeferredModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };

@@ -29,7 +29,8 @@ interface GlobalOpts { config?: string; configPath?: string; port?: number; apiO
 
 async function runServer(opts: GlobalOpts): Promise<void> {
   const { startServer } = await import('./server');
-  await startServer({ configPath: opts.config ?? opts.configPath, port: opts.port, handleSignals: true });
+  const adjustConfig = opts.apiOnly ? (c: { gateway: { deferred_query_worker_enabled: boolean } }) => void (c.gateway.deferred_query_worker_enabled = false) : undefined;
+  await startServer({ configPath: opts.config ?? opts.configPath, port: opts.port, handleSignals: true, adjustConfig });
 }
 
 program
@@ -40,6 +41,16 @@ program
   .option('-p, --port <port>', 'HTTP port', parsePort)
   .action(async (local: GlobalOpts) => {
     await runServer({ ...program.opts<GlobalOpts>(), ...stripUndefined(local) }).catch(fail);
+  });
+
+program
+  .command('worker')
+  .description('run the deferred-queue worker as its own process (no HTTP); needs a configured control-plane database')
+  .option('-c, --config <path>', 'config.yaml to use')
+  .action(async (local: GlobalOpts) => {
+    const o = { ...program.opts<GlobalOpts>(), ...stripUndefined(local) };
+    const { startWorker } = await import('./worker');
+    await startWorker({ configPath: o.config ?? o.configPath, handleSignals: true }).catch(fail);
   });
 
 program

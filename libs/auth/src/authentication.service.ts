@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { Logger as PinoLogger } from 'pino';
-import { AthenaError, GatewayCall } from '@athena/common';
+import { AthenaError, GatewayCall, Principal } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { ROOT_LOGGER } from '@athena/observability';
 import { parseApiKey, verifySecret } from './api-key-format';
@@ -79,6 +79,38 @@ export class AuthenticationService {
     return p.then((s) => {
       call.principal = s;
     });
+  }
+
+  /**
+   * The principal of a stored call (a deferred job), re-established from the identity kept with it — the key's
+   * ids, never a secret — against the key's current row and the current enforcement, so a key revoked, expired
+   * or re-bound since the call was queued no longer acts. Same failures (and audit rows) as a live call.
+   */
+  async restore(call: GatewayCall, stored: StoredIdentity): Promise<AuthPrincipal> {
+    const st = newPrincipal(call.client, []);
+    if (stored.kind === 'admin') {
+      st.kind = 'admin';
+      st.enforced = true;
+      st.context = ADMIN_CONTEXT;
+      return st;
+    }
+    try {
+      st.enforced = await this.enforcement.isEnforced(call.client);
+    } catch (e) {
+      return this.policyDown(call, st, null, e);
+    }
+    if (stored.kind !== 'key' || stored.publicId === null) {
+      return st.enforced ? this.reject(call, st, null, 'api_key_required', AuthErrors.apiKeyRequired(), false) : st;
+    }
+    let entry: KeyEntry;
+    try {
+      entry = await this.keys.get(stored.publicId);
+    } catch (e) {
+      return this.keyStoreDown(call, st, e);
+    }
+    const key = entry === NO_KEY ? null : (entry as CachedKey);
+    if (key === null || key.id !== stored.apiKeyId) return this.reject(call, st, null, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
+    return this.admit(call, st, null, key);
   }
 
   private establish(call: GatewayCall, policy: AuthPolicy, presented: readonly Presented[], client: string | null): AuthPrincipal | Promise<AuthPrincipal> {
@@ -215,6 +247,11 @@ export class AuthenticationService {
       if (!verifySecret(key.salt, st.parsed!.secret, key.hash)) return this.reject(call, st, known, 'invalid_api_key', AuthErrors.invalidApiKey(), false, key);
       key.verifiedDigest = digest;
     }
+    return this.admit(call, st, known, key);
+  }
+
+  /** A genuine key: active, not expired, bound to the principal's client (if bound at all). */
+  private admit(call: GatewayCall, st: AuthPrincipal, known: string | null, key: CachedKey): AuthPrincipal {
     if (!key.isActive) return this.reject(call, st, known, 'inactive_api_key', AuthErrors.inactiveApiKey(), false, key);
     if (key.expiresAtMs !== null && key.expiresAtMs <= Date.now()) return this.reject(call, st, known, 'expired_api_key', AuthErrors.expiredApiKey(), false, key);
     if (key.clientKey !== null && key.clientKey !== (st.client ?? '').toLowerCase()) {
@@ -243,6 +280,20 @@ export class AuthenticationService {
     st.key = null;
     return st;
   }
+}
+
+/** Who made a call, in a form that can be stored with it (no secret): see AuthenticationService.restore. */
+export interface StoredIdentity {
+  kind: 'admin' | 'key' | 'anonymous';
+  apiKeyId: string | null;
+  publicId: string | null;
+}
+
+/** The storable identity of an established principal (a failed or skipped check stores as anonymous). */
+export function storedIdentity(p: Principal): StoredIdentity {
+  if (isAuthPrincipal(p) && p.kind === 'admin') return { kind: 'admin', apiKeyId: null, publicId: null };
+  if (isAuthPrincipal(p) && p.kind === 'key' && p.key) return { kind: 'key', apiKeyId: p.key.id, publicId: p.key.publicId };
+  return { kind: 'anonymous', apiKeyId: null, publicId: null };
 }
 
 /** The candidate equal to the admin key (digests compared in constant time; every candidate is compared). */

@@ -184,9 +184,15 @@ export function gatewaySection() {
     admission_per_client_requests_per_window: int(0, 1000000000, 0), // 0 = unlimited
     admission_window_secs: int(1, 86400, 1),
     admission_defer_on_limit_enabled: bool(false),
+    admission_redis_key_prefix: str(() => 'athena:admission:'),
     admission_defer_route_prefixes: strList(() => ['/gateway/query', '/gateway/fetch'], routePrefix),
     deferred_query_worker_enabled: bool(false),
     deferred_query_worker_poll_ms: int(10, 3600000, 1000),
+    deferred_query_worker_concurrency: int(1, 256, 4),
+    deferred_query_lease_ms: int(1000, 3600000, 30000),
+    deferred_query_max_attempts: int(1, 100, 3),
+    deferred_query_result_max_bytes: int(1024, 67108864, 1048576),
+    deferred_queue_retention_secs: int(0, 315360000, 1209600),
     // Supabase adapter, custom_supabase, /query/sql, direct connections, /health/cluster (issue 6).
     supabase: section({
       breaker_volume_threshold: int(1, 100000, 5), // failures counted only after this many calls in the window

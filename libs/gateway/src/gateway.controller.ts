@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
+  ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiTooManyRequestsResponse, ApiExtraModels, ApiForbiddenResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiQuery, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { RequiresRight, RequiresTableRight } from '@athena/auth';
 import type { GatewayCall } from '@athena/common';
 import { Call, HttpReply, respond } from '@athena/http';
 import {
-  DeleteRequestDto, ErrorEnvelopeDto, FetchRequestDto, InsertRequestDto, LegacyConditionDto, MutationEnvelopeDto,
+  DeferredAcceptedDto, DeleteRequestDto, ErrorEnvelopeDto, FetchRequestDto, InsertRequestDto, LegacyConditionDto, MutationEnvelopeDto,
   OperatorConditionDto, QueryRequestDto, RowsEnvelopeDto, UpdateRequestDto,
 } from './dto/gateway.dto';
 import { GatewayService, RAW_QUERY_RIGHT } from './gateway.service';
@@ -19,6 +19,8 @@ const TenantHeaders = [
   ApiHeader({ name: 'X-Company-Id', required: false, description: 'Tenant hint, recorded in the request log' }),
   ApiHeader({ name: 'X-Organization-Id', required: false, description: 'Tenant hint, recorded in the request log' }),
 ];
+/** `X-Athena-Defer: true` queues the call and answers 202 at once (fetch and raw query only; see README "Deferred queue"). */
+const DeferHeader = ApiHeader({ name: 'X-Athena-Defer', required: false, description: '`true` queues the request for the deferred worker and answers 202 with `data.request_id` and `data.status_url` (payload and rights are checked first)' });
 /** Alternative targets (issue 6): both off by default, see README "Supabase" and "Direct connections". */
 const TargetHeaders = [
   ApiHeader({ name: 'x-supabase-url', required: false, description: 'With `X-Athena-Client: custom_supabase`: the Supabase project URL (only when gateway.custom_supabase is enabled and the host is allow-listed)' }),
@@ -49,7 +51,9 @@ function Common(): MethodDecorator {
       ApiUnprocessableEntityResponse({ type: ErrorEnvelopeDto, description: '`unsupported_by_backend`: the client\'s backend cannot serve this request (e.g. a CQL filter that would need a full scan)' }),
       ApiUnauthorizedResponse({ type: ErrorEnvelopeDto, description: 'Enforcement on: API key required / invalid / inactive / expired' }),
       ApiForbiddenResponse({ type: ErrorEnvelopeDto, description: 'API key bound to another client, or missing the right this table/operation needs' }),
-      ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto, description: 'Backend unavailable (Retry-After set)' })]) {
+      ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto, description: 'Backend unavailable (Retry-After set)' }),
+      ApiTooManyRequestsResponse({ type: ErrorEnvelopeDto, description: '`admission_rejected`: the global or per-client request budget is used up (Retry-After set; see README "Admission control")' }),
+      ApiAcceptedResponse({ type: DeferredAcceptedDto, description: 'Over budget with gateway.admission_defer_on_limit_enabled and a matching route prefix: queued for the worker; poll `data.status_url`' })]) {
       d(target, key, desc);
     }
   };
@@ -70,7 +74,7 @@ export class GatewayController {
   @RequiresTableRight('read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Fetch rows', description: 'Select rows with filters, projection, sorting, paging and optional post-processing.' })
-  @Common() @StripNullsHeader
+  @Common() @StripNullsHeader @DeferHeader
   @ApiBody({ type: FetchRequestDto })
   @Cached()
   async fetch(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {
@@ -150,7 +154,7 @@ export class GatewayController {
   @RequiresRight(RAW_QUERY_RIGHT, 'service')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run one raw SQL statement', description: 'Executes one statement on the client and returns its rows (`count` = rows returned or affected).' })
-  @Common()
+  @Common() @DeferHeader
   @ApiBody({ type: QueryRequestDto })
   @ApiOkResponse({ type: RowsEnvelopeDto })
   async query(@Call() call: GatewayCall, @Body() body: unknown, @Res({ passthrough: true }) reply: HttpReply) {

@@ -5,5 +5,5 @@ import { CatalogModule } from '@athena/catalog';
 import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 
-@Module({ imports: [AuthModule, CacheModule, CatalogModule], controllers: [GatewayController], providers: [GatewayService] })
+@Module({ imports: [AuthModule, CacheModule, CatalogModule], controllers: [GatewayController], providers: [GatewayService], exports: [GatewayService] })
 export class GatewayModule {}

@@ -7,5 +7,5 @@ export const StoreErrors = defineErrors('store', {
   duplicateRight: { code: 'duplicate_right', status: 409, meaning: 'A right with this name exists' },
   unknownRights: { code: 'unknown_rights', status: 400, meaning: 'Some rights granted do not exist; create them first' },
   controlPlaneUnavailable: { code: 'control_plane_unavailable', status: 503, meaning: 'The control-plane database cannot be reached; retry after Retry-After', retryAfter: 5 },
-  duplicateClient: { code: 'duplicate_client', status: 409, meaning: 'Client already exists' },
+  duplicateClient: { code: 'duplicate_client', status: 409, meaning: 'A client with this name exists (names compare case-insensitively, across config.yaml and the catalog) or is reserved' },
 });

@@ -124,3 +124,17 @@ export class ErrorEnvelopeDto {
   @ApiProperty({ example: 'Unsupported operator "between"; use one of eq, neq, …' }) error: string;
   @ApiPropertyOptional({ description: 'On 5xx: the request id to quote' }) request_id?: string;
 }
+
+/** 202 of a deferred call (`X-Athena-Defer: true`, or admission deferring an over-budget call); see libs/deferred. */
+export class DeferredAcceptedDataDto {
+  @ApiProperty({ example: '3f0c5a52-8f0e-4d5e-9f59-2b7d3c1f6a10' }) request_id: string;
+  @ApiProperty({ example: 'queued' }) status: string;
+  @ApiProperty({ example: true }) deferred: boolean;
+  @ApiProperty({ example: '/gateway/deferred/3f0c5a52-8f0e-4d5e-9f59-2b7d3c1f6a10' }) status_url: string;
+}
+
+export class DeferredAcceptedDto {
+  @ApiProperty({ example: 'success' }) status: string;
+  @ApiProperty({ example: 'Request deferred' }) message: string;
+  @ApiProperty({ type: DeferredAcceptedDataDto }) data: DeferredAcceptedDataDto;
+}

@@ -1,0 +1,3 @@
+export * from './admission.service';
+export * from './admission.http';
+export * from './admission.module';
