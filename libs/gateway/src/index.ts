@@ -1,2 +1,3 @@
 export * from './gateway.module';
 export * from './gateway.service';
+export * from './write-events';
