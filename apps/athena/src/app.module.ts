@@ -9,6 +9,7 @@ import { GatewayModule } from '@athena/gateway';
 import { HealthModule } from '@athena/health';
 import { AthenaExceptionFilter } from '@athena/http';
 import { ObservabilityModule } from '@athena/observability';
+import { RealtimeModule } from '@athena/realtime';
 import { SqlModule } from '@athena/sql';
 import type { ControlPlaneTarget } from '@athena/store';
 
@@ -39,6 +40,7 @@ export class AppModule {
         SqlModule,
         AuthModule,
         ApiKeysModule,
+        RealtimeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };
