@@ -9,6 +9,7 @@ import { GatewayModule } from '@athena/gateway';
 import { HealthModule } from '@athena/health';
 import { AthenaExceptionFilter } from '@athena/http';
 import { ObservabilityModule } from '@athena/observability';
+import { PipelinesModule } from '@athena/pipelines';
 import { RealtimeModule } from '@athena/realtime';
 import { SqlModule } from '@athena/sql';
 import type { ControlPlaneTarget } from '@athena/store';
@@ -41,6 +42,7 @@ export class AppModule {
         AuthModule,
         ApiKeysModule,
         RealtimeModule,
+        PipelinesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };
