@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { bootApp, call, TestApp } from './support/app';
 import { CLI, Child, spawnCli, stopChild, waitFor } from './support/processes';
 import { createTestDatabase, freePort, requireService, serviceUrl, TestDatabase } from './support/services';
+import { WsClient } from './support/ws-client';
 
 /**
  * Admission control on real PostgreSQL and Redis: a global budget shared by two gateway PROCESSES through Redis,
@@ -102,6 +103,27 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     expect((await call(`${a.url}/health`)).status).toBe(200);
     expect((await call(`${a.url}/gateway/deferred/nope`, { headers: { 'x-athena-client': 'main' } })).status).toBe(404);
     expect((await call(`${a.url}/metrics`)).text).toMatch(/athena_gateway_admission_decisions_total\{outcome="rejected",scope="client"\} 1/);
+  });
+
+  it('WebSocket frames draw on the same budgets as HTTP: over budget → an admission_rejected error frame, connection kept', async () => {
+    const a = await boot({ admission_per_client_requests_per_window: 3, admission_window_secs: 30 });
+    expect((await query(a.url, 'main')).status).toBe(200); // one from the budget over HTTP
+    const ws = await WsClient.open(`${a.url}/wss/gateway`);
+    try {
+      const frame = (n: number) => ({ action: 'gateway.query', request_id: `adm-ws-${n}`, client_name: 'main', body: { query: 'SELECT 1 AS one' } });
+      expect((await ws.request(frame(1))).status).toBe(200);
+      expect((await ws.request(frame(2))).status).toBe(200);
+      const over = await ws.request(frame(3));
+      expect(over).toMatchObject({ request_id: 'adm-ws-3', status: 429 });
+      expect(JSON.stringify(over)).toContain('admission_rejected');
+      expect((await query(a.url, 'main')).status).toBe(429); // the HTTP side sees the same exhausted budget
+      expect((await query(a.url, 'other')).status).toBe(200);
+      const fresh = await ws.request({ ...frame(4), client_name: 'other' }); // the connection is still usable
+      expect(fresh.status).toBe(200);
+    } finally {
+      await ws.close();
+    }
+    expect((await call(`${a.url}/metrics`)).text).toMatch(/athena_gateway_admission_decisions_total\{outcome="rejected",scope="client"\} 2/);
   });
 
   it('admission runs before the body is parsed and before authentication', async () => {

@@ -13,6 +13,8 @@ import { GatewayModule } from '@athena/gateway';
 import { HealthModule } from '@athena/health';
 import { AthenaExceptionFilter } from '@athena/http';
 import { ObservabilityModule } from '@athena/observability';
+import { PipelinesModule } from '@athena/pipelines';
+import { RealtimeModule } from '@athena/realtime';
 import { SqlModule } from '@athena/sql';
 import type { ControlPlaneTarget } from '@athena/store';
 
@@ -47,6 +49,8 @@ export class AppModule {
         AdminClientsModule,
         AdmissionModule,
         DeferredModule,
+        RealtimeModule,
+        PipelinesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AthenaExceptionFilter }],
     };

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { RemoteBody } from './cli-remote';
 import { Command, InvalidArgumentError } from 'commander';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 import { ATHENA_VERSION } from '@athena/health';
@@ -23,14 +24,23 @@ program
   .option('--config-path <path>', 'alias of --config')
   .option('-p, --port <port>', 'HTTP port (overrides api.port)', parsePort)
   .option('--api-only', 'start the HTTP API (same as `athena server`)')
+  .option('--pipelines <path>', 'pipeline templates file (default config/pipelines.yaml)')
   .showHelpAfterError();
 
-interface GlobalOpts { config?: string; configPath?: string; port?: number; apiOnly?: boolean }
+interface GlobalOpts { config?: string; configPath?: string; port?: number; apiOnly?: boolean; pipelines?: string }
 
 async function runServer(opts: GlobalOpts): Promise<void> {
   const { startServer } = await import('./server');
-  const adjustConfig = opts.apiOnly ? (c: { gateway: { deferred_query_worker_enabled: boolean } }) => void (c.gateway.deferred_query_worker_enabled = false) : undefined;
-  await startServer({ configPath: opts.config ?? opts.configPath, port: opts.port, handleSignals: true, adjustConfig });
+  const { apiOnly, pipelines } = opts;
+  await startServer({
+    configPath: opts.config ?? opts.configPath, port: opts.port, handleSignals: true,
+    adjustConfig: apiOnly || pipelines
+      ? (c) => {
+        if (apiOnly) c.gateway.deferred_query_worker_enabled = false;
+        if (pipelines) c.gateway.pipelines_path = pipelines;
+      }
+      : undefined,
+  });
 }
 
 program
@@ -115,6 +125,153 @@ program
     const { runProvisionCommand } = await import('./provision');
     await runProvisionCommand(o).catch(fail);
   });
+
+interface RemoteOpts { client: string; url?: string; apiKey?: string; json?: boolean }
+
+/** Default gateway URL: `--url`, else ATHENA_URL, else the local one on api.port of the discovered config. */
+async function gatewayUrl(o: RemoteOpts): Promise<string> {
+  if (o.url) return o.url.replace(/\/+$/, '');
+  if (process.env.ATHENA_URL) return process.env.ATHENA_URL.replace(/\/+$/, '');
+  const g = program.opts<GlobalOpts>();
+  let port = g.port ?? 4052;
+  try {
+    const { loadConfig } = await import('./config-loader');
+    if (g.port === undefined) port = loadConfig({ explicitPath: g.config ?? g.configPath, log: () => undefined }).config.api.port;
+  } catch {
+    /* no config: default port */
+  }
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Runs a data command: usage errors exit 1, remote errors (non-2xx, unreachable) exit 2. */
+async function remote(o: RemoteOpts, path: string, body: () => unknown, print: (b: RemoteBody) => string): Promise<void> {
+  const { EXIT, UsageError, postJson } = await import('./cli-remote');
+  let payload: unknown;
+  try {
+    payload = body();
+  } catch (e) {
+    process.stderr.write(`athena: ${(e as Error).message}\n`);
+    process.exit(e instanceof UsageError ? EXIT.usage : EXIT.remote);
+  }
+  const url = `${await gatewayUrl(o)}${path}`;
+  const headers: Record<string, string> = { 'x-athena-client': o.client };
+  const key = o.apiKey ?? process.env.ATHENA_API_KEY;
+  if (key) headers.apikey = key;
+  let r: { status: number; body: RemoteBody };
+  try {
+    r = await postJson(url, headers, payload);
+  } catch (e) {
+    process.stderr.write(`athena: cannot reach the gateway at ${url}: ${(e as Error).message}\n`);
+    process.exit(EXIT.remote);
+  }
+  if (r.status >= 400) {
+    process.stderr.write(`athena: ${r.status} ${r.body?.code ?? ''} ${r.body?.message ?? ''}${r.body?.error ? ` — ${r.body.error}` : ''}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify(r.body, null, 2)}\n`);
+    process.exit(EXIT.remote);
+  }
+  process.stdout.write(o.json ? `${JSON.stringify(r.body, null, 2)}\n` : `${print(r.body)}\n`);
+}
+
+const remoteOptions = (c: Command) => c
+  .requiredOption('--client <name>', 'client to run on (X-Athena-Client)')
+  .option('--url <url>', 'gateway base URL (default $ATHENA_URL or http://127.0.0.1:<api.port>)')
+  .option('--api-key <key>', 'gateway API key (default $ATHENA_API_KEY)')
+  .option('--json', 'print the JSON answer');
+
+remoteOptions(program.command('fetch').description('run a fetch against a running gateway (POST /gateway/fetch)'))
+  .option('--body-json <json>', 'the fetch payload as JSON')
+  .option('--body-file <path>', 'a file holding the fetch payload')
+  .action(async (o: RemoteOpts & { bodyJson?: string; bodyFile?: string }) => {
+    const { jsonInput } = await import('./cli-remote');
+    await remote(o, '/gateway/fetch', () => jsonInput(o.bodyJson, o.bodyFile, 'body'), (b) => {
+      const rows = Array.isArray(b.data) ? b.data : [];
+      return [`${b.message}`, ...rows.map((r: unknown) => JSON.stringify(r))].join('\n');
+    });
+  });
+
+remoteOptions(program.command('pipeline').description('run a pipeline on a running gateway (POST /pipelines, or /pipelines/simulate with --dry-run)'))
+  .option('--pipeline <name>', 'template name from the pipelines file')
+  .option('--payload-json <json>', 'inline pipeline payload (overrides the template)')
+  .option('--payload-file <path>', 'a file holding the pipeline payload')
+  .option('--dry-run', 'fetch and transform only; write nothing')
+  .action(async (o: RemoteOpts & { pipeline?: string; payloadJson?: string; payloadFile?: string; dryRun?: boolean }) => {
+    const { jsonInput, UsageError } = await import('./cli-remote');
+    await remote(o, o.dryRun ? '/pipelines/simulate' : '/pipelines', () => {
+      if (!o.pipeline && o.payloadJson === undefined && o.payloadFile === undefined) throw new UsageError('give --pipeline NAME, --payload-json or --payload-file');
+      const inline = o.payloadJson !== undefined || o.payloadFile !== undefined ? jsonInput(o.payloadJson, o.payloadFile, 'payload') : {};
+      if (inline === null || typeof inline !== 'object' || Array.isArray(inline)) throw new UsageError('the pipeline payload must be a JSON object');
+      return { ...(inline as object), ...(o.pipeline ? { pipeline: o.pipeline } : {}) };
+    }, (b) => `fetched ${b.rows_fetched}, ${b.dry_run ? `would insert ${b.would_insert}` : `inserted ${b.rows_inserted}`} (${b.source_client} → ${b.sink_client}, run ${b.pipeline_run_id})`);
+  });
+
+const clients = program.command('clients').description('saved PostgreSQL clients in config/clients.json');
+const clientsFile = (o: { file?: string }) => o.file ?? 'config/clients.json';
+clients
+  .command('list')
+  .description('list the config\'s clients and the saved ones (URIs redacted)')
+  .option('--file <path>', 'clients file (default config/clients.json)')
+  .option('--json', 'print JSON')
+  .action(async (o: { file?: string; json?: boolean }) => {
+    const { readClients, redactUri } = await import('./cli-remote');
+    const saved = readClients(clientsFile(o));
+    let configured: Record<string, string> = {};
+    try {
+      const { loadConfig } = await import('./config-loader');
+      const g = program.opts<GlobalOpts>();
+      configured = loadConfig({ explicitPath: g.config ?? g.configPath, log: () => undefined }).config.postgres_clients;
+    } catch {
+      /* no config */
+    }
+    const rows = [
+      ...Object.entries(configured).map(([name, uri]) => ({ name, uri: redactUri(uri), source: 'config', default: false })),
+      ...Object.entries(saved.clients).map(([name, uri]) => ({ name, uri: redactUri(uri), source: 'saved', default: saved.default === name })),
+    ];
+    if (o.json) process.stdout.write(`${JSON.stringify({ default: saved.default, clients: rows }, null, 2)}\n`);
+    else for (const r of rows) process.stdout.write(`${r.default ? '*' : ' '} ${r.name.padEnd(20)} ${r.source.padEnd(7)} ${r.uri}\n`);
+  });
+clients
+  .command('add <name> <uri>')
+  .description('save a client (postgres:// URI)')
+  .option('--file <path>', 'clients file (default config/clients.json)')
+  .action(async (name: string, uri: string, o: { file?: string }) => {
+    const { readClients, writeClients } = await import('./cli-remote');
+    if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) usage(`invalid client name "${name}"`);
+    if (!/^postgres(ql)?:\/\//.test(uri)) usage('the URI must start with postgres:// or postgresql://');
+    const c = readClients(clientsFile(o));
+    c.clients[name] = uri;
+    writeClients(clientsFile(o), c);
+    process.stdout.write(`saved client ${name}\n`);
+  });
+clients
+  .command('remove <name>')
+  .description('remove a saved client')
+  .option('--file <path>', 'clients file (default config/clients.json)')
+  .action(async (name: string, o: { file?: string }) => {
+    const { readClients, writeClients } = await import('./cli-remote');
+    const c = readClients(clientsFile(o));
+    if (!(name in c.clients)) usage(`no saved client "${name}"`);
+    delete c.clients[name];
+    if (c.default === name) c.default = null;
+    writeClients(clientsFile(o), c);
+    process.stdout.write(`removed client ${name}\n`);
+  });
+clients
+  .command('set-default <name>')
+  .description('mark a saved client as the default')
+  .option('--file <path>', 'clients file (default config/clients.json)')
+  .action(async (name: string, o: { file?: string }) => {
+    const { readClients, writeClients } = await import('./cli-remote');
+    const c = readClients(clientsFile(o));
+    if (!(name in c.clients)) usage(`no saved client "${name}"`);
+    c.default = name;
+    writeClients(clientsFile(o), c);
+    process.stdout.write(`default client: ${name}\n`);
+  });
+
+function usage(msg: string): never {
+  process.stderr.write(`athena: ${msg}\n`);
+  process.exit(1);
+}
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

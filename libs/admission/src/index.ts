@@ -1,3 +1,4 @@
 export * from './admission.service';
 export * from './admission.http';
 export * from './admission.module';
+export * from './errors';

@@ -223,6 +223,21 @@ export function gatewaySection() {
       // /health/cluster is unauthenticated: a floor keeps every hit from probing every backend.
       cache_ms: int(500, 3600000, 5000),
     }),
+    // WebSocket gateway `/wss/gateway` and live subscriptions (libs/realtime, issue 14).
+    websocket: section({
+      enabled: bool(true),
+      max_connections: int(1, 1000000, 10000), // per instance
+      max_connections_per_key: int(1, 1000000, 100), // per presented API key (public id) on one instance
+      max_in_flight: int(1, 1024, 16), // requests processed concurrently per connection; more → reading pauses
+      max_frame_bytes: int(256, 67108864, 1048576), // larger text frames get a frame_too_large error frame
+      send_queue_max_bytes: int(1024, 1073741824, 4194304), // unsent bytes before a slow consumer is closed (4008)
+      max_subscriptions: int(0, 100000, 64), // per connection
+      heartbeat_ms: int(0, 3600000, 30000), // ping interval; a connection that missed the last pong is dropped (0 = off)
+      idle_timeout_ms: int(0, 86400000, 300000), // close after this long without frames or subscriptions (0 = off)
+      close_grace_ms: int(0, 600000, 5000), // after a close frame, terminate the socket this long later
+      events_channel: str(() => 'athena:events'), // Redis pub/sub channel shared by the instances
+    }),
+    pipelines_path: nullableStr(), // templates file; default `config/pipelines.yaml` under the working directory
   });
 }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AuthorizationService } from '@athena/auth';
 import { CallOutcome, GatewayCall, SingleFlight } from '@athena/common';
 import { CacheOutcome, CacheRoute, ResponseCacheService, isPlainRead, leadingKeyword } from '@athena/cache';
@@ -7,6 +7,7 @@ import { RequestTargetResolver } from '@athena/catalog';
 import { BackendDriver, FetchResult } from '@athena/drivers';
 import { ok, SuccessEnvelope } from '@athena/http';
 import { CallAccounting, CallRecord as BaseCallRecord, MetricsService } from '@athena/observability';
+import { WriteEvents } from './write-events';
 import {
   FetchQuery, ParseOptions, Row, TableRef, applyPostProcessing, parseDataQuery, parseDeletePayload, parseFetchPayload,
   parseInsertPayload, parseUpdatePayload, stripNullFields, normalizeSqlText,
@@ -46,6 +47,7 @@ export class GatewayService {
     private readonly metrics: MetricsService,
     private readonly cache: ResponseCacheService,
     private readonly authz: AuthorizationService,
+    @Optional() private readonly events: WriteEvents = new WriteEvents(),
   ) {}
 
   private parseOptions(call: GatewayCall): ParseOptions {
@@ -123,6 +125,7 @@ export class GatewayService {
       rec.table = tableName(c.table);
       const res = await this.write(driver, c.table, () => driver.insert(c));
       rec.rowsAffected = res.count;
+      if (this.events.active && res.count > 0) this.events.emit({ operation: 'insert', client: driver.clientName, table: rec.table, rows: res.rows, requestId: call.requestId, at: Date.now() });
       const data = c.single ? (res.rows[0] ?? null) : res.rows;
       return done(ok(`Inserted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, data, { count: res.count }));
     });
@@ -136,6 +139,7 @@ export class GatewayService {
       rec.table = tableName(c.table);
       const res = await this.write(driver, c.table, () => driver.update(c));
       rec.rowsAffected = res.count;
+      if (this.events.active && res.count > 0) this.events.emit({ operation: 'update', client: driver.clientName, table: rec.table, rows: res.rows, requestId: call.requestId, at: Date.now() });
       const rows = c.stripNulls ? stripNullFields(res.rows) : res.rows;
       const extra: Record<string, unknown> = { count: res.count };
       if (c.postProcessing) extra.post_processing = applyPostProcessing(rows, c.postProcessing);
@@ -152,6 +156,7 @@ export class GatewayService {
       rec.resourceId = c.resourceId;
       const res = await this.write(driver, c.table, () => driver.delete(c));
       rec.rowsAffected = res.count;
+      if (this.events.active && res.count > 0) this.events.emit({ operation: 'delete', client: driver.clientName, table: rec.table, rows: res.rows, requestId: call.requestId, at: Date.now() });
       return done(ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
         count: res.count, table_name: rec.table, resource_id: c.resourceId,
       }));

@@ -1,0 +1,3 @@
+export * from './pipeline-templates';
+export * from './pipelines.service';
+export * from './pipelines.module';
