@@ -237,3 +237,15 @@ CREATE TABLE IF NOT EXISTS backup_jobs (
 CREATE UNIQUE INDEX IF NOT EXISTS backup_jobs_one_live_per_client_uq ON backup_jobs (lower(client_name)) WHERE status IN ('pending', 'running');
 
 CREATE INDEX IF NOT EXISTS backup_jobs_created_idx ON backup_jobs (created_at DESC, job_id DESC);
+
+CREATE TABLE IF NOT EXISTS backup_schedule_runs (
+  schedule_id text NOT NULL,
+  slot timestamptz NOT NULL,
+  execution_daemon_id text NOT NULL,
+  job_id bigint,
+  outcome text,
+  deleted_objects integer NOT NULL DEFAULT 0,
+  claimed_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz,
+  PRIMARY KEY (schedule_id, slot)
+);

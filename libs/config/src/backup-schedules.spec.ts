@@ -36,7 +36,7 @@ describe('backup.schedules', () => {
       'backup.schedules[1].time_zone: expected IANA time zone (e.g. UTC, Europe/Berlin), got "Mars/Base"',
       expect.stringMatching(/^backup\.schedules\[1\]\.cron: expected cron expression .*3 field\(s\), got "\* \* \*"$/),
       expect.stringMatching(/^backup\.schedules\[1\]\.label: expected label matching .*, got "\.\.\/x"$/),
-      'backup.schedules[1].keep_last: expected integer 1..10000 (or empty: no retention), got 0',
+      'backup.schedules[1].keep_last: expected integer 1..1000 (or empty: no retention), got 0',
       'backup.schedules[3].label: expected label unique per client_name (schedule 2 already uses "n" for "B"), got "n"',
       'backup.schedules[4]: expected map with client_name and cron, got "nope"',
     ]);

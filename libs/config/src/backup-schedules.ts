@@ -17,7 +17,8 @@ import { EXPECT_CLIENT_NAME, isBlank, toNumber } from './schema-primitives';
 /** Same rule as backup labels (libs/backups LABEL_RE): they end up in the object key. */
 export const SCHEDULE_LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const DEFAULT_SCHEDULE_LABEL = 'scheduled';
-export const MAX_KEEP_LAST = 10_000;
+/** Retention lists at most 1000 objects per client folder (BackupStorage.list). */
+export const MAX_KEEP_LAST = 1000;
 
 export interface BackupScheduleDecl {
   client_name: string;
