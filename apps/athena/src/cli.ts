@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 import { ATHENA_VERSION } from '@athena/health';
+import { registerBackupCommands } from './cli-backup';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -104,6 +105,8 @@ program
     const { runProvisionCommand } = await import('./provision');
     await runProvisionCommand(o).catch(fail);
   });
+
+registerBackupCommands(program);
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
