@@ -106,7 +106,7 @@ export class ProgressDisplay {
     this.lastAt = now;
     const text = progressText({ label: `${p.label} ${p.status}`, bytes: p.bytes, total: p.total, rate: this.rate });
     if (this.tty) {
-      const cols = (this.out as { columns?: number }).columns ?? 100;
+      const cols = (this.out as { columns?: number }).columns || 100; // 0 on a terminal without a size
       this.out.write(`\r${text.slice(0, Math.max(20, cols - 1))}\x1b[K`);
       this.drawn = true;
       return;
@@ -338,7 +338,7 @@ async function download(key: string, o: CommonOpts & { output?: string; force?: 
       const now = Date.now();
       if (now - last >= 250) {
         last = now;
-        progress.update({ label: `download ${basename(target)}`, status: 'running', bytes, total });
+        progress.update({ label: 'download', status: 'running', bytes, total });
       }
       cb(null, chunk);
     },
@@ -353,7 +353,7 @@ async function download(key: string, o: CommonOpts & { output?: string; force?: 
     if (e instanceof CliError) throw e;
     throw new CliError(`download of ${key} failed: ${(e as Error).message}`, 2);
   }
-  progress.update({ label: `download ${basename(target)}`, status: 'completed', bytes, total });
+  progress.update({ label: 'download', status: 'completed', bytes, total });
   progress.done();
   print(o, { key, file: target, size_bytes: bytes }, `downloaded ${key} → ${target} (${formatBytes(bytes)}, ${formatDuration(progress.elapsed())})`);
 }
