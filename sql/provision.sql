@@ -238,6 +238,18 @@ CREATE UNIQUE INDEX IF NOT EXISTS backup_jobs_one_live_per_client_uq ON backup_j
 
 CREATE INDEX IF NOT EXISTS backup_jobs_created_idx ON backup_jobs (created_at DESC, job_id DESC);
 
+CREATE TABLE IF NOT EXISTS backup_schedule_runs (
+  schedule_id text NOT NULL,
+  slot timestamptz NOT NULL,
+  execution_daemon_id text NOT NULL,
+  job_id bigint,
+  outcome text,
+  deleted_objects integer NOT NULL DEFAULT 0,
+  claimed_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz,
+  PRIMARY KEY (schedule_id, slot)
+);
+
 CREATE TABLE IF NOT EXISTS gateway_deferred_request_queue (
   request_id text PRIMARY KEY CHECK (length(request_id) BETWEEN 1 AND 128),
   kind text NOT NULL CHECK (kind IN ('fetch', 'query', 'insert', 'update', 'delete')),

@@ -3,6 +3,7 @@ import type { RemoteBody } from './cli-remote';
 import { Command, InvalidArgumentError } from 'commander';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 import { ATHENA_VERSION } from '@athena/health';
+import { registerBackupCommands } from './cli-backup';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -272,6 +273,7 @@ function usage(msg: string): never {
   process.stderr.write(`athena: ${msg}\n`);
   process.exit(1);
 }
+registerBackupCommands(program);
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -18,6 +18,9 @@ export function keyTimestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '');
 }
 
+/** What `keyTimestamp` produces. */
+export const KEY_TIMESTAMP_RE = /^\d{8}T\d{6}\.\d{3}Z$/;
+
 /** `<prefix>/<client>/<UTC timestamp>-<label>.dump` */
 export function buildBackupKey(prefix: string, clientName: string, label: string, at: Date): string {
   const p = normalizePrefix(prefix);

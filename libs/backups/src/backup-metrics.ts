@@ -8,6 +8,8 @@ export class BackupMetrics {
   readonly duration: Histogram<'kind' | 'outcome'>;
   readonly lastSuccess: Gauge<'client'>;
   readonly running: Gauge<'kind'>;
+  readonly scheduledRuns: Counter<'schedule' | 'outcome'>;
+  readonly retentionDeleted: Counter<'client'>;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -33,6 +35,18 @@ export class BackupMetrics {
     this.lastSuccess = new Gauge({
       name: 'athena_backup_last_success_timestamp_seconds',
       help: 'Unix time of the last completed backup per client (run by this instance)',
+      labelNames: ['client'] as const,
+      registers,
+    });
+    this.scheduledRuns = new Counter({
+      name: 'athena_backup_scheduled_runs_total',
+      help: 'Cron ticks of backup.schedules by schedule (<client>/<label>) and outcome: completed|failed|cancelled|skipped (another instance claimed the slot)|error (no job could start)',
+      labelNames: ['schedule', 'outcome'] as const,
+      registers,
+    });
+    this.retentionDeleted = new Counter({
+      name: 'athena_backup_retention_deleted_total',
+      help: 'Backup objects deleted by keep_last retention after a successful scheduled backup, per client',
       labelNames: ['client'] as const,
       registers,
     });

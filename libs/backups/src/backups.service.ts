@@ -13,7 +13,7 @@ import { ClientDescriptor, DriverRegistry } from '@athena/drivers';
 import { ok, SuccessEnvelope } from '@athena/http';
 import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { BackupJobKind, BackupJobRecord, BackupJobsRepository, BackupJobStatus, ControlPlaneService } from '@athena/store';
-import { buildBackupKey, DEFAULT_LABEL, validateBackupKey } from './backup-keys';
+import { buildBackupKey, DEFAULT_LABEL, KEY_TIMESTAMP_RE, validateBackupKey } from './backup-keys';
 import { BackupMetrics } from './backup-metrics';
 import { BackupSettings, resolveBackupSettings } from './backup-settings';
 import { BackupObjectMeta, BackupStorage, storageError } from './backup-storage';
@@ -57,7 +57,8 @@ class JobAborted extends Error {
   }
 }
 
-interface Finished {
+/** How a job ended: its final row and, unless it completed, the error. */
+export interface Finished {
   record: BackupJobRecord;
   error: unknown;
 }
@@ -101,7 +102,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   private readonly settings: BackupSettings | null;
   private readonly missing: string | null;
   private readonly storage: BackupStorage | null;
-  private readonly metrics: BackupMetrics;
+  readonly metrics: BackupMetrics;
   private readonly live = new Map<number, LiveJob>();
   private active = 0;
   private readonly waiters: Array<() => void> = [];
@@ -123,6 +124,11 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     this.missing = r.missing;
     this.storage = r.settings ? new BackupStorage(r.settings) : null;
     this.metrics = new BackupMetrics(metrics);
+  }
+
+  /** False when no bucket is configured (every route answers 503). */
+  get enabled(): boolean {
+    return this.settings !== null;
   }
 
   onApplicationBootstrap(): void {
@@ -149,16 +155,49 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   // ---------------------------------------------------------------- routes
 
   async createBackup(clientName: string, label: string | null | undefined): Promise<{ status: number; body: SuccessEnvelope }> {
+    const { settings } = this.requireStorage();
+    const { job, done } = await this.startBackup(clientName, label);
+    return this.answer(job, done, settings.waitMs, (r) => ({
+      message: 'Backup completed',
+      data: { key: r.key, client_name: r.client_name, label: r.label, size_bytes: r.size_bytes, sha256: r.sha256, job: r },
+    }));
+  }
+
+  /** Inserts and launches a backup job; `done` settles when it ends (the scheduler waits on it without a timeout). */
+  async startBackup(clientName: string, label: string | null | undefined): Promise<{ job: BackupJobRecord; done: Promise<Finished> }> {
     const { settings, storage } = this.requireStorage();
     const desc = this.pgClient(clientName);
     const lbl = label ?? DEFAULT_LABEL;
     const key = buildBackupKey(settings.prefix, desc.name, lbl, new Date());
     const job = await this.insertJob('backup', desc.name, lbl, key, storage.bucket);
-    const done = this.launch(job, (ctx) => this.runBackup(job, desc, storage, ctx));
-    return this.answer(job, done, settings.waitMs, (r) => ({
-      message: 'Backup completed',
-      data: { key: r.key, client_name: r.client_name, label: r.label, size_bytes: r.size_bytes, sha256: r.sha256, job: r },
-    }));
+    return { job, done: this.launch(job, (ctx) => this.runBackup(job, desc, storage, ctx)) };
+  }
+
+  /**
+   * Keep-last-N: deletes the oldest objects of `clientName` with `label` beyond the newest `keepLast` (keys
+   * `<prefix>/<client>/<timestamp>-<label>.dump` whose metadata names the same client and label). Objects of other
+   * clients and labels (manual backups, other schedules) are never touched. Returns the deleted keys.
+   */
+  async applyRetention(clientName: string, label: string, keepLast: number): Promise<string[]> {
+    const { settings, storage } = this.requireStorage();
+    const desc = this.pgClient(clientName);
+    const folder = `${settings.prefix ? `${settings.prefix}/` : ''}${desc.name}`;
+    const suffix = `-${label}.dump`;
+    const ours = (await storage.list(folder)).filter((o) => {
+      const name = o.key.slice(folder.length + 1);
+      return o.key.startsWith(`${folder}/`) && !name.includes('/') && name.endsWith(suffix) && KEY_TIMESTAMP_RE.test(name.slice(0, -suffix.length))
+        && (o.client_name ?? '').toLowerCase() === desc.name.toLowerCase() && o.label === label;
+    });
+    // The key's UTC timestamp orders them (fixed width, sortable).
+    ours.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    const deleted: string[] = [];
+    for (const o of ours.slice(keepLast)) {
+      await storage.delete(o.key);
+      deleted.push(o.key);
+      this.metrics.retentionDeleted.inc({ client: desc.name });
+      this.logger.info({ client: desc.name, key: o.key, label, keep_last: keepLast }, `retention deleted backup ${o.key} (keep_last ${keepLast})`);
+    }
+    return deleted;
   }
 
   async createRestore(rawKey: string, clientName: string): Promise<{ status: number; body: SuccessEnvelope }> {

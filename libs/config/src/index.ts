@@ -8,3 +8,4 @@ export * from './loader';
 export * from './config.module';
 export * from './control-plane-target';
 export * from './scylla-config';
+export * from './backup-schedules';

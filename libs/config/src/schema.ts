@@ -14,6 +14,7 @@ import {
   bool, EXPECT_CLIENT_NAME, EXPECT_PG_URI, FAIL, int, isBlank, leaf, looseSection, nonEmpty, normalizePgUri, nullableStr, ok, oneOf, optional,
   pgUriOrNull, redisUrlOrNull, routePrefix, SchemaContext, section, str, strList, toNumber, clientNameOrNull,
 } from './schema-primitives';
+import { backupSchedules } from './backup-schedules';
 import { scyllaClientsSchema } from './scylla-config';
 
 export {
@@ -268,6 +269,7 @@ export function backupSection() {
     queue_size: optional(int(1, 16, 2)),
     wait_ms: optional(int(0, 86400000, 25000)),
     pg_bin_dir: optional(nullableStr()),
+    schedules: optional(backupSchedules()), // see backup-schedules.ts
   });
 }
 

@@ -180,4 +180,36 @@ export class BackupJobsRepository {
     );
     return rows.map(toRecord);
   }
+
+  // ---------------------------------------------------------------- schedule claims (backup_schedule_runs)
+
+  /** True when this call claimed (schedule, slot); false when an instance claimed it before. */
+  async claimScheduleSlot(scheduleId: string, slot: Date, instanceId: string): Promise<boolean> {
+    const rows = (await this.q(
+      `INSERT INTO backup_schedule_runs (schedule_id, slot, execution_daemon_id) VALUES ($1, $2, $3)
+       ON CONFLICT (schedule_id, slot) DO NOTHING RETURNING schedule_id`,
+      [scheduleId, slot, instanceId],
+    )) as unknown as unknown[];
+    return rows.length === 1;
+  }
+
+  /** The outcome of a claimed slot: its job, how it ended, how many old objects retention deleted. */
+  async finishScheduleSlot(scheduleId: string, slot: Date, o: { jobId: number | null; outcome: string; deleted: number }): Promise<void> {
+    await this.q(
+      `UPDATE backup_schedule_runs SET job_id = $3, outcome = $4, deleted_objects = $5, finished_at = now()
+        WHERE schedule_id = $1 AND slot = $2`,
+      [scheduleId, slot, o.jobId, o.outcome, o.deleted],
+    );
+  }
+
+  /** The claim of one slot (who ran it, with which job), or null. */
+  async scheduleSlot(scheduleId: string, slot: Date): Promise<{ instance_id: string; job_id: number | null; outcome: string | null; deleted_objects: number } | null> {
+    const rows = (await this.q(
+      `SELECT execution_daemon_id AS instance_id, job_id::text AS job_id, outcome, deleted_objects
+         FROM backup_schedule_runs WHERE schedule_id = $1 AND slot = $2`,
+      [scheduleId, slot],
+    )) as unknown as Array<{ instance_id: string; job_id: string | null; outcome: string | null; deleted_objects: number }>;
+    const r = rows[0];
+    return r ? { ...r, job_id: r.job_id === null ? null : Number(r.job_id) } : null;
+  }
 }
