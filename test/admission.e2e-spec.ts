@@ -111,15 +111,15 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     const ws = await WsClient.open(`${a.url}/wss/gateway`);
     try {
       const frame = (n: number) => ({ action: 'gateway.query', request_id: `adm-ws-${n}`, client_name: 'main', body: { query: 'SELECT 1 AS one' } });
-      expect((await ws.request(frame(1))).status).toBe(200);
-      expect((await ws.request(frame(2))).status).toBe(200);
+      expect((await ws.request(frame(1))).status).toBe('success');
+      expect((await ws.request(frame(2))).status).toBe('success');
       const over = await ws.request(frame(3));
-      expect(over).toMatchObject({ request_id: 'adm-ws-3', status: 429 });
-      expect(JSON.stringify(over)).toContain('admission_rejected');
+      expect(over).toMatchObject({ request_id: 'adm-ws-3', status: 'error', code: 'admission_rejected', http_status: 429, data: null });
+      expect(over.retry_after).toBeGreaterThan(0);
       expect((await query(a.url, 'main')).status).toBe(429); // the HTTP side sees the same exhausted budget
       expect((await query(a.url, 'other')).status).toBe(200);
       const fresh = await ws.request({ ...frame(4), client_name: 'other' }); // the connection is still usable
-      expect(fresh.status).toBe(200);
+      expect(fresh.status).toBe('success');
     } finally {
       await ws.close();
     }
