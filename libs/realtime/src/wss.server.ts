@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -32,7 +32,7 @@ interface Pending {
  * back-pressure, no queue growth), heartbeats and an idle timeout.
  */
 @Injectable()
-export class WssServer implements OnModuleInit, OnApplicationShutdown {
+export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger: PinoLogger;
   private sweep: NodeJS.Timeout | null = null;
   private readonly backlog = new WeakMap<Connection, Pending>();
@@ -55,7 +55,12 @@ export class WssServer implements OnModuleInit, OnApplicationShutdown {
     return this.ready;
   }
 
-  async onModuleInit(): Promise<void> {
+  /**
+   * Registered at bootstrap, after Nest has installed its Fastify error and not-found handlers: awaiting a plugin
+   * registration earlier (onModuleInit) loads Fastify's plugin queue before those handlers exist, and framework
+   * errors (malformed JSON, oversized bodies) would then bypass the Athena envelope.
+   */
+  async onApplicationBootstrap(): Promise<void> {
     const ws = this.config.gateway.websocket;
     const fastify = this.adapterHost?.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
     if (!ws.enabled || !fastify || typeof fastify.register !== 'function') return;
