@@ -6,3 +6,4 @@ export * from './batched-writer';
 export * from './client-name';
 export * from './connection-loss';
 export * from './headers';
+export * from './query-credentials';
