@@ -24,6 +24,13 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000):
   return v;
 }
 
+/** Every refusal is the Athena envelope with a stable code and the request id header. */
+function expectEnvelope(r: { status: number; headers: Headers; body: any }, status: number, code?: string): void {
+  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code: code ?? expect.stringMatching(/^[a-z_]+$/) });
+  expect(r.body).toMatchObject({ status: 'error', message: expect.any(String), error: expect.any(String) });
+  expect(r.headers.get('x-request-id')).toBeTruthy();
+}
+
 describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () => {
   let app: TestApp;
   let control: TestDatabase;
@@ -33,6 +40,7 @@ describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () =
   const H = { 'x-athena-client': 'main' };
   const A = { 'x-athena-admin-key': ADMIN_KEY };
   const admin = (method: string, path: string, json?: unknown) => call(`${app.url}${path}`, { method, headers: A, json });
+  const post = (path: string, json: unknown, headers: Record<string, string> = { ...H, ...A }) => call(`${app.url}${path}`, { method: 'POST', headers, json });
 
   beforeAll(async () => {
     process.env.ATHENA_KEY_12 = ADMIN_KEY;
@@ -85,6 +93,62 @@ describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () =
       } finally {
         expect((await admin('PUT', '/admin/api-key-config', { enforce_api_keys: false })).status).toBe(200);
       }
+    });
+  });
+
+  describe('(2) caller input that used to answer 500', () => {
+    const deep = (n: number, leaf: unknown = 1): string => `${'['.repeat(n)}${JSON.stringify(leaf)}${']'.repeat(n)}`;
+    const raw = (method: string, path: string, body: string, headers: Record<string, string> = {}) =>
+      call(`${app.url}${path}`, { method, headers: { ...H, ...A, 'content-type': 'application/json', ...headers }, body });
+
+    it.each([
+      ['insert value', 'PUT', '/gateway/insert', { table_name: 'items', insert_body: { name: 'a\u0000b' } }],
+      ['condition value', 'POST', '/gateway/fetch', { table_name: 'items', conditions: [{ column: 'name', operator: 'eq', value: 'a\u0000b' }] }],
+      ['legacy condition value', 'POST', '/gateway/fetch', { table_name: 'items', conditions: [{ eq_column: 'name', eq_value: '\u0000' }] }],
+      ['update body', 'POST', '/gateway/update', { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 1 }], update_body: { name: 'x\u0000' } }],
+      ['raw SQL', 'POST', '/gateway/query', { query: "SELECT 'a\u0000b' AS v" }],
+      ['/query/sql', 'POST', '/query/sql', { query: "SELECT 'a\u0000b' AS v", driver: 'postgresql', db_name: 'main' }],
+      ['admin body', 'POST', '/admin/api-keys', { name: 'a\u0000b' }],
+      ['object key', 'PUT', '/gateway/insert', { table_name: 'items', insert_body: { 'na\u0000me': 'x' } }],
+    ])('NUL in %s → 400 nul_character', async (_what, method, path, json) => {
+      const r = await call(`${app.url}${path}`, { method, headers: { ...H, ...A }, json });
+      expectEnvelope(r, 400, 'nul_character');
+    });
+
+    it('NUL in a query or path parameter → 400 nul_character; an escaped backslash before u0000 is not a NUL', async () => {
+      expectEnvelope(await call(`${app.url}/data?view=items&eq_column=name&eq_value=a%00b`, { headers: H }), 400, 'nul_character');
+      expectEnvelope(await call(`${app.url}/admin/api-keys/abc%00def`, { method: 'PATCH', headers: A, json: { is_active: true } }), 400, 'nul_character');
+      const r = await post('/gateway/fetch', { table_name: 'items', conditions: [{ column: 'name', operator: 'eq', value: '\\u0000' }] });
+      expect([r.status, r.body.data]).toEqual([200, []]);
+    });
+
+    it.each(['like', 'ilike'])('%s pattern ending in a backslash → 400 invalid_like_pattern; an escaped one works', async (operator) => {
+      const bad = await post('/gateway/fetch', { table_name: 'items', conditions: [{ column: 'name', operator, value: '%\\' }] });
+      expectEnvelope(bad, 400, 'invalid_like_pattern');
+      const ok = await post('/gateway/fetch', { table_name: 'items', conditions: [{ column: 'name', operator, value: '%\\\\' }] });
+      expect([ok.status, ok.body.data]).toEqual([200, []]);
+    });
+
+    it('arrays nested deeper than 6 dimensions → 400 limit_exceeded (value, condition, raw SQL)', async () => {
+      const seven = JSON.parse(deep(7, 'x'));
+      expectEnvelope(await call(`${app.url}/gateway/insert`, { method: 'PUT', headers: { ...H, ...A }, json: { table_name: 'items', insert_body: { name: 'deep', tags: seven } } }), 400, 'limit_exceeded');
+      expectEnvelope(await post('/gateway/fetch', { table_name: 'items', conditions: [{ column: 'tags', operator: 'contains', value: seven }] }), 400, 'limit_exceeded');
+      expectEnvelope(await post('/gateway/query', { query: "SELECT '{{{{{{{1}}}}}}}'::int[] AS v" }), 400, 'limit_exceeded');
+    });
+
+    it.each([
+      ['condition value, 5,000 levels', 'POST', '/gateway/fetch', `{"table_name":"items","conditions":[{"column":"meta","operator":"contains","value":${deep(5000)}}]}`],
+      ['insert body, 50,000 levels', 'PUT', '/gateway/insert', `{"table_name":"items","insert_body":{"name":"d","meta":${deep(50_000)}}}`],
+      ['admin body, 50,000 levels', 'POST', '/admin/api-keys', `{"name":"deep","rights":${deep(50_000, 'x')}}`],
+      ['objects, 65 levels', 'POST', '/gateway/fetch', `{"table_name":"items","x":${'{"a":'.repeat(64)}1${'}'.repeat(64)}}`],
+    ])('JSON nested too deeply (%s) → 400 json_too_deep before any recursive code runs', async (_what, method, path, body) => {
+      expectEnvelope(await raw(method, path, body), 400, 'json_too_deep');
+      expect((await call(`${app.url}/ping`)).status).toBe(200);
+    });
+
+    it('64 levels still pass the edge; brackets inside strings do not count', async () => {
+      const r = await raw('POST', '/gateway/fetch', `{"table_name":"items","conditions":[{"column":"meta","operator":"contains","value":${'{"a":'.repeat(60)}1${'}'.repeat(60)}}],"note":"${'['.repeat(200)}"}`);
+      expect([r.status, r.body.data]).toEqual([200, []]);
     });
   });
 });

@@ -3,3 +3,4 @@ export * from './envelope';
 export * from './error-mapping';
 export * from './athena-exception.filter';
 export * from './http-call';
+export * from './json-body';

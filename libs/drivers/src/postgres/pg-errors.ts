@@ -31,7 +31,12 @@ export function mapPgError(err: unknown, clientName: string, exposeMessage = fal
     case '23514':
       return AthenaError.badRequest('check_violation', 'Check constraint violated', detail(`A value violates constraint ${e.constraint ?? '?'}`));
     case '22P02': case '22007': case '22008': case '22003': case '22023': case '22001': case '22004': case '2202E': case '22P05': case '42804':
+    case '22021': case '22P04':
       return AthenaError.badRequest('invalid_value', 'A value does not fit its column type', detail('A value in the request cannot be converted to the column type; check types and formats'));
+    case '22025':
+      return AthenaError.badRequest('invalid_like_pattern', 'Invalid LIKE pattern', detail('A LIKE/ILIKE pattern ends with, or misuses, the escape character \\; escape a literal backslash as \\\\'));
+    case '54000': case '54001': case '54011': case '54023':
+      return AthenaError.badRequest('limit_exceeded', 'The request exceeds a database limit', detail('A value or the statement exceeds a database limit (e.g. arrays nested deeper than 6 dimensions, too many columns or arguments)'));
     case '42P01':
       return AthenaError.notFound('unknown_table', 'Unknown table', detail('The table does not exist'));
     case '42703':
