@@ -152,3 +152,80 @@ describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () =
     });
   });
 });
+
+describeWith('postgres')('hardening (issue 16): backends that refuse connections, and a saturated pool', () => {
+  let app: TestApp;
+  let control: TestDatabase;
+  let data: TestDatabase;
+  let locked: TestDatabase;
+  let su: Client;
+  const role = `h8_lim_${randomBytes(4).toString('hex')}`;
+  const fetchOn = (client: string) => call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': client, 'cache-control': 'no-store' }, json: { table_name: 'items' } });
+  const withUser = (uri: string, user: string, password: string) => {
+    const u = new URL(uri);
+    u.username = user;
+    u.password = password;
+    return u.toString();
+  };
+
+  beforeAll(async () => {
+    control = await createTestDatabase('h8b_control');
+    data = await createTestDatabase('h8b_data');
+    locked = await createTestDatabase('h8b_locked');
+    su = new Client({ connectionString: data.uri });
+    await su.connect();
+    await su.query(SCHEMA);
+    await su.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw' CONNECTION LIMIT 0`);
+    await su.query(`ALTER DATABASE "${locked.name}" ALLOW_CONNECTIONS false`);
+    app = await bootApp({
+      gateway: { logging_pg_uri: control.uri, pool: { max: 2, connection_timeout_ms: 400 } },
+      postgres_clients: {
+        main: data.uri,
+        locked: locked.uri, // 55000: database does not allow connections
+        limited: withUser(data.uri, role, 'pw'), // 53300: too many connections for role
+        badpw: withUser(data.uri, 'postgres', `wrong-${randomBytes(4).toString('hex')}`), // 28P01
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await su?.query(`ALTER DATABASE "${locked.name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+    await su?.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    await su?.end();
+    await locked?.drop();
+    await data?.drop();
+    await control?.drop();
+  });
+
+  it.each(['locked', 'limited', 'badpw'])('(3) %s: every call 503 backend_unavailable + Retry-After, fail-fast, one log line for the outage', async (client) => {
+    const answers = await Promise.all(Array.from({ length: 12 }, () => fetchOn(client)));
+    for (const r of answers) {
+      expectEnvelope(r, 503, 'backend_unavailable');
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    const more = await Promise.all(Array.from({ length: 12 }, () => fetchOn(client)));
+    for (const r of more) expectEnvelope(r, 503, 'backend_unavailable');
+    const lines = app.logs.json().filter((l) => String(l.context ?? '') === `pg:${client}` && /backend unavailable/.test(String(l.msg)));
+    expect(lines).toHaveLength(1);
+    expect(app.logs.json().filter((l) => l.msg === 'unexpected error')).toEqual([]);
+  });
+
+  it('(4) a saturated pool answers 503 pool_exhausted with a short Retry-After and never opens the breaker', async () => {
+    expect((await fetchOn('main')).status).toBe(200); // schema cached: a fetch needs one connection
+    const sleeper = () => call(`${app.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { query: 'SELECT pg_sleep(60)' } });
+    const sleeping = [sleeper(), sleeper()];
+    const busy = `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'athena:main' AND query LIKE 'SELECT pg_sleep(60)%' AND state = 'active'`;
+    const both = await until(() => su.query(busy, [data.name]), (r) => r.rows.length === 2, 20_000);
+    expect(both.rows).toHaveLength(2);
+    const r = await fetchOn('main');
+    expectEnvelope(r, 503, 'pool_exhausted');
+    expect(r.headers.get('retry-after')).toBe('1');
+    await su.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'athena:main' AND query LIKE 'SELECT pg_sleep(60)%'`, [data.name]);
+    await Promise.all(sleeping);
+    // Had the wait opened the breaker, this would be 503 for the next 3 s.
+    const after = await fetchOn('main');
+    expect(after.status).toBe(200);
+    expect(app.logs.json().filter((l) => String(l.context ?? '') === 'pg:main' && /backend unavailable/.test(String(l.msg)))).toEqual([]);
+  });
+});

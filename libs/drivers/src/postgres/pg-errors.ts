@@ -1,4 +1,4 @@
-import { AthenaError, isConnectionLoss } from '@athena/common';
+import { AthenaError, isConnectionLoss, isPoolExhausted } from '@athena/common';
 
 interface PgLikeError {
   code?: string;
@@ -17,6 +17,7 @@ export function mapPgError(err: unknown, clientName: string, exposeMessage = fal
   if (err instanceof AthenaError) return err;
   const e = (err ?? {}) as PgLikeError;
   const detail = (fallback: string) => (exposeMessage && e.message ? e.message : fallback) + (e.detail ? ` (${e.detail})` : '');
+  if (isPoolExhausted(err)) return poolExhausted(clientName);
   if (isConnectionLoss(err)) {
     return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, 5,
       `The database behind client "${clientName}" cannot be reached right now; retry later`);
@@ -60,4 +61,21 @@ export function mapPgError(err: unknown, clientName: string, exposeMessage = fal
       return new AthenaError(500, 'backend_error', 'The database failed to execute the statement',
         `The database returned an error${e.code ? ` (SQLSTATE ${e.code})` : ''}; see the gateway logs with the request id`);
   }
+}
+
+/** Every pooled connection of the client is busy and none freed up within gateway.pool.connection_timeout_ms. */
+export function poolExhausted(clientName: string): AthenaError {
+  return AthenaError.unavailable('pool_exhausted', `All connections of client "${clientName}" are busy`, 1,
+    `Every pooled connection of client "${clientName}" stayed busy for gateway.pool.connection_timeout_ms; the database is up — retry shortly or send fewer concurrent long statements`);
+}
+
+/** Describes a failure to establish a connection (the server refused or never answered): the backend is unavailable. */
+export function connectFailure(err: unknown, clientName: string, retryAfterSeconds: number): AthenaError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const why = code === '28P01' || code === '28000' ? 'refuses the configured credentials'
+    : code === '53300' ? 'has no connection slot left'
+    : code === '55000' || code === '57P03' || code === '3D000' ? 'does not accept connections to this database right now'
+    : 'cannot be reached';
+  return AthenaError.unavailable('backend_unavailable', `Backend for client "${clientName}" is unavailable`, retryAfterSeconds,
+    `The database behind client "${clientName}" ${why}${typeof code === 'string' ? ` (SQLSTATE ${code})` : ''}; retry later`);
 }
