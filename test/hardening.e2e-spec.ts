@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, describeWith, TestDatabase } from './support/services';
@@ -31,6 +33,35 @@ function expectEnvelope(r: { status: number; headers: Headers; body: any }, stat
   expect(r.headers.get('x-request-id')).toBeTruthy();
 }
 
+/** Sends raw bytes over one socket (requests fetch() refuses to send) and parses the answer. */
+function rawHttp(base: string, head: string | Buffer): Promise<{ status: number; headers: Headers; body: any }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: u.hostname, port: Number(u.port) });
+    const chunks: Buffer[] = [];
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [top, ...rest] = text.split('\r\n\r\n');
+      const lines = top.split('\r\n');
+      const headers = new Headers();
+      for (const l of lines.slice(1)) {
+        const i = l.indexOf(':');
+        if (i > 0) headers.append(l.slice(0, i).trim(), l.slice(i + 1).trim());
+      }
+      let body: unknown = rest.join('\r\n\r\n');
+      try {
+        body = JSON.parse(body as string);
+      } catch {
+        /* not JSON */
+      }
+      resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
+    });
+    sock.write(head);
+  });
+}
+
 describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () => {
   let app: TestApp;
   let control: TestDatabase;
@@ -53,6 +84,7 @@ describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () =
     app = await bootApp({ gateway: { logging_pg_uri: control.uri }, postgres_clients: { main: data.uri } });
     cp = new Client({ connectionString: control.uri });
     await cp.connect();
+    expect((await admin('POST', '/admin/api-key-rights', { name: 'items.read' })).status).toBe(201);
   }, 120_000);
 
   afterAll(async () => {
@@ -66,7 +98,6 @@ describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () =
 
   describe('(1) secrets in the query string', () => {
     it('?%61pi_key= (percent-encoded name) is read as api_key and redacted from the log and gateway_request_log', async () => {
-      expect((await admin('POST', '/admin/api-key-rights', { name: 'items.read' })).status).toBe(201);
       const created = await admin('POST', '/admin/api-keys', { name: 'h8-reader', rights: ['items.read'] });
       expect(created.status).toBe(201);
       const key: string = created.body.data.api_key;
@@ -151,6 +182,68 @@ describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () =
       expect([r.status, r.body.data]).toEqual([200, []]);
     });
   });
+
+  describe('(7) wrong refusals', () => {
+    it('{"table_name":"","view_name":"items"} is authorized on items (a key with items.read gets 200)', async () => {
+      const created = await admin('POST', '/admin/api-keys', { name: 'h8-view', rights: ['items.read'] });
+      expect(created.status).toBe(201);
+      expect((await admin('PUT', '/admin/api-key-config', { enforce_api_keys: true })).status).toBe(200);
+      try {
+        const r = await call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { ...H, authorization: `Bearer ${created.body.data.api_key}` }, json: { table_name: '', view_name: 'items' } });
+        expect([r.status, r.body.count]).toEqual([200, 2]);
+      } finally {
+        expect((await admin('PUT', '/admin/api-key-config', { enforce_api_keys: false })).status).toBe(200);
+      }
+    });
+
+    it.each([64, 100, 101, 128, 300])('PUT /admin/api-key-clients/{name} with a %i-character name → 400 in the envelope, never 414', async (n) => {
+      const r = await admin('PUT', `/admin/api-key-clients/${'c'.repeat(n)}`, { enforce_api_keys: true });
+      expectEnvelope(r, 400);
+    });
+  });
+
+  describe('(8) answers outside the envelope', () => {
+    it('a control character in a header → 400 malformed_request in the envelope with X-Request-Id', async () => {
+      const r = await rawHttp(app.url, 'GET /ping HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n');
+      expectEnvelope(r, 400, 'malformed_request');
+    });
+
+    it.each([
+      ['an oversized header', `GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`],
+      ['an oversized URL', `GET /data?view=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`],
+    ])('%s → 431 headers_too_large in the envelope', async (_what, head) => {
+      expectEnvelope(await rawHttp(app.url, head), 431, 'headers_too_large');
+    });
+
+    it('a path parameter over the router limit → 400 path_parameter_too_long', async () => {
+      expectEnvelope(await admin('PATCH', `/admin/api-keys/${'a'.repeat(150)}`, { is_active: true }), 400, 'path_parameter_too_long');
+    });
+
+    it('invalid UTF-8 → 400 invalid_utf8; a gzip body → 415 unsupported_content_encoding', async () => {
+      const bad = Buffer.concat([Buffer.from('{"table_name":"it'), Buffer.from([0xff, 0xfe]), Buffer.from('ems"}')]);
+      const r = await call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { ...H, 'content-type': 'application/json' }, body: bad });
+      expectEnvelope(r, 400, 'invalid_utf8');
+      const gz = gzipSync(JSON.stringify({ table_name: 'items' }));
+      const z = await call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { ...H, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gz });
+      expectEnvelope(z, 415, 'unsupported_content_encoding');
+    });
+
+    it('TRACE → 405 method_not_allowed with Allow', async () => {
+      const r = await rawHttp(app.url, 'TRACE /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expectEnvelope(r, 405, 'method_not_allowed');
+      expect(r.headers.get('allow')).toContain('GET');
+    });
+
+    it('DELETE with Content-Type: application/json and an empty body is a DELETE without a body', async () => {
+      const created = await admin('POST', '/admin/api-keys', { name: 'h8-delete-me' });
+      expect(created.status).toBe(201);
+      const r = await call(`${app.url}/admin/api-keys/${created.body.data.record.id}`, { method: 'DELETE', headers: { ...A, 'content-type': 'application/json' }, body: '' });
+      expect(r.status).toBe(200);
+      const g = await call(`${app.url}/gateway/delete`, { method: 'DELETE', headers: { ...H, 'content-type': 'application/json' } });
+      expect(g.status).toBe(400);
+      expect(g.body.code).not.toBe('invalid_json');
+    });
+  });
 });
 
 describeWith('postgres')('hardening (issue 16): backends that refuse connections, and a saturated pool', () => {
@@ -206,7 +299,7 @@ describeWith('postgres')('hardening (issue 16): backends that refuse connections
     }
     const more = await Promise.all(Array.from({ length: 12 }, () => fetchOn(client)));
     for (const r of more) expectEnvelope(r, 503, 'backend_unavailable');
-    const lines = app.logs.json().filter((l) => String(l.context ?? '') === `pg:${client}` && /backend unavailable/.test(String(l.msg)));
+    const lines = app.logs.json().filter((l) => l.component === 'pg' && l.client === client && /backend unavailable/.test(String(l.msg)));
     expect(lines).toHaveLength(1);
     expect(app.logs.json().filter((l) => l.msg === 'unexpected error')).toEqual([]);
   });
@@ -226,6 +319,6 @@ describeWith('postgres')('hardening (issue 16): backends that refuse connections
     // Had the wait opened the breaker, this would be 503 for the next 3 s.
     const after = await fetchOn('main');
     expect(after.status).toBe(200);
-    expect(app.logs.json().filter((l) => String(l.context ?? '') === 'pg:main' && /backend unavailable/.test(String(l.msg)))).toEqual([]);
+    expect(app.logs.json().filter((l) => l.component === 'pg' && l.client === 'main' && /backend unavailable/.test(String(l.msg)))).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AthenaConfig, athenaDataDir, loadConfig } from '@athena/config';
 import { DriverRegistry } from '@athena/drivers';
 import { LifecycleService } from '@athena/health';
-import { checkUrl, genRequestId, installJsonBodyParser } from '@athena/http';
+import { checkRequestLine, clientErrorHandler, frameworkErrors, genRequestId, installJsonBodyParser } from '@athena/http';
 import { MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
 import { ControlPlaneTarget, EmbeddedPostgresHandle, startEmbeddedPostgres } from '@athena/store';
 import { AppModule } from './app.module';
@@ -92,6 +92,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         requestTimeout: config.api.request_timeout_ms,
         return503OnClosing: true,
         trustProxy: false,
+        frameworkErrors,
+        clientErrorHandler,
       }),
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
@@ -113,7 +115,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   installJsonBodyParser(fastify, config.api.body_limit_bytes);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done(checkUrl(request.url) ?? undefined);
+    done(checkRequestLine(request.method, request.url) ?? undefined);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';

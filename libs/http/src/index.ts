@@ -4,3 +4,4 @@ export * from './error-mapping';
 export * from './athena-exception.filter';
 export * from './http-call';
 export * from './json-body';
+export * from './edge-errors';

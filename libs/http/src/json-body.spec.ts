@@ -1,4 +1,4 @@
-import { checkJsonText, checkUrl } from './json-body';
+import { checkJsonText, checkRequestLine } from './json-body';
 
 describe('checkJsonText (the edge limit on caller JSON)', () => {
   const nest = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
@@ -21,8 +21,9 @@ describe('checkJsonText (the edge limit on caller JSON)', () => {
     expect(checkJsonText(JSON.stringify({ a: '\\\u0000' }))?.code).toBe('nul_character');
   });
 
-  it('checkUrl refuses %00 anywhere in the URL', () => {
-    expect(checkUrl('/data?view=a%00')?.code).toBe('nul_character');
-    expect(checkUrl('/data?view=a%2500')).toBeNull();
+  it('checkRequestLine refuses %00 anywhere in the URL, and TRACE', () => {
+    expect(checkRequestLine('GET', '/data?view=a%00')?.code).toBe('nul_character');
+    expect(checkRequestLine('GET', '/data?view=a%2500')).toBeNull();
+    expect(checkRequestLine('TRACE', '/')?.status).toBe(405);
   });
 });

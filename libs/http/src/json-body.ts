@@ -48,8 +48,14 @@ export function nulError(where = 'the body'): AthenaError {
     `${where} contains a NUL character (\\u0000), which databases cannot store in text; remove it`);
 }
 
-/** A NUL reaches a path or query parameter only as `%00` (raw NUL bytes never pass the HTTP parser). */
-export function checkUrl(url: string): AthenaError | null {
+/**
+ * Checks every request before routing: TRACE/TRACK are never served (405 in the envelope, not a 404); a NUL
+ * reaches a path or query parameter only as `%00` (raw NUL bytes never pass the HTTP parser).
+ */
+export function checkRequestLine(method: string, url: string): AthenaError | null {
+  if (method === 'TRACE' || method === 'TRACK') {
+    return new AthenaError(405, 'method_not_allowed', 'Method not allowed', `${method} is not supported by any route`, { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+  }
   return url.includes('%00') ? nulError('the URL') : null;
 }
 

@@ -20,6 +20,14 @@ export interface PostgresDriverOptions {
   schemaRefreshMs: number;
   autoCastUuid: boolean;
   readOnly?: boolean;
+  /** Where the adapter logs (the registry passes the root pino logger's child); Nest's Logger otherwise. */
+  log?: DriverLog;
+}
+
+/** The two levels the adapter logs at. */
+export interface DriverLog {
+  warn(msg: string): void;
+  info(msg: string): void;
 }
 
 /** int8 as a JS number when it is exactly representable, otherwise the exact decimal string. */
@@ -34,6 +42,11 @@ const TYPE_OVERRIDES = {
   },
 };
 
+function nestLog(context: string): DriverLog {
+  const l = new Logger(context);
+  return { warn: (m) => l.warn(m), info: (m) => l.log(m) };
+}
+
 /** How long a client that failed to connect is answered with 503 before the next attempt. */
 const DOWN_COOLDOWN_MS = 3000;
 
@@ -47,7 +60,7 @@ const DOWN_COOLDOWN_MS = 3000;
 export class PostgresDriver extends BackendDriver {
   readonly backend = 'postgres' as const;
   readonly clientName: string;
-  private readonly logger: Logger;
+  private readonly logger: DriverLog;
   private pool: Pool | null = null;
   private readonly schema: SchemaCache<TableSchema>;
   private downUntil = 0;
@@ -58,7 +71,7 @@ export class PostgresDriver extends BackendDriver {
   constructor(private readonly opts: PostgresDriverOptions) {
     super();
     this.clientName = opts.clientName;
-    this.logger = new Logger(`pg:${opts.clientName}`);
+    this.logger = opts.log ?? nestLog(`pg:${opts.clientName}`);
     this.schema = new SchemaCache({
       load: () => this.loadSchema(),
       refreshMs: opts.schemaRefreshMs,
@@ -116,7 +129,7 @@ export class PostgresDriver extends BackendDriver {
     }
     if (this.outage) {
       this.outage = false;
-      this.logger.log('backend reachable again');
+      this.logger.info('backend reachable again');
     }
     return client;
   }
