@@ -244,6 +244,38 @@ describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () =
       expect(g.body.code).not.toBe('invalid_json');
     });
   });
+
+  describe('(9) silent acceptance', () => {
+    it.each([
+      ['sort_by a string', { sort_by: 'name' }],
+      ['sort_by an array', { sort_by: ['name'] }],
+      ['sort_by.field a number', { sort_by: { field: 7 } }],
+      ['sort_by.direction garbage', { sort_by: { field: 'id', direction: 'sideways' } }],
+      ['sortBy.direction a number', { sortBy: { field: 'id', direction: 1 } }],
+    ])('%s → 400 invalid_sort', async (_what, extra) => {
+      expectEnvelope(await post('/gateway/fetch', { table_name: 'items', ...extra }), 400, 'invalid_sort');
+    });
+
+    it.each(['limit=abc', 'offset=1.5', 'page_size=99999999999', 'current_page=two', 'limit='])('GET /data?%s → 400 invalid_limit', async (q) => {
+      expectEnvelope(await call(`${app.url}/data?view=items&${q}`, { headers: H }), 400, 'invalid_limit');
+    });
+
+    it('PATCH /admin/api-keys/{id} with null, {} or only unknown fields → 400 empty_update, like the rights PATCH; the key is untouched', async () => {
+      const created = await admin('POST', '/admin/api-keys', { name: 'h8-patch' });
+      const id = created.body.data.record.id;
+      for (const body of ['null', '{}', '{"unknown":1}']) {
+        const r = await call(`${app.url}/admin/api-keys/${id}`, { method: 'PATCH', headers: { ...A, 'content-type': 'application/json' }, body });
+        expectEnvelope(r, 400, 'empty_update');
+      }
+      const right = await admin('POST', '/admin/api-key-rights', { name: 'h8.patch' });
+      for (const body of ['null', '{}']) {
+        const r = await call(`${app.url}/admin/api-key-rights/${right.body.data.right.id}`, { method: 'PATCH', headers: { ...A, 'content-type': 'application/json' }, body });
+        expectEnvelope(r, 400, 'empty_update');
+      }
+      const ok = await admin('PATCH', `/admin/api-keys/${id}`, { description: 'changed' });
+      expect([ok.status, ok.body.data.record.description]).toEqual([200, 'changed']);
+    });
+  });
 });
 
 describeWith('postgres')('hardening (issue 16): backends that refuse connections, and a saturated pool', () => {
