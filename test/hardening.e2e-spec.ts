@@ -276,6 +276,60 @@ describeWith('postgres')('hardening (issue 16): real app, real PostgreSQL', () =
       expect([ok.status, ok.body.data.record.description]).toEqual([200, 'changed']);
     });
   });
+
+  describe('bad-input corpus: every case answers 4xx in the envelope with a stable code, and /ping still answers', () => {
+    type Case = [string, () => Promise<{ status: number; headers: Headers; body: any }>, number, string];
+    const long = 'a'.repeat(10_000);
+    const deepText = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
+    const fetchBody = (extra: Record<string, unknown>) => post('/gateway/fetch', { table_name: 'items', ...extra });
+    const insert = (row: Record<string, unknown>) => call(`${app.url}/gateway/insert`, { method: 'PUT', headers: { ...H, ...A }, json: { table_name: 'items', insert_body: row } });
+    const json = (method: string, path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+      call(`${app.url}${path}`, { method, headers: { ...H, ...A, 'content-type': 'application/json', ...headers }, body });
+    const CASES: Case[] = [
+      ['NUL in a value', () => insert({ name: 'x\u0000y' }), 400, 'nul_character'],
+      ['NUL in raw SQL', () => post('/gateway/query', { query: 'SELECT 1\u0000' }), 400, 'nul_character'],
+      ['NUL in an admin body', () => admin('POST', '/admin/api-keys', { name: '\u0000' }), 400, 'nul_character'],
+      ['NUL in a query parameter', () => call(`${app.url}/data?view=items%00`, { headers: H }), 400, 'nul_character'],
+      ['control character in a table name', () => fetchBody({ table_name: 'ite\u0001ms' }), 400, 'invalid_identifier'],
+      ['control character in a column name', () => fetchBody({ columns: ['id\u0007'] }), 400, 'invalid_identifier'],
+      ['control character in a header', () => rawHttp(app.url, 'GET /ping HTTP/1.1\r\nHost: x\r\nX-Athena-Client: a\u0002\r\n\r\n'), 400, 'malformed_request'],
+      ['invalid UTF-8 body', () => json('POST', '/gateway/fetch', Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d])), 400, 'invalid_utf8'],
+      ['malformed JSON', () => json('POST', '/gateway/fetch', '{"table_name":'), 400, 'invalid_json'],
+      ['gzip body', () => json('POST', '/gateway/fetch', gzipSync('{}'), { 'content-encoding': 'gzip' }), 415, 'unsupported_content_encoding'],
+      ['huge limit', () => fetchBody({ limit: 1e308 }), 400, 'invalid_limit'],
+      ['negative offset', () => fetchBody({ offset: -1 }), 400, 'invalid_limit'],
+      ['integer out of the column range', () => insert({ name: 'big', qty: 99999999999999999999 }), 400, 'invalid_value'],
+      ['number beyond double (Infinity)', () => json('PUT', '/gateway/insert', '{"table_name":"items","insert_body":{"name":"inf","qty":1e400}}'), 400, 'invalid_value'],
+      ['10k-character table name', () => fetchBody({ table_name: long }), 400, 'invalid_identifier'],
+      ['10k-character column name', () => fetchBody({ conditions: [{ column: long, operator: 'eq', value: 1 }] }), 400, 'invalid_identifier'],
+      ['10k-character sort field', () => fetchBody({ sort_by: { field: long } }), 400, 'invalid_identifier'],
+      ['10k-character X-Athena-Client', () => call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': long }, json: { table_name: 'items' } }), 400, 'invalid_client'],
+      ['10k-character path parameter', () => admin('PATCH', `/admin/api-keys/${long}`, { is_active: true }), 400, 'path_parameter_too_long'],
+      ['10k-character GET /data view', () => call(`${app.url}/data?view=${long}`, { headers: H }), 400, 'invalid_identifier'],
+      ['oversized "in" array', () => fetchBody({ conditions: [{ column: 'id', operator: 'in', value: Array.from({ length: 1001 }, (_, i) => i) }] }), 400, 'invalid_condition_value'],
+      ['LIKE pattern ending in a backslash (whatever the data)', () => fetchBody({ conditions: [{ column: 'name', operator: 'like', value: 'a\\' }] }), 400, 'invalid_like_pattern'],
+      ['ILIKE pattern ending in a backslash, no row to match', () => fetchBody({ conditions: [{ column: 'name', operator: 'ilike', value: 'zzz\\' }] }), 400, 'invalid_like_pattern'],
+      ['raw SQL LIKE ending in a backslash', () => post('/gateway/query', { query: "SELECT 'ab' LIKE 'a\\' AS m" }), 400, 'invalid_like_pattern'],
+      ['array of 7 dimensions', () => insert({ name: 'd7', tags: JSON.parse(deepText(7)) }), 400, 'limit_exceeded'],
+      ['JSON 5,000 levels deep', () => json('POST', '/gateway/fetch', `{"table_name":"items","x":${deepText(5000)}}`), 400, 'json_too_deep'],
+      ['JSON 50,000 levels deep (admin)', () => json('POST', '/admin/api-key-rights', `{"name":${deepText(50_000)}}`), 400, 'json_too_deep'],
+      ['sort direction garbage', () => fetchBody({ sort_by: { field: 'id', direction: 'up' } }), 400, 'invalid_sort'],
+      ['non-integer GET /data paging', () => call(`${app.url}/data?view=items&offset=NaN`, { headers: H }), 400, 'invalid_limit'],
+      ['empty PATCH of an API key', () => admin('PATCH', '/admin/api-keys/00000000-0000-4000-8000-000000000000', {}), 400, 'empty_update'],
+      ['TRACE', () => rawHttp(app.url, 'TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), 405, 'method_not_allowed'],
+      ['oversized request head', () => rawHttp(app.url, `GET /ping HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`), 431, 'headers_too_large'],
+    ];
+
+    it.each(CASES)('%s', async (_what, send, status, code) => {
+      expectEnvelope(await send(), status, code);
+      const ping = await call(`${app.url}/ping`);
+      expect([ping.status, ping.text]).toEqual([200, 'pong']);
+    });
+
+    it('none of them reached the exception filter as an unexpected error', () => {
+      expect(app.logs.json().filter((l) => l.msg === 'unexpected error')).toEqual([]);
+    });
+  });
 });
 
 describeWith('postgres')('hardening (issue 16): backends that refuse connections, and a saturated pool', () => {
