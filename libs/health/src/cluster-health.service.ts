@@ -5,7 +5,11 @@ import { CatalogEntry, ClientCatalogService } from '@athena/catalog';
 import { DirectConnectionService, DriverRegistry, SupabaseDriver } from '@athena/drivers';
 import { MetricsService } from '@athena/observability';
 import { Gauge } from 'prom-client';
+import { mapBounded } from './bounded';
 import { ATHENA_VERSION } from './version';
+
+/** Probes in flight at once: a /health/cluster run opens at most this many connection attempts. */
+export const CLUSTER_PROBE_CONCURRENCY = 16;
 
 export interface ClientProbe {
   name: string;
@@ -37,7 +41,7 @@ export interface ClusterHealth {
 }
 
 /**
- * `/health/cluster`: probes every configured client of every backend concurrently, each bounded by
+ * `/health/cluster`: probes every configured client of every backend, CLUSTER_PROBE_CONCURRENCY at a time, each bounded by
  * `gateway.health_cluster.timeout_ms`, and reuses one answer for `cache_ms` (concurrent callers share one probe run).
  */
 @Injectable()
@@ -84,7 +88,7 @@ export class ClusterHealthService {
   }
 
   private async probeAll(): Promise<ClusterHealth> {
-    const clients = await Promise.all(this.catalog.list().map((e) => this.probe(e)));
+    const clients = await mapBounded(this.catalog.list(), CLUSTER_PROBE_CONCURRENCY, (e) => this.probe(e));
     const up = (b: string) => clients.some((c) => c.backend === b && c.status === 'online');
     const degraded = clients.some((c) => c.status === 'offline');
     return {
