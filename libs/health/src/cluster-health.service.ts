@@ -23,6 +23,9 @@ export interface ClientProbe {
   breaker?: 'closed' | 'open' | 'half_open';
 }
 
+/** How many clients are in each state: the anonymous `/health/cluster` answer carries only these counts. */
+export type ClientCounts = Record<'total' | ClientProbe['status'], number>;
+
 export interface ClusterHealth {
   status: 'ok' | 'degraded';
   message: string;
@@ -38,6 +41,14 @@ export interface ClusterHealth {
   direct_connections: { enabled: boolean; pools: number };
   /** The seed's mirror list (other gateway instances); none are configured by this version. */
   mirrors: unknown[];
+}
+
+/** The anonymous view of a snapshot: everything but the per-client list, which becomes counts. */
+export function aggregateView(h: ClusterHealth): Omit<ClusterHealth, 'clients'> & { client_counts: ClientCounts; detail: 'aggregate' } {
+  const counts: ClientCounts = { total: h.clients.length, online: 0, offline: 0, unconfigured: 0, frozen: 0, inactive: 0 };
+  for (const c of h.clients) counts[c.status]++;
+  const { clients: _clients, ...rest } = h;
+  return { ...rest, client_counts: counts, detail: 'aggregate' };
 }
 
 /**
