@@ -4,13 +4,17 @@ describe('mapBounded', () => {
   it('never has more than `limit` calls in flight and keeps the input order', async () => {
     let inFlight = 0;
     let peak = 0;
-    const out = await mapBounded(Array.from({ length: 50 }, (_, i) => i), 8, async (i) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setImmediate(r));
-      inFlight--;
-      return i * 2;
-    });
+    const out = await mapBounded(
+      Array.from({ length: 50 }, (_, i) => i),
+      8,
+      async (i) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setImmediate(r));
+        inFlight--;
+        return i * 2;
+      },
+    );
     expect(out).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
     expect(peak).toBe(8);
   });

@@ -33,8 +33,11 @@ export function checkJsonText(text: string, maxDepth = MAX_JSON_DEPTH): AthenaEr
       }
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > maxDepth) {
-        return AthenaError.badRequest('json_too_deep', 'JSON body nested too deeply',
-          `The body nests objects/arrays deeper than ${maxDepth} levels; flatten the document`);
+        return AthenaError.badRequest(
+          'json_too_deep',
+          'JSON body nested too deeply',
+          `The body nests objects/arrays deeper than ${maxDepth} levels; flatten the document`,
+        );
       }
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
@@ -44,8 +47,11 @@ export function checkJsonText(text: string, maxDepth = MAX_JSON_DEPTH): AthenaEr
 }
 
 export function nulError(where = 'the body'): AthenaError {
-  return AthenaError.badRequest('nul_character', 'NUL character not accepted',
-    `${where} contains a NUL character (\\u0000), which databases cannot store in text; remove it`);
+  return AthenaError.badRequest(
+    'nul_character',
+    'NUL character not accepted',
+    `${where} contains a NUL character (\\u0000), which databases cannot store in text; remove it`,
+  );
 }
 
 /**
@@ -54,7 +60,9 @@ export function nulError(where = 'the body'): AthenaError {
  */
 export function checkRequestLine(method: string, url: string): AthenaError | null {
   if (method === 'TRACE' || method === 'TRACK') {
-    return new AthenaError(405, 'method_not_allowed', 'Method not allowed', `${method} is not supported by any route`, { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+    return new AthenaError(405, 'method_not_allowed', 'Method not allowed', `${method} is not supported by any route`, {
+      Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+    });
   }
   return url.includes('%00') ? nulError('the URL') : null;
 }
@@ -68,32 +76,54 @@ export function checkRequestLine(method: string, url: string): AthenaError | nul
 export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   const secureParse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (req: FastifyRequest, raw: Buffer, done) => {
-    const encoding = req.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      done(new AthenaError(415, 'unsupported_content_encoding', 'Unsupported Content-Encoding',
-        `Bodies are accepted uncompressed only; Content-Encoding "${encoding.slice(0, 40)}" is not supported`), undefined);
-      return;
-    }
-    let text: string;
-    try {
-      text = UTF8.decode(raw);
-    } catch {
-      done(AthenaError.badRequest('invalid_utf8', 'Body is not valid UTF-8', 'The body contains bytes that are not valid UTF-8; send JSON encoded as UTF-8'), undefined);
-      return;
-    }
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    const refused = checkJsonText(text);
-    if (refused) {
-      done(refused, undefined);
-      return;
-    }
-    secureParse(req, text, (err, value) => {
-      if (err) done(AthenaError.badRequest('invalid_json', 'Malformed JSON body', `The body is not valid JSON: ${err.message}`), undefined);
-      else done(null, value);
-    });
-  });
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit },
+    (req: FastifyRequest, raw: Buffer, done) => {
+      const encoding = req.headers['content-encoding'];
+      if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+        done(
+          new AthenaError(
+            415,
+            'unsupported_content_encoding',
+            'Unsupported Content-Encoding',
+            `Bodies are accepted uncompressed only; Content-Encoding "${encoding.slice(0, 40)}" is not supported`,
+          ),
+          undefined,
+        );
+        return;
+      }
+      let text: string;
+      try {
+        text = UTF8.decode(raw);
+      } catch {
+        done(
+          AthenaError.badRequest(
+            'invalid_utf8',
+            'Body is not valid UTF-8',
+            'The body contains bytes that are not valid UTF-8; send JSON encoded as UTF-8',
+          ),
+          undefined,
+        );
+        return;
+      }
+      if (text.trim() === '') {
+        done(null, undefined);
+        return;
+      }
+      const refused = checkJsonText(text);
+      if (refused) {
+        done(refused, undefined);
+        return;
+      }
+      secureParse(req, text, (err, value) => {
+        if (err)
+          done(
+            AthenaError.badRequest('invalid_json', 'Malformed JSON body', `The body is not valid JSON: ${err.message}`),
+            undefined,
+          );
+        else done(null, value);
+      });
+    },
+  );
 }
