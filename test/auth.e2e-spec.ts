@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { AuthClock } from '@athena/auth';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, describeWith, TestDatabase } from './support/services';
 
@@ -548,6 +549,10 @@ describeWith('postgres')('auth: the auth store goes away (fail modes)', () => {
       const unknown = `ath_${randomBytes(8).toString('hex')}.${randomBytes(32).toString('hex')}`;
       const q = () => call(`${app.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main', authorization: `Bearer ${unknown}` }, json: { query: 'SELECT 1 AS one' } });
       expect((await q()).status).toBe(401);
+      // Time stands still for the auth caches from here: the negative entry and the enforcement snapshot cannot
+      // expire while the database is dropped, however slow the machine (no wall-clock TTL race).
+      const clock = app.server.app.get(AuthClock);
+      jest.spyOn(clock, 'now').mockReturnValue(clock.now());
       await control.drop(); // the control plane disappears under the running app
       const r = await q(); // the negative entry is cached; a different unknown key must hit the store
       expect(r.status).toBe(401);

@@ -42,7 +42,7 @@ describe('logging: file sinks and secret redaction', () => {
 });
 
 describeWith('redis')('health with Redis configured', () => {
-  it('reports Redis up, and turns /health into 503 when Redis is unreachable', async () => {
+  it('reports Redis up, and /health 200 "degraded" (not 503) when only Redis is unreachable (issue 16 item 6)', async () => {
     const db = await createTestDatabase('obs_redis');
     const up = await bootApp({ gateway: { logging_pg_uri: db.uri }, redis: { url: serviceUrl('redis') } });
     const down = await bootApp({ gateway: { logging_pg_uri: db.uri, run_migrations: false }, redis: { url: 'redis://127.0.0.1:1' } });
@@ -50,11 +50,15 @@ describeWith('redis')('health with Redis configured', () => {
       const ok = await call(`${up.url}/health`);
       expect(ok.status).toBe(200);
       expect(ok.body.details.redis).toMatchObject({ status: 'up' });
+      expect(ok.body.status).toBe('ok');
       const bad = await call(`${down.url}/health`);
-      expect(bad.status).toBe(503);
-      expect(bad.body.status).toBe('error');
+      expect(bad.status).toBe(200);
+      expect(bad.body.status).toBe('degraded');
       expect(bad.body.error.redis).toMatchObject({ status: 'down' });
+      expect(bad.body.details.redis).toMatchObject({ status: 'down' });
       expect(bad.body.details.control_plane.status).toBe('up');
+      // The gateway still serves without Redis.
+      expect((await call(`${down.url}/ready`)).status).toBe(200);
     } finally {
       await up.close();
       await down.close();

@@ -56,6 +56,8 @@ const U3 = '33333333-3333-4333-8333-333333333333';
         cass_down: { ...base, contact_points: ['127.0.0.1:1'], connect_timeout_ms: 500 },
         // A tight request timeout: a full count(*) exceeds it, a key lookup (a few ms) does not.
         cass_slow: { ...base, request_timeout_ms: 250 },
+        // Its keyspace does not exist yet (issue 16 item 10).
+        cass_noks: { ...base, keyspace: `${ks}_late` },
       },
     });
   });
@@ -63,6 +65,7 @@ const U3 = '33333333-3333-4333-8333-333333333333';
   afterAll(async () => {
     await app?.close();
     await admin?.execute(`DROP KEYSPACE IF EXISTS ${ks}`).catch(() => undefined);
+    await admin?.execute(`DROP KEYSPACE IF EXISTS ${ks}_late`).catch(() => undefined);
     await admin?.shutdown();
     await data?.drop();
     await control?.drop();
@@ -363,7 +366,13 @@ const U3 = '33333333-3333-4333-8333-333333333333';
     });
 
     it('/health/cluster probes the scylla clients too: up with latency, down with a code', async () => {
-      const r = await call(`${app.url}/health/cluster`);
+      const saved = process.env.ATHENA_KEY_12;
+      process.env.ATHENA_KEY_12 = 'scylla-health-admin';
+      // The per-client detail is admin-only (issue 16 item 5).
+      const r = await call(`${app.url}/health/cluster`, { headers: { 'x-athena-admin-key': 'scylla-health-admin' } }).finally(() => {
+        if (saved === undefined) delete process.env.ATHENA_KEY_12;
+        else process.env.ATHENA_KEY_12 = saved;
+      });
       expect(r.status).toBe(200);
       expect(r.body.status).toBe('degraded'); // cass_down is offline
       const clients = r.body.clients as Array<Record<string, unknown>>;
@@ -372,6 +381,28 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       expect(typeof byName.get('cass')!.latency_ms).toBe('number');
       expect(byName.get('cass_down')).toMatchObject({ backend: 'scylla', status: 'offline', error: expect.any(String) });
       expect(byName.get('main')).toMatchObject({ backend: 'postgres', status: 'online' });
+    });
+  });
+
+  describe('a client whose keyspace does not exist (issue 16 item 10)', () => {
+    const N = { 'x-athena-client': 'cass_noks' };
+    it('says 503 keyspace_missing naming it, runs statements that name a keyspace, and adopts it once created', async () => {
+      const f = await post('/gateway/fetch', { table_name: 't' }, N);
+      expect([f.status, f.body.code]).toEqual([503, 'keyspace_missing']);
+      expect(f.body.message).toContain(`${ks}_late`);
+      expect(Number(f.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const unqualified = await post('/gateway/query', { query: 'SELECT * FROM t' }, N);
+      expect([unqualified.status, unqualified.body.code]).toEqual([503, 'keyspace_missing']);
+      const named = await post('/gateway/query', { query: 'SELECT release_version FROM system.local' }, N);
+      expect(named.status).toBe(200);
+      const created = await post('/gateway/query', { query: `CREATE KEYSPACE ${ks}_late WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}` }, N);
+      expect(created.status).toBe(200);
+      const table = await post('/gateway/query', { query: 'CREATE TABLE t (id int PRIMARY KEY, v text)' }, N);
+      expect(table.status).toBe(200);
+      const ins = await put({ table_name: 't', insert_body: { id: 1, v: 'x' } }, N);
+      expect(ins.status).toBe(200);
+      const after = await post('/gateway/fetch', { table_name: 't', conditions: [{ eq_column: 'id', eq_value: 1 }] }, N);
+      expect([after.status, after.body.data]).toEqual([200, [{ id: 1, v: 'x' }]]);
     });
   });
 

@@ -217,11 +217,22 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
   });
 
   describe('GET /health/cluster', () => {
+    const ADMIN_KEY = `admin-sql-${process.pid}-${Date.now()}`;
+    const saved = process.env.ATHENA_KEY_12;
+    beforeAll(() => {
+      process.env.ATHENA_KEY_12 = ADMIN_KEY;
+    });
+    afterAll(() => {
+      if (saved === undefined) delete process.env.ATHENA_KEY_12;
+      else process.env.ATHENA_KEY_12 = saved;
+    });
+    const A = { 'x-athena-admin-key': ADMIN_KEY };
+
     it('probes every client concurrently: up, down and Supabase, with latency; then serves the cached answer', async () => {
       rec.reset();
       rec.reply({ status: 200, body: { swagger: '2.0', definitions: {} } });
       const started = Date.now();
-      const r = await call(`${app.url}/health/cluster`);
+      const r = await call(`${app.url}/health/cluster`, { headers: A });
       expect(r.status).toBe(200);
       // the hanging client is cut at timeout_ms (1500) and probed concurrently with the others
       expect(Date.now() - started).toBeLessThan(2500);
@@ -238,10 +249,23 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
       expect(rec.last()).toMatchObject({ method: 'GET', path: '/rest/v1/', headers: expect.objectContaining({ apikey: 'sb-key-123' }) });
 
       const probes = rec.requests.length;
-      const again = await call(`${app.url}/health/cluster`);
+      const again = await call(`${app.url}/health/cluster`, { headers: A });
       expect(again.body.cached).toBe(true);
       expect(again.body.checked_at).toBe(r.body.checked_at);
       expect(rec.requests.length).toBe(probes);
+    });
+
+    it('without the admin key (or with a wrong one) the answer is an aggregate: counts, no per-client detail (issue 16 item 5)', async () => {
+      for (const headers of [{}, { 'x-athena-admin-key': 'wrong' }] as Array<Record<string, string>>) {
+        const r = await call(`${app.url}/health/cluster`, { headers });
+        expect(r.status).toBe(200);
+        expect(r.body).toMatchObject({ status: 'degraded', detail: 'aggregate', athena_api: 'online' });
+        expect(r.body.clients).toBeUndefined();
+        const c = r.body.client_counts;
+        expect(c.total).toBe(c.online + c.offline + c.unconfigured + c.frozen + c.inactive);
+        expect(c.offline).toBeGreaterThanOrEqual(2); // down, hang
+        expect(JSON.stringify(r.body)).not.toMatch(/"main"|"hang"|"down"/);
+      }
     });
   });
 });

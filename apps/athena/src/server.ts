@@ -2,8 +2,6 @@ import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
-import { AthenaError } from '@athena/common';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { homedir } from 'node:os';
@@ -11,7 +9,7 @@ import { join } from 'node:path';
 import { AthenaConfig, athenaDataDir, loadConfig } from '@athena/config';
 import { DriverRegistry } from '@athena/drivers';
 import { LifecycleService } from '@athena/health';
-import { genRequestId } from '@athena/http';
+import { checkRequestLine, clientErrorHandler, frameworkErrors, genRequestId, installJsonBodyParser } from '@athena/http';
 import { MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
 import { ControlPlaneTarget, EmbeddedPostgresHandle, startEmbeddedPostgres } from '@athena/store';
 import { AppModule } from './app.module';
@@ -94,6 +92,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         requestTimeout: config.api.request_timeout_ms,
         return503OnClosing: true,
         trustProxy: false,
+        frameworkErrors,
+        clientErrorHandler,
       }),
       { bufferLogs: true, abortOnError: false, bodyParser: false },
     );
@@ -112,10 +112,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   metrics.setPoolSource(() => drivers.entries().map(([client, d]) => ({ client, ...d.poolStats() })));
   const fastify = app.getHttpAdapter().getInstance();
   const httpLog = logger.child({ component: 'http' });
-  installJsonParser(fastify, config.api.body_limit_bytes);
+  installJsonBodyParser(fastify, config.api.body_limit_bytes);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done();
+    done(checkRequestLine(request.method, request.url) ?? undefined);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
@@ -178,26 +178,6 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   }
 
   return { app, config, configPath: loaded.path, url, port, logger, embedded, shutdown };
-}
-
-/**
- * JSON bodies are parsed by Fastify's secure parser (prototype-poisoning protection), but a parse failure
- * becomes our own typed error so it reaches the exception filter as `invalid_json` (Nest would otherwise
- * flatten Fastify's typed error into a generic 400). Only JSON bodies are accepted: other media types → 415.
- */
-function installJsonParser(fastify: FastifyInstance, bodyLimit: number): void {
-  const secureParse = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (req, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
-      done(AthenaError.badRequest('invalid_json', 'Malformed JSON body', 'The body is empty but Content-Type is application/json; send a JSON document or omit the header'), undefined);
-      return;
-    }
-    secureParse(req, body as string, (err, value) => {
-      if (err) done(AthenaError.badRequest('invalid_json', 'Malformed JSON body', `The body is not valid JSON: ${err.message}`), undefined);
-      else done(null, value);
-    });
-  });
 }
 
 function sleep(ms: number): Promise<void> {

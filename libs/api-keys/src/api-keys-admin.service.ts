@@ -6,6 +6,9 @@ import { ok, SuccessEnvelope } from '@athena/http';
 import type { CreateApiKeyDto, CreateRightDto, UpdateApiKeyDto, UpdateRightDto } from './dto/api-keys.dto';
 import { ApiKeysErrors } from './errors';
 
+/** The fields PATCH /admin/api-keys/{id} can change; a body with none of them is refused (as the rights PATCH does). */
+const KEY_PATCH_FIELDS = ['name', 'description', 'client_name', 'expires_at', 'is_active', 'rights'] as const;
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CREATE_ATTEMPTS = 3;
 
@@ -66,6 +69,9 @@ export class ApiKeysAdminService {
 
   async updateKey(id: string, dto: UpdateApiKeyDto): Promise<SuccessEnvelope> {
     const keyId = requireUuid(id, 'API key');
+    if (!dto || KEY_PATCH_FIELDS.every((f) => dto[f] === undefined)) {
+      throw ApiKeysErrors.emptyUpdate('Nothing to update', `Send at least one of ${KEY_PATCH_FIELDS.join(', ')}`);
+    }
     if (dto.name === null) throw ApiKeysErrors.invalidName('Invalid name', 'name cannot be null; omit it to keep the current name');
     if (dto.is_active === null) throw ApiKeysErrors.invalidIsActive('Invalid is_active', 'is_active must be true or false');
     if (dto.rights === null) throw ApiKeysErrors.invalidRights('Invalid rights', 'rights must be an array; send [] to remove every right');
@@ -101,6 +107,7 @@ export class ApiKeysAdminService {
 
   async updateRight(id: string, dto: UpdateRightDto): Promise<SuccessEnvelope> {
     const rightId = requireUuid(id, 'right');
+    if (!dto) throw ApiKeysErrors.emptyUpdate('Nothing to update', 'Send name and/or description');
     if (dto.name === null) throw ApiKeysErrors.invalidName('Invalid name', 'name cannot be null');
     if (dto.name === undefined && dto.description === undefined) {
       throw ApiKeysErrors.emptyUpdate('Nothing to update', 'Send name and/or description');

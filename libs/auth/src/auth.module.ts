@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { StoreModule } from '@athena/store';
+import { AuthClock } from './auth-clock';
 import { AuthLogWriter } from './auth-log-writer';
 import { AuthAudit } from './auth-audit';
 import { AuthMetrics } from './auth-metrics';
@@ -14,9 +15,9 @@ import { KeyCache } from './key-cache';
 @Module({
   imports: [StoreModule],
   providers: [
-    AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthAudit, AuthenticationService, AuthorizationService,
+    AuthClock, AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthAudit, AuthenticationService, AuthorizationService,
     AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard },
   ],
-  exports: [AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthenticationService, AuthorizationService],
+  exports: [AuthClock, AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthenticationService, AuthorizationService],
 })
 export class AuthModule {}

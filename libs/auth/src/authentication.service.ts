@@ -65,6 +65,16 @@ export class AuthenticationService {
   }
 
   /**
+   * True when one of `candidates` is the static admin key (constant-time compare), without authenticating or
+   * auditing: for public routes that show more to the operator (e.g. `/health/cluster`'s per-client detail).
+   */
+  presentsAdminKey(candidates: readonly KeyCandidate[]): boolean {
+    const adminKey = candidates.length > 0 ? configuredAdminKey() : null;
+    if (adminKey === null) return false;
+    return adminMatch(adminKey, candidates.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) }))) !== null;
+  }
+
+  /**
    * Authenticates the call again for `client` (a payload naming its client, e.g. `/query/sql`'s `db_name`), so
    * that client's enforcement override and the key's client binding apply; replaces `call.principal`.
    */

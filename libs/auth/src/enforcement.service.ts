@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ApiKeyEnforcementRepository, AUTH_CHANGED_CHANNEL, ControlPlaneEvents } from '@athena/store';
+import { AuthClock } from './auth-clock';
 
 export const ENFORCEMENT_TTL_MS = 2000;
 
@@ -23,6 +24,7 @@ export class EnforcementService implements OnModuleInit {
   constructor(
     private readonly repo: ApiKeyEnforcementRepository,
     private readonly events: ControlPlaneEvents,
+    private readonly clock: AuthClock,
   ) {}
 
   onModuleInit(): void {
@@ -38,7 +40,7 @@ export class EnforcementService implements OnModuleInit {
   /** Synchronous when the snapshot is fresh; rejects when the store cannot be read. */
   isEnforced(client: string | null): boolean | Promise<boolean> {
     const s = this.snapshot;
-    if (s && Date.now() - s.loadedAt < ENFORCEMENT_TTL_MS) return decide(s, client);
+    if (s && this.clock.now() - s.loadedAt < ENFORCEMENT_TTL_MS) return decide(s, client);
     return this.refresh().then((fresh) => decide(fresh, client));
   }
 
@@ -48,7 +50,7 @@ export class EnforcementService implements OnModuleInit {
     this.loading = (async () => {
       if (!this.repo.available) throw new Error('control plane not connected');
       const { global, clients } = await this.repo.loadEnforcement();
-      const s: Snapshot = { global, clients: new Map(clients.map((c) => [c.client_name.toLowerCase(), c.enforce_api_keys])), loadedAt: Date.now() };
+      const s: Snapshot = { global, clients: new Map(clients.map((c) => [c.client_name.toLowerCase(), c.enforce_api_keys])), loadedAt: this.clock.now() };
       if (gen === this.generation) this.snapshot = s;
       return s;
     })();

@@ -5,6 +5,7 @@ export * from './auth.decorators';
 export * from './auth-errors';
 export * from './auth-metrics';
 export * from './auth-log-writer';
+export * from './auth-clock';
 export * from './key-cache';
 export * from './enforcement.service';
 export * from './auth-principal';

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { SingleFlight } from '@athena/common';
 import { ApiKeyCredentialRow, ApiKeysRepository, AUTH_CHANGED_CHANNEL, ControlPlaneEvents } from '@athena/store';
+import { AuthClock } from './auth-clock';
 import { AuthMetrics } from './auth-metrics';
 import { RightsMatcher } from './rights';
 
@@ -68,7 +69,7 @@ function compile(row: ApiKeyCredentialRow): CachedKey {
  */
 @Injectable()
 export class KeyCache implements OnModuleInit {
-  private readonly cache = new LRUCache<string, KeyEntry>({ max: KEY_CACHE_MAX, ttl: KEY_CACHE_TTL_MS });
+  private readonly cache: LRUCache<string, KeyEntry>;
   private readonly flight = new SingleFlight<KeyEntry>();
   private generation = 0;
 
@@ -76,7 +77,10 @@ export class KeyCache implements OnModuleInit {
     private readonly repo: ApiKeysRepository,
     private readonly events: ControlPlaneEvents,
     private readonly metrics: AuthMetrics,
-  ) {}
+    clock: AuthClock,
+  ) {
+    this.cache = new LRUCache<string, KeyEntry>({ max: KEY_CACHE_MAX, ttl: KEY_CACHE_TTL_MS, perf: { now: () => clock.now() } });
+  }
 
   onModuleInit(): void {
     this.events.subscribe(AUTH_CHANGED_CHANNEL, () => this.invalidate());

@@ -1,4 +1,4 @@
-import { firstValue } from '@athena/common';
+import { firstValue, mayHoldQueryKey } from '@athena/common';
 
 /**
  * Where a presented credential is read from (reference control contract §1.1): every non-empty candidate,
@@ -32,7 +32,8 @@ export function extractKeyCandidates(headers: Headers, url: string): KeyCandidat
   if (auth !== undefined && auth.startsWith('Bearer ')) push(out, 'authorization', auth.slice(7));
   for (const h of HEADER_SOURCES) push(out, h, firstValue(headers[h]));
   const q = url.indexOf('?');
-  if (q !== -1 && (url.includes('api_key=', q) || url.includes('apikey=', q))) {
+  if (q !== -1 && mayHoldQueryKey(url, q)) {
+    // Decoded names (`%61pi_key` is `api_key`): the same parameters redactQueryCredentials hides in logs.
     const params = new URLSearchParams(url.slice(q + 1));
     push(out, 'query:api_key', params.get('api_key'));
     push(out, 'query:apikey', params.get('apikey'));

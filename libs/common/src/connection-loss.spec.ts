@@ -1,4 +1,4 @@
-import { isConnectionLoss } from './connection-loss';
+import { isConnectionLoss, isPoolExhausted } from './connection-loss';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -32,5 +32,14 @@ describe('isConnectionLoss', () => {
     ['undefined', undefined],
   ])('not for %s', (_what, e) => {
     expect(isConnectionLoss(e)).toBe(false);
+  });
+});
+
+describe('isPoolExhausted', () => {
+  it('is the pool-wait timeout only, not the establishment timeout or a server error', () => {
+    expect(isPoolExhausted(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isPoolExhausted(new Error('Connection terminated due to connection timeout'))).toBe(false);
+    expect(isPoolExhausted(withCode('53300', 'timeout exceeded when trying to connect'))).toBe(false);
+    expect(isPoolExhausted(null)).toBe(false);
   });
 });

@@ -22,3 +22,14 @@ export function isConnectionLoss(err: unknown): boolean {
   const message = (err as { message?: unknown }).message;
   return typeof message === 'string' && CONNECTION_MESSAGE_RE.test(message);
 }
+
+/**
+ * node-postgres (pg-pool) gave up waiting for a free pooled connection: every connection of the pool is busy.
+ * Back-pressure, not an outage (the establishment timeout has its own message, "Connection terminated due to
+ * connection timeout"). The breaker never opens for it; callers answer 503 `pool_exhausted`.
+ */
+export function isPoolExhausted(err: unknown): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === undefined && e.message === 'timeout exceeded when trying to connect';
+}

@@ -7,3 +7,4 @@ export * from './client-name';
 export * from './connection-loss';
 export * from './headers';
 export * from './error-catalogue';
+export * from './query-credentials';

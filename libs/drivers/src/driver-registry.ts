@@ -4,6 +4,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { ATHENA_CONFIG, AthenaConfig, ScyllaClientConfig } from '@athena/config';
 import { ROOT_LOGGER } from '@athena/observability';
 import { BackendDriver, BackendKind, PoolStats } from './backend-driver';
+import type { DriverLog } from './postgres/postgres.driver';
 import { PostgresDriverFactory, ScyllaDriverFactory, SupabaseDriverFactory } from './driver-factories';
 import { breakerOptions } from './supabase/supabase.driver';
 
@@ -38,6 +39,10 @@ function sameOptions(a: Readonly<Record<string, unknown>> | undefined, b: Readon
   return a === b || JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
+function pinoLog(l: PinoLogger): DriverLog {
+  return { warn: (m) => l.warn(m), info: (m) => l.info(m) };
+}
+
 /**
  * Owns every backend adapter: creates it on first use, replaces it when the client's URI changes,
  * closes it when the client is removed or frozen, and closes them all on shutdown.
@@ -45,6 +50,7 @@ function sameOptions(a: Readonly<Record<string, unknown>> | undefined, b: Readon
 @Injectable()
 export class DriverRegistry implements OnApplicationShutdown {
   private readonly logger: PinoLogger;
+  private readonly root: PinoLogger;
   private readonly drivers = new Map<string, Entry>();
 
   constructor(
@@ -54,6 +60,7 @@ export class DriverRegistry implements OnApplicationShutdown {
     private readonly supabase: SupabaseDriverFactory,
     @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
+    this.root = root;
     this.logger = root.child({ component: 'driver-registry' });
   }
 
@@ -87,6 +94,7 @@ export class DriverRegistry implements OnApplicationShutdown {
           schemaRefreshMs: g.schema_refresh_ms,
           autoCastUuid: g.auto_cast_uuid_filter_values_to_text,
           readOnly: desc.readOnly,
+          log: pinoLog(this.root.child({ component: 'pg', client: desc.name })),
         });
       case 'scylla':
         return this.scylla.create({

@@ -33,4 +33,8 @@ export const DriversErrors = defineErrors('drivers', {
   backendRejected: { code: 'backend_rejected', status: 400, meaning: 'The Supabase project rejected the request (message from PostgREST)' },
   backendAuthFailed: { code: 'backend_auth_failed', status: 502, meaning: 'The Supabase project refused the client’s key' },
   unsupportedByBackend: { code: 'unsupported_by_backend', status: 422, meaning: 'The client’s backend cannot serve this request (e.g. a CQL filter needing a full scan)' },
+  invalidLikePattern: { code: 'invalid_like_pattern', status: 400, meaning: 'A LIKE/ILIKE pattern ends with an unescaped backslash' },
+  limitExceeded: { code: 'limit_exceeded', status: 400, meaning: 'A value exceeds a PostgreSQL limit (e.g. arrays deeper than 6 dimensions)' },
+  poolExhausted: { code: 'pool_exhausted', status: 503, meaning: 'Every pooled connection of the client is busy (back-pressure, not an outage); retry after Retry-After', retryAfter: 1 },
+  keyspaceMissing: { code: 'keyspace_missing', status: 503, meaning: 'The ScyllaDB/Cassandra client’s keyspace does not exist; create it (statements naming a keyspace still run)', retryAfter: 5 },
 });

@@ -1,6 +1,8 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ClusterHealthService } from './cluster-health.service';
+import { Controller, Get, Header, Req } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AuthenticationService, extractKeyCandidates } from '@athena/auth';
+import { aggregateView, ClusterHealthService } from './cluster-health.service';
 
 const example = {
   status: 'degraded', message: 'One or more clients are unreachable', version: '0.1.0', cargo_toml_version: '0.1.0',
@@ -18,16 +20,22 @@ const example = {
 @ApiTags('Operations')
 @Controller()
 export class ClusterHealthController {
-  constructor(private readonly cluster: ClusterHealthService) {}
+  constructor(
+    private readonly cluster: ClusterHealthService,
+    private readonly authn: AuthenticationService,
+  ) {}
 
   @Get('health/cluster')
   @Header('cache-control', 'no-store')
   @ApiOperation({
     summary: 'Per-client connectivity and latency',
-    description: 'Probes every configured client of every backend (PostgreSQL, ScyllaDB/Cassandra, Supabase) concurrently, each bounded by `gateway.health_cluster.timeout_ms`; the answer is reused for `gateway.health_cluster.cache_ms` (`cached: true`). Always 200: read `status` (`ok` | `degraded`) and each client\'s `status`. Errors are stable classes, never raw driver messages.',
+    description: 'Probes every configured client of every backend (PostgreSQL, ScyllaDB/Cassandra, Supabase), a bounded number at a time, each bounded by `gateway.health_cluster.timeout_ms`; the answer is reused for `gateway.health_cluster.cache_ms` (`cached: true`). Always 200: read `status` (`ok` | `degraded`). With the admin key: each client\'s `status`, latency and error class (`clients`); without it: only `client_counts` (`detail: "aggregate"`). Errors are stable classes, never raw driver messages.',
   })
-  @ApiOkResponse({ description: 'Cluster health', schema: { example } })
-  get() {
-    return this.cluster.snapshot();
+  @ApiHeader({ name: 'X-Athena-Admin-Key', required: false, description: 'The admin key shows the per-client detail' })
+  @ApiOkResponse({ description: 'Cluster health (admin view; the anonymous view replaces `clients` with `client_counts`)', schema: { example } })
+  async get(@Req() req: FastifyRequest) {
+    const admin = this.authn.presentsAdminKey(extractKeyCandidates(req.headers, req.url));
+    const snap = await this.cluster.snapshot();
+    return admin ? snap : aggregateView(snap);
   }
 }

@@ -5,7 +5,11 @@ import { CatalogEntry, ClientCatalogService } from '@athena/catalog';
 import { DirectConnectionService, DriverRegistry, SupabaseDriver } from '@athena/drivers';
 import { MetricsService } from '@athena/observability';
 import { Gauge } from 'prom-client';
+import { mapBounded } from './bounded';
 import { ATHENA_VERSION } from './version';
+
+/** Probes in flight at once: a /health/cluster run opens at most this many connection attempts. */
+export const CLUSTER_PROBE_CONCURRENCY = 16;
 
 export interface ClientProbe {
   name: string;
@@ -18,6 +22,9 @@ export interface ClientProbe {
   /** Supabase clients: the circuit breaker's state. */
   breaker?: 'closed' | 'open' | 'half_open';
 }
+
+/** How many clients are in each state: the anonymous `/health/cluster` answer carries only these counts. */
+export type ClientCounts = Record<'total' | ClientProbe['status'], number>;
 
 export interface ClusterHealth {
   status: 'ok' | 'degraded';
@@ -36,8 +43,16 @@ export interface ClusterHealth {
   mirrors: unknown[];
 }
 
+/** The anonymous view of a snapshot: everything but the per-client list, which becomes counts. */
+export function aggregateView(h: ClusterHealth): Omit<ClusterHealth, 'clients'> & { client_counts: ClientCounts; detail: 'aggregate' } {
+  const counts: ClientCounts = { total: h.clients.length, online: 0, offline: 0, unconfigured: 0, frozen: 0, inactive: 0 };
+  for (const c of h.clients) counts[c.status]++;
+  const { clients: _clients, ...rest } = h;
+  return { ...rest, client_counts: counts, detail: 'aggregate' };
+}
+
 /**
- * `/health/cluster`: probes every configured client of every backend concurrently, each bounded by
+ * `/health/cluster`: probes every configured client of every backend, CLUSTER_PROBE_CONCURRENCY at a time, each bounded by
  * `gateway.health_cluster.timeout_ms`, and reuses one answer for `cache_ms` (concurrent callers share one probe run).
  */
 @Injectable()
@@ -84,7 +99,7 @@ export class ClusterHealthService {
   }
 
   private async probeAll(): Promise<ClusterHealth> {
-    const clients = await Promise.all(this.catalog.list().map((e) => this.probe(e)));
+    const clients = await mapBounded(this.catalog.list(), CLUSTER_PROBE_CONCURRENCY, (e) => this.probe(e));
     const up = (b: string) => clients.some((c) => c.backend === b && c.status === 'online');
     const degraded = clients.some((c) => c.status === 'offline');
     return {

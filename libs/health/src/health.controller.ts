@@ -1,6 +1,6 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { ClientCatalogService } from '@athena/catalog';
 import { DriverRegistry } from '@athena/drivers';
@@ -51,19 +51,37 @@ export class HealthController {
   }
 
   @Get('health')
-  @ApiOperation({ summary: 'Health', description: 'Control-plane database, Redis (when configured) and a per-client summary. 200 when healthy, 503 otherwise.' })
-  @ApiOkResponse({ description: 'Healthy', schema: { example: healthExample } })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down (same shape, status "error")' })
+  @ApiOperation({
+    summary: 'Health',
+    description: 'Control-plane database, Redis (when configured) and a per-client summary. 200 `ok` when healthy; 200 `degraded` when only the optional Redis cache tier is down (the gateway still serves: the cache falls back to memory); 503 `error` when the gateway cannot serve (control plane down).',
+  })
+  @ApiOkResponse({ description: 'Healthy (`ok`), or serving without Redis (`degraded`, Redis listed under `error`)', schema: { example: healthExample } })
+  @ApiServiceUnavailableResponse({ description: 'A required dependency is down (same shape, status "error")' })
   async check(@Res() reply: FastifyReply): Promise<void> {
-    const checks = [() => this.checkControlPlane(), () => this.checkClients()];
-    if (this.redis.configured) checks.push(() => this.checkRedis());
+    const redis = this.redis.configured ? this.checkRedis() : null;
     reply.header('cache-control', 'no-store');
+    let result: HealthCheckResult;
+    let status = 200;
     try {
-      reply.send(await this.health.check(checks));
+      result = await this.health.check([() => this.checkControlPlane(), () => this.checkClients()]);
     } catch (e) {
-      if (e instanceof ServiceUnavailableException) reply.status(503).send(e.getResponse());
-      else throw e;
+      if (!(e instanceof ServiceUnavailableException)) throw e;
+      result = e.getResponse() as HealthCheckResult;
+      status = 503;
     }
+    if (redis) {
+      // Redis is an optional tier: down makes the answer `degraded`, never 503 on its own.
+      const r = await redis;
+      const up = r.redis.status === 'up';
+      result = {
+        ...result,
+        status: status === 200 && !up ? ('degraded' as HealthCheckResult['status']) : result.status,
+        info: up ? { ...result.info, ...r } : result.info,
+        error: up ? result.error : { ...result.error, ...r },
+        details: { ...result.details, ...r },
+      };
+    }
+    reply.status(status).send(result);
   }
 
   private async checkControlPlane(): Promise<HealthIndicatorResult> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AuthModule } from '@athena/auth';
 import { CatalogModule } from '@athena/catalog';
 import { DriversModule } from '@athena/drivers';
 import { StoreModule } from '@athena/store';
@@ -11,7 +12,7 @@ import { RedisProbe } from './redis-probe.service';
 import { RootController } from './root.controller';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), StoreModule, CatalogModule, DriversModule],
+  imports: [TerminusModule.forRoot({ logger: false }), AuthModule, StoreModule, CatalogModule, DriversModule],
   controllers: [RootController, HealthController, ClusterHealthController],
   providers: [LifecycleService, RedisProbe, ClusterHealthService],
   exports: [LifecycleService],

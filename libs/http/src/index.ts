@@ -4,3 +4,5 @@ export * from './error-mapping';
 export * from './athena-exception.filter';
 export * from './http-call';
 export * from './errors';
+export * from './json-body';
+export * from './edge-errors';

@@ -13,3 +13,9 @@ describe('redaction', () => {
     expect(redactSecrets('postgres://db:5432/x')).toBe('postgres://db:5432/x');
   });
 });
+
+describe('redactUrl on encoded parameter names', () => {
+  it('redacts after decoding the name (?%61pi_key= is api_key)', () => {
+    expect(redactUrl('/data?view=items&%61pi_key=ath_x.secret')).toBe('/data?view=items&%61pi_key=[REDACTED]');
+  });
+});

@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { Logger as PinoLogger, StreamEntry } from 'pino';
 import type { LoggingConfig } from '@athena/config';
+import { redactQueryCredentials } from '@athena/common';
 
-/** Query-string credentials are redacted from every logged URL (`?api_key=…` is a deprecated transport). */
+/** Query-string credentials in free text (`?api_key=…`); URLs go through redactQueryCredentials (decoded names). */
 const SECRET_QUERY = /([?&](?:api_?key|apikey|key|token|access_token|password)=)[^&#]*/gi;
 /** `scheme://user:password@host` → `scheme://user:***@host`. */
 const URI_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]+:)[^@/?#\s]+@/gi;
 
+/** Query-string credentials are redacted from every logged or stored URL, matched on the decoded parameter name. */
 export function redactUrl(url: string): string {
-  return url.indexOf('?') === -1 ? url : url.replace(SECRET_QUERY, '$1[REDACTED]');
+  return redactQueryCredentials(url);
 }
 
 export function redactSecrets(text: string): string {

@@ -12,6 +12,7 @@ export const QueryErrors = defineErrors('query', {
   invalidDeletePayload: { code: 'invalid_delete_payload', status: 400, meaning: 'A delete needs resource_id or at least one condition' },
   invalidIdentifier: { code: 'invalid_identifier', status: 400, meaning: 'A table, schema or column name does not match [A-Za-z_][A-Za-z0-9_]{0,62}' },
   invalidRequest: { code: 'invalid_request', status: 400, meaning: 'A field of the payload has the wrong type or a required field is missing' },
+  invalidSort: { code: 'invalid_sort', status: 400, meaning: 'sort_by is not {field, direction} with a column name and asc/desc' },
   invalidLimit: { code: 'invalid_limit', status: 400, meaning: 'limit/offset/page fields are not integers in range' },
   invalidPostProcessingConfiguration: { code: 'invalid_post_processing_configuration', status: 400, meaning: 'group_by / time_granularity / aggregation settings are inconsistent' },
   invalidPageState: { code: 'invalid_page_state', status: 400, meaning: 'page_state is not a token a previous fetch returned' },
@@ -20,4 +21,5 @@ export const QueryErrors = defineErrors('query', {
   insertTooLarge: { code: 'insert_too_large', status: 400, meaning: 'An insert binds more values than one statement may hold; split it' },
   emptyQuery: { code: 'empty_query', status: 400, meaning: 'The statement is empty' },
   invalidQueryPayload: { code: 'invalid_query_payload', status: 400, meaning: 'The body is not {"query": "<one statement>"} or the statement is too long' },
+  invalidLikePattern: { code: 'invalid_like_pattern', status: 400, meaning: 'A LIKE/ILIKE pattern ends with an unescaped backslash' },
 });

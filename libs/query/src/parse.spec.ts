@@ -282,22 +282,23 @@ describe('parseFetchPayload: sort', () => {
     expect(fetch({ sort_by: { field: 'createdAt' } }, SNAKE).sort?.column).toBe('created_at');
   });
 
-  it('maps directions: asc/ascending (any case) → asc, any other present value → desc, missing → asc', () => {
+  it('maps directions: asc/ascending (any case) → asc, desc/descending → desc, missing → asc; anything else → 400 invalid_sort', () => {
     const dir = (direction: unknown) => fetch({ sort_by: { field: 'a', direction } }).sort?.direction;
     expect(dir('ASC')).toBe('asc');
     expect(dir('Ascending')).toBe('asc');
     expect(dir('desc')).toBe('desc');
     expect(dir('descending')).toBe('desc');
-    expect(dir('foo')).toBe('desc');
-    expect(dir(1)).toBe('desc');
     expect(dir(undefined)).toBe('asc');
+    expectError(() => dir('foo'), 'invalid_sort', 'direction');
+    expectError(() => dir(1), 'invalid_sort', 'direction');
   });
 
-  it('no sort for non-objects or empty names', () => {
-    expect(fetch({ sort_by: 'name' }).sort).toBeNull();
-    expect(fetch({ sort_by: ['name'] }).sort).toBeNull();
+  it('no sort for an empty object or an empty name; non-objects and non-string fields → 400 invalid_sort', () => {
     expect(fetch({ sort_by: { field: '' } }).sort).toBeNull();
     expect(fetch({ sort_by: {} }).sort).toBeNull();
+    expectError(() => fetch({ sort_by: 'name' }), 'invalid_sort', 'sort_by');
+    expectError(() => fetch({ sort_by: ['name'] }), 'invalid_sort', 'sort_by');
+    expectError(() => fetch({ sortBy: { field: 42 } }), 'invalid_sort', 'field');
   });
 });
 
@@ -413,11 +414,11 @@ describe('parseDataQuery (GET /data)', () => {
     });
   });
 
-  it('ignores unparseable integers, needs both eq params, takes the first repeated value', () => {
-    const q = parseDataQuery(
-      { view: 'orders', limit: 'abc', offset: '1.5', page_size: '99999999999', eq_column: 'a', columns: ['id', 'name'] },
-      OPTS,
-    );
+  it('refuses non-integer paging (400 invalid_limit), needs both eq params, takes the first repeated value', () => {
+    for (const [k, v] of [['limit', 'abc'], ['offset', '1.5'], ['page_size', '99999999999'], ['current_page', ''], ['limit', '1e3']]) {
+      expectError(() => parseDataQuery({ view: 'orders', [k]: v }, OPTS), 'invalid_limit', k);
+    }
+    const q = parseDataQuery({ view: 'orders', eq_column: 'a', columns: ['id', 'name'] }, OPTS);
     expect(q).toMatchObject({ limit: 1000, offset: 0, probeTruncation: true, conditions: [], columns: ['id'] });
     expect(parseDataQuery({ view: 'orders', current_page: '2', page_size: '10' }, OPTS)).toMatchObject({ limit: 10, offset: 10 });
     expect(parseDataQuery({ view: 'orders', sort_by: 'id' }, OPTS).sort).toEqual({ column: 'id', direction: 'asc' });

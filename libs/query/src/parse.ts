@@ -33,6 +33,7 @@ const SUPPORTED_OPERATORS = [...OPERATORS, 'not', 'or'].join(', ');
 const TRUTHY: ReadonlySet<string> = new Set(['true', '1', 'yes', 'on']);
 const FALSY: ReadonlySet<string> = new Set(['false', '0', 'no', 'off', '']);
 const ASCENDING: ReadonlySet<string> = new Set(['asc', 'ascending']);
+const DESCENDING: ReadonlySet<string> = new Set(['desc', 'descending']);
 const GRANULARITIES: ReadonlySet<string> = new Set<TimeGranularity>(['day', 'hour', 'minute']);
 const INT_RE = /^[+-]?\d{1,10}$/;
 
@@ -305,19 +306,30 @@ function readConditions(v: unknown, camelToSnake: boolean): Filter[] {
 // ---------------------------------------------------------------------------------------------------------------
 // sort, post-processing
 
+const SORT_HINT = 'sort_by must be an object {"field": "<column>", "direction": "asc|desc"}';
+
 function readSort(b: Body, camelToSnake: boolean): SortSpec | null {
   let s = b.sort_by;
-  if (s === undefined || s === null) s = b.sortBy;
-  if (!isObject(s)) return null;
+  let name = 'sort_by';
+  if (s === undefined || s === null) {
+    s = b.sortBy;
+    name = 'sortBy';
+  }
+  if (s === undefined || s === null) return null;
+  if (!isObject(s)) throw QueryErrors.invalidSort(`Invalid ${name}`, `${SORT_HINT}, got ${describeValue(s)}`);
   const f = s.field !== undefined && s.field !== null ? s.field : s.column;
-  if (typeof f !== 'string') return null;
+  if (f === undefined || f === null) return null;
+  if (typeof f !== 'string') throw QueryErrors.invalidSort(`Invalid ${name}.field`, `${SORT_HINT}; the field must be a column name, got ${describeValue(f)}`);
   const column = normalizeColumn(f, camelToSnake);
   if (column === '') return null;
   assertIdentifier(column, 'sort column');
   const d = s.direction;
   let direction: 'asc' | 'desc' = 'asc';
   if (d !== undefined && d !== null) {
-    direction = typeof d === 'string' && ASCENDING.has(d.trim().toLowerCase()) ? 'asc' : 'desc';
+    const v = typeof d === 'string' ? d.trim().toLowerCase() : null;
+    if (v !== null && ASCENDING.has(v)) direction = 'asc';
+    else if (v !== null && DESCENDING.has(v)) direction = 'desc';
+    else throw QueryErrors.invalidSort(`Invalid ${name}.direction ${describeValue(d)}`, `The direction must be "asc"/"ascending" or "desc"/"descending" (any case), got ${describeValue(d)}`);
   }
   return { column, direction };
 }
@@ -435,11 +447,13 @@ export function parseFetchPayload(body: unknown, opts: ParseOptions): FetchQuery
 }
 
 
-/** Query-string integer as a 32-bit int; anything unparseable → undefined (ignored, as the reference does). */
-function queryInt(v: string | undefined): number | undefined {
-  if (v === undefined || !INT_RE.test(v)) return undefined;
-  const n = Number(v);
-  return n >= -INT32_MAX - 1 && n <= INT32_MAX ? n : undefined;
+/** Query-string integer (absent → undefined); anything that is not an integer → 400 (range is checked by readCount). */
+function queryInt(k: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!INT_RE.test(v)) {
+    throw QueryErrors.invalidLimit(`Invalid ${k} ${describeValue(v)}`, `${k} must be an integer between 0 and ${INT32_MAX}, got ${describeValue(v)}`);
+  }
+  return Number(v);
 }
 
 const DATA_INT_PARAMS = ['limit', 'offset', 'current_page', 'page_size'] as const;
@@ -458,7 +472,7 @@ export function parseDataQuery(query: Record<string, string | string[] | undefin
   const columns = firstValue(query.columns);
   if (columns !== undefined) b.columns = columns;
   for (const k of DATA_INT_PARAMS) {
-    const n = queryInt(firstValue(query[k]));
+    const n = queryInt(k, firstValue(query[k]));
     if (n !== undefined) b[k] = n;
   }
   const strip = firstValue(query.strip_nulls);

@@ -81,6 +81,14 @@ describe('condition compilation details', () => {
     expect(s.values).toEqual([evil, evil, 1001]);
   });
 
+  it('refuses a LIKE/ILIKE pattern ending in an unescaped backslash; an escaped one is bound as is', () => {
+    for (const operator of ['like', 'ilike']) {
+      expect(caught(() => select({ conditions: [{ operator, column: 'name', value: 'a\\' }] })).code).toBe('invalid_like_pattern');
+      expect(caught(() => select({ conditions: [{ operator, column: 'name', value: '\\\\\\' }] })).code).toBe('invalid_like_pattern');
+      expect(select({ conditions: [{ operator, column: 'name', value: 'a\\\\' }] }).values[0]).toBe('a\\\\');
+    }
+  });
+
   it('recognises the UUID spellings PostgreSQL accepts', () => {
     for (const ok of ['5d845b27-8d06-40a0-9e76-08de9d9f3c1f', '5D845B27-8D06-40A0-9E76-08DE9D9F3C1F', '5d845b278d0640a09e7608de9d9f3c1f', '{5d845b27-8d06-40a0-9e76-08de9d9f3c1f}']) {
       expect(isUuidString(ok)).toBe(true);

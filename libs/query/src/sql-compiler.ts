@@ -54,6 +54,18 @@ function badValue(message: string, detail: string): AthenaError {
   return QueryErrors.invalidConditionValue(message, detail);
 }
 
+/**
+ * PostgreSQL refuses a LIKE pattern ending in its escape character `\` — but only when matching reaches the end,
+ * so the same request could pass or fail with the data. Refused up front, always.
+ */
+function likePattern(col: string, v: unknown): unknown {
+  if (typeof v !== 'string' || v.charCodeAt(v.length - 1) !== 0x5c) return v;
+  let n = 0;
+  for (let i = v.length - 1; i >= 0 && v.charCodeAt(i) === 0x5c; i--) n++;
+  if (n % 2 === 0) return v;
+  throw QueryErrors.invalidLikePattern(`Invalid LIKE pattern on "${col}"`, 'The pattern ends with the escape character \\; escape a literal backslash as \\\\');
+}
+
 function compileCondition(cond: Condition, schema: TableSchema, values: unknown[], opts: CompileOptions): string {
   const info = column(schema, cond.column);
   const q = quoteIdent(cond.column);
@@ -77,9 +89,9 @@ function compileCondition(cond: Condition, schema: TableSchema, values: unknown[
     case 'lte':
       return `${q} <= ${bind(values, v)}`;
     case 'like':
-      return `${q} LIKE ${bind(values, v)}`;
+      return `${q} LIKE ${bind(values, likePattern(cond.column, v))}`;
     case 'ilike':
-      return `${q} ILIKE ${bind(values, v)}`;
+      return `${q} ILIKE ${bind(values, likePattern(cond.column, v))}`;
     case 'is':
       if (v === true) return `${q} IS TRUE`;
       if (v === false) return `${q} IS FALSE`;

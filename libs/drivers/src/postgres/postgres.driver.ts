@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryConfig, QueryResult, types as pgTypes } from 'pg';
-import { isConnectionLoss } from '@athena/common';
+import { AthenaError, isConnectionLoss, isPoolExhausted } from '@athena/common';
 import {
   CompiledStatement, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
   compileDelete, compileInsert, compileSelect, compileUpdate,
 } from '@athena/query';
 import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
-import { mapPgError } from './pg-errors';
+import { connectFailure, mapPgError, poolExhausted } from './pg-errors';
 import { introspect } from './schema-introspector';
 import { SchemaCache } from '../schema-cache';
 import { DriversErrors } from '../errors';
@@ -21,6 +21,14 @@ export interface PostgresDriverOptions {
   schemaRefreshMs: number;
   autoCastUuid: boolean;
   readOnly?: boolean;
+  /** Where the adapter logs (the registry passes the root pino logger's child); Nest's Logger otherwise. */
+  log?: DriverLog;
+}
+
+/** The two levels the adapter logs at. */
+export interface DriverLog {
+  warn(msg: string): void;
+  info(msg: string): void;
 }
 
 /** int8 as a JS number when it is exactly representable, otherwise the exact decimal string. */
@@ -35,27 +43,36 @@ const TYPE_OVERRIDES = {
   },
 };
 
+function nestLog(context: string): DriverLog {
+  const l = new Logger(context);
+  return { warn: (m) => l.warn(m), info: (m) => l.log(m) };
+}
+
 /** How long a client that failed to connect is answered with 503 before the next attempt. */
 const DOWN_COOLDOWN_MS = 3000;
 
 /**
  * PostgreSQL adapter: one bounded `pg` pool per client, created lazily on the first request; a schema
  * cache refreshed in the background; a short circuit-breaker so an unreachable database answers 503
- * immediately instead of making every caller wait for a connect timeout.
+ * immediately instead of making every caller wait for a connect timeout. The breaker opens only when a
+ * connection cannot be established (refused, unreachable, auth, no slot, database closed) or breaks; waiting for
+ * a busy pool is back-pressure (503 `pool_exhausted`) and leaves it closed. One log line per outage.
  */
 export class PostgresDriver extends BackendDriver {
   readonly backend = 'postgres' as const;
   readonly clientName: string;
-  private readonly logger: Logger;
+  private readonly logger: DriverLog;
   private pool: Pool | null = null;
   private readonly schema: SchemaCache<TableSchema>;
   private downUntil = 0;
+  /** True from the first failure of an outage until a connection succeeds again (one log line each way). */
+  private outage = false;
   private closed = false;
 
   constructor(private readonly opts: PostgresDriverOptions) {
     super();
     this.clientName = opts.clientName;
-    this.logger = new Logger(`pg:${opts.clientName}`);
+    this.logger = opts.log ?? nestLog(`pg:${opts.clientName}`);
     this.schema = new SchemaCache({
       load: () => this.loadSchema(),
       refreshMs: opts.schemaRefreshMs,
@@ -81,31 +98,69 @@ export class PostgresDriver extends BackendDriver {
     return this.pool;
   }
 
-  /** Runs one statement, translating failures and tripping the breaker on connection errors. */
-  private async run(stmt: CompiledStatement, exposeMessage = false) {
-    if (Date.now() < this.downUntil) {
-      throw DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The database behind client "${this.clientName}" was unreachable moments ago; retry later`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) });
-    }
+  private unavailable(): AthenaError {
+    return DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The database behind client "${this.clientName}" was unavailable moments ago; retry later`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) });
+  }
+
+  /** Opens the breaker; logs only the first failure of an outage. */
+  private trip(err: unknown): void {
+    this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+    if (this.outage) return;
+    this.outage = true;
+    this.logger.warn(`backend unavailable (${(err as Error)?.message ?? String(err)}); failing fast, retrying every ${DOWN_COOLDOWN_MS} ms`);
+  }
+
+  /**
+   * A pooled connection, or the typed refusal: breaker open or establishment failed → 503 `backend_unavailable`
+   * (opens the breaker); every connection busy past the connect timeout → 503 `pool_exhausted` (breaker untouched).
+   */
+  private async acquire(): Promise<PoolClient> {
+    if (Date.now() < this.downUntil) throw this.unavailable();
+    const pool = this.getPool();
+    let client: PoolClient;
     try {
-      return await this.getPool().query({ text: stmt.text, values: stmt.values as unknown[] | undefined });
+      client = await pool.connect();
     } catch (err) {
-      if (isConnectionLoss(err)) {
-        this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
-        this.logger.warn(`backend unreachable (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
-      }
+      if (err instanceof AthenaError) throw err;
+      if (isPoolExhausted(err)) throw poolExhausted(this.clientName);
+      this.trip(err);
+      throw connectFailure(err, this.clientName, Math.ceil(DOWN_COOLDOWN_MS / 1000));
+    }
+    if (this.outage) {
+      this.outage = false;
+      this.logger.info('backend reachable again');
+    }
+    return client;
+  }
+
+  /** Runs one statement, translating failures and tripping the breaker when the connection breaks. */
+  private async run(stmt: CompiledStatement, exposeMessage = false) {
+    const client = await this.acquire();
+    try {
+      const res = await client.query({ text: stmt.text, values: stmt.values as unknown[] | undefined });
+      client.release();
+      return res;
+    } catch (err) {
+      const lost = isConnectionLoss(err);
+      client.release(lost ? (err as Error) : undefined);
+      if (lost) this.trip(err);
       throw mapPgError(err, this.clientName, exposeMessage);
     }
   }
 
-  /** Introspection for the schema cache: fails fast while the client is marked down; trips it on connection errors. */
-  private loadSchema(): Promise<Map<string, TableSchema>> {
-    if (Date.now() < this.downUntil) {
-      return Promise.reject(DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, undefined, undefined, { 'Retry-After': '3' }));
-    }
-    return introspect(this.getPool()).catch((err) => {
-      if (isConnectionLoss(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+  /** Introspection for the schema cache, through the same breaker as statements. */
+  private async loadSchema(): Promise<Map<string, TableSchema>> {
+    const client = await this.acquire();
+    try {
+      const tables = await introspect(client);
+      client.release();
+      return tables;
+    } catch (err) {
+      const lost = isConnectionLoss(err);
+      client.release(lost ? (err as Error) : undefined);
+      if (lost) this.trip(err);
       throw mapPgError(err, this.clientName);
-    });
+    }
   }
 
   /** Hot path: the cached table without an extra await (undefined → fall back to describe()). */
@@ -165,17 +220,8 @@ export class PostgresDriver extends BackendDriver {
    * fails, the connection is destroyed (`release(err)`) instead of being pooled.
    */
   private async runIsolated(sql: string, params: unknown[], timeoutMs: number | undefined): Promise<QueryResult> {
-    if (Date.now() < this.downUntil) {
-      throw DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, undefined, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) });
-    }
     const t = Math.max(0, Math.floor(timeoutMs ?? this.opts.statementTimeoutMs));
-    let client: PoolClient;
-    try {
-      client = await this.getPool().connect();
-    } catch (err) {
-      if (isConnectionLoss(err)) this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
-      throw mapPgError(err, this.clientName, true);
-    }
+    const client = await this.acquire();
     let broken: Error | undefined;
     try {
       if (this.opts.readOnly) await client.query(`BEGIN TRANSACTION READ ONLY; SET LOCAL statement_timeout = ${t}`);
@@ -185,7 +231,7 @@ export class PostgresDriver extends BackendDriver {
     } catch (err) {
       if (isConnectionLoss(err)) {
         broken = err as Error;
-        this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+        this.trip(err);
       }
       throw mapPgError(err, this.clientName, true);
     } finally {
@@ -216,6 +262,7 @@ export class PostgresDriver extends BackendDriver {
       client = await Promise.race([this.getPool().connect(), timer]);
       await Promise.race([client.query('SELECT 1'), timer]);
       this.downUntil = 0;
+      this.outage = false;
     } finally {
       client?.release();
     }

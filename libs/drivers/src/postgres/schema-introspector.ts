@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { QueryResult } from 'pg';
 import type { ColumnInfo, TableSchema } from '@athena/query';
 
 const COLUMNS_SQL = `
@@ -26,8 +26,8 @@ const PK_SQL = `
    ORDER BY n.nspname, c.relname, k.ord`;
 
 /** Loads every visible table/view of a database in two catalog queries: `schema.table` → TableSchema. */
-export async function introspect(pool: Pool): Promise<Map<string, TableSchema>> {
-  const [cols, pks] = await Promise.all([pool.query(COLUMNS_SQL), pool.query(PK_SQL)]);
+export async function introspect(db: { query(text: string): Promise<QueryResult> }): Promise<Map<string, TableSchema>> {
+  const [cols, pks] = await Promise.all([db.query(COLUMNS_SQL), db.query(PK_SQL)]);
   const tables = new Map<string, TableSchema>();
   for (const r of cols.rows as Array<{ schema: string; table: string; column: string; type: string; nullable: boolean; is_array: boolean }>) {
     const key = `${r.schema}.${r.table}`;

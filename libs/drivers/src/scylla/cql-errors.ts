@@ -92,3 +92,29 @@ export function mapCqlError(err: unknown, clientName: string, opts: { exposeMess
   }
   return DriversErrors.backendError('The database failed to execute the statement', 'The ScyllaDB/Cassandra cluster returned an error; see the gateway logs with the request id');
 }
+
+const MISSING_KEYSPACE_RE = /Keyspace '?"?([A-Za-z0-9_]+)"?'? does not exist/i;
+
+/** The keyspace a connect failure says does not exist (also inside NoHostAvailableError's per-host errors), or null. */
+export function missingKeyspace(err: unknown): string | null {
+  const msgs: string[] = [];
+  const e = err as { message?: unknown; innerErrors?: Record<string, unknown> } | null;
+  if (typeof e?.message === 'string') msgs.push(e.message);
+  if (e?.innerErrors && typeof e.innerErrors === 'object') {
+    for (const inner of Object.values(e.innerErrors)) {
+      const m = (inner as { message?: unknown } | null)?.message;
+      if (typeof m === 'string') msgs.push(m);
+    }
+  }
+  for (const m of msgs) {
+    const hit = MISSING_KEYSPACE_RE.exec(m);
+    if (hit) return hit[1];
+  }
+  return null;
+}
+
+/** The client's configured keyspace does not exist: say so (statements naming another keyspace still run). */
+export function keyspaceMissing(clientName: string, keyspace: string): AthenaError {
+  return DriversErrors.keyspaceMissing(`Keyspace "${keyspace}" of client "${clientName}" does not exist`, `The cluster is up but the keyspace "${keyspace}" configured for client "${clientName}" does not exist; create it ` +
+      `(e.g. CREATE KEYSPACE through /gateway/query on this client) or name tables as "keyspace.table"`);
+}

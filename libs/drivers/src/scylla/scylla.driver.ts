@@ -7,7 +7,7 @@ import {
   compileCqlDelete, compileCqlInsert, compileCqlSelect, compileCqlUpdate,
 } from '@athena/query';
 import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
-import { isClientTimeout, isUnavailableError, mapCqlError, statementTimeout } from './cql-errors';
+import { isClientTimeout, isUnavailableError, keyspaceMissing, mapCqlError, missingKeyspace, statementTimeout } from './cql-errors';
 import { introspectCql } from './schema-introspector';
 import { SchemaCache } from '../schema-cache';
 import { DriversErrors } from '../errors';
@@ -100,6 +100,11 @@ export class ScyllaDriver extends BackendDriver {
   private connecting: Promise<Client> | null = null;
   private readonly schema: SchemaCache<CqlTableSchema>;
   private downUntil = 0;
+  /**
+   * The configured keyspace when it did not exist at connect time: the session then has no keyspace, statements
+   * naming one run, those relying on the default answer 503 `keyspace_missing` until it exists (then `USE`d).
+   */
+  private missingKs: string | null = null;
   /** The liveness probe in flight after a request timeout (concurrent timeouts share it). */
   private probing: Promise<boolean> | null = null;
   private closed = false;
@@ -179,11 +184,41 @@ export class ScyllaDriver extends BackendDriver {
     if (this.client) return Promise.resolve(this.client);
     if (Date.now() < this.downUntil) return Promise.reject(this.unavailable());
     if (this.connecting) return this.connecting;
+    const ks = this.opts.config.keyspace ?? undefined;
+    this.connecting = this.connect(ks)
+      .catch((err) => {
+        // The cluster answered but the keyspace does not exist: connect without one (statements that name a keyspace run).
+        const missing = ks !== undefined ? missingKeyspace(err) : null;
+        if (missing === null || this.closed) throw err;
+        return this.connect(undefined).then((client) => {
+          this.missingKs = ks!;
+          this.logger.warn(`keyspace "${ks}" does not exist: connected without a keyspace; statements must name one until it is created`);
+          return client;
+        });
+      })
+      .then((client) => {
+        this.client = client;
+        this.downUntil = 0;
+        return client;
+      })
+      .catch((err) => {
+        this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+        this.logger.warn(`cannot connect (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
+        throw err instanceof AthenaError ? err : DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" cannot be reached right now; retry later`, undefined, { 'Retry-After': '3' });
+      })
+      .finally(() => {
+        this.connecting = null;
+      });
+    return this.connecting;
+  }
+
+  /** One connect attempt with `keyspace`; the driver client is shut down when it fails. */
+  private connect(keyspace: string | undefined): Promise<Client> {
     const c = this.opts.config;
     const client = new Client({
       contactPoints: c.contact_points,
       localDataCenter: c.local_data_center,
-      keyspace: c.keyspace ?? undefined,
+      keyspace,
       credentials: c.username !== null && c.password !== null ? { username: c.username, password: c.password } : undefined,
       applicationName: `athena:${this.clientName}`,
       pooling: {
@@ -198,27 +233,45 @@ export class ScyllaDriver extends BackendDriver {
     client.on('log', (level: string, className: string, message: string) => {
       if (level === 'warning' || level === 'error') this.logger.warn(`driver ${className}: ${message}`);
     });
-    this.connecting = client
-      .connect()
-      .then(() => {
+    return client.connect().then(
+      () => {
         if (this.closed) {
           void client.shutdown().catch(() => undefined);
           throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
         }
-        this.client = client;
-        this.downUntil = 0;
         return client;
-      })
-      .catch((err) => {
+      },
+      (err: unknown) => {
         void client.shutdown().catch(() => undefined);
-        this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
-        this.logger.warn(`cannot connect (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
-        throw err instanceof AthenaError ? err : DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" cannot be reached right now; retry later`, undefined, { 'Retry-After': '3' });
-      })
-      .finally(() => {
-        this.connecting = null;
-      });
-    return this.connecting;
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * While the configured keyspace is missing: true once it exists (then the session `USE`s it and the schema
+   * reloads), false while it still does not.
+   */
+  private async adoptKeyspace(client: Client): Promise<boolean> {
+    const ks = this.missingKs;
+    if (ks === null) return true;
+    let exists: boolean;
+    try {
+      const r = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [ks], { prepare: true });
+      exists = r.rowLength > 0;
+    } catch (err) {
+      throw await this.failure(err, client, {}, this.limitName(undefined));
+    }
+    if (!exists) return false;
+    try {
+      await client.execute(`USE "${ks}"`);
+    } catch (err) {
+      throw await this.failure(err, client, {}, this.limitName(undefined));
+    }
+    this.missingKs = null;
+    this.schema.invalidate();
+    this.logger.warn(`keyspace "${ks}" exists now: using it`);
+    return true;
   }
 
   private async exec(stmt: CqlStatement, options: { fetchSize?: number; pageState?: string; prepare?: boolean; expose?: boolean; readTimeout?: number } = {}) {
@@ -261,6 +314,9 @@ export class ScyllaDriver extends BackendDriver {
 
   async describe(table: TableRef): Promise<CqlTableSchema> {
     const key = this.key(table);
+    if (this.missingKs !== null && table.schema === null && !(await this.adoptKeyspace(await this.getClient()))) {
+      throw keyspaceMissing(this.clientName, this.missingKs);
+    }
     const found = await this.schema.find(key);
     if (!found) {
       throw DriversErrors.unknownTable(`Unknown table "${key}"`, `Table "${key}" does not exist on client "${this.clientName}"`);
@@ -333,7 +389,16 @@ export class ScyllaDriver extends BackendDriver {
     const fetchSize = Math.min(this.opts.maxRows, this.opts.config.fetch_size_max);
     // A per-call timeout (e.g. /query/sql's statement timeout) bounds the read; 0 means "no limit" (driver: 0 disables).
     const readTimeout = opts.timeoutMs !== undefined ? opts.timeoutMs : undefined;
-    const res = await this.exec({ text: cql, values: params }, { prepare: params.length > 0, fetchSize, expose: true, readTimeout });
+    if (this.missingKs !== null) await this.adoptKeyspace(await this.getClient());
+    let res: Awaited<ReturnType<ScyllaDriver['exec']>>;
+    try {
+      res = await this.exec({ text: cql, values: params }, { prepare: params.length > 0, fetchSize, expose: true, readTimeout });
+    } catch (e) {
+      // Still no session keyspace and the statement named none: say which keyspace is missing.
+      const ks = this.missingKs;
+      if (ks !== null && e instanceof AthenaError && /no keyspace has been specified/i.test(e.detail)) throw keyspaceMissing(this.clientName, ks);
+      throw e;
+    }
     const command = (/^\s*([A-Za-z]+)/.exec(cql)?.[1] ?? '').toUpperCase();
     if (/^(CREATE|ALTER|DROP|TRUNCATE)$/.test(command)) this.schema.invalidate(); // DDL: reload lazily
     const rows = plainRows(res.rows);
