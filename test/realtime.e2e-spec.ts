@@ -130,6 +130,11 @@ describeWith('postgres')('WebSocket gateway /wss/gateway (real app, real Postgre
       const r = await ws.next((f) => f.type === 'response' && (f.request_id === frame.request_id || (code === 'frame_too_large' && f.code === code)));
       expect(r).toMatchObject({ status: 'error', code, data: null });
     }
+    // the HTTP body limits apply to frames too: deep nesting and NUL are refused before any recursive code runs
+    ws.socket.send(`{"action":"gateway.fetch","request_id":"c7","client_name":"main","body":{"table_name":"items","conditions":[{"eq_column":"id","eq_value":${'['.repeat(100)}1${']'.repeat(100)}}]}}`);
+    expect(await ws.next((f) => f.type === 'response' && f.code === 'json_too_deep')).toMatchObject({ status: 'error', data: null });
+    ws.socket.send('{"action":"gateway.fetch","request_id":"c8","client_name":"main","body":{"table_name":"it\\u0000ems"}}');
+    expect(await ws.next((f) => f.type === 'response' && f.code === 'nul_character')).toMatchObject({ status: 'error', data: null });
     // still usable
     const ok = await ws.request({ action: 'gateway.fetch', request_id: 'c6', client_name: 'main', body: { table_name: 'items', limit: 1 } });
     expect(ok.status).toBe('success');

@@ -8,7 +8,7 @@ import type { RawData, WebSocket } from 'ws';
 import { AuthenticationService, extractKeyCandidates, parseApiKey } from '@athena/auth';
 import { AthenaError, ANONYMOUS, firstValue, GatewayCall } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
-import { mapError } from '@athena/http';
+import { checkJsonText, mapError } from '@athena/http';
 import { ROOT_LOGGER } from '@athena/observability';
 import type { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry';
@@ -232,6 +232,9 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
     if (Buffer.byteLength(text) > ws.max_frame_bytes) {
       return errorFrame(null, RealtimeErrors.frameTooLarge('Frame too large', `A request frame holds at most ${ws.max_frame_bytes} bytes (gateway.websocket.max_frame_bytes)`));
     }
+    // The same depth and NUL limits as an HTTP body, checked before any recursive code runs.
+    const refused = checkJsonText(text);
+    if (refused) return errorFrame(null, refused);
     let raw: unknown;
     try {
       raw = JSON.parse(text);
