@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
-import { BackupsErrors } from '@athena/backups';
+import '@athena/backups'; // registers the backups error catalogue
 import { errorCatalogue } from '@athena/common';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, requireService, serviceUrl, TestDatabase } from './support/services';
@@ -31,7 +31,6 @@ async function sql(uri: string, text: string): Promise<void> {
 
 /** The status the error catalogue gives `code`. */
 function catalogueStatus(code: string): number | undefined {
-  void BackupsErrors; // registers the backups catalogue
   return errorCatalogue().find((e) => e.code === code)?.status;
 }
 
