@@ -52,7 +52,11 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
   const prefix = 'faults';
   const savedAdminKey = process.env.ATHENA_KEY_12;
   const admin = (app: TestApp, path: string, init: { method?: string; json?: unknown } = {}) =>
-    call(`${app.url}${path}`, { method: init.method ?? 'GET', headers: { 'x-athena-admin-key': ADMIN_KEY }, json: init.json });
+    call(`${app.url}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { 'x-athena-admin-key': ADMIN_KEY },
+      json: init.json,
+    });
 
   async function objectsUnder(p: string): Promise<string[]> {
     const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: p }));
@@ -67,14 +71,25 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
     process.env.ATHENA_KEY_12 = ADMIN_KEY;
     const endpoint = serviceUrl('s3')!;
     s3 = new S3Client({
-      region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    [control, big, small] = await Promise.all([createTestDatabase('bkf_control'), createTestDatabase('bkf_big'), createTestDatabase('bkf_small')]);
+    [control, big, small] = await Promise.all([
+      createTestDatabase('bkf_control'),
+      createTestDatabase('bkf_big'),
+      createTestDatabase('bkf_small'),
+    ]);
     // ~15 MiB of incompressible bytes (1 MiB of md5 output per row): pg_dump -Fc yields > 2 parts of 5 MiB.
-    await sql(big.uri, `CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
-      INSERT INTO blobs SELECT i, (SELECT decode(string_agg(md5(random()::text || i || j), ''), 'hex') FROM generate_series(1, 65536) j) FROM generate_series(1, 15) i;`);
+    await sql(
+      big.uri,
+      `CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
+      INSERT INTO blobs SELECT i, (SELECT decode(string_agg(md5(random()::text || i || j), ''), 'hex') FROM generate_series(1, 65536) j) FROM generate_series(1, 15) i;`,
+    );
     await sql(small.uri, `CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 100);`);
 
     proxy = await TcpProxy.start(new URL(endpoint), 80);
@@ -88,7 +103,15 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
     });
     await new Promise<void>((r) => refuser.listen(0, '127.0.0.1', () => r()));
 
-    const backup = { bucket, prefix, region: 'us-east-1', force_path_style: true, access_key_id: 'test', secret_access_key: 'test', part_size_mb: 5 };
+    const backup = {
+      bucket,
+      prefix,
+      region: 'us-east-1',
+      force_path_style: true,
+      access_key_id: 'test',
+      secret_access_key: 'test',
+      part_size_mb: 5,
+    };
     viaProxy = await bootApp({
       gateway: { logging_pg_uri: control.uri },
       postgres_clients: { big: big.uri, small: small.uri },
@@ -97,7 +120,11 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
     refused = await bootApp({
       gateway: { logging_pg_uri: control.uri },
       postgres_clients: { small: small.uri },
-      backup: { ...backup, endpoint: `http://127.0.0.1:${(refuser.address() as AddressInfo).port}`, access_key_id: 'AKIAREFUSED' },
+      backup: {
+        ...backup,
+        endpoint: `http://127.0.0.1:${(refuser.address() as AddressInfo).port}`,
+        access_key_id: 'AKIAREFUSED',
+      },
     });
   }, 180_000);
 
@@ -124,7 +151,12 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
     expect(r.body.error).toContain(`uploading ${folder}`);
     expect(r.headers.get('retry-after')).toBeTruthy();
     const job = (await admin(viaProxy, `/admin/backups/jobs/${r.body.job_id}`)).body.data.job;
-    expect(job).toMatchObject({ kind: 'backup', client_name: 'big', status: 'failed', error_code: 'backup_storage_unavailable' });
+    expect(job).toMatchObject({
+      kind: 'backup',
+      client_name: 'big',
+      status: 'failed',
+      error_code: 'backup_storage_unavailable',
+    });
     expect(job.bytes_done).toBeGreaterThan(5 * MIB); // the dump was streaming when S3 went away
     expect(job.key.startsWith(folder)).toBe(true);
 
@@ -149,7 +181,10 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
     expect(metrics).toMatch(/athena_backup_pending_cleanups 0\b/);
 
     // And backups work again through the same proxy.
-    const again = await admin(viaProxy, '/admin/backups', { method: 'POST', json: { client_name: 'big', label: 'after' } });
+    const again = await admin(viaProxy, '/admin/backups', {
+      method: 'POST',
+      json: { client_name: 'big', label: 'after' },
+    });
     expect(again.status).toBe(200);
     expect(await objectsUnder(folder)).toEqual([again.body.data.key]);
     expect(again.body.data.size_bytes).toBeGreaterThan(10 * MIB);
@@ -157,7 +192,10 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
   }, 120_000);
 
   it('credentials refused (403 InvalidAccessKeyId): the job fails backup_storage_refused naming the credential settings; listing maps it the same way', async () => {
-    const r = await admin(refused, '/admin/backups', { method: 'POST', json: { client_name: 'small', label: 'refused' } });
+    const r = await admin(refused, '/admin/backups', {
+      method: 'POST',
+      json: { client_name: 'small', label: 'refused' },
+    });
     expect(r.status).toBe(catalogueStatus('backup_storage_refused'));
     expect(r.status).toBe(503);
     expect(r.body.code).toBe('backup_storage_refused');
@@ -168,12 +206,21 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
     expect(r.headers.get('retry-after')).toBe('30');
     expect(refusedRequests.length).toBeGreaterThan(0);
     const job = (await admin(refused, `/admin/backups/jobs/${r.body.job_id}`)).body.data.job;
-    expect(job).toMatchObject({ kind: 'backup', client_name: 'small', status: 'failed', error_code: 'backup_storage_refused' });
+    expect(job).toMatchObject({
+      kind: 'backup',
+      client_name: 'small',
+      status: 'failed',
+      error_code: 'backup_storage_refused',
+    });
     expect(job.error).toMatch(/InvalidAccessKeyId/);
 
     for (const path of ['/admin/backups', '/admin/backups?client_name=small']) {
       const list = await admin(refused, path);
-      expect({ path, status: list.status, code: list.body.code }).toEqual({ path, status: 503, code: 'backup_storage_refused' });
+      expect({ path, status: list.status, code: list.body.code }).toEqual({
+        path,
+        status: 503,
+        code: 'backup_storage_refused',
+      });
       expect(list.body.error).toMatch(/InvalidAccessKeyId/);
       expect(list.headers.get('retry-after')).toBe('30');
     }

@@ -14,7 +14,10 @@ export class TcpProxy {
   /** Bytes sent from clients to the target (all connections). */
   bytesUp = 0;
 
-  private constructor(private readonly target: { host: string; port: number }, public port: number) {}
+  private constructor(
+    private readonly target: { host: string; port: number },
+    public port: number,
+  ) {}
 
   /** A proxy to `target` (a URL: its host and port, `defaultPort` when it has none) on a free loopback port. */
   static async start(target: URL, defaultPort = 5432): Promise<TcpProxy> {
