@@ -1,9 +1,9 @@
-import { createServer, Server, Socket, connect } from 'node:net';
 import { Client } from 'pg';
 import { DeferredWorker } from '@athena/deferred';
 import { bootApp, call, TestApp } from './support/app';
 import { waitFor } from './support/processes';
 import { createTestDatabase, requireService, TestDatabase } from './support/services';
+import { TcpProxy } from './support/tcp-proxy';
 
 /**
  * The deferred queue in one process: explicit deferral (X-Athena-Defer) → 202 → status → the envelope the
@@ -248,44 +248,3 @@ describePg('deferred queue (real PostgreSQL)', () => {
     }
   }, 60_000);
 });
-
-/** A TCP proxy to PostgreSQL that can be stopped (port closed, live connections cut) and resumed on the same port. */
-class TcpProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private constructor(private readonly target: { host: string; port: number }, public port: number) {}
-
-  static async start(target: URL): Promise<TcpProxy> {
-    const p = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) }, 0);
-    await p.resume();
-    return p;
-  }
-
-  async resume(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((r) => server.listen(this.port, '127.0.0.1', () => r()));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    for (const sock of this.sockets) sock.destroy();
-    if (s) await new Promise<void>((r) => s.close(() => r()));
-  }
-
-  close(): Promise<void> {
-    return this.stop();
-  }
-}

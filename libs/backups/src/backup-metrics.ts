@@ -10,6 +10,7 @@ export class BackupMetrics {
   readonly running: Gauge<'kind'>;
   readonly scheduledRuns: Counter<'schedule' | 'outcome'>;
   readonly retentionDeleted: Counter<'client'>;
+  readonly pendingCleanups: Gauge;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -48,6 +49,11 @@ export class BackupMetrics {
       name: 'athena_backup_retention_deleted_total',
       help: 'Backup objects deleted by keep_last retention after a successful scheduled backup, per client',
       labelNames: ['client'] as const,
+      registers,
+    });
+    this.pendingCleanups = new Gauge({
+      name: 'athena_backup_pending_cleanups',
+      help: 'Failed backup uploads whose multipart abort/delete did not reach S3 yet (retried every 30 s and before the next backup or listing)',
       registers,
     });
     this.running = new Gauge({

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException,
-  UploadPartCopyCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand,
+  ListObjectsV2Command, S3Client, S3ServiceException, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AthenaError } from '@athena/common';
@@ -56,7 +56,8 @@ export function storageError(e: unknown, what: string): AthenaError {
   const msg = (e as Error)?.message ?? String(e);
   if (name === 'NoSuchBucket') return BackupsErrors.backupStorageUnavailable('Backup bucket does not exist', `The bucket named in backup.bucket does not exist (${msg})`);
   if (['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'CredentialsProviderError'].includes(name)) {
-    return BackupsErrors.backupStorageRefused('Backup storage refused the credentials', `S3 answered ${name} while ${what}: ${msg}`);
+    return BackupsErrors.backupStorageRefused('Backup storage refused the credentials',
+      `S3 answered ${name} while ${what}: ${msg} (check backup.access_key_id / backup.secret_access_key, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the key's permissions on the bucket)`);
   }
   return BackupsErrors.backupStorageUnavailable('Backup storage unavailable', `S3 failed while ${what}: ${name ? `${name}: ` : ''}${msg}`, undefined, { 'Retry-After': '10' });
 }
@@ -64,6 +65,8 @@ export function storageError(e: unknown, what: string): AthenaError {
 /** The one place that talks to S3 (path-style and checksum settings for S3-compatible servers). */
 export class BackupStorage {
   readonly client: S3Client;
+  /** Keys of failed uploads whose cleanup (abort + delete) did not get through yet: retried by `retryDiscards`. */
+  private readonly undiscarded = new Set<string>();
 
   constructor(readonly settings: BackupSettings) {
     this.client = new S3Client({
@@ -188,6 +191,45 @@ export class BackupStorage {
     };
     await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, page.length) }, worker));
     return out.filter(Boolean);
+  }
+
+  /**
+   * Cleans up after a failed upload of `key` (a key is written by one job only): aborts every unfinished
+   * multipart upload of that exact key and deletes the object should one exist. When S3 cannot be reached the
+   * key is remembered and the cleanup is retried by `retryDiscards`. Never throws; false when it did not get through.
+   */
+  async discard(key: string): Promise<boolean> {
+    try {
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      do {
+        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+        for (const u of page.Uploads ?? []) {
+          if (u.Key === key && u.UploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: u.UploadId }));
+        }
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+      } while (keyMarker || uploadIdMarker);
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      this.undiscarded.delete(key);
+      return true;
+    } catch {
+      this.undiscarded.add(key);
+      return false;
+    }
+  }
+
+  /** Retries the cleanups `discard` could not finish; returns how many are still pending. */
+  async retryDiscards(): Promise<number> {
+    for (const key of [...this.undiscarded]) {
+      if (!(await this.discard(key))) break; // still unreachable: try the rest next time
+    }
+    return this.undiscarded.size;
+  }
+
+  /** Failed uploads not cleaned up yet. */
+  get pendingDiscards(): number {
+    return this.undiscarded.size;
   }
 
   destroy(): void {

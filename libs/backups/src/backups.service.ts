@@ -26,6 +26,8 @@ const HEARTBEAT_MS = 1000;
 /** A live job whose heartbeat is older than this belonged to a dead instance. */
 const STALE_MS = 60_000;
 const STDERR_TAIL = 2000;
+/** Retry period of the cleanups of failed uploads that S3 did not accept (it was down). */
+const CLEANUP_RETRY_MS = 30_000;
 
 type AbortReason = 'cancelled' | 'shutdown';
 
@@ -107,6 +109,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   private active = 0;
   private readonly waiters: Array<() => void> = [];
   private toolSets: Promise<PgToolSet[]> | null = null;
+  private cleanupTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(ATHENA_CONFIG) config: AthenaConfig,
@@ -140,6 +143,8 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
       const n = await this.jobs.reapStale(STALE_MS);
       if (n > 0) this.logger.warn(`marked ${n} backup job(s) of stopped instances failed (job_lost)`);
     });
+    this.cleanupTimer = setInterval(() => void this.retryCleanups(), CLEANUP_RETRY_MS);
+    this.cleanupTimer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -149,6 +154,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   }
 
   onApplicationShutdown(): void {
+    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     this.storage?.destroy();
   }
 
@@ -167,6 +173,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   async startBackup(clientName: string, label: string | null | undefined): Promise<{ job: BackupJobRecord; done: Promise<Finished> }> {
     const { settings, storage } = this.requireStorage();
     const desc = this.pgClient(clientName);
+    await this.retryCleanups();
     const lbl = label ?? DEFAULT_LABEL;
     const key = buildBackupKey(settings.prefix, desc.name, lbl, new Date());
     const job = await this.insertJob('backup', desc.name, lbl, key, storage.bucket);
@@ -219,6 +226,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
 
   async listBackups(clientName?: string): Promise<SuccessEnvelope> {
     const { settings, storage } = this.requireStorage();
+    await this.retryCleanups();
     const folder = clientName ? `${settings.prefix ? `${settings.prefix}/` : ''}${clientName}` : settings.prefix;
     const backups = (await storage.list(folder)).filter((b) => !clientName || (b.client_name ?? '').toLowerCase() === clientName.toLowerCase());
     return ok(`${backups.length} ${backups.length === 1 ? 'backup' : 'backups'}`, { backups });
@@ -268,6 +276,24 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   }
 
   // ---------------------------------------------------------------- job machinery
+
+  /** Retries the abort/delete of failed uploads that S3 did not accept when they failed (no-op when none). */
+  private async retryCleanups(): Promise<void> {
+    const storage = this.storage;
+    if (!storage || storage.pendingDiscards === 0) return;
+    const before = storage.pendingDiscards;
+    const left = await storage.retryDiscards();
+    this.metrics.pendingCleanups.set(left);
+    if (left < before) this.logger.info({ cleaned: before - left, pending: left }, `aborted ${before - left} unfinished backup upload(s) left by S3 outages`);
+  }
+
+  /** Aborts the multipart upload of a failed backup and deletes any object under its key (retried later when S3 is down). */
+  private async discardUpload(storage: BackupStorage, job: BackupJobRecord): Promise<void> {
+    if (!(await storage.discard(job.key))) {
+      this.logger.warn({ job_id: job.job_id, key: job.key }, `could not abort the upload of ${job.key} (S3 unreachable); retrying every ${CLEANUP_RETRY_MS / 1000} s`);
+    }
+    this.metrics.pendingCleanups.set(storage.pendingDiscards);
+  }
 
   private requireStorage(): { settings: BackupSettings; storage: BackupStorage } {
     if (!this.settings || !this.storage) {
@@ -435,7 +461,11 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
         else reject(BackupsErrors.pgDumpFailed('pg_dump failed', `pg_dump ${tools.version} exited with ${code ?? signal}${stderr() ? `: ${stderr()}` : ''}`));
       });
     });
-    exited.catch(() => undefined);
+    // pg_dump's own failure, once it ended by itself (not when we killed it after the upload failed).
+    let dumpFailure: unknown = null;
+    exited.catch((e) => {
+      dumpFailure = e;
+    });
     const gate = new HashingGate(exited);
     child.stdout!.pipe(gate);
     const progress = setInterval(() => {
@@ -453,12 +483,12 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     try {
       await storage.upload(job.key, gate, meta).done();
     } catch (e) {
+      const toolError = dumpFailure;
       child.kill('SIGKILL');
+      await this.discardUpload(storage, job);
       if (ctx.reason) throw new JobAborted(ctx.reason);
-      // pg_dump's own failure explains more than the upload's echo of it.
-      await exited.catch((toolError) => {
-        throw toolError;
-      });
+      // pg_dump's own failure explains more than the upload's echo of it; otherwise S3 failed.
+      if (toolError) throw toolError;
       throw storageError(e, `uploading ${job.key}`);
     } finally {
       clearInterval(progress);
@@ -471,7 +501,7 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
       await storage.replaceMetadata(job.key, { ...meta, 'size-bytes': String(size), sha256 }, size);
     } catch (e) {
       // Never leave an object without its size and checksum (or one the admin cancelled).
-      await storage.delete(job.key).catch((d) => this.logger.error(`could not delete ${job.key} after a failed backup: ${excerpt(d)}`));
+      await this.discardUpload(storage, job);
       if (e instanceof JobAborted) throw e;
       throw storageError(e, `writing the metadata of ${job.key}`);
     }
