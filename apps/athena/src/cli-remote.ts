@@ -13,7 +13,13 @@ export interface SavedClients {
 
 export function readClients(file: string): SavedClients {
   if (!existsSync(file)) return { default: null, clients: {} };
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<SavedClients>;
+  let raw: Partial<SavedClients>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<SavedClients>;
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${file} must hold {"default": …, "clients": {…}}`);
   return { default: typeof raw.default === 'string' ? raw.default : null, clients: raw.clients && typeof raw.clients === 'object' ? raw.clients : {} };
 }
 

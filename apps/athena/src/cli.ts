@@ -127,7 +127,12 @@ program
     await runProvisionCommand(o).catch(fail);
   });
 
-interface RemoteOpts { client: string; url?: string; apiKey?: string; json?: boolean }
+/** The saved-clients file: `--file` / `--clients-file`, else config/clients.json (relative to the working directory). */
+function clientsFile(o: { file?: string }): string {
+  return o.file ?? 'config/clients.json';
+}
+
+interface RemoteOpts { client?: string; clientsFile?: string; url?: string; apiKey?: string; json?: boolean }
 
 /** Default gateway URL: `--url`, else ATHENA_URL, else the local one on api.port of the discovered config. */
 async function gatewayUrl(o: RemoteOpts): Promise<string> {
@@ -146,16 +151,22 @@ async function gatewayUrl(o: RemoteOpts): Promise<string> {
 
 /** Runs a data command: usage errors exit 1, remote errors (non-2xx, unreachable) exit 2. */
 async function remote(o: RemoteOpts, path: string, body: () => unknown, print: (b: RemoteBody) => string): Promise<void> {
-  const { EXIT, UsageError, postJson } = await import('./cli-remote');
+  const { EXIT, UsageError, postJson, readClients } = await import('./cli-remote');
   let payload: unknown;
+  let client: string;
   try {
+    // Without --client: the `default` of config/clients.json (a name the gateway must know as a client).
+    const fallback = o.client === undefined ? readClients(clientsFile({ file: o.clientsFile })).default : null;
+    const chosen = o.client ?? fallback;
+    if (!chosen) throw new UsageError(`give --client NAME (no default client in ${clientsFile({ file: o.clientsFile })}; see \`athena clients set-default\`)`);
+    client = chosen;
     payload = body();
   } catch (e) {
     process.stderr.write(`athena: ${(e as Error).message}\n`);
     process.exit(e instanceof UsageError ? EXIT.usage : EXIT.remote);
   }
   const url = `${await gatewayUrl(o)}${path}`;
-  const headers: Record<string, string> = { 'x-athena-client': o.client };
+  const headers: Record<string, string> = { 'x-athena-client': client };
   const key = o.apiKey ?? process.env.ATHENA_API_KEY;
   if (key) headers.apikey = key;
   let r: { status: number; body: RemoteBody };
@@ -174,7 +185,8 @@ async function remote(o: RemoteOpts, path: string, body: () => unknown, print: (
 }
 
 const remoteOptions = (c: Command) => c
-  .requiredOption('--client <name>', 'client to run on (X-Athena-Client)')
+  .option('--client <name>', 'client to run on (X-Athena-Client; default: the `default` of the clients file)')
+  .option('--clients-file <path>', 'clients file for the default client (default config/clients.json)')
   .option('--url <url>', 'gateway base URL (default $ATHENA_URL or http://127.0.0.1:<api.port>)')
   .option('--api-key <key>', 'gateway API key (default $ATHENA_API_KEY)')
   .option('--json', 'print the JSON answer');
@@ -206,7 +218,6 @@ remoteOptions(program.command('pipeline').description('run a pipeline on a runni
   });
 
 const clients = program.command('clients').description('saved PostgreSQL clients in config/clients.json');
-const clientsFile = (o: { file?: string }) => o.file ?? 'config/clients.json';
 clients
   .command('list')
   .description('list the config\'s clients and the saved ones (URIs redacted)')
