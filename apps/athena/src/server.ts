@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AthenaConfig, athenaDataDir, loadConfig } from '@athena/config';
 import { DriverRegistry } from '@athena/drivers';
 import { LifecycleService } from '@athena/health';
-import { checkRequestLine, clientErrorHandler, frameworkErrors, genRequestId, installJsonBodyParser } from '@athena/http';
+import { checkRequestLine, clientErrorHandler, frameworkErrors, genRequestId, installJsonBodyParser, MethodTable } from '@athena/http';
 import { MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
 import { ControlPlaneTarget, EmbeddedPostgresHandle, startEmbeddedPostgres } from '@athena/store';
 import { AppModule } from './app.module';
@@ -113,9 +113,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const fastify = app.getHttpAdapter().getInstance();
   const httpLog = logger.child({ component: 'http' });
   installJsonBodyParser(fastify, config.api.body_limit_bytes);
+  const methodTable = new MethodTable();
+  methodTable.track(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done(checkRequestLine(request.method, request.url) ?? undefined);
+    const refused = checkRequestLine(request.method, request.url) ?? (request.is404 ? methodTable.refusal(request.method, request.url) : null);
+    done(refused ?? undefined);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';

@@ -1,3 +1,4 @@
+import { CLIENT_NAME_SCHEMA } from '@athena/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
@@ -6,7 +7,7 @@ import {
 import { AdminController, AdminErrorDto } from '@athena/auth';
 import { ApiKeysAdminService } from './api-keys-admin.service';
 import {
-  ApiKeyCreatedEnvelope, ApiKeyListEnvelope, ApiKeyRecordEnvelope, ClientEnvelope, ClientListEnvelope,
+  ApiKeyCreatedEnvelope, ApiKeyListEnvelope, ApiKeyRecordEnvelope, ApiKeyClientEnvelope, ApiKeyClientListEnvelope,
   ClientNameEnvelope, ConfigEnvelope, CreateApiKeyDto, CreateRightDto, EnforcementDto, IdEnvelope, ListApiKeysQueryDto,
   RightEnvelope, RightListEnvelope, UpdateApiKeyDto, UpdateRightDto,
 } from './dto/api-keys.dto';
@@ -98,6 +99,7 @@ export class ApiKeyRightsController {
   @IdParam
   @ApiOkResponse({ type: IdEnvelope })
   @ApiNotFoundResponse({ type: AdminErrorDto, description: 'Right not found' })
+  @ApiBadRequestResponse({ type: AdminErrorDto, description: 'id is not a UUID' })
   remove(@Param('id') id: string) {
     return this.svc.deleteRight(id);
   }
@@ -126,7 +128,7 @@ export class ApiKeyConfigController {
 
   @Get('api-key-clients')
   @ApiOperation({ summary: 'Per-client enforcement overrides' })
-  @ApiOkResponse({ type: ClientListEnvelope })
+  @ApiOkResponse({ type: ApiKeyClientListEnvelope })
   clients() {
     return this.svc.listClients();
   }
@@ -134,9 +136,9 @@ export class ApiKeyConfigController {
   @Put('api-key-clients/:client_name')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set a per-client override', description: 'Upsert; the override wins over the global flag for this X-Athena-Client.' })
-  @ApiParam({ name: 'client_name', example: 'reporting' })
+  @ApiParam({ name: 'client_name', schema: { ...CLIENT_NAME_SCHEMA, example: 'reporting' } })
   @ApiBody({ type: EnforcementDto })
-  @ApiOkResponse({ type: ClientEnvelope })
+  @ApiOkResponse({ type: ApiKeyClientEnvelope })
   @ApiBadRequestResponse({ type: AdminErrorDto })
   putClient(@Param('client_name') clientName: string, @Body() dto: EnforcementDto) {
     return this.svc.upsertClient(clientName, dto.enforce_api_keys);
@@ -144,9 +146,10 @@ export class ApiKeyConfigController {
 
   @Delete('api-key-clients/:client_name')
   @ApiOperation({ summary: 'Remove a per-client override' })
-  @ApiParam({ name: 'client_name', example: 'reporting' })
+  @ApiParam({ name: 'client_name', schema: { ...CLIENT_NAME_SCHEMA, example: 'reporting' } })
   @ApiOkResponse({ type: ClientNameEnvelope })
   @ApiNotFoundResponse({ type: AdminErrorDto, description: 'Client config not found' })
+  @ApiBadRequestResponse({ type: AdminErrorDto, description: 'Malformed client_name' })
   deleteClient(@Param('client_name') clientName: string) {
     return this.svc.deleteClient(clientName);
   }

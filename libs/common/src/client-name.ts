@@ -19,3 +19,6 @@ export function invalidClientName(code: 'invalid_client' | 'invalid_client_name'
   const raise = code === 'invalid_client' ? CommonErrors.invalidClient : CommonErrors.invalidClientName;
   return raise('Invalid client name', `${what} must be ${CLIENT_NAME_RULE}`);
 }
+
+/** OpenAPI schema of a client name (header, path or query parameter). */
+export const CLIENT_NAME_SCHEMA = { type: 'string' as const, pattern: CLIENT_NAME_RE.source, example: 'local' };

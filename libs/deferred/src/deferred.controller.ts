@@ -5,6 +5,7 @@ import {
 } from '@nestjs/swagger';
 import { RequiresRight } from '@athena/auth';
 import type { GatewayCall } from '@athena/common';
+import { CLIENT_NAME_SCHEMA } from '@athena/common';
 import { Call, HttpReply, respond } from '@athena/http';
 import { DeferredStatusDto } from './dto/deferred.dto';
 import { DeferredService } from './deferred.service';
@@ -16,7 +17,7 @@ import { DeferredService } from './deferred.service';
 export const DEFERRED_OWNER_POLICY = 'gateway.deferred';
 
 const Id = ApiParam({ name: 'request_id', description: 'The id answered with the 202 (`data.request_id`)' });
-const Client = ApiHeader({ name: 'X-Athena-Client', required: false, description: 'Without API key enforcement, jobs are visible to callers naming the same client' });
+const Client = ApiHeader({ name: 'X-Athena-Client', required: false, schema: CLIENT_NAME_SCHEMA, description: 'Without API key enforcement, jobs are visible to callers naming the same client' });
 
 @ApiTags('Deferred queue')
 @Controller('gateway/deferred')

@@ -5,6 +5,7 @@ import {
 } from '@nestjs/swagger';
 import { RequiresRight, RequiresTableRight } from '@athena/auth';
 import type { GatewayCall } from '@athena/common';
+import { CLIENT_NAME_SCHEMA } from '@athena/common';
 import { Call, HttpReply, respond } from '@athena/http';
 import {
   DeferredAcceptedDto, DeleteRequestDto, ErrorEnvelopeDto, FetchRequestDto, InsertRequestDto, LegacyConditionDto, MutationEnvelopeDto,
@@ -12,7 +13,7 @@ import {
 } from './dto/gateway.dto';
 import { GatewayService, RAW_QUERY_RIGHT } from './gateway.service';
 
-const ClientHeader = ApiHeader({ name: 'X-Athena-Client', required: true, description: 'Logical client (database) to run the request on, e.g. `local`' });
+const ClientHeader = ApiHeader({ name: 'X-Athena-Client', required: true, schema: CLIENT_NAME_SCHEMA, description: 'Logical client (database) to run the request on, e.g. `local`' });
 const StripNullsHeader = ApiHeader({ name: 'X-Strip-Nulls', required: false, description: '`true|1|yes|on` drops null fields from rows (the body field `strip_nulls` wins when both are sent)' });
 const TenantHeaders = [
   ApiHeader({ name: 'X-User-Id', required: false, description: 'Caller identity, recorded in the request log' }),

@@ -6,3 +6,4 @@ export * from './http-call';
 export * from './errors';
 export * from './json-body';
 export * from './edge-errors';
+export * from './method-table';

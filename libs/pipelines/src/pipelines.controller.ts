@@ -2,12 +2,13 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { RequiresTableRight } from '@athena/auth';
 import { GatewayCall } from '@athena/common';
+import { CLIENT_NAME_SCHEMA } from '@athena/common';
 import { Call } from '@athena/http';
 import { PipelineTemplates } from './pipeline-templates';
 import { PipelineResult, PipelinesService } from './pipelines.service';
 import { PipelinesErrors } from './errors';
 
-const ClientHeader = ApiHeader({ name: 'X-Athena-Client', required: true, description: 'Default client of the source and the sink (`source.client` / `sink.client` override it)' });
+const ClientHeader = ApiHeader({ name: 'X-Athena-Client', required: true, schema: CLIENT_NAME_SCHEMA, description: 'Default client of the source and the sink (`source.client` / `sink.client` override it)' });
 const PipelineBody = ApiBody({
   description: 'Template name and/or inline steps; inline fields override the template\'s (per key)',
   schema: {

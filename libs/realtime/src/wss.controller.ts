@@ -63,7 +63,7 @@ export class WssController {
   @Header('content-type', 'application/yaml; charset=utf-8')
   @ApiProduces('application/yaml')
   @ApiOperation({ summary: 'AsyncAPI 3.0 description of /wss/gateway', description: 'The channel, its request/response/event frames, error codes and close codes.' })
-  @ApiOkResponse({ description: 'AsyncAPI 3.0 YAML', schema: { type: 'string' } })
+  @ApiOkResponse({ description: 'AsyncAPI 3.0 document (YAML)', schema: { type: 'object' } })
   spec(): string {
     return asyncApiYaml();
   }

@@ -5,6 +5,7 @@ import {
 } from '@nestjs/swagger';
 import { RequiresRight } from '@athena/auth';
 import type { GatewayCall } from '@athena/common';
+import { CLIENT_NAME_SCHEMA } from '@athena/common';
 import { Call, HttpReply, respond } from '@athena/http';
 import { SqlEnvelopeDto, SqlRequestDto } from './dto/sql.dto';
 import { SQL_ROUTE_RIGHT, SqlService } from './sql.service';
@@ -24,7 +25,7 @@ export class SqlController {
     summary: 'Run one raw SQL/CQL statement',
     description: 'Requires the `gateway.query` right. `driver: postgresql` (alias `postgres`) runs SQL on the PostgreSQL client named by `X-Athena-Client` (or `db_name`, or a direct connection); `athena` runs CQL on a ScyllaDB/Cassandra client and answers a bare array; `supabase` answers 422 (PostgREST has no raw SQL). Read-only clients run the statement in a READ ONLY transaction. Timeout: `gateway.sql.statement_timeout_ms`.',
   })
-  @ApiHeader({ name: 'X-Athena-Client', required: false, description: 'Client to run on (else `db_name`)' })
+  @ApiHeader({ name: 'X-Athena-Client', required: false, schema: CLIENT_NAME_SCHEMA, description: 'Client to run on (else `db_name`)' })
   @ApiHeader({ name: 'x-pg-uri', required: false, description: 'Direct PostgreSQL connection (only when gateway.direct_connections is enabled; X-JDBC-URL also accepted)' })
   @ApiBody({ type: SqlRequestDto })
   @ApiOkResponse({

@@ -9,43 +9,46 @@ import {
 
 const CLIENT_HELP = `client_name must be ${CLIENT_NAME_RULE}`;
 
+/** OpenAPI schema of one right name. */
+const RIGHT_ITEM = { type: 'string', pattern: RIGHT_RE.source, maxLength: MAX_RIGHT_LENGTH };
+
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'gateway-readonly', maxLength: 200 })
+  @ApiProperty({ example: 'gateway-readonly', minLength: 1, maxLength: 200 })
   @IsDefined({ message: 'name is required' }) @IsString() @IsNotEmpty({ message: 'name must not be empty' }) @MaxLength(200)
   name: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 2000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
   @IsOptional() @IsString() @MaxLength(2000)
   description?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'reporting', description: 'Bind the key to one X-Athena-Client' })
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: CLIENT_NAME_RE.source, example: 'reporting', description: 'Bind the key to one X-Athena-Client' })
   @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: '2099-01-01T00:00:00Z', description: 'RFC 3339 timestamp in the future' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: '2099-01-01T00:00:00Z', description: 'RFC 3339 timestamp in the future' })
   @IsOptional() @IsDateString({ strict: true }, { message: 'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z' })
   expires_at?: string | null;
 
-  @ApiPropertyOptional({ type: [String], example: ['users.read'], description: 'Names of existing rights (see /admin/api-key-rights)' })
+  @ApiPropertyOptional({ type: 'array', items: RIGHT_ITEM, maxItems: 100, example: ['users.read'], description: 'Names of existing rights (see /admin/api-key-rights)' })
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(MAX_RIGHT_LENGTH, { each: true })
   @Matches(RIGHT_RE, { each: true, message: `each right must be ${RIGHT_RULE}` })
   rights?: string[];
 }
 
 export class UpdateApiKeyDto {
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @IsOptional() @IsString() @IsNotEmpty({ message: 'name must not be empty' }) @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null clears it' })
   @IsOptional() @IsString() @MaxLength(2000)
   description?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'null removes the client binding' })
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: CLIENT_NAME_RE.source, description: 'null removes the client binding' })
   @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'RFC 3339 timestamp in the future; null = never expires' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'RFC 3339 timestamp in the future; null = never expires' })
   @IsOptional() @IsDateString({ strict: true }, { message: 'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z' })
   expires_at?: string | null;
 
@@ -53,38 +56,38 @@ export class UpdateApiKeyDto {
   @IsOptional() @IsBoolean()
   is_active?: boolean;
 
-  @ApiPropertyOptional({ type: [String], description: 'Replaces the whole grant set' })
+  @ApiPropertyOptional({ type: 'array', items: RIGHT_ITEM, maxItems: 100, description: 'Replaces the whole grant set' })
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(MAX_RIGHT_LENGTH, { each: true })
   @Matches(RIGHT_RE, { each: true, message: `each right must be ${RIGHT_RULE}` })
   rights?: string[];
 }
 
 export class ListApiKeysQueryDto {
-  @ApiPropertyOptional({ default: 1000, minimum: 1, maximum: 10000 })
+  @ApiPropertyOptional({ type: 'integer', default: 1000, minimum: 1, maximum: 10000 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000)
   limit?: number;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', default: 0, minimum: 0, maximum: 10_000_000 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(10_000_000)
   offset?: number;
 }
 
 export class CreateRightDto {
-  @ApiProperty({ example: 'users.read', description: RIGHT_RULE, maxLength: MAX_RIGHT_LENGTH })
+  @ApiProperty({ example: 'users.read', description: RIGHT_RULE, pattern: RIGHT_RE.source, maxLength: MAX_RIGHT_LENGTH })
   @IsDefined({ message: 'name is required' }) @IsString() @MaxLength(MAX_RIGHT_LENGTH) @Matches(RIGHT_RE, { message: `name must be ${RIGHT_RULE}` })
   name: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 2000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
   @IsOptional() @IsString() @MaxLength(2000)
   description?: string | null;
 }
 
 export class UpdateRightDto {
-  @ApiPropertyOptional({ example: 'users.read', maxLength: MAX_RIGHT_LENGTH, description: 'Renaming a right renames it on every key that holds it' })
+  @ApiPropertyOptional({ example: 'users.read', pattern: RIGHT_RE.source, maxLength: MAX_RIGHT_LENGTH, description: 'Renaming a right renames it on every key that holds it' })
   @IsOptional() @IsString() @MaxLength(MAX_RIGHT_LENGTH) @Matches(RIGHT_RE, { message: `name must be ${RIGHT_RULE}` })
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 2000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
   @IsOptional() @IsString() @MaxLength(2000)
   description?: string | null;
 }
@@ -153,9 +156,9 @@ export class ConfigData {
   @ApiProperty({ type: [ApiKeyClientConfigDto] }) clients: ApiKeyClientConfigDto[];
 }
 export class ConfigEnvelope extends Envelope { @ApiProperty({ type: ConfigData }) data: ConfigData; }
-export class ClientListData { @ApiProperty({ type: [ApiKeyClientConfigDto] }) clients: ApiKeyClientConfigDto[]; }
-export class ClientListEnvelope extends Envelope { @ApiProperty({ type: ClientListData }) data: ClientListData; }
-export class ClientData { @ApiProperty({ type: ApiKeyClientConfigDto }) client: ApiKeyClientConfigDto; }
-export class ClientEnvelope extends Envelope { @ApiProperty({ type: ClientData }) data: ClientData; }
+export class ApiKeyClientListData { @ApiProperty({ type: [ApiKeyClientConfigDto] }) clients: ApiKeyClientConfigDto[]; }
+export class ApiKeyClientListEnvelope extends Envelope { @ApiProperty({ type: ApiKeyClientListData }) data: ApiKeyClientListData; }
+export class ApiKeyClientData { @ApiProperty({ type: ApiKeyClientConfigDto }) client: ApiKeyClientConfigDto; }
+export class ApiKeyClientEnvelope extends Envelope { @ApiProperty({ type: ApiKeyClientData }) data: ApiKeyClientData; }
 export class ClientNameData { @ApiProperty() client_name: string; }
 export class ClientNameEnvelope extends Envelope { @ApiProperty({ type: ClientNameData }) data: ClientNameData; }

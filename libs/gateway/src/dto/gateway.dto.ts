@@ -16,7 +16,7 @@ export class OperatorConditionDto {
 
 export class LegacyConditionDto {
   @ApiProperty({ example: 'status', description: 'athena_rs 2.x equality shape' }) eq_column: string;
-  @ApiProperty({ example: 'open' }) eq_value: unknown;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], nullable: true, example: 'open', description: 'A scalar; null means IS NULL' }) eq_value: unknown;
 }
 
 export class SortDto {
@@ -57,7 +57,7 @@ export class FetchRequestDto extends PostProcessingFieldsDto {
 }
 
 export class InsertRequestDto {
-  @ApiProperty({ example: 'orders' }) table_name: string;
+  @ApiProperty({ example: 'orders', minLength: 1 }) table_name: string;
   @ApiProperty({ oneOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: { type: 'object', additionalProperties: true } }], example: { status: 'open', amount: 12.5 }, description: 'One row, or an array of rows (atomic: all or none)' })
   insert_body: Record<string, unknown> | Record<string, unknown>[];
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Upsert: columns to set when the row conflicts' })
@@ -73,7 +73,7 @@ export class UpdateRequestDto extends FetchRequestDto {
 }
 
 export class DeleteRequestDto {
-  @ApiProperty({ example: 'orders' }) table_name: string;
+  @ApiProperty({ example: 'orders', minLength: 1 }) table_name: string;
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }], example: '42', description: 'Value of the resource-id column' })
   resource_id?: string | number;
   @ApiPropertyOptional({ default: 'id' }) resource_id_column?: string;

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Fuzzes the gateway's own OpenAPI document with Schemathesis (PyPI) against a gateway started from dist/ on the
+# real services: a scratch control-plane database and a scratch data database (client `local`, tables named by the
+# spec's examples) on ATHENA_TEST_PG_URI, Redis from ATHENA_TEST_REDIS_URL when set.
+# Fails on any 5xx, response-schema violation, and ST201/ST202/ST103-class disagreement between spec and server.
+# Needs `npm run build` first. Env: ATHENA_TEST_PG_URI (required), ATHENA_SCHEMATHESIS_MAX_EXAMPLES (default 20),
+# ATHENA_SCHEMATHESIS_SEED (default 16). Last line: `schemathesis: N passed, M failed`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+ST_VERSION=4.32.5
+ST_VENV=/var/tmp/athena-ci-schemathesis
+PG_URI=${ATHENA_TEST_PG_URI:?ATHENA_TEST_PG_URI is required}
+SEED=${ATHENA_SCHEMATHESIS_SEED:-16}
+MAX_EXAMPLES=${ATHENA_SCHEMATHESIS_MAX_EXAMPLES:-20}
+CLI="$ROOT/dist/apps/athena/apps/athena/src/cli.js"
+[[ -f "$CLI" ]] || { echo "schemathesis: $CLI missing (run npm run build)" >&2; exit 1; }
+
+# ---------------------------------------------------------------- Schemathesis in its own virtualenv (idempotent)
+if [[ -x "$ST_VENV/bin/schemathesis" ]] && "$ST_VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '${ST_VERSION}')" 2>/dev/null; then
+  echo "schemathesis ${ST_VERSION} already installed in ${ST_VENV}"
+else
+  python3 -m venv --clear "$ST_VENV"
+  "$ST_VENV/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==${ST_VERSION}" </dev/null
+fi
+
+# ---------------------------------------------------------------- scratch databases
+SUFFIX="$$_$(date +%s)"
+CP_DB="athena_st_cp_${SUFFIX}"
+DATA_DB="athena_st_data_${SUFFIX}"
+WORK=$(mktemp -d /tmp/athena-schemathesis.XXXXXX)
+GW_PID=""
+db_uri() { node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.toString())' "$PG_URI" "$1"; }
+psql_admin() { psql "$PG_URI" -X -q -v ON_ERROR_STOP=1 "$@"; }
+cleanup() {
+  local rc=$?
+  if [[ -n "$GW_PID" ]] && kill -0 "$GW_PID" 2>/dev/null; then
+    kill -TERM "$GW_PID" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$GW_PID" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$GW_PID" 2>/dev/null || true
+  fi
+  for db in "$CP_DB" "$DATA_DB"; do psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; done
+  if [[ $rc -ne 0 && -f "$WORK/gateway.log" ]]; then echo "--- last gateway log lines"; tail -n 20 "$WORK/gateway.log"; fi
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+psql_admin -c "CREATE DATABASE \"$CP_DB\"" -c "CREATE DATABASE \"$DATA_DB\""
+CP_URI=$(db_uri "$CP_DB")
+DATA_URI=$(db_uri "$DATA_DB")
+# The tables and columns the spec's examples name (orders, items, users), with a few rows.
+psql "$DATA_URI" -X -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE TABLE orders (id bigserial PRIMARY KEY, status text, amount numeric, created_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO orders (status, amount, created_at) SELECT (ARRAY['open','closed'])[1 + i % 2], i * 2.5, now() - i * interval '1 day' FROM generate_series(1, 20) i;
+CREATE TABLE items (id bigserial PRIMARY KEY, name text, qty integer, created_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO items (name, qty) VALUES ('apple', 3), ('pear', 1), ('plum', 7);
+CREATE TABLE users (id bigserial PRIMARY KEY, name text, email text, status text, created_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO users (name, email, status) VALUES ('Ada', 'ada@example.com', 'open');
+SQL
+
+# ---------------------------------------------------------------- gateway
+PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+ATHENA_KEY_12=${ATHENA_KEY_12:-$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')}
+export ATHENA_KEY_12
+cat >"$WORK/config.yaml" <<YAML
+api:
+  port: ${PORT}
+  host: 127.0.0.1
+  request_timeout_ms: 10000
+gateway:
+  logging_pg_uri: "${CP_URI}"
+  run_migrations: true
+  health_cluster:
+    timeout_ms: 1000
+postgres_clients:
+  local: "${DATA_URI}"
+redis:
+  url: "${ATHENA_TEST_REDIS_URL:-}"
+logging:
+  level: warn
+  file_sinks: false
+  directory: "${WORK}/logs"
+embedded:
+  enabled: false
+YAML
+ATHENA_DATA_DIR="$WORK/data" node "$CLI" server --config "$WORK/config.yaml" >"$WORK/gateway.log" 2>&1 &
+GW_PID=$!
+BASE="http://127.0.0.1:${PORT}"
+for _ in $(seq 1 120); do
+  curl -fsS "$BASE/ready" >/dev/null 2>&1 && break
+  kill -0 "$GW_PID" 2>/dev/null || { echo "schemathesis: the gateway exited at start" >&2; exit 1; }
+  sleep 0.5
+done
+curl -fsS "$BASE/ready" >/dev/null || { echo "schemathesis: the gateway is not ready on $BASE" >&2; exit 1; }
+echo "gateway ready on $BASE (control plane $CP_DB, data client local → $DATA_DB)"
+# A gateway API key holding every right, declared through the apiKey scheme: gateway routes stay reachable even
+# after the fuzzer turns enforcement on through PUT /admin/api-key-config.
+admin_post() { curl -fsS -X POST "$BASE$1" -H "X-Athena-Admin-Key: $ATHENA_KEY_12" -H 'Content-Type: application/json' -d "$2"; }
+admin_post /admin/api-key-rights '{"name":"*"}' >/dev/null 2>&1 || true # 409 when the migrations seeded it
+ATHENA_ST_API_KEY=$(admin_post /admin/api-keys '{"name":"schemathesis","rights":["*"]}' | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).data.api_key))')
+export ATHENA_ST_API_KEY
+
+# ---------------------------------------------------------------- run
+# Checks: not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
+# response_headers_conformance, positive_data_acceptance (ST202: the spec allows, the server refuses),
+# negative_data_rejection (ST201: the spec forbids, the server accepts), missing_required_header,
+# ignored_auth (ST401, the admin key goes through the adminKey scheme: schemathesis.toml),
+# unsupported_method (ST204: undeclared methods on known paths answer 405 with Allow).
+# Not run: use_after_free / ensure_resource_availability (stateful links between operations are not declared).
+CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,positive_data_acceptance,negative_data_rejection,missing_required_header,ignored_auth,unsupported_method
+cat >"$WORK/schemathesis.toml" <<'TOML'
+[auth.openapi.adminKey]
+api_key = "${ATHENA_KEY_12}"
+
+[auth.openapi.apiKey]
+api_key = "${ATHENA_ST_API_KEY}"
+
+# Backups have no S3 storage here: every backup route answers its documented 503 backup_storage_not_configured
+# (status_code_conformance still checks it). The backup e2e specs exercise them against moto.
+[[operations]]
+include-path-regex = "^/admin/backups"
+checks.not_a_server_error.enabled = false
+TOML
+set +e
+"$ST_VENV/bin/schemathesis" --no-color --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.json" \
+  --checks "$CHECKS" --seed "$SEED" --max-examples "$MAX_EXAMPLES" --request-timeout 10 \
+  --phases examples,coverage,fuzzing --workers 1 --generation-database none \
+  --report junit --report-dir "$WORK/report" 2>&1 | tee "$WORK/st.log"
+ST_RC=${PIPESTATUS[0]}
+set -e
+PASSED=$(grep -oE '[0-9]+ passed' "$WORK/st.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+FAILED=$(grep -oE '[0-9]+ failed' "$WORK/st.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+echo "schemathesis: ${PASSED} passed, ${FAILED} failed (exit ${ST_RC})"
+exit "$ST_RC"
