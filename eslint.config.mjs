@@ -9,14 +9,23 @@ import tseslint from 'typescript-eslint';
 const NEST_LOGGER = {
   name: '@nestjs/common',
   importNames: ['Logger'],
-  message: 'Log through the injected pino logger (@Inject(ROOT_LOGGER) from @athena/observability, then .child({ component })).',
+  message:
+    'Log through the injected pino logger (@Inject(ROOT_LOGGER) from @athena/observability, then .child({ component })).',
 };
 /** The application layer is transport-free: only the edge (apps/, libs/http, controllers' adapters) knows Fastify. */
 const NO_FASTIFY = [
   { name: 'fastify', message: 'This library is transport-free: take a GatewayCall / plain values, not Fastify types.' },
-  { name: '@nestjs/platform-fastify', message: 'This library is transport-free: take a GatewayCall / plain values, not Fastify types.' },
+  {
+    name: '@nestjs/platform-fastify',
+    message: 'This library is transport-free: take a GatewayCall / plain values, not Fastify types.',
+  },
 ];
-const TRANSPORT_FREE_LIBS = ['libs/gateway/src/**', 'libs/sql/src/**', 'libs/cache/src/**', 'libs/observability/src/**'];
+const TRANSPORT_FREE_LIBS = [
+  'libs/gateway/src/**',
+  'libs/sql/src/**',
+  'libs/cache/src/**',
+  'libs/observability/src/**',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
@@ -25,7 +34,10 @@ export default tseslint.config(
   {
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.node },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

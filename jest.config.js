@@ -1,14 +1,17 @@
 /* Jest 30 + @swc/jest. Two projects: `unit` (pure logic, *.spec.ts next to the code)
  * and `e2e` (test/**\/*.e2e-spec.ts: the real app on real services). */
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true, dynamicImport: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-    target: 'es2022',
-    keepClassNames: true,
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true, dynamicImport: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
   },
-  module: { type: 'commonjs' },
-}];
+];
 const moduleNameMapper = { '^@athena/([a-z-]+)$': '<rootDir>/libs/$1/src' };
 const common = {
   rootDir: __dirname,

@@ -11,7 +11,8 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 
-const ADMIN_URI = process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+const ADMIN_URI =
+  process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const DB = `${(process.env.BENCH_DB || 'athena_bench').replace(/[^a-z0-9_]/g, '_')}_guard`;
 const dist = join(__dirname, '..', 'dist', 'apps', 'athena');
 
@@ -34,11 +35,24 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'athena-guard-bench-'));
   const cfg = join(dir, 'config.yaml');
   const uri = withDb(ADMIN_URI, DB);
-  writeFileSync(cfg, `api: { host: 127.0.0.1 }\nlogging: { level: warn }\ngateway: { logging_pg_uri: "${uri}" }\npostgres_clients: { on: "${uri}", off: "${uri}" }\nembedded: { enabled: false }\n`);
-  const server = await startServer({ configPath: cfg, logDestination: createWriteStream('/dev/null'), adjustConfig: (c) => { c.api.port = 0; } });
+  writeFileSync(
+    cfg,
+    `api: { host: 127.0.0.1 }\nlogging: { level: warn }\ngateway: { logging_pg_uri: "${uri}" }\npostgres_clients: { on: "${uri}", off: "${uri}" }\nembedded: { enabled: false }\n`,
+  );
+  const server = await startServer({
+    configPath: cfg,
+    logDestination: createWriteStream('/dev/null'),
+    adjustConfig: (c) => {
+      c.api.port = 0;
+    },
+  });
   try {
     const call = async (method, path, body) => {
-      const res = await fetch(`${server.url}${path}`, { method, headers: { 'content-type': 'application/json', 'x-athena-admin-key': process.env.ATHENA_KEY_12 }, body: JSON.stringify(body) });
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-athena-admin-key': process.env.ATHENA_KEY_12 },
+        body: JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`${method} ${path} → ${res.status}`);
       return (await res.json()).data;
     };
@@ -51,8 +65,24 @@ async function main() {
     const table = { schema: null, name: 'bench_items' };
     // A fresh request object per call (a GatewayCall is built once per request and memoized on it).
     const ctxFor = (headers) => () => {
-      const req = { headers, url: '/gateway/fetch', method: 'POST', body: { table_name: 'bench_items' }, id: 'bench', ip: '127.0.0.1', routeOptions: { url: '/gateway/fetch' } };
-      return { req, ctx: { getType: () => 'http', switchToHttp: () => ({ getRequest: () => req }), getHandler: () => handler, getClass: () => GatewayController } };
+      const req = {
+        headers,
+        url: '/gateway/fetch',
+        method: 'POST',
+        body: { table_name: 'bench_items' },
+        id: 'bench',
+        ip: '127.0.0.1',
+        routeOptions: { url: '/gateway/fetch' },
+      };
+      return {
+        req,
+        ctx: {
+          getType: () => 'http',
+          switchToHttp: () => ({ getRequest: () => req }),
+          getHandler: () => handler,
+          getClass: () => GatewayController,
+        },
+      };
     };
     const check = (make) => {
       const { req, ctx } = make();
@@ -84,7 +114,11 @@ async function main() {
     };
     const off = await measure(anon);
     const on = await measure(keyed);
-    const result = { enforcement_off_no_key_us: Number(off.toFixed(2)), enforced_valid_key_us: Number(on.toFixed(2)), cached_key_check_overhead_us: Number((on - off).toFixed(2)) };
+    const result = {
+      enforcement_off_no_key_us: Number(off.toFixed(2)),
+      enforced_valid_key_us: Number(on.toFixed(2)),
+      cached_key_check_overhead_us: Number((on - off).toFixed(2)),
+    };
     console.log(JSON.stringify(result));
   } finally {
     await server.shutdown('bench done');

@@ -21,7 +21,8 @@ const { S3Client, CreateBucketCommand, DeleteObjectCommand } = require('@aws-sdk
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/apps/athena/apps/athena/src/cli.js');
-const PG = process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+const PG =
+  process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const MB = Number(process.env.BENCH_BACKUP_MB || 220);
 const DB = 'athena_bench_backup';
 const ADMIN = `bench-${process.pid}`;
@@ -29,64 +30,136 @@ const PART_MB = Number(process.env.BENCH_PART_MB || 8);
 const QUEUE = Number(process.env.BENCH_QUEUE || 2);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
-const rssKb = (pid) => { const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8')); return m ? Number(m[1]) : 0; };
-const withDb = (uri, db) => { const u = new URL(uri); u.pathname = `/${db}`; return u.toString(); };
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+const rssKb = (pid) => {
+  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+};
+const withDb = (uri, db) => {
+  const u = new URL(uri);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
 
-async function q(uri, sql) { const c = new Client({ connectionString: uri }); await c.connect(); try { return await c.query(sql); } finally { await c.end(); } }
+async function q(uri, sql) {
+  const c = new Client({ connectionString: uri });
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
 
 async function startMoto() {
-  const bin = process.env.ATHENA_TEST_MOTO_BIN || ['/var/tmp/athena-ci-moto/bin/moto_server'].find((p) => fs.existsSync(p)) || 'moto_server';
+  const bin =
+    process.env.ATHENA_TEST_MOTO_BIN ||
+    ['/var/tmp/athena-ci-moto/bin/moto_server'].find((p) => fs.existsSync(p)) ||
+    'moto_server';
   const port = await freePort();
   const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) { try { await fetch(endpoint); return { endpoint, child }; } catch { await sleep(200); } }
+  for (let i = 0; i < 150; i++) {
+    try {
+      await fetch(endpoint);
+      return { endpoint, child };
+    } catch {
+      await sleep(200);
+    }
+  }
   child.kill('SIGKILL');
   throw new Error(`moto (${bin}) did not start`);
 }
 
 async function main() {
   if (!fs.existsSync(CLI)) throw new Error('run `npm run build` first');
-  const moto = process.env.BENCH_S3_ENDPOINT ? { endpoint: process.env.BENCH_S3_ENDPOINT, child: null } : await startMoto();
+  const moto = process.env.BENCH_S3_ENDPOINT
+    ? { endpoint: process.env.BENCH_S3_ENDPOINT, child: null }
+    : await startMoto();
   const bucket = `athena-bench-${Date.now()}`;
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: moto.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 
   await q(PG, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
   await q(PG, `CREATE DATABASE ${DB}`);
   const dbUri = withDb(PG, DB);
   const t0 = Date.now();
-  await q(dbUri, `CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
-    INSERT INTO blobs SELECT i, (SELECT decode(string_agg(md5(random()::text || i || j), ''), 'hex') FROM generate_series(1, 65536) j) FROM generate_series(1, ${MB}) i`);
+  await q(
+    dbUri,
+    `CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
+    INSERT INTO blobs SELECT i, (SELECT decode(string_agg(md5(random()::text || i || j), ''), 'hex') FROM generate_series(1, 65536) j) FROM generate_series(1, ${MB}) i`,
+  );
   const dbSize = Number((await q(dbUri, `SELECT pg_database_size(current_database()) AS s`)).rows[0].s);
-  process.stderr.write(`seeded ${DB}: ${(dbSize / 2 ** 20).toFixed(0)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `seeded ${DB}: ${(dbSize / 2 ** 20).toFixed(0)} MiB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'athena-bench-backup-'));
   const control = `${DB}_control`;
   await q(PG, `DROP DATABASE IF EXISTS ${control} WITH (FORCE)`);
   await q(PG, `CREATE DATABASE ${control}`);
   const port = await freePort();
-  fs.writeFileSync(path.join(dir, 'config.yaml'), [
-    `api: { port: ${port}, host: 127.0.0.1 }`,
-    `gateway: { logging_pg_uri: "${withDb(PG, control)}" }`,
-    `postgres_clients: { bench: "${dbUri}" }`,
-    `logging: { level: warn, directory: "${dir}" }`,
-    `embedded: { enabled: false }`,
-    `backup: { bucket: ${bucket}, prefix: bench, endpoint: "${moto.endpoint}", force_path_style: true, access_key_id: bench, secret_access_key: bench, wait_ms: 0, part_size_mb: ${PART_MB}, queue_size: ${QUEUE} }`,
-  ].join('\n'));
-  const gw = spawn(process.execPath, [CLI, 'server', '--config', path.join(dir, 'config.yaml')], { env: { ...process.env, ATHENA_KEY_12: ADMIN }, stdio: ['ignore', 'ignore', 'inherit'] });
+  fs.writeFileSync(
+    path.join(dir, 'config.yaml'),
+    [
+      `api: { port: ${port}, host: 127.0.0.1 }`,
+      `gateway: { logging_pg_uri: "${withDb(PG, control)}" }`,
+      `postgres_clients: { bench: "${dbUri}" }`,
+      `logging: { level: warn, directory: "${dir}" }`,
+      `embedded: { enabled: false }`,
+      `backup: { bucket: ${bucket}, prefix: bench, endpoint: "${moto.endpoint}", force_path_style: true, access_key_id: bench, secret_access_key: bench, wait_ms: 0, part_size_mb: ${PART_MB}, queue_size: ${QUEUE} }`,
+    ].join('\n'),
+  );
+  const gw = spawn(process.execPath, [CLI, 'server', '--config', path.join(dir, 'config.yaml')], {
+    env: { ...process.env, ATHENA_KEY_12: ADMIN },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   const H = { 'x-athena-admin-key': ADMIN, 'content-type': 'application/json' };
   try {
-    for (let i = 0; ; i++) { try { if ((await fetch(`${url}/ready`)).status === 200) break; } catch { /* not up */ } if (i > 300) throw new Error('gateway not ready'); await sleep(100); }
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${url}/ready`)).status === 200) break;
+      } catch {
+        /* not up */
+      }
+      if (i > 300) throw new Error('gateway not ready');
+      await sleep(100);
+    }
     // Warm up the routes (and the job path) with one small request, then take the idle RSS.
     await fetch(`${url}/admin/backups/jobs`, { headers: H });
     await sleep(1000);
     const idle = rssKb(gw.pid);
     let peak = idle;
-    const sampler = setInterval(() => { try { peak = Math.max(peak, rssKb(gw.pid)); } catch { /* gone */ } }, 20);
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, rssKb(gw.pid));
+      } catch {
+        /* gone */
+      }
+    }, 20);
     const started = Date.now();
-    const r = await (await fetch(`${url}/admin/backups`, { method: 'POST', headers: H, body: JSON.stringify({ client_name: 'bench', label: 'bench' }) })).json();
+    const r = await (
+      await fetch(`${url}/admin/backups`, {
+        method: 'POST',
+        headers: H,
+        body: JSON.stringify({ client_name: 'bench', label: 'bench' }),
+      })
+    ).json();
     let job;
     for (;;) {
       job = (await (await fetch(`${url}/admin/backups/jobs/${r.data.job_id}`, { headers: H })).json()).data.job;
@@ -97,14 +170,26 @@ async function main() {
     clearInterval(sampler);
     if (job.status !== 'completed') throw new Error(`job ${job.status}: ${job.error}`);
     const result = {
-      at: new Date().toISOString(), node: process.version, database_mib: +(dbSize / 2 ** 20).toFixed(1), dump_mib: +(job.size_bytes / 2 ** 20).toFixed(1),
-      duration_s: +(job.duration_ms / 1000).toFixed(2), wall_s: +wall.toFixed(2), mib_per_s: +((job.size_bytes / 2 ** 20) / (job.duration_ms / 1000)).toFixed(1),
-      idle_rss_mib: +(idle / 1024).toFixed(1), peak_rss_mib: +(peak / 1024).toFixed(1), peak_rss_growth_mib: +((peak - idle) / 1024).toFixed(1),
-      part_size_mib: PART_MB, queue_size: QUEUE, s3: process.env.BENCH_S3_ENDPOINT ? 'BENCH_S3_ENDPOINT' : 'moto (local)',
+      at: new Date().toISOString(),
+      node: process.version,
+      database_mib: +(dbSize / 2 ** 20).toFixed(1),
+      dump_mib: +(job.size_bytes / 2 ** 20).toFixed(1),
+      duration_s: +(job.duration_ms / 1000).toFixed(2),
+      wall_s: +wall.toFixed(2),
+      mib_per_s: +(job.size_bytes / 2 ** 20 / (job.duration_ms / 1000)).toFixed(1),
+      idle_rss_mib: +(idle / 1024).toFixed(1),
+      peak_rss_mib: +(peak / 1024).toFixed(1),
+      peak_rss_growth_mib: +((peak - idle) / 1024).toFixed(1),
+      part_size_mib: PART_MB,
+      queue_size: QUEUE,
+      s3: process.env.BENCH_S3_ENDPOINT ? 'BENCH_S3_ENDPOINT' : 'moto (local)',
     };
     console.log(JSON.stringify(result, null, 2));
     fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, 'results', `backup-${result.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(__dirname, 'results', `backup-${result.at.replace(/[:.]/g, '-')}.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: job.key })).catch(() => undefined);
   } finally {
     gw.kill('SIGTERM');
@@ -117,5 +202,7 @@ async function main() {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
-
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

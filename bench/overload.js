@@ -14,7 +14,8 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 
-const ADMIN_URI = process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+const ADMIN_URI =
+  process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL || process.env.ATHENA_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const BUDGET = Number(process.env.BENCH_OVERLOAD_BUDGET || 200);
 const DURATION = Number(process.env.BENCH_DURATION || 5);
@@ -43,25 +44,40 @@ async function drive(url, rate, secs) {
   const byStatus = new Map();
   const pending = new Set();
   const u = new URL(`${url}/gateway/fetch`);
-  const one = () => new Promise((resolve) => {
-    const t0 = process.hrtime.bigint();
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-        if (!byStatus.has(res.statusCode)) byStatus.set(res.statusCode, []);
-        byStatus.get(res.statusCode).push(ms);
+  const one = () =>
+    new Promise((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'x-athena-client': 'bench',
+            'cache-control': 'no-store',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+            if (!byStatus.has(res.statusCode)) byStatus.set(res.statusCode, []);
+            byStatus.get(res.statusCode).push(ms);
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        if (!byStatus.has('error')) byStatus.set('error', []);
+        byStatus.get('error').push(0);
         resolve();
       });
+      req.end(body);
     });
-    req.on('error', () => {
-      if (!byStatus.has('error')) byStatus.set('error', []);
-      byStatus.get('error').push(0);
-      resolve();
-    });
-    req.end(body);
-  });
   const started = Date.now();
   let sent = 0;
   while (Date.now() - started < secs * 1000) {
@@ -88,18 +104,26 @@ async function startGateway(controlUri, dataUri, redisUrl, budget) {
   const dir = mkdtempSync(join(tmpdir(), 'athena-ovl-'));
   const cfg = join(dir, 'config.yaml');
   const port = 20000 + Math.floor(Math.random() * 20000);
-  writeFileSync(cfg, [
-    `api: { host: 127.0.0.1, port: ${port} }`,
-    'logging: { level: warn }',
-    `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 }, admission_limit_enabled: true, admission_global_requests_per_window: ${budget}, admission_window_secs: 1, admission_redis_key_prefix: "athena:bench:adm:${process.pid}:" }`,
-    `postgres_clients: { bench: "${dataUri}" }`,
-    'embedded: { enabled: false }',
-    ...(redisUrl ? [`redis: { url: "${redisUrl}" }`] : []),
-  ].join('\n'));
-  const child = spawn(process.execPath, [join(dist, 'apps/athena/src/cli.js'), 'server', '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(
+    cfg,
+    [
+      `api: { host: 127.0.0.1, port: ${port} }`,
+      'logging: { level: warn }',
+      `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 }, admission_limit_enabled: true, admission_global_requests_per_window: ${budget}, admission_window_secs: 1, admission_redis_key_prefix: "athena:bench:adm:${process.pid}:" }`,
+      `postgres_clients: { bench: "${dataUri}" }`,
+      'embedded: { enabled: false }',
+      ...(redisUrl ? [`redis: { url: "${redisUrl}" }`] : []),
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, [join(dist, 'apps/athena/src/cli.js'), 'server', '--config', cfg], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`${url}/ready`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return { child, url };
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -112,12 +136,21 @@ async function checkCost(redisUrl) {
   const { AdmissionService } = require(join(dist, 'libs/admission/src'));
   const { MetricsService } = require(join(dist, 'libs/observability/src'));
   const pino = require('pino');
-  const config = { redis: { url: redisUrl }, gateway: {
-    admission_limit_enabled: true, admission_global_requests_per_window: 1e9, admission_per_client_requests_per_window: 1e9,
-    admission_window_secs: 60, admission_defer_on_limit_enabled: false, admission_defer_route_prefixes: [], admission_redis_key_prefix: `athena:bench:cost:${process.pid}:`,
-  } };
+  const config = {
+    redis: { url: redisUrl },
+    gateway: {
+      admission_limit_enabled: true,
+      admission_global_requests_per_window: 1e9,
+      admission_per_client_requests_per_window: 1e9,
+      admission_window_secs: 60,
+      admission_defer_on_limit_enabled: false,
+      admission_defer_route_prefixes: [],
+      admission_redis_key_prefix: `athena:bench:cost:${process.pid}:`,
+    },
+  };
   const svc = new AdmissionService(config, new MetricsService(), pino({ level: 'silent' }));
-  if (redisUrl) for (let i = 0; i < 100 && svc.redis.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 20));
+  if (redisUrl)
+    for (let i = 0; i < 100 && svc.redis.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 20));
   const req = { route: '/gateway/fetch', client: 'bench', inlineOnly: false };
   for (let i = 0; i < 2000; i++) await svc.check(req);
   const N = 20000;
@@ -130,7 +163,13 @@ async function checkCost(redisUrl) {
   const par = Number(process.hrtime.bigint() - t0) / 1e3 / N;
   const cpu = process.cpuUsage(cpu0);
   await svc.onModuleDestroy();
-  return { store: redisUrl ? 'redis' : 'memory', sequential_us: Number(seq.toFixed(2)), in_flight_64_us: Number(par.toFixed(2)), cpu_us: Number(((cpu.user + cpu.system) / N).toFixed(2)), degraded: svc.isDegraded };
+  return {
+    store: redisUrl ? 'redis' : 'memory',
+    sequential_us: Number(seq.toFixed(2)),
+    in_flight_64_us: Number(par.toFixed(2)),
+    cpu_us: Number(((cpu.user + cpu.system) / N).toFixed(2)),
+    degraded: svc.isDegraded,
+  };
 }
 
 async function runOverload() {
@@ -144,7 +183,9 @@ async function runOverload() {
   const dataUri = withDb(ADMIN_URI, DB);
   const d = new Client({ connectionString: dataUri });
   await d.connect();
-  await d.query(`CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 1000) g;`);
+  await d.query(
+    `CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 1000) g;`,
+  );
   await d.end();
 
   const cost = [await checkCost(null), await checkCost(REDIS)];
@@ -159,11 +200,21 @@ async function runOverload() {
     const base = unloaded.byStatus[200];
     const adm = overload.byStatus[200];
     const summary = {
-      budget_rps: BUDGET, offered_rps: BUDGET * 10, seconds: DURATION,
-      unloaded_p99_ms: base?.p99_ms, overload_admitted_p99_ms: adm?.p99_ms,
+      budget_rps: BUDGET,
+      offered_rps: BUDGET * 10,
+      seconds: DURATION,
+      unloaded_p99_ms: base?.p99_ms,
+      overload_admitted_p99_ms: adm?.p99_ms,
       p99_ratio: base && adm ? Number((adm.p99_ms / base.p99_ms).toFixed(2)) : null,
-      admitted: adm?.n ?? 0, rejected_429: overload.byStatus[429]?.n ?? 0, other: Object.entries(overload.byStatus).filter(([k]) => k !== '200' && k !== '429').map(([k, v]) => `${k}:${v.n}`).join(' '),
-      rejected_p99_ms: overload.byStatus[429]?.p99_ms, rss_before_mb: Math.round(rss0 / 1024), rss_after_mb: Math.round(rss1 / 1024),
+      admitted: adm?.n ?? 0,
+      rejected_429: overload.byStatus[429]?.n ?? 0,
+      other: Object.entries(overload.byStatus)
+        .filter(([k]) => k !== '200' && k !== '429')
+        .map(([k, v]) => `${k}:${v.n}`)
+        .join(' '),
+      rejected_p99_ms: overload.byStatus[429]?.p99_ms,
+      rss_before_mb: Math.round(rss0 / 1024),
+      rss_after_mb: Math.round(rss1 / 1024),
     };
     console.table([summary]);
     return { cost, unloaded, overload, summary };
@@ -175,14 +226,17 @@ async function runOverload() {
 module.exports = { runOverload };
 
 if (require.main === module) {
-  runOverload().then((r) => {
-    const dir = join(__dirname, 'results');
-    require('node:fs').mkdirSync(dir, { recursive: true });
-    const file = join(dir, `overload-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, ...r }, null, 2));
-    console.log(`written ${file}`);
-  }, (e) => {
-    console.error(e);
-    process.exit(1);
-  });
+  runOverload().then(
+    (r) => {
+      const dir = join(__dirname, 'results');
+      require('node:fs').mkdirSync(dir, { recursive: true });
+      const file = join(dir, `overload-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+      writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, ...r }, null, 2));
+      console.log(`written ${file}`);
+    },
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -12,11 +12,15 @@ const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
 
-const ADMIN_URI = process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+const ADMIN_URI =
+  process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 const DURATION = Number(process.env.BENCH_DURATION || 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS || '1,16,64').split(',').map(Number);
 /** Optional comma-separated substrings: run only the scenarios whose name contains one of them. */
-const ONLY = (process.env.BENCH_SCENARIOS || '').split(',').map((x) => x.trim()).filter(Boolean);
+const ONLY = (process.env.BENCH_SCENARIOS || '')
+  .split(',')
+  .map((x) => x.trim())
+  .filter(Boolean);
 /** Database name prefix (BENCH_DB), so parallel bench runs on one server do not drop each other's databases. */
 const DB = (process.env.BENCH_DB || 'athena_bench').replace(/[^a-z0-9_]/g, '_');
 const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS || 3);
@@ -61,7 +65,11 @@ function postgresCpuUs() {
     for (const d of readdirSync('/proc')) {
       if (!/^\d+$/.test(d)) continue;
       let comm;
-      try { comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim(); } catch { continue; }
+      try {
+        comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+      } catch {
+        continue;
+      }
       if (comm === 'postgres') total += cpuUs(d) ?? 0;
     }
   } catch {
@@ -88,37 +96,60 @@ async function withCpu(pid, fn) {
 
 function run(url, body, connections, extraHeaders = {}) {
   const opts = {
-    url, method: 'POST', connections, duration: DURATION, pipelining: 1,
+    url,
+    method: 'POST',
+    connections,
+    duration: DURATION,
+    pipelining: 1,
     headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', ...extraHeaders },
   };
-  if (typeof body === 'function') opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
+  if (typeof body === 'function')
+    opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
   else opts.body = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, r) => (err ? reject(err) : resolve(r)));
   });
 }
 
-const randomId = () => ({ table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 1 + Math.floor(Math.random() * 10000) }] });
+const randomId = () => ({
+  table_name: 'bench_items',
+  conditions: [{ eq_column: 'id', eq_value: 1 + Math.floor(Math.random() * 10000) }],
+});
 
 /** Creates a right, a key holding it, and turns enforcement on for client bench_auth only; returns the key. */
 async function setupApiKey(gateway) {
   const admin = async (method, path, body) => {
-    const res = await fetch(`${gateway}${path}`, { method, headers: { 'content-type': 'application/json', 'x-athena-admin-key': ADMIN_KEY }, body: JSON.stringify(body) });
+    const res = await fetch(`${gateway}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-athena-admin-key': ADMIN_KEY },
+      body: JSON.stringify(body),
+    });
     const json = await res.json();
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
     return json.data;
   };
   await admin('POST', '/admin/api-key-rights', { name: 'bench_items.read' });
-  const created = await admin('POST', '/admin/api-keys', { name: 'bench', rights: ['bench_items.read'], client_name: 'bench_auth' });
+  const created = await admin('POST', '/admin/api-keys', {
+    name: 'bench',
+    rights: ['bench_items.read'],
+    client_name: 'bench_auth',
+  });
   await admin('PUT', '/admin/api-key-clients/bench_auth', { enforce_api_keys: true });
-  const denied = await fetch(`${gateway}/gateway/fetch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-athena-client': 'bench_auth' }, body: JSON.stringify(randomId()) });
+  const denied = await fetch(`${gateway}/gateway/fetch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench_auth' },
+    body: JSON.stringify(randomId()),
+  });
   if (denied.status !== 401) throw new Error(`enforcement is not on for bench_auth (got ${denied.status})`);
   return created.api_key;
 }
 
 async function main() {
   const uris = await prepare();
-  const child = spawn(process.execPath, [join(__dirname, 'server.js')], { env: { ...process.env, BENCH_PG_URI: uris.pg, BENCH_CONTROL_URI: uris.control, ATHENA_KEY_12: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(__dirname, 'server.js')], {
+    env: { ...process.env, BENCH_PG_URI: uris.pg, BENCH_CONTROL_URI: uris.control, ATHENA_KEY_12: ADMIN_KEY },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const targets = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (c) => {
@@ -132,16 +163,30 @@ async function main() {
   const NO_STORE = { 'cache-control': 'no-store' };
   const scenarios = [
     // Identical payloads: concurrent requests may share one execution (the gateway's single-flight).
-    { name: 'fetch 1 row by PK (same id)', body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] }, floor: '/floor/one' },
+    {
+      name: 'fetch 1 row by PK (same id)',
+      body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] },
+      floor: '/floor/one',
+    },
     // A different id per request: nothing to coalesce, so this is the gateway's raw overhead over the floor.
     { name: 'fetch 1 row by PK (random id)', body: randomId, floor: '/floor/one' },
-    { name: 'fetch 100 rows', body: { table_name: 'bench_items', limit: 100, sort_by: { field: 'id' } }, floor: '/floor/hundred' },
+    {
+      name: 'fetch 100 rows',
+      body: { table_name: 'bench_items', limit: 100, sort_by: { field: 'id' } },
+      floor: '/floor/hundred',
+    },
     // Cached API-key check: client "bench_auth" (same database) has enforcement on and the request carries a
     // valid key with bench_items.read; the baseline is the same gateway request on "bench" (enforcement off, no key).
     { name: 'fetch 1 row by PK (random id), API key enforced', body: randomId, auth: true },
     // The response cache: the same single-row fetch answered from the cache (target: >= 2x the floor).
-    { name: 'fetch 1 row by PK (cached)', body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] }, floor: '/floor/one', cached: true },
-  ].filter((s) => ONLY.length === 0 || ONLY.some((o) => s.name.includes(o)))
+    {
+      name: 'fetch 1 row by PK (cached)',
+      body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] },
+      floor: '/floor/one',
+      cached: true,
+    },
+  ]
+    .filter((s) => ONLY.length === 0 || ONLY.some((o) => s.name.includes(o)))
     .map((s) => ({ ...s, headers: s.cached ? {} : NO_STORE }));
   const apiKey = scenarios.some((s) => s.auth) ? await setupApiKey(targets.gateway) : null;
   const results = [];
@@ -157,7 +202,8 @@ async function main() {
           const without = [];
           for (let round = 0; round < AUTH_ROUNDS; round++) {
             const k = await run(`${targets.gateway}/gateway/fetch`, s.body, c, keyed);
-            if (k.non2xx > 0 || k.errors > 0) throw new Error(`keyed gateway answered ${k.non2xx} non-2xx / ${k.errors} errors`);
+            if (k.non2xx > 0 || k.errors > 0)
+              throw new Error(`keyed gateway answered ${k.non2xx} non-2xx / ${k.errors} errors`);
             withKey.push(k);
             without.push(await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers));
           }
@@ -166,10 +212,15 @@ async function main() {
           const nRps = med(without, (r) => r.requests.average);
           // Here "floor" is the same gateway request without a key (enforcement off): the gap is the key check.
           results.push({
-            scenario: s.name, connections: c, baseline: 'gateway without key',
-            gateway_rps: Math.round(kRps), floor_rps: Math.round(nRps),
-            gateway_p50_ms: med(withKey, (r) => r.latency.p50), gateway_p99_ms: med(withKey, (r) => r.latency.p99),
-            floor_p50_ms: med(without, (r) => r.latency.p50), floor_p99_ms: med(without, (r) => r.latency.p99),
+            scenario: s.name,
+            connections: c,
+            baseline: 'gateway without key',
+            gateway_rps: Math.round(kRps),
+            floor_rps: Math.round(nRps),
+            gateway_p50_ms: med(withKey, (r) => r.latency.p50),
+            gateway_p99_ms: med(withKey, (r) => r.latency.p99),
+            floor_p50_ms: med(without, (r) => r.latency.p50),
+            floor_p99_ms: med(without, (r) => r.latency.p99),
             ratio: Number((kRps / nRps).toFixed(3)),
             // Service time per request (1/throughput) with the key minus without it.
             per_request_overhead_us: Math.round(1e6 / kRps - 1e6 / nRps),
@@ -179,14 +230,23 @@ async function main() {
         await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers); // warm-up (not recorded)
         const gw = await withCpu(child.pid, () => run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers));
         const fl = await withCpu(child.pid, () => run(`${targets.floor}${s.floor}`, s.body, c));
-        if (gw.non2xx > 0 || gw.errors > 0) throw new Error(`gateway answered ${gw.non2xx} non-2xx / ${gw.errors} errors in "${s.name}"`);
+        if (gw.non2xx > 0 || gw.errors > 0)
+          throw new Error(`gateway answered ${gw.non2xx} non-2xx / ${gw.errors} errors in "${s.name}"`);
         results.push({
-          scenario: s.name, connections: c,
-          gateway_rps: Math.round(gw.requests.average), floor_rps: Math.round(fl.requests.average),
-          gateway_p50_ms: gw.latency.p50, gateway_p99_ms: gw.latency.p99, floor_p50_ms: fl.latency.p50, floor_p99_ms: fl.latency.p99,
+          scenario: s.name,
+          connections: c,
+          gateway_rps: Math.round(gw.requests.average),
+          floor_rps: Math.round(fl.requests.average),
+          gateway_p50_ms: gw.latency.p50,
+          gateway_p99_ms: gw.latency.p99,
+          floor_p50_ms: fl.latency.p50,
+          floor_p99_ms: fl.latency.p99,
           ratio: Number((gw.requests.average / fl.requests.average).toFixed(3)),
           // CPU per request (µs) of the target process and of PostgreSQL: on a shared machine throughput follows these.
-          gateway_node_us: gw.cpu.node_us, gateway_pg_us: gw.cpu.pg_us, floor_node_us: fl.cpu.node_us, floor_pg_us: fl.cpu.pg_us,
+          gateway_node_us: gw.cpu.node_us,
+          gateway_pg_us: gw.cpu.pg_us,
+          floor_node_us: fl.cpu.node_us,
+          floor_pg_us: fl.cpu.pg_us,
         });
       }
     }
@@ -195,11 +255,21 @@ async function main() {
   }
   console.table(results);
   // Issue 12: 10x overload against one instance with admission on (bench/overload.js).
-  const overload = ONLY.length === 0 || ONLY.some((o) => 'overload'.includes(o)) ? await require('./overload').runOverload() : undefined;
+  const overload =
+    ONLY.length === 0 || ONLY.some((o) => 'overload'.includes(o))
+      ? await require('./overload').runOverload()
+      : undefined;
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), duration_s: DURATION, node: process.version, results, overload }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { at: new Date().toISOString(), duration_s: DURATION, node: process.version, results, overload },
+      null,
+      2,
+    ),
+  );
   console.log(`written ${file}`);
 }
 

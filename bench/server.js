@@ -19,23 +19,37 @@ async function main() {
   const controlUri = process.env.BENCH_CONTROL_URI;
   const dir = mkdtempSync(join(tmpdir(), 'athena-bench-'));
   const cfg = join(dir, 'config.yaml');
-  writeFileSync(cfg, [
-    // Optional Redis tier for the response cache (BENCH_REDIS_URL; own key prefix, never flushed).
-    process.env.BENCH_REDIS_URL ? 'api: { host: 127.0.0.1, cache: { redis_key_prefix: "athena:bench:" } }' : 'api: { host: 127.0.0.1 }',
-    'logging: { level: warn }',
-    `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 } }`,
-    `postgres_clients: { bench: "${pgUri}", bench_auth: "${pgUri}" }`,
-    'embedded: { enabled: false }',
-    ...(process.env.BENCH_REDIS_URL ? [`redis: { url: "${process.env.BENCH_REDIS_URL}" }`] : []),
-  ].join('\n'));
-  const server = await startServer({ configPath: cfg, logDestination: require('node:fs').createWriteStream('/dev/null'), adjustConfig: (c) => { c.api.port = 0; } });
+  writeFileSync(
+    cfg,
+    [
+      // Optional Redis tier for the response cache (BENCH_REDIS_URL; own key prefix, never flushed).
+      process.env.BENCH_REDIS_URL
+        ? 'api: { host: 127.0.0.1, cache: { redis_key_prefix: "athena:bench:" } }'
+        : 'api: { host: 127.0.0.1 }',
+      'logging: { level: warn }',
+      `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 } }`,
+      `postgres_clients: { bench: "${pgUri}", bench_auth: "${pgUri}" }`,
+      'embedded: { enabled: false }',
+      ...(process.env.BENCH_REDIS_URL ? [`redis: { url: "${process.env.BENCH_REDIS_URL}" }`] : []),
+    ].join('\n'),
+  );
+  const server = await startServer({
+    configPath: cfg,
+    logDestination: require('node:fs').createWriteStream('/dev/null'),
+    adjustConfig: (c) => {
+      c.api.port = 0;
+    },
+  });
   const catalog = server.app.get(ClientCatalogService);
   const driver = server.app.get(DriverRegistry).forClient(catalog.resolve('bench'));
   const pool = driver.rawPool();
 
   // The floor runs exactly what the gateway compiles for each payload.
   const opts = { camelToSnake: false, maxRows: server.config.gateway.max_rows };
-  const compile = async (body) => compileSelect(parseFetchPayload(body, opts), await driver.describe(parseFetchPayload(body, opts).table), { autoCastUuid: true });
+  const compile = async (body) =>
+    compileSelect(parseFetchPayload(body, opts), await driver.describe(parseFetchPayload(body, opts).table), {
+      autoCastUuid: true,
+    });
   const one = await compile({ table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] });
   const hundred = await compile({ table_name: 'bench_items', limit: 100, sort_by: { field: 'id' } });
   const floor = Fastify({ logger: false });
@@ -45,9 +59,14 @@ async function main() {
     values[0] = req.body.conditions[0].eq_value;
     return { status: 'success', data: (await pool.query(one.text, values)).rows };
   });
-  floor.post('/floor/hundred', async () => ({ status: 'success', data: (await pool.query(hundred.text, hundred.values)).rows }));
+  floor.post('/floor/hundred', async () => ({
+    status: 'success',
+    data: (await pool.query(hundred.text, hundred.values)).rows,
+  }));
   await floor.listen({ port: 0, host: '127.0.0.1' });
-  process.stdout.write(`${JSON.stringify({ gateway: server.url, floor: `http://127.0.0.1:${floor.server.address().port}` })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ gateway: server.url, floor: `http://127.0.0.1:${floor.server.address().port}` })}\n`,
+  );
   process.once('SIGTERM', async () => {
     await floor.close();
     await server.shutdown('bench done');

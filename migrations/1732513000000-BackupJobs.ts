@@ -33,7 +33,9 @@ export class BackupJobs1732513000000 implements MigrationInterface {
         completed_at timestamptz,
         duration_ms bigint
       )`);
-    await q.query(`CREATE UNIQUE INDEX IF NOT EXISTS backup_jobs_one_live_per_client_uq ON backup_jobs (lower(client_name)) WHERE status IN ('pending', 'running')`);
+    await q.query(
+      `CREATE UNIQUE INDEX IF NOT EXISTS backup_jobs_one_live_per_client_uq ON backup_jobs (lower(client_name)) WHERE status IN ('pending', 'running')`,
+    );
     await q.query(`CREATE INDEX IF NOT EXISTS backup_jobs_created_idx ON backup_jobs (created_at DESC, job_id DESC)`);
   }
 

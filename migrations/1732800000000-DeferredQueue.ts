@@ -40,9 +40,15 @@ export class DeferredQueue1732800000000 implements MigrationInterface {
         started_at timestamptz,
         completed_at timestamptz
       )`);
-    await q.query(`CREATE INDEX IF NOT EXISTS gateway_deferred_queue_ready_idx ON gateway_deferred_request_queue (available_at, created_at) WHERE status = 'queued'`);
-    await q.query(`CREATE INDEX IF NOT EXISTS gateway_deferred_queue_lease_idx ON gateway_deferred_request_queue (lease_until) WHERE status = 'running'`);
-    await q.query(`CREATE INDEX IF NOT EXISTS gateway_deferred_queue_done_idx ON gateway_deferred_request_queue (completed_at) WHERE status IN ('completed', 'failed')`);
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS gateway_deferred_queue_ready_idx ON gateway_deferred_request_queue (available_at, created_at) WHERE status = 'queued'`,
+    );
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS gateway_deferred_queue_lease_idx ON gateway_deferred_request_queue (lease_until) WHERE status = 'running'`,
+    );
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS gateway_deferred_queue_done_idx ON gateway_deferred_request_queue (completed_at) WHERE status IN ('completed', 'failed')`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

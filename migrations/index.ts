@@ -7,6 +7,10 @@ import { DeferredQueue1732800000000 } from './1732800000000-DeferredQueue';
 
 /** Every control-plane migration, in order. Later issues append theirs here. */
 export const CONTROL_PLANE_MIGRATIONS = [
-  InitControlPlane1732200000000, ApiKeys1732300000000, ClientStatistics1732400000000, BackupJobs1732513000000,
-  BackupScheduleRuns1732513500000, DeferredQueue1732800000000,
+  InitControlPlane1732200000000,
+  ApiKeys1732300000000,
+  ClientStatistics1732400000000,
+  BackupJobs1732513000000,
+  BackupScheduleRuns1732513500000,
+  DeferredQueue1732800000000,
 ];

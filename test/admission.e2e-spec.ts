@@ -24,12 +24,20 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
 
   const prefix = () => `athena:test:adm:${randomBytes(4).toString('hex')}:`;
   const boot = async (gateway: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
-    const a = await bootApp({ ...base, ...extra, gateway: { ...base.gateway, admission_limit_enabled: true, admission_redis_key_prefix: prefix(), ...gateway } });
+    const a = await bootApp({
+      ...base,
+      ...extra,
+      gateway: { ...base.gateway, admission_limit_enabled: true, admission_redis_key_prefix: prefix(), ...gateway },
+    });
     apps.push(a);
     return a;
   };
   const query = (url: string, client = 'main', headers: Record<string, string> = {}) =>
-    call(`${url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': client, ...headers }, json: { query: 'SELECT 1 AS one' } });
+    call(`${url}/gateway/query`, {
+      method: 'POST',
+      headers: { 'x-athena-client': client, ...headers },
+      json: { query: 'SELECT 1 AS one' },
+    });
 
   beforeAll(async () => {
     process.env.ATHENA_KEY_12 = ADMIN_KEY;
@@ -39,7 +47,11 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     await d.connect();
     await d.query(`CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'a');`);
     await d.end();
-    base = { gateway: { logging_pg_uri: control.uri, deferred_query_worker_poll_ms: 50 }, postgres_clients: { main: data.uri, other: data.uri }, redis: { url: serviceUrl('redis') } };
+    base = {
+      gateway: { logging_pg_uri: control.uri, deferred_query_worker_poll_ms: 50 },
+      postgres_clients: { main: data.uri, other: data.uri },
+      redis: { url: serviceUrl('redis') },
+    };
   }, 60_000);
 
   afterAll(async () => {
@@ -54,14 +66,27 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
   it('two gateway processes sharing Redis admit the global budget per window between them; the rest get 429 + Retry-After', async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
     const LIMIT = 20;
-    const gw = { admission_global_requests_per_window: LIMIT, admission_window_secs: 30, admission_redis_key_prefix: prefix() };
+    const gw = {
+      admission_global_requests_per_window: LIMIT,
+      admission_window_secs: 30,
+      admission_redis_key_prefix: prefix(),
+    };
     const a = await bootApp({ ...base, gateway: { ...base.gateway, admission_limit_enabled: true, ...gw } });
     apps.push(a);
     const port = await freePort();
-    const b = spawnCli(['server'], { ...base, gateway: { ...base.gateway, admission_limit_enabled: true, ...gw }, api: { host: '127.0.0.1', port } });
+    const b = spawnCli(['server'], {
+      ...base,
+      gateway: { ...base.gateway, admission_limit_enabled: true, ...gw },
+      api: { host: '127.0.0.1', port },
+    });
     children.push(b);
     const bUrl = `http://127.0.0.1:${port}`;
-    await waitFor(() => call(`${bUrl}/ready`).catch(() => null), (r) => r?.status === 200 || b.proc.exitCode !== null, 30_000, 100);
+    await waitFor(
+      () => call(`${bUrl}/ready`).catch(() => null),
+      (r) => r?.status === 200 || b.proc.exitCode !== null,
+      30_000,
+      100,
+    );
     expect(b.proc.exitCode).toBeNull();
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => query(i % 2 === 0 ? a.url : bUrl)));
     const admitted = results.filter((r) => r.status === 200).length;
@@ -73,7 +98,12 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     const byProc = [0, 1].map((p) => results.filter((r, i) => i % 2 === p && r.status === 429).length);
     expect(byProc[0] + byProc[1]).toBe(rejected.length);
     const r = rejected[0];
-    expect(r.body).toMatchObject({ status: 'error', code: 'admission_rejected', message: 'Too many requests', data: { scope: 'global' } });
+    expect(r.body).toMatchObject({
+      status: 'error',
+      code: 'admission_rejected',
+      message: 'Too many requests',
+      data: { scope: 'global' },
+    });
     const ra = Number(r.headers.get('retry-after'));
     expect(ra).toBeGreaterThanOrEqual(1);
     expect(ra).toBeLessThanOrEqual(30);
@@ -84,12 +114,17 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     for (const url of [a.url, bUrl]) {
       const m = (await call(`${url}/metrics`)).text;
       expect(m).toMatch(/athena_gateway_admission_degraded 0/);
-      for (const re of [/athena_gateway_admission_decisions_total\{outcome="admitted",scope="none"\} (\d+)/, /athena_gateway_admission_decisions_total\{outcome="rejected",scope="global"\} (\d+)/]) {
+      for (const re of [
+        /athena_gateway_admission_decisions_total\{outcome="admitted",scope="none"\} (\d+)/,
+        /athena_gateway_admission_decisions_total\{outcome="rejected",scope="global"\} (\d+)/,
+      ]) {
         seen += Number(re.exec(m)?.[1] ?? 0);
       }
     }
     expect(seen).toBe(40);
-    process.stdout.write(`[admission] two processes, global budget ${LIMIT}: admitted ${admitted} of 40 (A rejected ${byProc[0]}, B rejected ${byProc[1]})\n`);
+    process.stdout.write(
+      `[admission] two processes, global budget ${LIMIT}: admitted ${admitted} of 40 (A rejected ${byProc[0]}, B rejected ${byProc[1]})\n`,
+    );
     await stopChild(b);
   }, 60_000);
 
@@ -102,7 +137,9 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     expect((await query(a.url, 'other')).status).toBe(200);
     expect((await call(`${a.url}/health`)).status).toBe(200);
     expect((await call(`${a.url}/gateway/deferred/nope`, { headers: { 'x-athena-client': 'main' } })).status).toBe(404);
-    expect((await call(`${a.url}/metrics`)).text).toMatch(/athena_gateway_admission_decisions_total\{outcome="rejected",scope="client"\} 1/);
+    expect((await call(`${a.url}/metrics`)).text).toMatch(
+      /athena_gateway_admission_decisions_total\{outcome="rejected",scope="client"\} 1/,
+    );
   });
 
   it('WebSocket frames draw on the same budgets as HTTP: over budget → an admission_rejected error frame, connection kept', async () => {
@@ -110,11 +147,22 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     expect((await query(a.url, 'main')).status).toBe(200); // one from the budget over HTTP
     const ws = await WsClient.open(`${a.url}/wss/gateway`);
     try {
-      const frame = (n: number) => ({ action: 'gateway.query', request_id: `adm-ws-${n}`, client_name: 'main', body: { query: 'SELECT 1 AS one' } });
+      const frame = (n: number) => ({
+        action: 'gateway.query',
+        request_id: `adm-ws-${n}`,
+        client_name: 'main',
+        body: { query: 'SELECT 1 AS one' },
+      });
       expect((await ws.request(frame(1))).status).toBe('success');
       expect((await ws.request(frame(2))).status).toBe('success');
       const over = await ws.request(frame(3));
-      expect(over).toMatchObject({ request_id: 'adm-ws-3', status: 'error', code: 'admission_rejected', http_status: 429, data: null });
+      expect(over).toMatchObject({
+        request_id: 'adm-ws-3',
+        status: 'error',
+        code: 'admission_rejected',
+        http_status: 429,
+        data: null,
+      });
       expect(over.retry_after).toBeGreaterThan(0);
       expect((await query(a.url, 'main')).status).toBe(429); // the HTTP side sees the same exhausted budget
       expect((await query(a.url, 'other')).status).toBe(200);
@@ -123,15 +171,23 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     } finally {
       await ws.close();
     }
-    expect((await call(`${a.url}/metrics`)).text).toMatch(/athena_gateway_admission_decisions_total\{outcome="rejected",scope="client"\} 2/);
+    expect((await call(`${a.url}/metrics`)).text).toMatch(
+      /athena_gateway_admission_decisions_total\{outcome="rejected",scope="client"\} 2/,
+    );
   });
 
   it('admission runs before the body is parsed and before authentication', async () => {
     const a = await boot({ admission_per_client_requests_per_window: 2, admission_window_secs: 30 });
-    const adm = (method: string, path: string, json?: unknown) => call(`${a.url}${path}`, { method, headers: { 'x-athena-admin-key': ADMIN_KEY }, json });
+    const adm = (method: string, path: string, json?: unknown) =>
+      call(`${a.url}${path}`, { method, headers: { 'x-athena-admin-key': ADMIN_KEY }, json });
     expect((await adm('PUT', '/admin/api-key-config', { enforce_api_keys: true })).status).toBe(200);
     try {
-      const bad = () => call(`${a.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'gated', 'content-type': 'application/json' }, body: '{not json' });
+      const bad = () =>
+        call(`${a.url}/gateway/query`, {
+          method: 'POST',
+          headers: { 'x-athena-client': 'gated', 'content-type': 'application/json' },
+          body: '{not json',
+        });
       expect((await bad()).status).toBe(401); // within budget: authentication answers first
       expect((await bad()).status).toBe(401);
       const third = await bad();
@@ -144,8 +200,11 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
 
   it('defer on limit: over budget on a matching route → 202 and the job runs; other routes and direct URIs → 429; X-Athena-Defer is honoured', async () => {
     const a = await boot({
-      admission_global_requests_per_window: 2, admission_window_secs: 30, admission_defer_on_limit_enabled: true,
-      admission_defer_route_prefixes: ['/gateway/query'], deferred_query_worker_enabled: true,
+      admission_global_requests_per_window: 2,
+      admission_window_secs: 30,
+      admission_defer_on_limit_enabled: true,
+      admission_defer_route_prefixes: ['/gateway/query'],
+      deferred_query_worker_enabled: true,
     });
     expect((await query(a.url)).status).toBe(200);
     expect((await query(a.url)).status).toBe(200);
@@ -153,15 +212,30 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     expect(deferred.status).toBe(202);
     expect(deferred.body.data).toMatchObject({ status: 'queued', deferred: true });
     const id = deferred.body.data.request_id as string;
-    const s = await waitFor(() => call(`${a.url}/gateway/deferred/${id}`, { headers: { 'x-athena-client': 'main' } }), (x) => x.body.data?.status === 'completed');
+    const s = await waitFor(
+      () => call(`${a.url}/gateway/deferred/${id}`, { headers: { 'x-athena-client': 'main' } }),
+      (x) => x.body.data?.status === 'completed',
+    );
     expect(s.body.data.result.data).toEqual([{ one: 1 }]);
-    const fetchOver = await call(`${a.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { table_name: 'items' } });
+    const fetchOver = await call(`${a.url}/gateway/fetch`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+      json: { table_name: 'items' },
+    });
     expect(fetchOver.status).toBe(429);
     const direct = await query(a.url, 'main', { 'x-pg-uri': data.uri });
     expect(direct.status).toBe(429);
-    const explicit = await call(`${a.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': 'main', 'x-athena-defer': 'true' }, json: { table_name: 'items' } });
+    const explicit = await call(`${a.url}/gateway/fetch`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main', 'x-athena-defer': 'true' },
+      json: { table_name: 'items' },
+    });
     expect(explicit.status).toBe(202);
-    const badDeferred = await call(`${a.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { nope: 1 } });
+    const badDeferred = await call(`${a.url}/gateway/query`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+      json: { nope: 1 },
+    });
     expect(badDeferred.status).toBe(400); // validated at submit, not later in the worker
     const m = (await call(`${a.url}/metrics`)).text;
     expect(m).toMatch(/athena_gateway_admission_decisions_total\{outcome="deferred",scope="global"\} [1-9]/);
@@ -170,7 +244,10 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
 
   it('Redis unreachable: budgets are counted in memory (degraded, in a metric) — never unlimited', async () => {
     const dead = await freePort();
-    const a = await boot({ admission_global_requests_per_window: 3, admission_window_secs: 30 }, { redis: { url: `redis://127.0.0.1:${dead}` } });
+    const a = await boot(
+      { admission_global_requests_per_window: 3, admission_window_secs: 30 },
+      { redis: { url: `redis://127.0.0.1:${dead}` } },
+    );
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) codes.push((await query(a.url)).status);
     expect(codes).toEqual([200, 200, 200, 429, 429]);

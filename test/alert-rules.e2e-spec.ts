@@ -13,7 +13,10 @@ const DIR = join(ROOT, 'deploy/prometheus');
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!promtool) {
   if (isCI()) throw new Error('promtool is required under CI (apt-get install prometheus; .ci/run does it)');
-  loudNotice(['promtool unavailable: the promtool checks in test/alert-rules.e2e-spec.ts will be SKIPPED.', 'Install it with `apt-get install prometheus` (Debian).']);
+  loudNotice([
+    'promtool unavailable: the promtool checks in test/alert-rules.e2e-spec.ts will be SKIPPED.',
+    'Install it with `apt-get install prometheus` (Debian).',
+  ]);
 }
 const withPromtool = promtool ? it : it.skip;
 

@@ -15,10 +15,17 @@ const BIN = join(ROOT, PKG.bin.athena);
 const ADMIN_KEY = `cli-admin-${randomBytes(6).toString('hex')}`;
 const describeCli = requireService('postgres') && requireService('s3') ? describe : describe.skip;
 
-interface Run { code: number | null; out: string; err: string }
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
 
 /** Async (the gateway runs in this process: spawnSync would block it). */
-function athena(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; tty?: boolean } = {}): Promise<Run> {
+function athena(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string; tty?: boolean } = {},
+): Promise<Run> {
   const env = { ...process.env, ATHENA_KEY_12: ADMIN_KEY, ...opts.env } as NodeJS.ProcessEnv;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   // Under `script` stdin/stdout/stderr are a pseudo-terminal (its output arrives on our stdout).
@@ -58,20 +65,47 @@ describeCli('athena backup CLI (built binary against a running gateway, moto S3)
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does it)`);
     const endpoint = serviceUrl('s3')!;
     s3 = new S3Client({
-      region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    [control, src, clone] = await Promise.all([createTestDatabase('bc_control'), createTestDatabase('bc_src'), createTestDatabase('bc_clone')]);
+    [control, src, clone] = await Promise.all([
+      createTestDatabase('bc_control'),
+      createTestDatabase('bc_src'),
+      createTestDatabase('bc_clone'),
+    ]);
     // ~6 MB of incompressible rows: a dump that takes a few polls.
-    await sql(src.uri, `CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
+    await sql(
+      src.uri,
+      `CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
       INSERT INTO blobs SELECT i, (SELECT decode(string_agg(md5(random()::text || i || j), ''), 'hex') FROM generate_series(1, 4096) j) FROM generate_series(1, 96) i;
-      CREATE TABLE notes (id int, t text); INSERT INTO notes VALUES (1, 'Grüße 東京')`);
+      CREATE TABLE notes (id int, t text); INSERT INTO notes VALUES (1, 'Grüße 東京')`,
+    );
     // The gateway reads the admin key from its environment on each admin request.
     process.env.ATHENA_KEY_12 = ADMIN_KEY;
-    const backup = { bucket, prefix: 'cli', endpoint, region: 'us-east-1', force_path_style: true, access_key_id: 'test', secret_access_key: 'test' };
-    app = await bootApp({ gateway: { logging_pg_uri: control.uri }, postgres_clients: { src: src.uri, clone: clone.uri }, backup });
-    async202 = await bootApp({ gateway: { logging_pg_uri: control.uri }, postgres_clients: { src: src.uri, clone: clone.uri }, backup: { ...backup, wait_ms: 0 } });
+    const backup = {
+      bucket,
+      prefix: 'cli',
+      endpoint,
+      region: 'us-east-1',
+      force_path_style: true,
+      access_key_id: 'test',
+      secret_access_key: 'test',
+    };
+    app = await bootApp({
+      gateway: { logging_pg_uri: control.uri },
+      postgres_clients: { src: src.uri, clone: clone.uri },
+      backup,
+    });
+    async202 = await bootApp({
+      gateway: { logging_pg_uri: control.uri },
+      postgres_clients: { src: src.uri, clone: clone.uri },
+      backup: { ...backup, wait_ms: 0 },
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -87,7 +121,9 @@ describeCli('athena backup CLI (built binary against a running gateway, moto S3)
     const r = await athena(['backup', 'create', 'src', '--label', 'cli', '--url', app.url, '--poll-ms', '50']);
     expect(r.err).not.toMatch(/athena:/);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^backup of src completed: cli\/src\/\d{8}T\d{6}\.\d{3}Z-cli\.dump \(\d+\.\d+ MiB, job \d+, \d+s\)\n$/);
+    expect(r.out).toMatch(
+      /^backup of src completed: cli\/src\/\d{8}T\d{6}\.\d{3}Z-cli\.dump \(\d+\.\d+ MiB, job \d+, \d+s\)\n$/,
+    );
     expect(r.err).toMatch(/^backup job \d+ \(src\) completed .*\d+\.\d+ MiB/m);
     expect(r.err).not.toContain('\r');
     key = /(cli\/src\/\S+\.dump)/.exec(r.out)![1];
@@ -104,7 +140,17 @@ describeCli('athena backup CLI (built binary against a running gateway, moto S3)
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^backup of src completed: cli\/src\/\S+-async\.dump/);
     expect(r.err).toMatch(/backup job \d+ \(src\) (pending|running|completed)/);
-    const nowait = await athena(['backup', 'create', 'src', '--label', 'nowait', '--no-wait', '--json', '--url', async202.url]);
+    const nowait = await athena([
+      'backup',
+      'create',
+      'src',
+      '--label',
+      'nowait',
+      '--no-wait',
+      '--json',
+      '--url',
+      async202.url,
+    ]);
     expect(nowait.code).toBe(0);
     expect(JSON.parse(nowait.out)).toMatchObject({ job_id: expect.any(Number), client_name: 'src' });
     // Wait for it through the CLI's own job view, so the next tests see an idle client.
@@ -122,7 +168,9 @@ describeCli('athena backup CLI (built binary against a running gateway, moto S3)
     expect(t.code).toBe(0);
     expect(t.out.split('\n')[0]).toMatch(/^KEY\s+CLIENT\s+LABEL\s+SIZE\s+LAST MODIFIED$/);
     expect(t.out).toContain(key);
-    const j = await athena(['backup', 'list', '--json', '--url', app.url, '--admin-key', ADMIN_KEY], { env: { ATHENA_KEY_12: undefined } });
+    const j = await athena(['backup', 'list', '--json', '--url', app.url, '--admin-key', ADMIN_KEY], {
+      env: { ATHENA_KEY_12: undefined },
+    });
     expect(j.code).toBe(0);
     expect((JSON.parse(j.out) as Array<{ key: string }>).map((b) => b.key)).toContain(key);
   });
@@ -133,7 +181,9 @@ describeCli('athena backup CLI (built binary against a running gateway, moto S3)
     const r = await athena(['backup', 'download', key, '-o', file, '--url', app.url]);
     expect(r.code).toBe(0);
     const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const want = createHash('sha256').update(Buffer.from(await obj.Body!.transformToByteArray())).digest('hex');
+    const want = createHash('sha256')
+      .update(Buffer.from(await obj.Body!.transformToByteArray()))
+      .digest('hex');
     expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(want);
     expect(r.out).toContain(`downloaded ${key} → ${file}`);
     expect(readdirSync(dir)).toEqual(['src.dump']);
@@ -149,13 +199,23 @@ describeCli('athena backup CLI (built binary against a running gateway, moto S3)
     const tty = await athena(['backup', 'download', key, '--url', app.url], { cwd: dir, tty: true });
     expect(tty.code).toBe(0);
     expect(tty.out).toMatch(/\rdownload (running|completed) \[[#.]{24}\]\s+\d+% [\d.]+ (KiB|MiB) \/ [\d.]+ MiB/);
-    // eslint-disable-next-line no-control-regex -- the terminal escape that clears the line is what is asserted
-    expect(tty.out).toMatch(/\rdownload completed \[#{24}\] 100% 6\.\d+ MiB \/ 6\.\d+ MiB [\d.]+ (KiB|MiB|GiB)\/s ETA 0s\x1b\[K/);
+    expect(tty.out).toMatch(
+      // eslint-disable-next-line no-control-regex -- the terminal escape that clears the line is what is asserted
+      /\rdownload completed \[#{24}\] 100% 6\.\d+ MiB \/ 6\.\d+ MiB [\d.]+ (KiB|MiB|GiB)\/s ETA 0s\x1b\[K/,
+    );
     expect(tty.out).toContain('\x1b[K');
     expect(readdirSync(dir).sort()).toEqual([key.split('/').pop(), 'src.dump'].sort());
 
     // A missing object: exit 2, nothing written.
-    const missing = await athena(['backup', 'download', 'cli/src/20260101T000000.000Z-none.dump', '-o', join(dir, 'none.dump'), '--url', app.url]);
+    const missing = await athena([
+      'backup',
+      'download',
+      'cli/src/20260101T000000.000Z-none.dump',
+      '-o',
+      join(dir, 'none.dump'),
+      '--url',
+      app.url,
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('HTTP 404 backup_not_found');
     expect(readdirSync(dir)).not.toContain('none.dump');

@@ -23,11 +23,16 @@ describeWith('postgres')('cache × auth × /query/sql (real app, real keys, real
   const as = (name: string): Record<string, string> => (keys[name] ? { authorization: `Bearer ${keys[name]}` } : {});
   const fetchItems = (who: string, extra: Record<string, string> = {}) =>
     call(`${app.url}/gateway/fetch`, {
-      method: 'POST', headers: { 'x-athena-client': 'main', ...as(who), ...extra },
+      method: 'POST',
+      headers: { 'x-athena-client': 'main', ...as(who), ...extra },
       json: { table_name: 'items', columns: ['id', 'name'], sort_by: { field: 'id' } },
     });
   const sql = (who: string, query: string) =>
-    call(`${app.url}/query/sql`, { method: 'POST', headers: { 'x-athena-client': 'main', ...as(who) }, json: { query, driver: 'postgresql' } });
+    call(`${app.url}/query/sql`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main', ...as(who) },
+      json: { query, driver: 'postgresql' },
+    });
 
   beforeAll(async () => {
     process.env.ATHENA_KEY_12 = ADMIN_KEY;
@@ -35,15 +40,27 @@ describeWith('postgres')('cache × auth × /query/sql (real app, real keys, real
     data = await createTestDatabase('cacheauth_data');
     const d = new Client({ connectionString: data.uri });
     await d.connect();
-    await d.query(`CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'apple'), (2, 'banana');`);
+    await d.query(
+      `CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'apple'), (2, 'banana');`,
+    );
     await d.end();
     app = await bootApp({
-      gateway: { logging_pg_uri: control.uri, pool: { statement_timeout_ms: 1000 }, sql: { statement_timeout_ms: 1000 } },
+      gateway: {
+        logging_pg_uri: control.uri,
+        pool: { statement_timeout_ms: 1000 },
+        sql: { statement_timeout_ms: 1000 },
+      },
       postgres_clients: { main: data.uri },
       api: { cache_ttl_seconds: 300 },
     });
-    for (const right of ['items.read']) expect((await admin('POST', '/admin/api-key-rights', { name: right })).status).toBe(201);
-    for (const [name, rights] of [['reader', ['items.read']], ['reader2', ['items.read']], ['broad', ['gateway.read', 'gateway.query']], ['nothing', ['gateway.write']]] as const) {
+    for (const right of ['items.read'])
+      expect((await admin('POST', '/admin/api-key-rights', { name: right })).status).toBe(201);
+    for (const [name, rights] of [
+      ['reader', ['items.read']],
+      ['reader2', ['items.read']],
+      ['broad', ['gateway.read', 'gateway.query']],
+      ['nothing', ['gateway.write']],
+    ] as const) {
       const r = await admin('POST', '/admin/api-keys', { name, rights });
       expect(r.status).toBe(201);
       keys[name] = r.body.data.api_key;
@@ -111,15 +128,25 @@ describeWith('postgres')('cache × auth × /query/sql (real app, real keys, real
     expect(upd.status).toBe(200);
     const after = await fetchItems('reader');
     expect(after.headers.get('x-athena-cache')).toBe('miss');
-    expect(after.body.data).toEqual([{ id: 1, name: 'avocado' }, { id: 2, name: 'banana' }]);
+    expect(after.body.data).toEqual([
+      { id: 1, name: 'avocado' },
+      { id: 2, name: 'banana' },
+    ]);
   });
 
   it('a write that fails with a 5xx (it may have been applied) still drops the cached reads', async () => {
-    const slowWrite = "UPDATE items SET name = name WHERE id = 1 AND pg_sleep(1.5) IS NOT NULL";
-    for (const [route, body] of [['/query/sql', { query: slowWrite, driver: 'postgresql' }], ['/gateway/query', { query: slowWrite }]] as const) {
+    const slowWrite = 'UPDATE items SET name = name WHERE id = 1 AND pg_sleep(1.5) IS NOT NULL';
+    for (const [route, body] of [
+      ['/query/sql', { query: slowWrite, driver: 'postgresql' }],
+      ['/gateway/query', { query: slowWrite }],
+    ] as const) {
       await fetchItems('reader');
       expect((await fetchItems('reader')).headers.get('x-athena-cache')).toBe('hit');
-      const r = await call(`${app.url}${route}`, { method: 'POST', headers: { 'x-athena-client': 'main', ...as('broad') }, json: body });
+      const r = await call(`${app.url}${route}`, {
+        method: 'POST',
+        headers: { 'x-athena-client': 'main', ...as('broad') },
+        json: body,
+      });
       expect(r.status).toBeGreaterThanOrEqual(500);
       expect((await fetchItems('reader')).headers.get('x-athena-cache')).toBe('miss');
     }
@@ -130,12 +157,16 @@ describeWith('postgres')('cache × auth × /query/sql (real app, real keys, real
     expect((await fetchItems('reader')).headers.get('x-athena-cache')).toBe('hit');
   });
 
-  it('/query/sql naming its client by db_name (no X-Athena-Client) gets that client\'s enforcement and key binding', async () => {
+  it("/query/sql naming its client by db_name (no X-Athena-Client) gets that client's enforcement and key binding", async () => {
     // Enforcement off globally, on for "main" only: the client comes from the body, after stage 1 ran.
     expect((await admin('PUT', '/admin/api-key-config', { enforce_api_keys: false })).status).toBe(200);
     expect((await admin('PUT', '/admin/api-key-clients/main', { enforce_api_keys: true })).status).toBe(200);
     const viaDbName = (headers: Record<string, string>) =>
-      call(`${app.url}/query/sql`, { method: 'POST', headers, json: { query: 'SELECT 1 AS one', driver: 'postgresql', db_name: 'main' } });
+      call(`${app.url}/query/sql`, {
+        method: 'POST',
+        headers,
+        json: { query: 'SELECT 1 AS one', driver: 'postgresql', db_name: 'main' },
+      });
     const anonymous = await viaDbName({});
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.data).toBeUndefined();
@@ -145,7 +176,11 @@ describeWith('postgres')('cache × auth × /query/sql (real app, real keys, real
     expect(ok.body).toMatchObject({ db_name: 'main', data: [{ one: 1 }] });
 
     // A key bound to another client cannot reach "main" through db_name either.
-    const r = await admin('POST', '/admin/api-keys', { name: 'bound-elsewhere', rights: ['gateway.query'], client_name: 'elsewhere' });
+    const r = await admin('POST', '/admin/api-keys', {
+      name: 'bound-elsewhere',
+      rights: ['gateway.query'],
+      client_name: 'elsewhere',
+    });
     expect(r.status).toBe(201);
     const bound = await viaDbName({ authorization: `Bearer ${r.body.data.api_key}` });
     expect(bound.status).toBe(403);

@@ -5,7 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
 import { bootApp, call, TestApp } from './support/app';
-import { createTestDatabase, freePort, requireService, serviceUrl, TestDatabase, testTempDir } from './support/services';
+import {
+  createTestDatabase,
+  freePort,
+  requireService,
+  serviceUrl,
+  TestDatabase,
+  testTempDir,
+} from './support/services';
 
 /**
  * The cache across two gateway PROCESSES sharing one Redis: this test process runs one instance, the other is
@@ -23,12 +30,18 @@ describeBoth('response cache across two gateway processes sharing Redis', () => 
   let data: TestDatabase;
   let childOut = '';
   const prefix = `athena:test:procs:${randomBytes(4).toString('hex')}:`;
-  const read = (url: string) => call(`${url}/gateway/fetch`, {
-    method: 'POST', headers: { 'x-athena-client': 'main' }, json: { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 1 }] },
-  });
-  const update = (url: string, name: string) => call(`${url}/gateway/update`, {
-    method: 'POST', headers: { 'x-athena-client': 'main' }, json: { table_name: 'items', update_body: { name }, conditions: [{ eq_column: 'id', eq_value: 1 }] },
-  });
+  const read = (url: string) =>
+    call(`${url}/gateway/fetch`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+      json: { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 1 }] },
+    });
+  const update = (url: string, name: string) =>
+    call(`${url}/gateway/update`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+      json: { table_name: 'items', update_body: { name }, conditions: [{ eq_column: 'id', eq_value: 1 }] },
+    });
 
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does it)`);
@@ -48,7 +61,15 @@ describeBoth('response cache across two gateway processes sharing Redis', () => 
     const dir = testTempDir('athena-procs-');
     const cfg = join(dir, 'config.yaml');
     const port = await freePort();
-    writeFileSync(cfg, stringify({ ...shared, api: { ...shared.api, host: '127.0.0.1', port }, embedded: { enabled: false }, logging: { level: 'warn' } }));
+    writeFileSync(
+      cfg,
+      stringify({
+        ...shared,
+        api: { ...shared.api, host: '127.0.0.1', port },
+        embedded: { enabled: false },
+        logging: { level: 'warn' },
+      }),
+    );
     child = spawn(process.execPath, [CLI, 'server', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c) => (childOut += c));
     child.stderr!.on('data', (c) => (childOut += c));
@@ -84,8 +105,11 @@ describeBoth('response cache across two gateway processes sharing Redis', () => 
     }
   });
 
-  it('a write through one process invalidates the other\'s cached read, in both directions', async () => {
-    for (const [writer, reader, name] of [[a.url, bUrl, 'v1'], [bUrl, a.url, 'v2']] as const) {
+  it("a write through one process invalidates the other's cached read, in both directions", async () => {
+    for (const [writer, reader, name] of [
+      [a.url, bUrl, 'v1'],
+      [bUrl, a.url, 'v2'],
+    ] as const) {
       expect((await read(reader)).headers.get('x-athena-cache')).toBe('hit');
       expect((await update(writer, name)).status).toBe(200);
       // The write has completed: a read that starts now must see it, whichever process serves it.

@@ -13,7 +13,15 @@ import { Client } from 'pg';
 import { buildCacheKey } from '@athena/cache';
 import { parseFetchPayload } from '@athena/query';
 import { bootApp, call, TestApp } from './support/app';
-import { createTestDatabase, freePort, isCI, loudNotice, probeRedis, requireService, TestDatabase } from './support/services';
+import {
+  createTestDatabase,
+  freePort,
+  isCI,
+  loudNotice,
+  probeRedis,
+  requireService,
+  TestDatabase,
+} from './support/services';
 
 const REDIS_BIN = process.env.ATHENA_TEST_REDIS_BIN || '/usr/bin/redis-server';
 
@@ -26,7 +34,11 @@ class OwnRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
   async start(): Promise<void> {
-    this.child = spawn(REDIS_BIN, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], { stdio: 'ignore' });
+    this.child = spawn(
+      REDIS_BIN,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 10_000;
     while ((await probeRedis(this.url, 300)) !== true) {
       if (Date.now() > deadline) throw new Error(`own redis-server did not come up on ${this.port}`);
@@ -73,7 +85,11 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
   const prefix = `athena:test:${randomBytes(4).toString('hex')}:`;
   const H = { 'x-athena-client': 'main' };
   const fetchOn = (app: TestApp, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { ...H, ...headers }, json: { table_name: 'items', ...body } });
+    call(`${app.url}/gateway/fetch`, {
+      method: 'POST',
+      headers: { ...H, ...headers },
+      json: { table_name: 'items', ...body },
+    });
   const one = (id: number) => ({ conditions: [{ eq_column: 'id', eq_value: id }] });
   const outcome = (r: { headers: Headers }) => [r.headers.get('x-athena-cache'), r.headers.get('x-athena-cache-tier')];
   const metrics = async (app: TestApp) => (await call(`${app.url}/metrics`)).text;
@@ -85,7 +101,11 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     await redis.start();
     inspect = new Redis(redis.url, { lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1 });
     inspect.on('error', () => undefined);
-    const [data, ca, cb] = await Promise.all([createTestDatabase('cache_data'), createTestDatabase('cache_ctl_a'), createTestDatabase('cache_ctl_b')]);
+    const [data, ca, cb] = await Promise.all([
+      createTestDatabase('cache_data'),
+      createTestDatabase('cache_ctl_a'),
+      createTestDatabase('cache_ctl_b'),
+    ]);
     dbs = [data, ca, cb];
     pg = new Client({ connectionString: data.uri });
     await pg.connect();
@@ -129,7 +149,9 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     expect(other.body).toEqual(first.body);
     expect(outcome(await fetchOn(b, one(1)))).toEqual(['hit', 'memory']);
     const m = await metrics(a);
-    expect(metric(m, /^athena_gateway_cache_lookups_total\{route="gateway_fetch",outcome="hit",tier="memory"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(
+      metric(m, /^athena_gateway_cache_lookups_total\{route="gateway_fetch",outcome="hit",tier="memory"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
     expect(metric(m, /^athena_gateway_cache_memory_entries (\d+)$/m)).toBeGreaterThanOrEqual(1);
     expect(metric(m, /^athena_gateway_cache_memory_bytes (\d+)$/m)).toBeGreaterThan(0);
     expect(metric(m, /^athena_gateway_cache_redis_up (\d+)$/m)).toBe(1);
@@ -137,18 +159,40 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
   });
 
   it('caches POST /gateway/data and GET /data too, and logs hits as cached in gateway_trace', async () => {
-    const d1 = await call(`${a.url}/gateway/data`, { method: 'POST', headers: H, json: { table_name: 'items', ...one(2) } });
+    const d1 = await call(`${a.url}/gateway/data`, {
+      method: 'POST',
+      headers: H,
+      json: { table_name: 'items', ...one(2) },
+    });
     expect(outcome(d1)).toEqual(['miss', null]);
-    expect(outcome(await call(`${a.url}/gateway/data`, { method: 'POST', headers: H, json: { table_name: 'items', ...one(2) } }))).toEqual(['hit', 'memory']);
-    const g1 = await call(`${a.url}/data?view=items&eq_column=id&eq_value=2`, { headers: { ...H, 'x-request-id': 'cache-get-1' } });
+    expect(
+      outcome(
+        await call(`${a.url}/gateway/data`, { method: 'POST', headers: H, json: { table_name: 'items', ...one(2) } }),
+      ),
+    ).toEqual(['hit', 'memory']);
+    const g1 = await call(`${a.url}/data?view=items&eq_column=id&eq_value=2`, {
+      headers: { ...H, 'x-request-id': 'cache-get-1' },
+    });
     expect(g1.status).toBe(200);
     expect(outcome(g1)).toEqual(['miss', null]);
-    const g2 = await call(`${a.url}/data?view=items&eq_column=id&eq_value=2`, { headers: { ...H, 'x-request-id': 'cache-get-2' } });
+    const g2 = await call(`${a.url}/data?view=items&eq_column=id&eq_value=2`, {
+      headers: { ...H, 'x-request-id': 'cache-get-2' },
+    });
     expect(outcome(g2)).toEqual(['hit', 'memory']);
     expect(g2.body.data).toEqual([{ id: 2, name: 'banana', qty: 12 }]);
-    const trace = (rid: string) => a.logs.json().find((l) => l.target === 'athena_rs::gateway_trace' && l.request_id === rid);
-    expect(trace('cache-get-1')).toMatchObject({ cache_outcome: 'miss', cache_key: g1.body.cache_key, outcome: 'success' });
-    expect(trace('cache-get-2')).toMatchObject({ cache_outcome: 'hit', cache_key: g1.body.cache_key, outcome: 'cached', rows_returned: 1 });
+    const trace = (rid: string) =>
+      a.logs.json().find((l) => l.target === 'athena_rs::gateway_trace' && l.request_id === rid);
+    expect(trace('cache-get-1')).toMatchObject({
+      cache_outcome: 'miss',
+      cache_key: g1.body.cache_key,
+      outcome: 'success',
+    });
+    expect(trace('cache-get-2')).toMatchObject({
+      cache_outcome: 'hit',
+      cache_key: g1.body.cache_key,
+      outcome: 'cached',
+      rows_returned: 1,
+    });
     const cp = new Client({ connectionString: dbs[1].uri });
     await cp.connect();
     try {
@@ -157,7 +201,9 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
       for (let i = 0; i < 50 && (req.length === 0 || op.length === 0); i++) {
         await sleep(100);
         req = (await cp.query('SELECT cached FROM gateway_request_log WHERE request_id = $1', ['cache-get-2'])).rows;
-        op = (await cp.query('SELECT cached, cache_key FROM gateway_operation_log WHERE request_id = $1', ['cache-get-2'])).rows;
+        op = (
+          await cp.query('SELECT cached, cache_key FROM gateway_operation_log WHERE request_id = $1', ['cache-get-2'])
+        ).rows;
       }
       expect(req).toEqual([{ cached: true }]);
       expect(op).toEqual([{ cached: true, cache_key: g1.body.cache_key }]);
@@ -195,57 +241,123 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     expect(outcome(after)).toEqual(['hit', 'memory']);
     expect(after.body.data[0].qty).toBe(100); // no-store did not store
     const m = await metrics(a);
-    expect(metric(m, /^athena_gateway_cache_lookups_total\{route="gateway_fetch",outcome="bypass",tier="none"\} (\d+)$/m)).toBeGreaterThanOrEqual(2);
+    expect(
+      metric(m, /^athena_gateway_cache_lookups_total\{route="gateway_fetch",outcome="bypass",tier="none"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   const writes: Array<[string, (app: TestApp) => Promise<{ status: number }>, number | null]> = [
-    ['PUT /gateway/insert', (app) => call(`${app.url}/gateway/insert`, { method: 'PUT', headers: H, json: { table_name: 'items', insert_body: { id: 10, name: 'kiwi', qty: 1 } } }), 4],
-    ['POST /gateway/update', (app) => call(`${app.url}/gateway/update`, { method: 'POST', headers: H, json: { table_name: 'public.items', conditions: [{ eq_column: 'id', eq_value: 10 }], update_body: { qty: 2 } } }), 4],
-    ['DELETE /gateway/delete', (app) => call(`${app.url}/gateway/delete`, { method: 'DELETE', headers: H, json: { table_name: 'items', resource_id: '10' } }), 3],
-    ['POST /gateway/query (DML)', (app) => call(`${app.url}/gateway/query`, { method: 'POST', headers: H, json: { query: `UPDATE items SET qty = qty + 1 WHERE id = 1` } }), null],
+    [
+      'PUT /gateway/insert',
+      (app) =>
+        call(`${app.url}/gateway/insert`, {
+          method: 'PUT',
+          headers: H,
+          json: { table_name: 'items', insert_body: { id: 10, name: 'kiwi', qty: 1 } },
+        }),
+      4,
+    ],
+    [
+      'POST /gateway/update',
+      (app) =>
+        call(`${app.url}/gateway/update`, {
+          method: 'POST',
+          headers: H,
+          json: {
+            table_name: 'public.items',
+            conditions: [{ eq_column: 'id', eq_value: 10 }],
+            update_body: { qty: 2 },
+          },
+        }),
+      4,
+    ],
+    [
+      'DELETE /gateway/delete',
+      (app) =>
+        call(`${app.url}/gateway/delete`, {
+          method: 'DELETE',
+          headers: H,
+          json: { table_name: 'items', resource_id: '10' },
+        }),
+      3,
+    ],
+    [
+      'POST /gateway/query (DML)',
+      (app) =>
+        call(`${app.url}/gateway/query`, {
+          method: 'POST',
+          headers: H,
+          json: { query: `UPDATE items SET qty = qty + 1 WHERE id = 1` },
+        }),
+      null,
+    ],
   ];
 
-  it.each(writes)('a successful %s through one instance invalidates the cached reads of both instances', async (_name, write, expectedCount) => {
-    const list = { columns: ['id', 'qty'], sort_by: { field: 'id' } };
-    const before = await fetchOn(a, list);
-    await fetchOn(b, list);
-    expect(outcome(await fetchOn(b, list))[0]).toBe('hit');
-    const othersA = await fetchOn(a, { table_name: 'others' });
-    expect(outcome(await fetchOn(a, { table_name: 'others' }))[0]).toBe('hit');
-    const w = await write(a);
-    expect(w.status).toBe(200);
-    // B had the old answer in memory: the new generation makes it a miss there; B stores the fresh answer,
-    // which A (whose memory entry was dropped too) then finds in Redis.
-    const afterB = await fetchOn(b, list);
-    const afterA = await fetchOn(a, list);
-    expect(outcome(afterB)).toEqual(['miss', null]);
-    expect(outcome(afterA)).toEqual(['hit', 'redis']);
-    const truth = (await pg.query('SELECT id, qty FROM items ORDER BY id')).rows;
-    expect(afterA.body.data).toEqual(truth);
-    expect(afterB.body.data).toEqual(truth);
-    expect(afterA.body.cache_key).not.toBe(before.body.cache_key); // a new generation → a new key
-    if (expectedCount !== null) expect(truth).toHaveLength(expectedCount);
-    // A table write leaves other tables' entries alone; raw DML invalidates the whole client.
-    const othersAfter = await fetchOn(a, { table_name: 'others' });
-    expect(outcome(othersAfter)[0]).toBe(expectedCount === null ? 'miss' : 'hit');
-    expect(othersAfter.body.data).toEqual(othersA.body.data);
-  });
+  it.each(writes)(
+    'a successful %s through one instance invalidates the cached reads of both instances',
+    async (_name, write, expectedCount) => {
+      const list = { columns: ['id', 'qty'], sort_by: { field: 'id' } };
+      const before = await fetchOn(a, list);
+      await fetchOn(b, list);
+      expect(outcome(await fetchOn(b, list))[0]).toBe('hit');
+      const othersA = await fetchOn(a, { table_name: 'others' });
+      expect(outcome(await fetchOn(a, { table_name: 'others' }))[0]).toBe('hit');
+      const w = await write(a);
+      expect(w.status).toBe(200);
+      // B had the old answer in memory: the new generation makes it a miss there; B stores the fresh answer,
+      // which A (whose memory entry was dropped too) then finds in Redis.
+      const afterB = await fetchOn(b, list);
+      const afterA = await fetchOn(a, list);
+      expect(outcome(afterB)).toEqual(['miss', null]);
+      expect(outcome(afterA)).toEqual(['hit', 'redis']);
+      const truth = (await pg.query('SELECT id, qty FROM items ORDER BY id')).rows;
+      expect(afterA.body.data).toEqual(truth);
+      expect(afterB.body.data).toEqual(truth);
+      expect(afterA.body.cache_key).not.toBe(before.body.cache_key); // a new generation → a new key
+      if (expectedCount !== null) expect(truth).toHaveLength(expectedCount);
+      // A table write leaves other tables' entries alone; raw DML invalidates the whole client.
+      const othersAfter = await fetchOn(a, { table_name: 'others' });
+      expect(outcome(othersAfter)[0]).toBe(expectedCount === null ? 'miss' : 'hit');
+      expect(othersAfter.body.data).toEqual(othersA.body.data);
+    },
+  );
 
-  it('a raw SELECT through /gateway/query does not invalidate; the pub/sub nudge dropped the other instance\'s entries', async () => {
+  it("a raw SELECT through /gateway/query does not invalidate; the pub/sub nudge dropped the other instance's entries", async () => {
     const list = { columns: ['id'], sort_by: { field: 'id' } };
     await fetchOn(a, list);
-    expect((await call(`${a.url}/gateway/query`, { method: 'POST', headers: H, json: { query: 'SELECT count(*) FROM items' } })).status).toBe(200);
+    expect(
+      (
+        await call(`${a.url}/gateway/query`, {
+          method: 'POST',
+          headers: H,
+          json: { query: 'SELECT count(*) FROM items' },
+        })
+      ).status,
+    ).toBe(200);
     expect(outcome(await fetchOn(a, list))[0]).toBe('hit');
     const m = await metrics(b);
-    expect(metric(m, /^athena_gateway_cache_invalidations_total\{scope="table",origin="remote"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
-    expect(metric(m, /^athena_gateway_cache_invalidations_total\{scope="client",origin="remote"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(
+      metric(m, /^athena_gateway_cache_invalidations_total\{scope="table",origin="remote"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      metric(m, /^athena_gateway_cache_invalidations_total\{scope="client",origin="remote"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('a slow miss that read before a concurrent write is never served after that write answered', async () => {
     const body = { table_name: 'slow_view', columns: ['id', 'name'], conditions: [{ eq_column: 'id', eq_value: 1 }] };
     const slowRead = fetchOn(a, body); // takes ~0.5 s; its snapshot predates the write below
     await sleep(150);
-    const w = await call(`${b.url}/gateway/update`, { method: 'POST', headers: H, json: { table_name: 'slow_view', columns: ['id'], conditions: [{ eq_column: 'id', eq_value: 1 }], update_body: { name: 'after' } } });
+    const w = await call(`${b.url}/gateway/update`, {
+      method: 'POST',
+      headers: H,
+      json: {
+        table_name: 'slow_view',
+        columns: ['id'],
+        conditions: [{ eq_column: 'id', eq_value: 1 }],
+        update_body: { name: 'after' },
+      },
+    });
     expect(w.status).toBe(200);
     const old = await slowRead;
     expect(old.body.data).toEqual([{ id: 1, name: 'before' }]); // computed before the write, stored under the old generation
@@ -280,7 +392,9 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
 
   it('keeps serving from memory without added latency while Redis is down (one warning, metrics), then the tier comes back', async () => {
     const list = { columns: ['id', 'name'], sort_by: { field: 'id' }, limit: 2 };
-    const warnings = () => a.logs.json().filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('redis cache tier down')).length;
+    const warnings = () =>
+      a.logs.json().filter((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('redis cache tier down'))
+        .length;
     expect(warnings()).toBe(0);
     await fetchOn(a, list);
     expect(outcome(await fetchOn(b, list))).toEqual(['hit', 'redis']); // in Redis under the current generation
@@ -300,7 +414,11 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     expect(outcomes[0]).toEqual(['miss', null]);
     expect(outcomes.slice(1).every(([o, t]) => o === 'hit' && t === 'memory')).toBe(true);
     // writes still invalidate this instance while Redis is down
-    const w = await call(`${a.url}/gateway/update`, { method: 'POST', headers: H, json: { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 1 }], update_body: { name: 'apricot' } } });
+    const w = await call(`${a.url}/gateway/update`, {
+      method: 'POST',
+      headers: H,
+      json: { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 1 }], update_body: { name: 'apricot' } },
+    });
     expect(w.status).toBe(200);
     const after = await fetchOn(a, list);
     expect(outcome(after)).toEqual(['miss', null]);
@@ -315,7 +433,11 @@ describeCache('two-tier response cache (two instances, own Redis, real PostgreSQ
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       const [ma, mb] = await Promise.all([metrics(a), metrics(b)]);
-      if (metric(ma, /^athena_gateway_cache_redis_up (\d+)$/m) === 1 && metric(mb, /^athena_gateway_cache_redis_up (\d+)$/m) === 1) break;
+      if (
+        metric(ma, /^athena_gateway_cache_redis_up (\d+)$/m) === 1 &&
+        metric(mb, /^athena_gateway_cache_redis_up (\d+)$/m) === 1
+      )
+        break;
       await sleep(100);
     }
     expect(metric(await metrics(a), /^athena_gateway_cache_redis_up (\d+)$/m)).toBe(1);

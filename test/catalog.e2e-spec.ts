@@ -8,7 +8,12 @@ describe('client catalog', () => {
   let data: TestDatabase;
   let cp: Client;
   const apps: TestApp[] = [];
-  const fetchAs = (app: TestApp, client: string) => call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': client }, json: { table_name: 'pets' } });
+  const fetchAs = (app: TestApp, client: string) =>
+    call(`${app.url}/gateway/fetch`, {
+      method: 'POST',
+      headers: { 'x-athena-client': client },
+      json: { table_name: 'pets' },
+    });
 
   beforeAll(async () => {
     control = await createTestDatabase('catalog_control');
@@ -51,7 +56,11 @@ describe('client catalog', () => {
     const second = await bootApp(config);
     apps.push(second);
     await waitFor(async () => (await fetchAs(second, 'by_uri')).status === 200);
-    const rows = (await cp.query(`SELECT lower(client_name) AS n, source, last_synced_from_config_at IS NOT NULL AS synced FROM athena_clients ORDER BY 1`)).rows;
+    const rows = (
+      await cp.query(
+        `SELECT lower(client_name) AS n, source, last_synced_from_config_at IS NOT NULL AS synced FROM athena_clients ORDER BY 1`,
+      )
+    ).rows;
     expect(rows.filter((r) => r.n === 'main')).toEqual([{ n: 'main', source: 'config', synced: true }]);
     expect(rows.filter((r) => r.n === 'second')).toHaveLength(1);
 

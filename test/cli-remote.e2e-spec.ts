@@ -26,10 +26,12 @@ function athena(args: string[], cwd: string): Promise<Run> {
   proc.stdout.on('data', (c) => (out += c));
   proc.stderr.on('data', (c) => (err += c));
   const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-  return new Promise((resolve) => proc.once('close', (code) => {
-    clearTimeout(timer);
-    resolve({ code, out, err });
-  }));
+  return new Promise((resolve) =>
+    proc.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    }),
+  );
 }
 
 /** The clients file must be whole, valid JSON of the documented shape after every command. */
@@ -63,9 +65,18 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
       INSERT INTO items VALUES (1, 'apple', 5), (2, 'banana', 12);
       CREATE TABLE items_copy (id integer PRIMARY KEY, name text NOT NULL, qty integer);`);
     const pipelines = join(root, 'pipelines.yaml');
-    writeFileSync(pipelines, 'pipelines:\n  copy_items:\n    source: { table_name: items }\n    sink: { table_name: items_copy }\n');
-    writeFileSync(cfg, 'embedded:\n  enabled: false\npostgres_clients:\n  configured: postgres://cfguser:cfg-secret@127.0.0.1:1/db\n');
-    app = await bootApp({ gateway: { logging_pg_uri: control.uri, pipelines_path: pipelines }, postgres_clients: { main: data.uri } });
+    writeFileSync(
+      pipelines,
+      'pipelines:\n  copy_items:\n    source: { table_name: items }\n    sink: { table_name: items_copy }\n',
+    );
+    writeFileSync(
+      cfg,
+      'embedded:\n  enabled: false\npostgres_clients:\n  configured: postgres://cfguser:cfg-secret@127.0.0.1:1/db\n',
+    );
+    app = await bootApp({
+      gateway: { logging_pg_uri: control.uri, pipelines_path: pipelines },
+      postgres_clients: { main: data.uri },
+    });
   });
 
   afterAll(async () => {
@@ -79,7 +90,15 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
 
   it('every data command has --help (exit 0)', async () => {
     const dir = testTempDir('athena-cli-help-');
-    for (const cmd of [['fetch'], ['pipeline'], ['clients'], ['clients', 'list'], ['clients', 'add'], ['clients', 'remove'], ['clients', 'set-default']]) {
+    for (const cmd of [
+      ['fetch'],
+      ['pipeline'],
+      ['clients'],
+      ['clients', 'list'],
+      ['clients', 'add'],
+      ['clients', 'remove'],
+      ['clients', 'set-default'],
+    ]) {
       const r = await athena([...cmd, '--help'], dir);
       expect({ cmd, code: r.code }).toEqual({ cmd, code: 0 });
       expect(r.out).toMatch(/^Usage: athena/);
@@ -89,26 +108,51 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
 
   describe('fetch', () => {
     it('prints the rows (plain and --json), exit 0', async () => {
-      const body = JSON.stringify({ table_name: 'items', columns: ['id', 'name'], sort_by: { field: 'id', direction: 'asc' } });
+      const body = JSON.stringify({
+        table_name: 'items',
+        columns: ['id', 'name'],
+        sort_by: { field: 'id', direction: 'asc' },
+      });
       const json = await athena(['fetch', '--client', 'main', '--body-json', body, '--url', app.url, '--json'], root);
       expect(json.code).toBe(0);
-      expect(JSON.parse(json.out)).toMatchObject({ status: 'success', data: [{ id: 1, name: 'apple' }, { id: 2, name: 'banana' }] });
+      expect(JSON.parse(json.out)).toMatchObject({
+        status: 'success',
+        data: [
+          { id: 1, name: 'apple' },
+          { id: 2, name: 'banana' },
+        ],
+      });
       const file = join(root, 'fetch.json');
       writeFileSync(file, body);
       const plain = await athena(['fetch', '--client', 'main', '--body-file', file, '--url', app.url], root);
       expect(plain.code).toBe(0);
-      expect(plain.out.trim().split('\n').slice(1).map((l) => JSON.parse(l))).toEqual([{ id: 1, name: 'apple' }, { id: 2, name: 'banana' }]);
+      expect(
+        plain.out
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => JSON.parse(l)),
+      ).toEqual([
+        { id: 1, name: 'apple' },
+        { id: 2, name: 'banana' },
+      ]);
     });
 
     it('a remote 4xx exits 2 with the status and code on stderr (and the envelope with --json)', async () => {
-      const r = await athena(['fetch', '--client', 'main', '--body-json', '{"table_name":"no_such_table"}', '--url', app.url, '--json'], root);
+      const r = await athena(
+        ['fetch', '--client', 'main', '--body-json', '{"table_name":"no_such_table"}', '--url', app.url, '--json'],
+        root,
+      );
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/^athena: 404 unknown_table /);
       expect(JSON.parse(r.out)).toMatchObject({ status: 'error', code: 'unknown_table' });
     });
 
     it('an unreachable gateway exits 2', async () => {
-      const r = await athena(['fetch', '--client', 'main', '--body-json', '{"table_name":"items"}', '--url', 'http://127.0.0.1:1'], root);
+      const r = await athena(
+        ['fetch', '--client', 'main', '--body-json', '{"table_name":"items"}', '--url', 'http://127.0.0.1:1'],
+        root,
+      );
       expect(r.code).toBe(2);
       expect(r.err).toContain('cannot reach the gateway');
     });
@@ -120,7 +164,10 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
       expect(noClient.err).toContain('give --client NAME');
       const file = join(root, 'fetch.json');
       writeFileSync(file, '{"table_name":"items"}');
-      const both = await athena(['fetch', '--client', 'main', '--body-json', '{"table_name":"items"}', '--body-file', file, '--url', app.url], root);
+      const both = await athena(
+        ['fetch', '--client', 'main', '--body-json', '{"table_name":"items"}', '--body-file', file, '--url', app.url],
+        root,
+      );
       expect(both.code).toBe(1);
       expect(both.err).toContain('give exactly one of --body-json or --body-file');
       const none = await athena(['fetch', '--client', 'main', '--url', app.url], root);
@@ -135,7 +182,10 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
     const payload = JSON.stringify({ source: { table_name: 'items' }, sink: { table_name: 'items_copy' } });
 
     it('--dry-run writes nothing; a real run writes the rows', async () => {
-      const dry = await athena(['pipeline', '--client', 'main', '--payload-json', payload, '--dry-run', '--url', app.url, '--json'], root);
+      const dry = await athena(
+        ['pipeline', '--client', 'main', '--payload-json', payload, '--dry-run', '--url', app.url, '--json'],
+        root,
+      );
       expect(dry.code).toBe(0);
       expect(JSON.parse(dry.out)).toMatchObject({ rows_fetched: 2, rows_inserted: 0, dry_run: true, would_insert: 2 });
       expect(await copied()).toBe(0);
@@ -143,13 +193,17 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
       expect(run.code).toBe(0);
       expect(run.out).toMatch(/^fetched 2, inserted 2 \(main → main, run /);
       expect((await pg.query('SELECT id, name, qty FROM items_copy ORDER BY id')).rows).toEqual([
-        { id: 1, name: 'apple', qty: 5 }, { id: 2, name: 'banana', qty: 12 },
+        { id: 1, name: 'apple', qty: 5 },
+        { id: 2, name: 'banana', qty: 12 },
       ]);
       await pg.query('TRUNCATE items_copy');
     });
 
     it('runs a template by name; an unknown template exits 2 with its code', async () => {
-      const dry = await athena(['pipeline', '--client', 'main', '--pipeline', 'copy_items', '--dry-run', '--url', app.url, '--json'], root);
+      const dry = await athena(
+        ['pipeline', '--client', 'main', '--pipeline', 'copy_items', '--dry-run', '--url', app.url, '--json'],
+        root,
+      );
       expect(dry.code).toBe(0);
       expect(JSON.parse(dry.out)).toMatchObject({ rows_fetched: 2, would_insert: 2 });
       expect(await copied()).toBe(0);
@@ -174,11 +228,17 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
       const dir = testTempDir('athena-cli-clients-');
       const add = await athena(['clients', 'add', 'alpha', 'postgres://ua:alpha-secret@db1:5432/a'], dir);
       expect(add).toMatchObject({ code: 0, out: 'saved client alpha\n' });
-      expect(readClientsFile(dir)).toEqual({ default: null, clients: { alpha: 'postgres://ua:alpha-secret@db1:5432/a' } });
-      expect((await athena(['clients', 'add', 'beta', 'postgresql://ub@db2/b?password=beta-secret'], dir)).code).toBe(0);
+      expect(readClientsFile(dir)).toEqual({
+        default: null,
+        clients: { alpha: 'postgres://ua:alpha-secret@db1:5432/a' },
+      });
+      expect((await athena(['clients', 'add', 'beta', 'postgresql://ub@db2/b?password=beta-secret'], dir)).code).toBe(
+        0,
+      );
       expect((await athena(['clients', 'set-default', 'beta'], dir)).code).toBe(0);
       expect(readClientsFile(dir)).toEqual({
-        default: 'beta', clients: { alpha: 'postgres://ua:alpha-secret@db1:5432/a', beta: 'postgresql://ub@db2/b?password=beta-secret' },
+        default: 'beta',
+        clients: { alpha: 'postgres://ua:alpha-secret@db1:5432/a', beta: 'postgresql://ub@db2/b?password=beta-secret' },
       });
 
       const list = await athena(['--config', cfg, 'clients', 'list', '--json'], dir);
@@ -193,11 +253,23 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
       });
       const plain = await athena(['--config', cfg, 'clients', 'list'], dir);
       expect(plain.code).toBe(0);
-      expect(plain.out.split('\n').filter((l) => l.startsWith('*')).map((l) => l.split(/\s+/)[1])).toEqual(['beta']);
-      for (const out of [list.out, plain.out]) for (const secret of ['alpha-secret', 'beta-secret', 'cfg-secret']) expect(out).not.toContain(secret);
+      expect(
+        plain.out
+          .split('\n')
+          .filter((l) => l.startsWith('*'))
+          .map((l) => l.split(/\s+/)[1]),
+      ).toEqual(['beta']);
+      for (const out of [list.out, plain.out])
+        for (const secret of ['alpha-secret', 'beta-secret', 'cfg-secret']) expect(out).not.toContain(secret);
 
-      expect((await athena(['clients', 'remove', 'alpha'], dir))).toMatchObject({ code: 0, out: 'removed client alpha\n' });
-      expect(readClientsFile(dir)).toEqual({ default: 'beta', clients: { beta: 'postgresql://ub@db2/b?password=beta-secret' } });
+      expect(await athena(['clients', 'remove', 'alpha'], dir)).toMatchObject({
+        code: 0,
+        out: 'removed client alpha\n',
+      });
+      expect(readClientsFile(dir)).toEqual({
+        default: 'beta',
+        clients: { beta: 'postgresql://ub@db2/b?password=beta-secret' },
+      });
       // Removing the default client clears the default.
       expect((await athena(['clients', 'remove', 'beta'], dir)).code).toBe(0);
       expect(readClientsFile(dir)).toEqual({ default: null, clients: {} });
@@ -236,17 +308,39 @@ describeWith('postgres')('athena data CLI (built binary, child processes)', () =
       const dir = testTempDir('athena-cli-default-');
       expect((await athena(['clients', 'add', 'main', data.uri], dir)).code).toBe(0);
       expect((await athena(['clients', 'set-default', 'main'], dir)).code).toBe(0);
-      const f = await athena(['fetch', '--body-json', '{"table_name":"items","columns":["id"]}', '--url', app.url, '--json'], dir);
+      const f = await athena(
+        ['fetch', '--body-json', '{"table_name":"items","columns":["id"]}', '--url', app.url, '--json'],
+        dir,
+      );
       expect(f.code).toBe(0);
-      expect(JSON.parse(f.out).data.map((r: { id: number }) => r.id).sort()).toEqual([1, 2]);
+      expect(
+        JSON.parse(f.out)
+          .data.map((r: { id: number }) => r.id)
+          .sort(),
+      ).toEqual([1, 2]);
       const p = await athena(['pipeline', '--pipeline', 'copy_items', '--dry-run', '--url', app.url, '--json'], dir);
       expect(p.code).toBe(0);
       expect(JSON.parse(p.out)).toMatchObject({ source_client: 'main', sink_client: 'main', would_insert: 2 });
       // --clients-file points elsewhere (from any working directory); --client wins over the default.
       const elsewhere = testTempDir('athena-cli-elsewhere-');
-      const viaFile = await athena(['fetch', '--clients-file', join(dir, 'config', 'clients.json'), '--body-json', '{"table_name":"items"}', '--url', app.url, '--json'], elsewhere);
+      const viaFile = await athena(
+        [
+          'fetch',
+          '--clients-file',
+          join(dir, 'config', 'clients.json'),
+          '--body-json',
+          '{"table_name":"items"}',
+          '--url',
+          app.url,
+          '--json',
+        ],
+        elsewhere,
+      );
       expect(viaFile.code).toBe(0);
-      const explicit = await athena(['fetch', '--client', 'nope', '--body-json', '{"table_name":"items"}', '--url', app.url], dir);
+      const explicit = await athena(
+        ['fetch', '--client', 'nope', '--body-json', '{"table_name":"items"}', '--url', app.url],
+        dir,
+      );
       expect(explicit.code).toBe(2);
       // A default the gateway does not know is the gateway's 4xx (exit 2): the gateway does not read clients.json.
       expect((await athena(['clients', 'add', 'local_only', 'postgres://u:p@127.0.0.1:1/x'], dir)).code).toBe(0);

@@ -5,11 +5,18 @@ import { testTempDir } from './support/services';
 
 /** The `athena` binary as users run it: the built dist/ (npm test builds first). */
 const ROOT = resolve(__dirname, '..');
-const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+};
 const BIN = join(ROOT, PKG.bin.athena);
 
 function athena(args: string[], env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -39,7 +46,12 @@ describe('athena CLI (built binary)', () => {
     const r = athena(['--config', cfg, 'diag', '--json']);
     expect(r.code).toBe(0);
     const info = JSON.parse(r.out) as Record<string, unknown>;
-    expect(info).toMatchObject({ athena: PKG.version, arch: process.arch, node: process.version, config: { path: cfg, created: false, clients: ['reports'] } });
+    expect(info).toMatchObject({
+      athena: PKG.version,
+      arch: process.arch,
+      node: process.version,
+      config: { path: cfg, created: false, clients: ['reports'] },
+    });
     for (const k of ['os', 'cpus', 'hostname', 'locale']) expect(info[k]).toBeTruthy();
     expect(r.out).not.toContain('secret');
   });

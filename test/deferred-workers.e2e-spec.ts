@@ -22,7 +22,11 @@ describePg('deferred workers in separate processes (real PostgreSQL)', () => {
   let config: Record<string, unknown>;
 
   const submit = (sql: string) =>
-    call(`${api.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main', 'x-athena-defer': 'true' }, json: { query: sql } });
+    call(`${api.url}/gateway/query`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main', 'x-athena-defer': 'true' },
+      json: { query: sql },
+    });
   const counts = async () => {
     const r = await cp.query(`SELECT status, count(*)::int AS n FROM gateway_deferred_request_queue GROUP BY status`);
     return Object.fromEntries(r.rows.map((x) => [x.status, x.n])) as Record<string, number>;
@@ -32,8 +36,12 @@ describePg('deferred workers in separate processes (real PostgreSQL)', () => {
     children.push(c);
     return c;
   };
-  const workerReady = (c: Child) => waitFor(async () => c.output(), (o) => o.includes('athena worker running') || c.proc.exitCode !== null, 30_000)
-    .then(() => {
+  const workerReady = (c: Child) =>
+    waitFor(
+      async () => c.output(),
+      (o) => o.includes('athena worker running') || c.proc.exitCode !== null,
+      30_000,
+    ).then(() => {
       if (c.proc.exitCode !== null) throw new Error(`worker exited:\n${c.output()}`);
     });
 
@@ -43,7 +51,9 @@ describePg('deferred workers in separate processes (real PostgreSQL)', () => {
     data = await createTestDatabase('dworkers_data');
     dp = new Client({ connectionString: data.uri });
     await dp.connect();
-    await dp.query(`CREATE TABLE exec_log (id bigserial PRIMARY KEY, job text NOT NULL); CREATE TABLE knobs (secs double precision NOT NULL); INSERT INTO knobs VALUES (30);`);
+    await dp.query(
+      `CREATE TABLE exec_log (id bigserial PRIMARY KEY, job text NOT NULL); CREATE TABLE knobs (secs double precision NOT NULL); INSERT INTO knobs VALUES (30);`,
+    );
     config = {
       gateway: { logging_pg_uri: control.uri, deferred_query_worker_poll_ms: 50, deferred_query_worker_concurrency: 8 },
       postgres_clients: { main: data.uri },
@@ -70,7 +80,9 @@ describePg('deferred workers in separate processes (real PostgreSQL)', () => {
     const N = 1000;
     const ids: string[] = [];
     for (let i = 0; i < N; i += 25) {
-      const batch = await Promise.all(Array.from({ length: 25 }, (_, k) => submit(`INSERT INTO exec_log (job) VALUES ('d${i + k}')`)));
+      const batch = await Promise.all(
+        Array.from({ length: 25 }, (_, k) => submit(`INSERT INTO exec_log (job) VALUES ('d${i + k}')`)),
+      );
       for (const r of batch) {
         expect(r.status).toBe(202);
         ids.push(r.body.data.request_id);
@@ -85,19 +97,26 @@ describePg('deferred workers in separate processes (real PostgreSQL)', () => {
     const ex = await dp.query(`SELECT job, count(*)::int AS n FROM exec_log WHERE job LIKE 'd%' GROUP BY job`);
     expect(ex.rows.length).toBe(N);
     expect(ex.rows.every((r) => r.n === 1)).toBe(true);
-    const attempts = await cp.query(`SELECT max(attempts)::int AS mx, min(attempts)::int AS mn FROM gateway_deferred_request_queue`);
+    const attempts = await cp.query(
+      `SELECT max(attempts)::int AS mx, min(attempts)::int AS mn FROM gateway_deferred_request_queue`,
+    );
     expect(attempts.rows[0]).toEqual({ mx: 1, mn: 1 });
     // Every process took part: each logs how many jobs it finished when it stops.
     const perWorker: number[] = [];
     for (const w of ws) {
       w.proc.kill('SIGTERM');
       expect(await w.exited).toBe(0);
-      const line = w.output().split('\n').find((l) => l.includes('deferred worker stopped'));
+      const line = w
+        .output()
+        .split('\n')
+        .find((l) => l.includes('deferred worker stopped'));
       perWorker.push(JSON.parse(line!).finished_jobs);
     }
     expect(perWorker.reduce((a, b) => a + b, 0)).toBe(N);
     for (const n of perWorker) expect(n).toBeGreaterThan(0);
-    process.stdout.write(`[deferred] 3 worker processes drained ${N} jobs in ${drainMs} ms (incl. start-up); per worker: ${perWorker.join(', ')}\n`);
+    process.stdout.write(
+      `[deferred] 3 worker processes drained ${N} jobs in ${drainMs} ms (incl. start-up); per worker: ${perWorker.join(', ')}\n`,
+    );
   }, 120_000);
 
   it('a worker SIGKILLed mid-job: the read is retried after its lease expires, the write is failed worker_lost', async () => {
@@ -110,21 +129,46 @@ describePg('deferred workers in separate processes (real PostgreSQL)', () => {
     await workerReady(w1);
     // Both statements are executing in the data database.
     await waitFor(
-      () => dp.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep((SELECT secs%' AND state = 'active' AND pid <> pg_backend_pid()`, [data.name]).then((r) => r.rows[0].n),
+      () =>
+        dp
+          .query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep((SELECT secs%' AND state = 'active' AND pid <> pg_backend_pid()`,
+            [data.name],
+          )
+          .then((r) => r.rows[0].n),
       (n) => n === 2,
     );
     w1.proc.kill('SIGKILL');
     await w1.exited;
     // The killed worker's sessions would run on until they notice; end them (the write may or may not have committed).
-    await dp.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep((SELECT secs%' AND pid <> pg_backend_pid()`, [data.name]);
+    await dp.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep((SELECT secs%' AND pid <> pg_backend_pid()`,
+      [data.name],
+    );
     await dp.query('UPDATE knobs SET secs = 0');
     const w2 = worker({ deferred_query_lease_ms: 1500 });
     await workerReady(w2);
-    const job = (id: string) => cp.query(`SELECT status, reason, attempts, error, result FROM gateway_deferred_request_queue WHERE request_id = $1`, [id]).then((r) => r.rows[0]);
-    const r = await waitFor(() => job(rid), (x) => x.status === 'completed', 30_000, 100);
+    const job = (id: string) =>
+      cp
+        .query(
+          `SELECT status, reason, attempts, error, result FROM gateway_deferred_request_queue WHERE request_id = $1`,
+          [id],
+        )
+        .then((r) => r.rows[0]);
+    const r = await waitFor(
+      () => job(rid),
+      (x) => x.status === 'completed',
+      30_000,
+      100,
+    );
     expect(r.attempts).toBe(2);
     expect(r.result.data).toEqual([{ job: 'r1', slept: '' }]);
-    const w = await waitFor(() => job(wid), (x) => x.status === 'failed', 30_000, 100);
+    const w = await waitFor(
+      () => job(wid),
+      (x) => x.status === 'failed',
+      30_000,
+      100,
+    );
     expect(w).toMatchObject({ status: 'failed', reason: 'worker_lost', attempts: 1 });
     expect(w.error).toMatch(/may have written/);
     // Never run a second time: at most the one (interrupted) execution.
@@ -136,7 +180,11 @@ describePg('deferred workers in separate processes (real PostgreSQL)', () => {
     const N = 100;
     await dp.query('UPDATE knobs SET secs = 0.05');
     for (let i = 0; i < N; i += 25) {
-      const rs = await Promise.all(Array.from({ length: 25 }, (_, k) => submit(`INSERT INTO exec_log (job) SELECT 'x${i + k}' FROM pg_sleep((SELECT secs FROM knobs))`)));
+      const rs = await Promise.all(
+        Array.from({ length: 25 }, (_, k) =>
+          submit(`INSERT INTO exec_log (job) SELECT 'x${i + k}' FROM pg_sleep((SELECT secs FROM knobs))`),
+        ),
+      );
       for (const r of rs) expect(r.status).toBe(202);
     }
     const before = await counts();

@@ -22,11 +22,18 @@ describePg('deferred queue (real PostgreSQL)', () => {
   const saved = process.env.ATHENA_KEY_12;
 
   const defer = (app: TestApp, path: string, json: unknown, headers: Record<string, string> = {}) =>
-    call(`${app.url}${path}`, { method: 'POST', headers: { 'x-athena-client': 'main', 'x-athena-defer': 'true', ...headers }, json });
+    call(`${app.url}${path}`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main', 'x-athena-defer': 'true', ...headers },
+      json,
+    });
   const status = (app: TestApp, id: string, headers: Record<string, string> = { 'x-athena-client': 'main' }) =>
     call(`${app.url}/gateway/deferred/${encodeURIComponent(id)}`, { headers });
   const finished = (app: TestApp, id: string) =>
-    waitFor(() => status(app, id), (r) => r.status === 200 && ['completed', 'failed'].includes(r.body.data.status));
+    waitFor(
+      () => status(app, id),
+      (r) => r.status === 200 && ['completed', 'failed'].includes(r.body.data.status),
+    );
 
   beforeAll(async () => {
     process.env.ATHENA_KEY_12 = ADMIN_KEY;
@@ -34,9 +41,14 @@ describePg('deferred queue (real PostgreSQL)', () => {
     data = await createTestDatabase('deferred_data');
     const d = new Client({ connectionString: data.uri });
     await d.connect();
-    await d.query(`CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 50) g;`);
+    await d.query(
+      `CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 50) g;`,
+    );
     await d.end();
-    const base = { gateway: { logging_pg_uri: control.uri, deferred_query_worker_poll_ms: 50 }, postgres_clients: { main: data.uri, other: data.uri } };
+    const base = {
+      gateway: { logging_pg_uri: control.uri, deferred_query_worker_poll_ms: 50 },
+      postgres_clients: { main: data.uri, other: data.uri },
+    };
     worker = await bootApp({ ...base, gateway: { ...base.gateway, deferred_query_worker_enabled: true } });
     idle = await bootApp(base);
     cp = new Client({ connectionString: control.uri });
@@ -55,16 +67,33 @@ describePg('deferred queue (real PostgreSQL)', () => {
 
   it('X-Athena-Defer on /gateway/query: 202 at once, then the status carries the synchronous envelope', async () => {
     const q = { query: 'SELECT id, name FROM items WHERE id <= 3 ORDER BY id' };
-    const sync = await call(`${worker.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: q });
+    const sync = await call(`${worker.url}/gateway/query`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+      json: q,
+    });
     expect(sync.status).toBe(200);
     const r = await defer(worker, '/gateway/query', q);
     expect(r.status).toBe(202);
-    expect(r.body).toMatchObject({ status: 'success', message: 'Request deferred', data: { status: 'queued', deferred: true } });
+    expect(r.body).toMatchObject({
+      status: 'success',
+      message: 'Request deferred',
+      data: { status: 'queued', deferred: true },
+    });
     const id = r.body.data.request_id as string;
     expect(r.body.data.status_url).toBe(`/gateway/deferred/${id}`);
     expect(r.headers.get('location')).toBe(r.body.data.status_url);
     const s = await finished(worker, id);
-    expect(s.body.data).toMatchObject({ request_id: id, status: 'completed', operation: 'query', client_name: 'main', attempts: 1, truncated: false, result_status: 200, error: null });
+    expect(s.body.data).toMatchObject({
+      request_id: id,
+      status: 'completed',
+      operation: 'query',
+      client_name: 'main',
+      attempts: 1,
+      truncated: false,
+      result_status: 200,
+      error: null,
+    });
     expect(s.body.data.result).toEqual(sync.body);
     expect(Date.parse(s.body.data.completed_at)).toBeGreaterThanOrEqual(Date.parse(s.body.data.created_at));
   });
@@ -84,15 +113,27 @@ describePg('deferred queue (real PostgreSQL)', () => {
       ['/gateway/query', { sql: 'SELECT 1' }, 'invalid_query_payload'],
       ['/gateway/query', { query: '   ' }, 'empty_query'],
       ['/gateway/fetch', { conditions: [] }, undefined],
-      ['/gateway/fetch', { table_name: 'items', conditions: [{ column: 'id', operator: 'nope', value: 1 }] }, 'invalid_fetch_condition'],
+      [
+        '/gateway/fetch',
+        { table_name: 'items', conditions: [{ column: 'id', operator: 'nope', value: 1 }] },
+        'invalid_fetch_condition',
+      ],
     ] as const) {
       const r = await defer(worker, path, body);
       expect(r.status).toBe(400);
       if (code) expect(r.body.code).toBe(code);
     }
-    const noClient = await call(`${worker.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-defer': 'true' }, json: { query: 'SELECT 1' } });
+    const noClient = await call(`${worker.url}/gateway/query`, {
+      method: 'POST',
+      headers: { 'x-athena-defer': 'true' },
+      json: { query: 'SELECT 1' },
+    });
     expect(noClient.status).toBe(400);
-    const insert = await call(`${worker.url}/gateway/insert`, { method: 'PUT', headers: { 'x-athena-client': 'main', 'x-athena-defer': 'true' }, json: { table_name: 'items', insert_body: { id: 1000 } } });
+    const insert = await call(`${worker.url}/gateway/insert`, {
+      method: 'PUT',
+      headers: { 'x-athena-client': 'main', 'x-athena-defer': 'true' },
+      json: { table_name: 'items', insert_body: { id: 1000 } },
+    });
     expect(insert.status).toBe(400);
     expect(insert.body.code).toBe('deferred_query_not_supported');
     const direct = await defer(worker, '/gateway/query', { query: 'SELECT 1' }, { 'x-pg-uri': data.uri });
@@ -114,21 +155,33 @@ describePg('deferred queue (real PostgreSQL)', () => {
     const id = r.body.data.request_id as string;
     const queued = await status(idle, id);
     expect(queued.body.data).toMatchObject({ status: 'queued', attempts: 0, result: null, started_at: null });
-    const conflict = await call(`${idle.url}/gateway/deferred/${id}/requeue`, { method: 'POST', headers: { 'x-athena-client': 'main' } });
+    const conflict = await call(`${idle.url}/gateway/deferred/${id}/requeue`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.body.code).toBe('deferred_request_not_requeueable');
     const s = await finished(worker, id); // the other process's worker takes it
     expect(s.body.data).toMatchObject({ status: 'completed', attempts: 1 });
     expect(s.body.data.result.data).toEqual([{ n: 50 }]);
-    const rq = await call(`${idle.url}/gateway/deferred/${id}/requeue`, { method: 'POST', headers: { 'x-athena-client': 'main' } });
+    const rq = await call(`${idle.url}/gateway/deferred/${id}/requeue`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+    });
     expect(rq.status).toBe(200);
-    expect(rq.body.data).toMatchObject({ status: 'queued', reason: 'requeued', attempts: 1, result: null, error: null });
+    expect(rq.body.data).toMatchObject({
+      status: 'queued',
+      reason: 'requeued',
+      attempts: 1,
+      result: null,
+      error: null,
+    });
     const again = await finished(worker, id);
     expect(again.body.data).toMatchObject({ status: 'completed', attempts: 2 });
   });
 
   it('a failing job is failed with the error envelope; a write is not retried', async () => {
-    const r = await defer(worker, '/gateway/query', { query: 'INSERT INTO items (id, name) VALUES (1, \'dup\')' });
+    const r = await defer(worker, '/gateway/query', { query: "INSERT INTO items (id, name) VALUES (1, 'dup')" });
     const s = await finished(worker, r.body.data.request_id);
     expect(s.body.data).toMatchObject({ status: 'failed', reason: 'error', attempts: 1, result_status: 409 });
     expect(s.body.data.result).toMatchObject({ status: 'error' });
@@ -141,15 +194,21 @@ describePg('deferred queue (real PostgreSQL)', () => {
     expect((await status(worker, id, { 'x-athena-client': 'main' })).status).toBe(200);
     expect((await status(worker, id, { 'x-athena-client': 'other' })).status).toBe(404);
     expect((await status(worker, id, {})).status).toBe(404);
-    expect((await status(worker, id, { 'x-athena-admin-key': ADMIN_KEY, 'x-athena-client': 'other' })).status).toBe(200);
+    expect((await status(worker, id, { 'x-athena-admin-key': ADMIN_KEY, 'x-athena-client': 'other' })).status).toBe(
+      200,
+    );
   });
 
-  it('ownership under enforcement: only the submitting key (and the admin key) see a job; the worker acts with the key\'s rights', async () => {
-    const adm = (method: string, path: string, json?: unknown) => call(`${worker.url}${path}`, { method, headers: { 'x-athena-admin-key': ADMIN_KEY }, json });
+  it("ownership under enforcement: only the submitting key (and the admin key) see a job; the worker acts with the key's rights", async () => {
+    const adm = (method: string, path: string, json?: unknown) =>
+      call(`${worker.url}${path}`, { method, headers: { 'x-athena-admin-key': ADMIN_KEY }, json });
     for (const name of ['items.read']) expect((await adm('POST', '/admin/api-key-rights', { name })).status).toBe(201);
-    const k1 = (await adm('POST', '/admin/api-keys', { name: 'k1', rights: ['items.read', 'gateway.query'] })).body.data.api_key as string;
-    const k2 = (await adm('POST', '/admin/api-keys', { name: 'k2', rights: ['items.read', 'gateway.query'] })).body.data.api_key as string;
-    const k3 = (await adm('POST', '/admin/api-keys', { name: 'k3', rights: ['items.read'] })).body.data.api_key as string;
+    const k1 = (await adm('POST', '/admin/api-keys', { name: 'k1', rights: ['items.read', 'gateway.query'] })).body.data
+      .api_key as string;
+    const k2 = (await adm('POST', '/admin/api-keys', { name: 'k2', rights: ['items.read', 'gateway.query'] })).body.data
+      .api_key as string;
+    const k3 = (await adm('POST', '/admin/api-keys', { name: 'k3', rights: ['items.read'] })).body.data
+      .api_key as string;
     expect((await adm('PUT', '/admin/api-key-config', { enforce_api_keys: true })).status).toBe(200);
     try {
       const bearer = (k: string) => ({ 'x-athena-client': 'main', authorization: `Bearer ${k}` });
@@ -158,13 +217,21 @@ describePg('deferred queue (real PostgreSQL)', () => {
       expect(denied.status).toBe(403);
       const noKey = await defer(worker, '/gateway/query', { query: 'SELECT 1' });
       expect(noKey.status).toBe(401);
-      const r = await defer(worker, '/gateway/fetch', { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 2 }] }, { authorization: `Bearer ${k1}` });
+      const r = await defer(
+        worker,
+        '/gateway/fetch',
+        { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 2 }] },
+        { authorization: `Bearer ${k1}` },
+      );
       expect(r.status).toBe(202);
       const id = r.body.data.request_id as string;
       const row = (await cp.query('SELECT * FROM gateway_deferred_request_queue WHERE request_id = $1', [id])).rows[0];
       expect(row.principal_kind).toBe('key');
       expect(JSON.stringify(row)).not.toContain(k1.slice(-12)); // never the secret
-      const mine = await waitFor(() => status(worker, id, bearer(k1)), (x) => x.status === 200 && x.body.data.status === 'completed');
+      const mine = await waitFor(
+        () => status(worker, id, bearer(k1)),
+        (x) => x.status === 200 && x.body.data.status === 'completed',
+      );
       expect(mine.body.data.result.data).toEqual([{ id: 2, name: 'n2' }]);
       expect((await status(worker, id, bearer(k2))).status).toBe(404);
       expect((await status(worker, id, { 'x-athena-client': 'main' })).status).toBe(401);
@@ -175,12 +242,20 @@ describePg('deferred queue (real PostgreSQL)', () => {
   });
 
   it('results above deferred_query_result_max_bytes are cut and marked truncated', async () => {
-    const small = await bootApp({ gateway: { logging_pg_uri: control.uri, deferred_query_result_max_bytes: 1024 }, postgres_clients: { main: data.uri } });
+    const small = await bootApp({
+      gateway: { logging_pg_uri: control.uri, deferred_query_result_max_bytes: 1024 },
+      postgres_clients: { main: data.uri },
+    });
     try {
-      const r = await defer(small, '/gateway/query', { query: 'SELECT id, repeat(\'x\', 100) AS pad FROM items ORDER BY id' });
+      const r = await defer(small, '/gateway/query', {
+        query: "SELECT id, repeat('x', 100) AS pad FROM items ORDER BY id",
+      });
       const id = r.body.data.request_id as string;
       small.server.app.get(DeferredWorker).start();
-      const s = await waitFor(() => status(small, id), (x) => x.body.data?.status === 'completed');
+      const s = await waitFor(
+        () => status(small, id),
+        (x) => x.body.data?.status === 'completed',
+      );
       expect(s.body.data.truncated).toBe(true);
       expect(s.body.data.result.truncated).toBe(true);
       expect(s.body.data.result.count).toBe(50);
@@ -197,10 +272,23 @@ describePg('deferred queue (real PostgreSQL)', () => {
     await finished(worker, oldId);
     const fresh = await defer(worker, '/gateway/query', { query: 'SELECT 1 AS fresh' });
     await finished(worker, fresh.body.data.request_id);
-    await cp.query(`UPDATE gateway_deferred_request_queue SET completed_at = now() - interval '2 hours' WHERE request_id = $1`, [oldId]);
-    const purger = await bootApp({ gateway: { logging_pg_uri: control.uri, deferred_query_worker_enabled: true, deferred_queue_retention_secs: 3600 }, postgres_clients: { main: data.uri } });
+    await cp.query(
+      `UPDATE gateway_deferred_request_queue SET completed_at = now() - interval '2 hours' WHERE request_id = $1`,
+      [oldId],
+    );
+    const purger = await bootApp({
+      gateway: {
+        logging_pg_uri: control.uri,
+        deferred_query_worker_enabled: true,
+        deferred_queue_retention_secs: 3600,
+      },
+      postgres_clients: { main: data.uri },
+    });
     try {
-      await waitFor(() => status(worker, oldId), (x) => x.status === 404);
+      await waitFor(
+        () => status(worker, oldId),
+        (x) => x.status === 404,
+      );
       expect((await status(worker, fresh.body.data.request_id)).status).toBe(200);
     } finally {
       await purger.close();
@@ -235,13 +323,27 @@ describePg('deferred queue (real PostgreSQL)', () => {
       expect(st.status).toBe(503);
       expect(st.headers.get('retry-after')).toMatch(/^\d+$/);
       expect((await call(`${app.url}/metrics`)).text).toMatch(/athena_gateway_deferred_queue_storage_up 0/);
-      const rows = Number((await cp.query(`SELECT count(*) FROM gateway_deferred_request_queue WHERE payload->>'query' = 'SELECT 2 AS two'`)).rows[0].count);
+      const rows = Number(
+        (
+          await cp.query(
+            `SELECT count(*) FROM gateway_deferred_request_queue WHERE payload->>'query' = 'SELECT 2 AS two'`,
+          )
+        ).rows[0].count,
+      );
       expect(rows).toBe(0);
       await proxy.resume();
-      const back = await waitFor(() => defer(app, '/gateway/query', { query: 'SELECT 3 AS three' }), (x) => x.status === 202, 20_000, 200);
+      const back = await waitFor(
+        () => defer(app, '/gateway/query', { query: 'SELECT 3 AS three' }),
+        (x) => x.status === 202,
+        20_000,
+        200,
+      );
       expect(back.status).toBe(202);
       expect((await status(app, id)).status).toBe(200);
-      await waitFor(() => call(`${app.url}/metrics`).then((x) => x.text), (t) => /athena_gateway_deferred_queue_storage_up 1/.test(t));
+      await waitFor(
+        () => call(`${app.url}/metrics`).then((x) => x.text),
+        (t) => /athena_gateway_deferred_queue_storage_up 1/.test(t),
+      );
     } finally {
       await app.close();
       await proxy.close();

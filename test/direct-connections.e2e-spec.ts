@@ -24,17 +24,39 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     for (const db of [data, other]) {
       const pg = new Client({ connectionString: db.uri });
       await pg.connect();
-      await pg.query(`CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, '${db === data ? 'apple' : 'other'}')`);
+      await pg.query(
+        `CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, '${db === data ? 'apple' : 'other'}')`,
+      );
       await pg.query('CREATE VIEW slow_items AS SELECT id, name FROM items CROSS JOIN pg_sleep(0.3)');
       await pg.end();
     }
     off = await bootApp({ gateway: { logging_pg_uri: control.uri } });
     on = await bootApp({
-      gateway: { logging_pg_uri: control.uri, run_migrations: false, direct_connections: { enabled: true, allowed_hosts: ['127.0.0.1'], max_uris: 1, idle_evict_ms: 1500, pool_max: 2 } },
+      gateway: {
+        logging_pg_uri: control.uri,
+        run_migrations: false,
+        direct_connections: {
+          enabled: true,
+          allowed_hosts: ['127.0.0.1'],
+          max_uris: 1,
+          idle_evict_ms: 1500,
+          pool_max: 2,
+        },
+      },
     });
     // one slot that stays taken for a minute once a pool opens: failures must not take it
     roomy = await bootApp({
-      gateway: { logging_pg_uri: control.uri, run_migrations: false, direct_connections: { enabled: true, allowed_hosts: ['127.0.0.1'], max_uris: 1, idle_evict_ms: 60_000, pool_max: 4 } },
+      gateway: {
+        logging_pg_uri: control.uri,
+        run_migrations: false,
+        direct_connections: {
+          enabled: true,
+          allowed_hosts: ['127.0.0.1'],
+          max_uris: 1,
+          idle_evict_ms: 60_000,
+          pool_max: 4,
+        },
+      },
     });
   });
 
@@ -48,7 +70,11 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
   });
 
   const fetchOn = (app: TestApp, headers: Record<string, string>) =>
-    call(`${app.url}/gateway/fetch`, { method: 'POST', headers, json: { table_name: 'items', columns: ['id', 'name'] } });
+    call(`${app.url}/gateway/fetch`, {
+      method: 'POST',
+      headers,
+      json: { table_name: 'items', columns: ['id', 'name'] },
+    });
 
   it('off by default: 403 direct_connection_not_allowed, even alongside X-Athena-Client', async () => {
     for (const h of ['x-pg-uri', 'X-JDBC-URL', 'x-athena-jdbc-url']) {
@@ -66,7 +92,11 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     expect(r.body.data).toEqual([{ id: 1, name: 'apple' }]);
     r = await fetchOn(on, { 'X-JDBC-URL': `jdbc:${data.uri.replace(/^postgres:/, 'postgresql:')}` });
     expect(r.status).toBe(200);
-    const s = await call(`${on.url}/query/sql`, { method: 'POST', headers: { 'x-pg-uri': data.uri }, json: { query: 'SELECT name FROM items', driver: 'postgresql' } });
+    const s = await call(`${on.url}/query/sql`, {
+      method: 'POST',
+      headers: { 'x-pg-uri': data.uri },
+      json: { query: 'SELECT name FROM items', driver: 'postgresql' },
+    });
     expect(s.status).toBe(200);
     expect(s.body).toMatchObject({ data: [{ name: 'apple' }], db_name: 'direct_connection' });
   });
@@ -119,7 +149,15 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
   });
 
   it('only allow-listed query parameters: sslcert/sslkey/sslrootcert/passfile/options/user → 400 naming the parameter', async () => {
-    for (const p of ['sslrootcert=/etc/passwd', 'sslcert=/etc/hostname', 'sslkey=/etc/hostname', 'passfile=/etc/passwd', 'options=-c%20search_path%3Devil', 'user=postgres', 'sslmode=disable&hostaddr=10.0.0.1']) {
+    for (const p of [
+      'sslrootcert=/etc/passwd',
+      'sslcert=/etc/hostname',
+      'sslkey=/etc/hostname',
+      'passfile=/etc/passwd',
+      'options=-c%20search_path%3Devil',
+      'user=postgres',
+      'sslmode=disable&hostaddr=10.0.0.1',
+    ]) {
       const r = await fetchOn(on, { 'x-pg-uri': `${data.uri}?${p}` });
       expect(r.status).toBe(400);
       expect(r.body.code).toBe('invalid_direct_connection_uri');
@@ -154,7 +192,10 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     nodb.pathname = '/no_such_database_here';
     // concurrent first requests for one URI share its opening; distinct URIs one after the other each get the slot
     const attempts = await Promise.all([wrong, wrong].map((u) => fetchOn(roomy, { 'x-pg-uri': u.toString() })));
-    attempts.push(await fetchOn(roomy, { 'x-pg-uri': nodb.toString() }), await fetchOn(roomy, { 'x-pg-uri': wrong.toString() }));
+    attempts.push(
+      await fetchOn(roomy, { 'x-pg-uri': nodb.toString() }),
+      await fetchOn(roomy, { 'x-pg-uri': wrong.toString() }),
+    );
     for (const r of attempts) {
       expect(r.status).toBe(502);
       expect(r.body.code).toBe('direct_connection_failed');
@@ -164,7 +205,9 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
     expect(m.text).toMatch(/athena_direct_connection_pools 0/);
     expect(m.text).toMatch(/athena_direct_connection_refusals_total\{reason="connect_failed"\} [1-9]/);
     // the single slot is still free for a URI that works (allow-listed parameters accepted)
-    const good = await fetchOn(roomy, { 'x-pg-uri': `${data.uri}?sslmode=disable&application_name=athena_direct_test&connect_timeout=5` });
+    const good = await fetchOn(roomy, {
+      'x-pg-uri': `${data.uri}?sslmode=disable&application_name=athena_direct_test&connect_timeout=5`,
+    });
     expect(good.status).toBe(200);
     expect(good.body.data).toEqual([{ id: 1, name: 'apple' }]);
     m = await call(`${roomy.url}/metrics`);
@@ -174,7 +217,11 @@ describeWith('postgres')('direct connections (X-JDBC-URL / x-pg-uri)', () => {
   it('metrics label direct connections `direct_connection`, never a per-URI id (singleflight included)', async () => {
     const uri = `${data.uri}?sslmode=disable&application_name=athena_direct_test&connect_timeout=5`; // the pool opened above
     const body = { table_name: 'slow_items', columns: ['id', 'name'] };
-    const rs = await Promise.all([0, 1, 2, 3].map(() => call(`${roomy.url}/gateway/fetch`, { method: 'POST', headers: { 'x-pg-uri': uri }, json: body })));
+    const rs = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        call(`${roomy.url}/gateway/fetch`, { method: 'POST', headers: { 'x-pg-uri': uri }, json: body }),
+      ),
+    );
     for (const r of rs) expect(r.status).toBe(200);
     const m = (await call(`${roomy.url}/metrics`)).text;
     expect(m).toMatch(/athena_gateway_singleflight_shared_total\{client="direct_connection"\} [1-9]/);

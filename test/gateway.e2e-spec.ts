@@ -37,9 +37,12 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
   let data: { uri: string; drop(): Promise<void> };
   let pg: Client;
   const H = { 'x-athena-client': 'main' };
-  const post = (path: string, json: unknown, headers: Record<string, string> = H) => call(`${app.url}${path}`, { method: 'POST', headers, json });
-  const put = (path: string, json: unknown, headers: Record<string, string> = H) => call(`${app.url}${path}`, { method: 'PUT', headers, json });
-  const del = (path: string, json: unknown, headers: Record<string, string> = H) => call(`${app.url}${path}`, { method: 'DELETE', headers, json });
+  const post = (path: string, json: unknown, headers: Record<string, string> = H) =>
+    call(`${app.url}${path}`, { method: 'POST', headers, json });
+  const put = (path: string, json: unknown, headers: Record<string, string> = H) =>
+    call(`${app.url}${path}`, { method: 'PUT', headers, json });
+  const del = (path: string, json: unknown, headers: Record<string, string> = H) =>
+    call(`${app.url}${path}`, { method: 'DELETE', headers, json });
   const fetchRows = async (body: Record<string, unknown>, headers: Record<string, string> = H) => {
     const r = await post('/gateway/fetch', { table_name: 'items', ...body }, headers);
     expect(r.status).toBe(200);
@@ -73,19 +76,34 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
       expect(r.body).toMatchObject({ status: 'success', message: 'Fetched 4 rows', count: 4 });
       expect(ids(r.body.data)).toEqual([1, 2, 3, 4]);
       expect(r.body.truncated).toBeUndefined();
-      expect(r.body.data[0]).toMatchObject({ uid: '11111111-1111-4111-8111-111111111111', tags: ['red', 'fruit'], meta: { origin: 'es', grade: 1 }, price: '1.50' });
+      expect(r.body.data[0]).toMatchObject({
+        uid: '11111111-1111-4111-8111-111111111111',
+        tags: ['red', 'fruit'],
+        meta: { origin: 'es', grade: 1 },
+        price: '1.50',
+      });
       expect(new Date(r.body.data[0].created_at).toISOString()).toBe('2024-01-01T10:00:00.000Z');
     });
 
     it('/gateway/data is an alias', async () => {
-      const r = await post('/gateway/data', { table_name: 'items', columns: 'id', conditions: [{ eq_column: 'name', eq_value: 'apple' }] });
+      const r = await post('/gateway/data', {
+        table_name: 'items',
+        columns: 'id',
+        conditions: [{ eq_column: 'name', eq_value: 'apple' }],
+      });
       expect(r.status).toBe(200);
       expect(r.body.data).toEqual([{ id: 1 }]);
     });
 
     it('projects columns given as an array or a comma string', async () => {
-      expect((await fetchRows({ columns: ['id', 'name'], sort_by: { field: 'id' }, limit: 1 }))[0]).toEqual({ id: 1, name: 'apple' });
-      expect((await fetchRows({ columns: ' id , qty ', sort_by: { field: 'id' }, limit: 1 }))[0]).toEqual({ id: 1, qty: 5 });
+      expect((await fetchRows({ columns: ['id', 'name'], sort_by: { field: 'id' }, limit: 1 }))[0]).toEqual({
+        id: 1,
+        name: 'apple',
+      });
+      expect((await fetchRows({ columns: ' id , qty ', sort_by: { field: 'id' }, limit: 1 }))[0]).toEqual({
+        id: 1,
+        qty: 5,
+      });
     });
 
     it.each([
@@ -108,27 +126,50 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
       ['containedBy (array)', { column: 'tags', operator: 'containedBy', value: ['red', 'fruit'] }, [1, 3, 4]],
       ['contains (jsonb)', { column: 'meta', operator: 'contains', value: { origin: 'es' } }, [1]],
       ['uuid equality', { column: 'uid', operator: 'eq', value: '33333333-3333-4333-8333-333333333333' }, [3]],
-      ['non-uuid value against a uuid column matches nothing instead of failing', { column: 'uid', operator: 'eq', value: 'not-a-uuid' }, []],
+      [
+        'non-uuid value against a uuid column matches nothing instead of failing',
+        { column: 'uid', operator: 'eq', value: 'not-a-uuid' },
+        [],
+      ],
     ])('operator %s', async (_name, condition, expected) => {
-      expect(ids(await fetchRows({ columns: ['id'], conditions: [condition], sort_by: { field: 'id' } }))).toEqual(expected);
+      expect(ids(await fetchRows({ columns: ['id'], conditions: [condition], sort_by: { field: 'id' } }))).toEqual(
+        expected,
+      );
     });
 
     it('ANDs several conditions', async () => {
-      expect(ids(await fetchRows({ conditions: [{ column: 'flag', operator: 'is', value: true }, { column: 'qty', operator: 'gt', value: 5 }] }))).toEqual([4]);
+      expect(
+        ids(
+          await fetchRows({
+            conditions: [
+              { column: 'flag', operator: 'is', value: true },
+              { column: 'qty', operator: 'gt', value: 5 },
+            ],
+          }),
+        ),
+      ).toEqual([4]);
     });
 
     it('sorts with sort_by or sortBy, asc or desc', async () => {
-      expect(ids(await fetchRows({ columns: 'id', sort_by: { field: 'price', direction: 'desc' } }))).toEqual([3, 4, 1, 2]);
-      expect(ids(await fetchRows({ columns: 'id', sortBy: { column: 'name', direction: 'ascending' } }))).toEqual([4, 1, 2, 3]);
+      expect(ids(await fetchRows({ columns: 'id', sort_by: { field: 'price', direction: 'desc' } }))).toEqual([
+        3, 4, 1, 2,
+      ]);
+      expect(ids(await fetchRows({ columns: 'id', sortBy: { column: 'name', direction: 'ascending' } }))).toEqual([
+        4, 1, 2, 3,
+      ]);
     });
 
     it('pages with limit/offset and current_page/page_size', async () => {
       expect(ids(await fetchRows({ columns: 'id', sort_by: { field: 'id' }, limit: 2, offset: 1 }))).toEqual([2, 3]);
-      expect(ids(await fetchRows({ columns: 'id', sort_by: { field: 'id' }, current_page: 2, page_size: 3 }))).toEqual([4]);
+      expect(ids(await fetchRows({ columns: 'id', sort_by: { field: 'id' }, current_page: 2, page_size: 3 }))).toEqual([
+        4,
+      ]);
     });
 
     it('reports truncated: true when gateway.max_rows caps the answer', async () => {
-      await pg.query(`INSERT INTO events (created_at, kind, value) SELECT now(), 'bulk', g FROM generate_series(1, 60) g`);
+      await pg.query(
+        `INSERT INTO events (created_at, kind, value) SELECT now(), 'bulk', g FROM generate_series(1, 60) g`,
+      );
       try {
         const r = await post('/gateway/fetch', { table_name: 'events', columns: 'id' });
         expect(r.status).toBe(200);
@@ -146,46 +187,84 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
       const byBody = await fetchRows({ conditions: [{ eq_column: 'id', eq_value: 3 }], strip_nulls: true });
       expect(byBody[0]).not.toHaveProperty('qty');
       expect(byBody[0]).toHaveProperty('name', 'cherry');
-      const byHeader = await fetchRows({ conditions: [{ eq_column: 'id', eq_value: 3 }] }, { ...H, 'x-strip-nulls': 'yes' });
+      const byHeader = await fetchRows(
+        { conditions: [{ eq_column: 'id', eq_value: 3 }] },
+        { ...H, 'x-strip-nulls': 'yes' },
+      );
       expect(byHeader[0]).not.toHaveProperty('note');
-      const bodyWins = await fetchRows({ conditions: [{ eq_column: 'id', eq_value: 3 }], strip_nulls: false }, { ...H, 'x-strip-nulls': 'true' });
+      const bodyWins = await fetchRows(
+        { conditions: [{ eq_column: 'id', eq_value: 3 }], strip_nulls: false },
+        { ...H, 'x-strip-nulls': 'true' },
+      );
       expect(bodyWins[0]).toHaveProperty('note', null);
     });
 
     it('reads schema-qualified tables', async () => {
       const r = await post('/gateway/fetch', { table_name: 'other.things', sort_by: { field: 'id' } });
       expect(r.status).toBe(200);
-      expect(r.body.data).toEqual([{ id: 1, label: 'one' }, { id: 2, label: 'two' }]);
+      expect(r.body.data).toEqual([
+        { id: 1, label: 'one' },
+        { id: 2, label: 'two' },
+      ]);
     });
 
     it('GET /data with query parameters', async () => {
       const r = await call(`${app.url}/data?view=items&eq_column=name&eq_value=apple&columns=id,name`, { headers: H });
       expect(r.status).toBe(200);
       expect(r.body.data).toEqual([{ id: 1, name: 'apple' }]);
-      const sorted = await call(`${app.url}/data?view=items&columns=id&sort_by=id&sort_direction=desc&limit=2`, { headers: H });
+      const sorted = await call(`${app.url}/data?view=items&columns=id&sort_by=id&sort_direction=desc&limit=2`, {
+        headers: H,
+      });
       expect(ids(sorted.body.data)).toEqual([4, 3]);
     });
 
     it('post-processing groups by day with a cumulative sum', async () => {
       const r = await post('/gateway/fetch', {
-        table_name: 'events', columns: ['created_at', 'value'], sort_by: { field: 'id' },
-        group_by: 'created_at', time_granularity: 'day', aggregation_column: 'value', aggregation_strategy: 'cumulative_sum',
+        table_name: 'events',
+        columns: ['created_at', 'value'],
+        sort_by: { field: 'id' },
+        group_by: 'created_at',
+        time_granularity: 'day',
+        aggregation_column: 'value',
+        aggregation_strategy: 'cumulative_sum',
       });
       expect(r.status).toBe(200);
       const g = r.body.post_processing.grouped;
       expect(g.map((b: { label: string }) => b.label)).toEqual(['2024-01-01', '2024-01-02', '2024-01-03']);
-      expect(g.map((b: { aggregation: { bucket_value: number; value: number } }) => [b.aggregation.bucket_value, b.aggregation.value])).toEqual([[3, 3], [6, 9], [10, 19]]);
+      expect(
+        g.map((b: { aggregation: { bucket_value: number; value: number } }) => [
+          b.aggregation.bucket_value,
+          b.aggregation.value,
+        ]),
+      ).toEqual([
+        [3, 3],
+        [6, 9],
+        [10, 19],
+      ]);
       expect(g[0].rows).toHaveLength(2);
-      const dedup = await post('/gateway/fetch', { table_name: 'events', group_by: 'kind', aggregation_column: 'value', aggregation_dedup: true });
+      const dedup = await post('/gateway/fetch', {
+        table_name: 'events',
+        group_by: 'kind',
+        aggregation_column: 'value',
+        aggregation_dedup: true,
+      });
       const b = dedup.body.post_processing.grouped.find((x: { label: string }) => x.label === 'b');
       expect(b.aggregation.bucket_value).toBe(3);
     });
 
     it('post-processing configuration errors → 400 with the reference message', async () => {
-      const r = await post('/gateway/fetch', { table_name: 'events', group_by: 'kind', aggregation_strategy: 'cumulative_sum' });
+      const r = await post('/gateway/fetch', {
+        table_name: 'events',
+        group_by: 'kind',
+        aggregation_strategy: 'cumulative_sum',
+      });
       expect(r.status).toBe(400);
       expect(r.body.error).toContain('aggregation_strategy requires aggregation_column');
-      const g = await post('/gateway/fetch', { table_name: 'events', group_by: 'created_at', time_granularity: 'week' });
+      const g = await post('/gateway/fetch', {
+        table_name: 'events',
+        group_by: 'created_at',
+        time_granularity: 'week',
+      });
       expect(g.status).toBe(400);
       expect(g.body.error).toContain("Unsupported time_granularity 'week'");
     });
@@ -193,7 +272,9 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
     it('identical concurrent fetches share one database execution (single-flight)', async () => {
       const before = await sharedCount();
       const started = Date.now();
-      const results = await Promise.all(Array.from({ length: 6 }, () => post('/gateway/fetch', { table_name: 'slow_items' })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => post('/gateway/fetch', { table_name: 'slow_items' })),
+      );
       const took = Date.now() - started;
       for (const r of results) expect(r.body.data).toEqual([{ id: 1, name: 'apple', slept: '' }]);
       expect((await sharedCount()) - before).toBeGreaterThanOrEqual(4);
@@ -202,14 +283,19 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
 
     async function sharedCount(): Promise<number> {
       const m = await call(`${app.url}/metrics`);
-      const line = m.text.split('\n').find((l) => l.startsWith('athena_gateway_singleflight_shared_total{client="main"}'));
+      const line = m.text
+        .split('\n')
+        .find((l) => l.startsWith('athena_gateway_singleflight_shared_total{client="main"}'));
       return line ? Number(line.split(' ')[1]) : 0;
     }
   });
 
   describe('insert', () => {
     it('inserts one object and returns the row', async () => {
-      const r = await put('/gateway/insert', { table_name: 'items', insert_body: { name: 'elder', qty: 1, tags: ['x'], meta: { a: [1, 2] } } });
+      const r = await put('/gateway/insert', {
+        table_name: 'items',
+        insert_body: { name: 'elder', qty: 1, tags: ['x'], meta: { a: [1, 2] } },
+      });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ status: 'success', count: 1 });
       expect(r.body.data).toMatchObject({ name: 'elder', qty: 1, tags: ['x'], meta: { a: [1, 2] } });
@@ -217,21 +303,35 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
     });
 
     it('inserts an array atomically and returns the rows', async () => {
-      const r = await put('/gateway/insert', { table_name: 'items', insert_body: [{ name: 'fig', qty: 2 }, { name: 'grape' }] });
+      const r = await put('/gateway/insert', {
+        table_name: 'items',
+        insert_body: [{ name: 'fig', qty: 2 }, { name: 'grape' }],
+      });
       expect(r.status).toBe(200);
       expect(r.body.count).toBe(2);
       expect(r.body.data.map((x: { name: string }) => x.name)).toEqual(['fig', 'grape']);
-      const bad = await put('/gateway/insert', { table_name: 'items', insert_body: [{ name: 'kiwi' }, { name: 'apple' }] });
+      const bad = await put('/gateway/insert', {
+        table_name: 'items',
+        insert_body: [{ name: 'kiwi' }, { name: 'apple' }],
+      });
       expect(bad.status).toBe(409);
       expect(bad.body).toMatchObject({ status: 'error', code: 'conflict' });
       expect((await pg.query(`SELECT 1 FROM items WHERE name = 'kiwi'`)).rowCount).toBe(0);
     });
 
     it('upserts with update_body and with on_conflict merge', async () => {
-      const a = await put('/gateway/insert', { table_name: 'items', insert_body: { id: 1, name: 'apple' }, update_body: { qty: 50 } });
+      const a = await put('/gateway/insert', {
+        table_name: 'items',
+        insert_body: { id: 1, name: 'apple' },
+        update_body: { qty: 50 },
+      });
       expect(a.status).toBe(200);
       expect(a.body.data).toMatchObject({ id: 1, name: 'apple', qty: 50 });
-      const b = await put('/gateway/insert', { table_name: 'items', insert_body: { name: 'apple', qty: 51 }, on_conflict: 'name' });
+      const b = await put('/gateway/insert', {
+        table_name: 'items',
+        insert_body: { name: 'apple', qty: 51 },
+        on_conflict: 'name',
+      });
       expect(b.status).toBe(200);
       expect(b.body.data).toMatchObject({ id: 1, qty: 51 });
     });
@@ -251,7 +351,11 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
 
   describe('update and delete', () => {
     it('updates matching rows and returns them', async () => {
-      const r = await post('/gateway/update', { table_name: 'items', conditions: [{ column: 'name', operator: 'eq', value: 'banana' }], update_body: { note: 'ripe', qty: 13 } });
+      const r = await post('/gateway/update', {
+        table_name: 'items',
+        conditions: [{ column: 'name', operator: 'eq', value: 'banana' }],
+        update_body: { note: 'ripe', qty: 13 },
+      });
       expect(r.status).toBe(200);
       expect(r.body.count).toBe(1);
       expect(r.body.data[0]).toMatchObject({ id: 2, note: 'ripe', qty: 13 });
@@ -261,7 +365,11 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
       const a = await post('/gateway/update', { table_name: 'items', update_body: { qty: 0 } });
       expect(a.status).toBe(400);
       expect(a.body.code).toBe('invalid_fetch_condition');
-      const b = await post('/gateway/update', { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 2 }], update_body: {} });
+      const b = await post('/gateway/update', {
+        table_name: 'items',
+        conditions: [{ eq_column: 'id', eq_value: 2 }],
+        update_body: {},
+      });
       expect(b.status).toBe(400);
       expect((await pg.query(`SELECT count(*)::int AS n FROM items WHERE qty = 0`)).rows[0].n).toBe(0);
     });
@@ -271,7 +379,10 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
       const a = await del('/gateway/delete', { table_name: 'items', resource_id: '200' });
       expect(a.status).toBe(200);
       expect(a.body).toMatchObject({ count: 1, resource_id: '200' });
-      const b = await del('/gateway/delete', { table_name: 'items', conditions: [{ column: 'name', operator: 'like', value: 'del-%' }] });
+      const b = await del('/gateway/delete', {
+        table_name: 'items',
+        conditions: [{ column: 'name', operator: 'like', value: 'del-%' }],
+      });
       expect(b.body.count).toBe(2);
       const none = await del('/gateway/delete', { table_name: 'items', resource_id: '99999' });
       expect(none.status).toBe(200);
@@ -289,7 +400,10 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
     it('returns rows of a SELECT and the count of a DML statement', async () => {
       const r = await post('/gateway/query', { query: 'SELECT id, name FROM items WHERE id <= 2 ORDER BY id;' });
       expect(r.status).toBe(200);
-      expect(r.body.data).toEqual([{ id: 1, name: 'apple' }, { id: 2, name: 'banana' }]);
+      expect(r.body.data).toEqual([
+        { id: 1, name: 'apple' },
+        { id: 2, name: 'banana' },
+      ]);
       const u = await post('/gateway/query', { query: `UPDATE items SET note = 'q' WHERE id IN (1, 2)` });
       expect(u.body).toMatchObject({ data: [], count: 2 });
     });
@@ -308,34 +422,100 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
 
   describe('bad input gets a clear 4xx and changes nothing', () => {
     it.each([
-      ['missing client header', () => post('/gateway/fetch', { table_name: 'items' }, {}), 400, 'missing_client_header'],
-      ['unknown client', () => post('/gateway/fetch', { table_name: 'items' }, { 'x-athena-client': 'ghost' }), 404, 'invalid_client'],
+      [
+        'missing client header',
+        () => post('/gateway/fetch', { table_name: 'items' }, {}),
+        400,
+        'missing_client_header',
+      ],
+      [
+        'unknown client',
+        () => post('/gateway/fetch', { table_name: 'items' }, { 'x-athena-client': 'ghost' }),
+        404,
+        'invalid_client',
+      ],
       ['unknown table', () => post('/gateway/fetch', { table_name: 'nope' }), 404, 'unknown_table'],
-      ['unknown column', () => post('/gateway/fetch', { table_name: 'items', columns: ['id', 'bogus'] }), 400, 'unknown_column'],
-      ['injection in table name', () => post('/gateway/fetch', { table_name: 'items; DROP TABLE items' }), 400, 'invalid_identifier'],
-      ['injection in a column', () => post('/gateway/fetch', { table_name: 'items', columns: ['id" FROM items; --'] }), 400, 'invalid_identifier'],
-      ['injection in the sort field', () => post('/gateway/fetch', { table_name: 'items', sort_by: { field: 'id; DELETE FROM items' } }), 400, 'invalid_identifier'],
-      ['unknown operator', () => post('/gateway/fetch', { table_name: 'items', conditions: [{ column: 'id', operator: 'between', value: [1, 2] }] }), 400, 'invalid_fetch_condition'],
-      ['malformed condition', () => post('/gateway/fetch', { table_name: 'items', conditions: ['id=1'] }), 400, 'invalid_fetch_condition'],
-      ['non-array in', () => post('/gateway/fetch', { table_name: 'items', conditions: [{ column: 'id', operator: 'in', value: 1 }] }), 400, 'invalid_condition_value'],
+      [
+        'unknown column',
+        () => post('/gateway/fetch', { table_name: 'items', columns: ['id', 'bogus'] }),
+        400,
+        'unknown_column',
+      ],
+      [
+        'injection in table name',
+        () => post('/gateway/fetch', { table_name: 'items; DROP TABLE items' }),
+        400,
+        'invalid_identifier',
+      ],
+      [
+        'injection in a column',
+        () => post('/gateway/fetch', { table_name: 'items', columns: ['id" FROM items; --'] }),
+        400,
+        'invalid_identifier',
+      ],
+      [
+        'injection in the sort field',
+        () => post('/gateway/fetch', { table_name: 'items', sort_by: { field: 'id; DELETE FROM items' } }),
+        400,
+        'invalid_identifier',
+      ],
+      [
+        'unknown operator',
+        () =>
+          post('/gateway/fetch', {
+            table_name: 'items',
+            conditions: [{ column: 'id', operator: 'between', value: [1, 2] }],
+          }),
+        400,
+        'invalid_fetch_condition',
+      ],
+      [
+        'malformed condition',
+        () => post('/gateway/fetch', { table_name: 'items', conditions: ['id=1'] }),
+        400,
+        'invalid_fetch_condition',
+      ],
+      [
+        'non-array in',
+        () => post('/gateway/fetch', { table_name: 'items', conditions: [{ column: 'id', operator: 'in', value: 1 }] }),
+        400,
+        'invalid_condition_value',
+      ],
       ['negative limit', () => post('/gateway/fetch', { table_name: 'items', limit: -1 }), 400, 'invalid_limit'],
       ['huge limit', () => post('/gateway/fetch', { table_name: 'items', limit: 1e12 }), 400, 'invalid_limit'],
       ['wrong JSON type', () => post('/gateway/fetch', { table_name: 42 }), 400, 'invalid_request'],
-      ['empty insert array', () => put('/gateway/insert', { table_name: 'items', insert_body: [] }), 400, 'invalid_insert_payload'],
-      ['type mismatch in a value', () => put('/gateway/insert', { table_name: 'items', insert_body: { name: 'zz', qty: 'many' } }), 400, 'invalid_value'],
+      [
+        'empty insert array',
+        () => put('/gateway/insert', { table_name: 'items', insert_body: [] }),
+        400,
+        'invalid_insert_payload',
+      ],
+      [
+        'type mismatch in a value',
+        () => put('/gateway/insert', { table_name: 'items', insert_body: { name: 'zz', qty: 'many' } }),
+        400,
+        'invalid_value',
+      ],
     ])('%s', async (_name, request, status, code) => {
-      const before = (await pg.query('SELECT count(*)::int AS n, md5(string_agg(items::text, \',\' ORDER BY id)) AS h FROM items')).rows[0];
+      const before = (
+        await pg.query("SELECT count(*)::int AS n, md5(string_agg(items::text, ',' ORDER BY id)) AS h FROM items")
+      ).rows[0];
       const r = await request();
       expect(r.status).toBe(status);
       expect(r.body).toMatchObject({ status: 'error', code });
       expect(typeof r.body.message).toBe('string');
       expect(r.body.error.length).toBeGreaterThan(5);
-      const after = (await pg.query('SELECT count(*)::int AS n, md5(string_agg(items::text, \',\' ORDER BY id)) AS h FROM items')).rows[0];
+      const after = (
+        await pg.query("SELECT count(*)::int AS n, md5(string_agg(items::text, ',' ORDER BY id)) AS h FROM items")
+      ).rows[0];
       expect(after).toEqual(before);
     });
 
     it('unknown_column lists the available columns', async () => {
-      const r = await post('/gateway/fetch', { table_name: 'items', conditions: [{ eq_column: 'colour', eq_value: 'red' }] });
+      const r = await post('/gateway/fetch', {
+        table_name: 'items',
+        conditions: [{ eq_column: 'colour', eq_value: 'red' }],
+      });
       expect(r.status).toBe(400);
       expect(r.body.available_columns).toEqual(expect.arrayContaining(['id', 'name', 'qty', 'tags']));
     });
@@ -358,7 +538,11 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
 
     it('writes gateway_request_log and gateway_operation_log rows and one gateway_trace line per call', async () => {
       const rid = `log-${Date.now()}`;
-      const r = await post('/gateway/fetch', { table_name: 'items', limit: 2 }, { ...H, 'x-request-id': rid, 'x-user-id': 'u-7', 'x-company-id': 'c-1', 'x-organization-id': 'o-2' });
+      const r = await post(
+        '/gateway/fetch',
+        { table_name: 'items', limit: 2 },
+        { ...H, 'x-request-id': rid, 'x-user-id': 'u-7', 'x-company-id': 'c-1', 'x-organization-id': 'o-2' },
+      );
       expect(r.status).toBe(200);
       const cp = new Client({ connectionString: control.uri });
       await cp.connect();
@@ -371,10 +555,26 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
           op = (await cp.query('SELECT * FROM gateway_operation_log WHERE request_id = $1', [rid])).rows;
         }
         expect(req).toHaveLength(1);
-        expect(req[0]).toMatchObject({ client: 'main', method: 'POST', path: '/gateway/fetch', status_code: 200, user_id: 'u-7', company_id: 'c-1', organization_id: 'o-2', cached: false });
+        expect(req[0]).toMatchObject({
+          client: 'main',
+          method: 'POST',
+          path: '/gateway/fetch',
+          status_code: 200,
+          user_id: 'u-7',
+          company_id: 'c-1',
+          organization_id: 'o-2',
+          cached: false,
+        });
         expect(Number(req[0].time)).toBeGreaterThan(0);
         expect(op).toHaveLength(1);
-        expect(op[0]).toMatchObject({ operation: 'fetch', table_name: 'items', client_name: 'main', status_code: 200, row_count: 2, error: false });
+        expect(op[0]).toMatchObject({
+          operation: 'fetch',
+          table_name: 'items',
+          client_name: 'main',
+          status_code: 200,
+          row_count: 2,
+          error: false,
+        });
         const failed = `log-fail-${Date.now()}`;
         await post('/gateway/fetch', { table_name: 'missing_table' }, { ...H, 'x-request-id': failed });
         let fop: any[] = [];
@@ -389,15 +589,29 @@ describe('gateway CRUD over PostgreSQL (real app, real database)', () => {
       }
       const trace = app.logs.json().filter((l) => l.target === 'athena_rs::gateway_trace' && l.request_id === rid);
       expect(trace).toHaveLength(1);
-      expect(trace[0]).toMatchObject({ client: 'main', operation: 'fetch', table_name: 'items', status_code: 200, outcome: 'success', backend: 'postgres', rows_returned: 2 });
+      expect(trace[0]).toMatchObject({
+        client: 'main',
+        operation: 'fetch',
+        table_name: 'items',
+        status_code: 200,
+        outcome: 'success',
+        backend: 'postgres',
+        rows_returned: 2,
+      });
     });
 
     it('counts operations and exposes pool gauges', async () => {
       const m = await call(`${app.url}/metrics`);
-      expect(m.text).toMatch(/athena_gateway_operations_total\{client="main",operation="fetch",outcome="success"\} \d+/);
-      expect(m.text).toMatch(/athena_gateway_operations_total\{client="down",operation="fetch",outcome="server_error"\} \d+/);
+      expect(m.text).toMatch(
+        /athena_gateway_operations_total\{client="main",operation="fetch",outcome="success"\} \d+/,
+      );
+      expect(m.text).toMatch(
+        /athena_gateway_operations_total\{client="down",operation="fetch",outcome="server_error"\} \d+/,
+      );
       expect(m.text).toMatch(/athena_gateway_pool_connections\{client="main",state="total"\} \d+/);
-      expect(m.text).toMatch(/athena_gateway_operation_duration_seconds_bucket\{le="[0-9.]+",client="main",operation="insert"\} \d+/);
+      expect(m.text).toMatch(
+        /athena_gateway_operation_duration_seconds_bucket\{le="[0-9.]+",client="main",operation="insert"\} \d+/,
+      );
     });
   });
 });

@@ -9,7 +9,6 @@ import { createTestDatabase, freePort, testTempDir } from './support/services';
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'dist/apps/athena/apps/athena/src/cli.js');
 
-
 function writeConfig(doc: Record<string, unknown>): string {
   const dir = testTempDir('athena-cfg-');
   const p = join(dir, 'config.yaml');
@@ -20,22 +19,36 @@ function writeConfig(doc: Record<string, unknown>): string {
 describe('configuration errors fail fast and name the key', () => {
   it('an invalid config.yaml stops the boot with key path, bad value and what is allowed', async () => {
     const p = writeConfig({ api: { port: 'abc' }, gateway: { api_key_fail_mode: 'sometimes' } });
-    await expect(startServer({ configPath: p, logDestination: new LogCapture() })).rejects.toThrow(/api\.port: expected integer 1\.\.65535, got "abc"/);
-    await expect(startServer({ configPath: p, logDestination: new LogCapture() })).rejects.toThrow(/gateway\.api_key_fail_mode: expected .*fail_closed.*fail_open.*, got "sometimes"/);
+    await expect(startServer({ configPath: p, logDestination: new LogCapture() })).rejects.toThrow(
+      /api\.port: expected integer 1\.\.65535, got "abc"/,
+    );
+    await expect(startServer({ configPath: p, logDestination: new LogCapture() })).rejects.toThrow(
+      /gateway\.api_key_fail_mode: expected .*fail_closed.*fail_open.*, got "sometimes"/,
+    );
   });
 
   it('an explicit --config path that does not exist is an error, not a silent fallback', async () => {
-    await expect(startServer({ configPath: '/nonexistent/athena.yaml', logDestination: new LogCapture() })).rejects.toThrow(/\/nonexistent\/athena\.yaml/);
+    await expect(
+      startServer({ configPath: '/nonexistent/athena.yaml', logDestination: new LogCapture() }),
+    ).rejects.toThrow(/\/nonexistent\/athena\.yaml/);
   });
 });
 
 describe('graceful shutdown', () => {
   it('/ready turns 503 while draining, in-flight requests finish, then the port closes', async () => {
     const db = await createTestDatabase('lifecycle');
-    const app = await bootApp({ api: { shutdown_delay_ms: 700, shutdown_grace_ms: 5000 }, gateway: { logging_pg_uri: db.uri }, postgres_clients: { main: db.uri } });
+    const app = await bootApp({
+      api: { shutdown_delay_ms: 700, shutdown_grace_ms: 5000 },
+      gateway: { logging_pg_uri: db.uri },
+      postgres_clients: { main: db.uri },
+    });
     try {
       expect((await call(`${app.url}/ready`)).status).toBe(200);
-      const slow = call(`${app.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { query: 'SELECT pg_sleep(1.2) IS NULL AS slept' } });
+      const slow = call(`${app.url}/gateway/query`, {
+        method: 'POST',
+        headers: { 'x-athena-client': 'main' },
+        json: { query: 'SELECT pg_sleep(1.2) IS NULL AS slept' },
+      });
       await new Promise((r) => setTimeout(r, 150));
       const stopping = app.close();
       await new Promise((r) => setTimeout(r, 100));
@@ -59,7 +72,11 @@ describe('embedded default (no control-plane URI configured)', () => {
   it('starts an embedded PostgreSQL, migrates it, registers `local`, and reuses the data on the next start', async () => {
     const dataDir = join(testTempDir('athena-embedded-'), 'pg');
     const port = await freePort();
-    const cfg = writeConfig({ api: { port: await freePort(), host: '127.0.0.1' }, embedded: { enabled: true, data_dir: dataDir, port }, logging: { level: 'info' } });
+    const cfg = writeConfig({
+      api: { port: await freePort(), host: '127.0.0.1' },
+      embedded: { enabled: true, data_dir: dataDir, port },
+      logging: { level: 'info' },
+    });
     const t0 = Date.now();
     const first = await startServer({ configPath: cfg, logDestination: new LogCapture() });
     const cold = Date.now() - t0;
@@ -68,9 +85,17 @@ describe('embedded default (no control-plane URI configured)', () => {
       expect(health.status).toBe(200);
       expect(health.body.details.control_plane).toMatchObject({ status: 'up', origin: 'embedded' });
       expect((await call(`${first.url}/ready`)).status).toBe(200);
-      const create = await call(`${first.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'local' }, json: { query: `CREATE TABLE IF NOT EXISTS notes (id serial PRIMARY KEY, body text)` } });
+      const create = await call(`${first.url}/gateway/query`, {
+        method: 'POST',
+        headers: { 'x-athena-client': 'local' },
+        json: { query: `CREATE TABLE IF NOT EXISTS notes (id serial PRIMARY KEY, body text)` },
+      });
       expect(create.status).toBe(200);
-      const ins = await call(`${first.url}/gateway/insert`, { method: 'PUT', headers: { 'x-athena-client': 'local' }, json: { table_name: 'notes', insert_body: { body: 'kept across restarts' } } });
+      const ins = await call(`${first.url}/gateway/insert`, {
+        method: 'PUT',
+        headers: { 'x-athena-client': 'local' },
+        json: { table_name: 'notes', insert_body: { body: 'kept across restarts' } },
+      });
       expect(ins.status).toBe(200);
     } finally {
       await first.shutdown('test');
@@ -79,7 +104,11 @@ describe('embedded default (no control-plane URI configured)', () => {
     const second = await startServer({ configPath: cfg, logDestination: new LogCapture() });
     const warm = Date.now() - t1;
     try {
-      const r = await call(`${second.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': 'local' }, json: { table_name: 'notes', columns: 'body' } });
+      const r = await call(`${second.url}/gateway/fetch`, {
+        method: 'POST',
+        headers: { 'x-athena-client': 'local' },
+        json: { table_name: 'notes', columns: 'body' },
+      });
       expect(r.status).toBe(200);
       expect(r.body.data).toEqual([{ body: 'kept across restarts' }]);
     } finally {
@@ -91,15 +120,23 @@ describe('embedded default (no control-plane URI configured)', () => {
 
 describe('the athena CLI (built binary)', () => {
   beforeAll(() => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does it in pretest)`);
+    if (!existsSync(CLI))
+      throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does it in pretest)`);
   });
 
   // version / diag / --help / argument errors: test/cli.e2e-spec.ts
   it('`athena server` serves, and exits 0 on SIGTERM after draining', async () => {
     const db = await createTestDatabase('cli');
-    const cfg = writeConfig({ api: { host: '127.0.0.1' }, gateway: { logging_pg_uri: db.uri }, embedded: { enabled: false }, logging: { level: 'info' } });
+    const cfg = writeConfig({
+      api: { host: '127.0.0.1' },
+      gateway: { logging_pg_uri: db.uri },
+      embedded: { enabled: false },
+      logging: { level: 'info' },
+    });
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, 'server', '--config', cfg, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'server', '--config', cfg, '--port', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));

@@ -15,8 +15,16 @@ describe('logging: file sinks and secret redaction', () => {
     try {
       await call(`${app.url}/ping?api_key=ath_public.supersecretvalue`);
       // A 5xx gateway call (backend down) is an error-level gateway_trace line.
-      await call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': 'broken' }, json: { table_name: 't' } });
-      await call(`${app.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { query: 'SELECT 1 AS one' } });
+      await call(`${app.url}/gateway/fetch`, {
+        method: 'POST',
+        headers: { 'x-athena-client': 'broken' },
+        json: { table_name: 't' },
+      });
+      await call(`${app.url}/gateway/query`, {
+        method: 'POST',
+        headers: { 'x-athena-client': 'main' },
+        json: { query: 'SELECT 1 AS one' },
+      });
     } finally {
       await app.close();
       await db.drop();
@@ -25,8 +33,15 @@ describe('logging: file sinks and secret redaction', () => {
     const success = readFileSync(join(dir, 'success.log'), 'utf8');
     const errors = readFileSync(join(dir, 'error.log'), 'utf8');
     expect(existsSync(join(dir, 'success.log'))).toBe(true);
-    const successLevels = success.trim().split('\n').map((l) => JSON.parse(l).level as number);
-    const errorLevels = errors.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).level as number);
+    const successLevels = success
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).level as number);
+    const errorLevels = errors
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).level as number);
     expect(successLevels.length).toBeGreaterThan(3);
     expect(Math.max(...successLevels)).toBeLessThan(50);
     expect(errorLevels.length).toBeGreaterThan(0);
@@ -45,7 +60,10 @@ describeWith('redis')('health with Redis configured', () => {
   it('reports Redis up, and /health 200 "degraded" (not 503) when only Redis is unreachable (issue 16 item 6)', async () => {
     const db = await createTestDatabase('obs_redis');
     const up = await bootApp({ gateway: { logging_pg_uri: db.uri }, redis: { url: serviceUrl('redis') } });
-    const down = await bootApp({ gateway: { logging_pg_uri: db.uri, run_migrations: false }, redis: { url: 'redis://127.0.0.1:1' } });
+    const down = await bootApp({
+      gateway: { logging_pg_uri: db.uri, run_migrations: false },
+      redis: { url: 'redis://127.0.0.1:1' },
+    });
     try {
       const ok = await call(`${up.url}/health`);
       expect(ok.status).toBe(200);

@@ -26,7 +26,11 @@ describe('platform (real app, real PostgreSQL)', () => {
   it('GET / describes the service with links to the docs and the spec', async () => {
     const r = await call(`${app.url}/`);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ name: 'athena', docs: '/docs', openapi: { yaml: '/openapi.yaml', json: '/openapi.json' } });
+    expect(r.body).toMatchObject({
+      name: 'athena',
+      docs: '/docs',
+      openapi: { yaml: '/openapi.yaml', json: '/openapi.json' },
+    });
     expect(r.body.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -41,7 +45,9 @@ describe('platform (real app, real PostgreSQL)', () => {
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('ok');
     expect(r.body.details.control_plane).toMatchObject({ status: 'up', origin: 'configured', migrated: true });
-    expect(r.body.details.clients.clients).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'main', configured: true })]));
+    expect(r.body.details.clients.clients).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'main', configured: true })]),
+    );
     expect(JSON.stringify(r.body)).not.toContain(db.uri);
   });
 
@@ -52,10 +58,16 @@ describe('platform (real app, real PostgreSQL)', () => {
   });
 
   it('migrations created the control-plane tables', async () => {
-    const r = await call(`${app.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { query: `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1` } });
+    const r = await call(`${app.url}/gateway/query`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+      json: { query: `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1` },
+    });
     expect(r.status).toBe(200);
     const names = r.body.data.map((x: { table_name: string }) => x.table_name);
-    expect(names).toEqual(expect.arrayContaining(['athena_clients', 'gateway_request_log', 'gateway_operation_log', 'athena_migrations']));
+    expect(names).toEqual(
+      expect.arrayContaining(['athena_clients', 'gateway_request_log', 'gateway_operation_log', 'athena_migrations']),
+    );
   });
 
   it('GET /metrics exposes uptime and HTTP counters labelled by route template and status class', async () => {
@@ -68,7 +80,9 @@ describe('platform (real app, real PostgreSQL)', () => {
     expect(r.text).toMatch(/^athena_uptime_seconds \d+(\.\d+)?/m);
     expect(r.text).toMatch(/athena_http_requests_total\{method="GET",route="\/ping",status_class="2xx"\} \d+/);
     expect(r.text).toMatch(/athena_http_requests_total\{method="GET",route="unmatched",status_class="4xx"\} \d+/);
-    expect(r.text).toMatch(/athena_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/ping",status_class="2xx"\}/);
+    expect(r.text).toMatch(
+      /athena_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/ping",status_class="2xx"\}/,
+    );
   });
 
   it('serves Swagger UI and the generated OpenAPI 3 spec as JSON and YAML', async () => {
@@ -79,15 +93,40 @@ describe('platform (real app, real PostgreSQL)', () => {
     expect(json.status).toBe(200);
     const spec = json.body;
     expect(spec.openapi).toMatch(/^3\./);
-    for (const path of ['/', '/ping', '/health', '/health/cluster', '/ready', '/metrics', '/gateway/fetch', '/gateway/data', '/data', '/gateway/insert',
-      '/gateway/update', '/gateway/delete', '/gateway/query', '/query/sql', '/admin/api-keys', '/admin/api-keys/{id}', '/admin/api-key-rights',
-      '/admin/api-key-rights/{id}', '/admin/api-key-config', '/admin/api-key-clients', '/admin/api-key-clients/{client_name}']) {
+    for (const path of [
+      '/',
+      '/ping',
+      '/health',
+      '/health/cluster',
+      '/ready',
+      '/metrics',
+      '/gateway/fetch',
+      '/gateway/data',
+      '/data',
+      '/gateway/insert',
+      '/gateway/update',
+      '/gateway/delete',
+      '/gateway/query',
+      '/query/sql',
+      '/admin/api-keys',
+      '/admin/api-keys/{id}',
+      '/admin/api-key-rights',
+      '/admin/api-key-rights/{id}',
+      '/admin/api-key-config',
+      '/admin/api-key-clients',
+      '/admin/api-key-clients/{client_name}',
+    ]) {
       expect(spec.paths).toHaveProperty([path]);
     }
     // Every operation says what it does and what it answers.
-    for (const [path, ops] of Object.entries(spec.paths as Record<string, Record<string, { summary?: string; responses?: Record<string, unknown> }>>)) {
+    for (const [path, ops] of Object.entries(
+      spec.paths as Record<string, Record<string, { summary?: string; responses?: Record<string, unknown> }>>,
+    )) {
       for (const [method, op] of Object.entries(ops)) {
-        expect({ op: `${method.toUpperCase()} ${path}`, summary: typeof op.summary === 'string' && op.summary.length > 0 }).toEqual({ op: `${method.toUpperCase()} ${path}`, summary: true });
+        expect({
+          op: `${method.toUpperCase()} ${path}`,
+          summary: typeof op.summary === 'string' && op.summary.length > 0,
+        }).toEqual({ op: `${method.toUpperCase()} ${path}`, summary: true });
         expect(Object.keys(op.responses ?? {}).length).toBeGreaterThan(0);
       }
     }
@@ -95,7 +134,10 @@ describe('platform (real app, real PostgreSQL)', () => {
     expect(spec.paths['/admin/api-keys'].get.security).toEqual(expect.arrayContaining([{ adminKey: [] }]));
     expect(Object.keys(spec.paths['/gateway/insert'])).toContain('put');
     expect(Object.keys(spec.paths['/gateway/delete'])).toContain('delete');
-    expect(spec.components.securitySchemes).toMatchObject({ adminKey: { type: 'apiKey', name: 'X-Athena-Admin-Key' }, apiKey: { type: 'apiKey' } });
+    expect(spec.components.securitySchemes).toMatchObject({
+      adminKey: { type: 'apiKey', name: 'X-Athena-Admin-Key' },
+      apiKey: { type: 'apiKey' },
+    });
     expect(spec.components.schemas).toHaveProperty('FetchRequestDto');
     const yaml = await call(`${app.url}/openapi.yaml`);
     expect(yaml.status).toBe(200);
@@ -117,13 +159,21 @@ describe('platform (real app, real PostgreSQL)', () => {
   });
 
   it('malformed JSON → 400 invalid_json', async () => {
-    const r = await call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-athena-client': 'main' }, body: '{"table_name": ' });
+    const r = await call(`${app.url}/gateway/fetch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-athena-client': 'main' },
+      body: '{"table_name": ',
+    });
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ status: 'error', code: 'invalid_json' });
   });
 
   it('body over api.body_limit_bytes → 413 payload_too_large', async () => {
-    const r = await call(`${app.url}/gateway/fetch`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { table_name: 'x', pad: 'y'.repeat(10_000) } });
+    const r = await call(`${app.url}/gateway/fetch`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main' },
+      json: { table_name: 'x', pad: 'y'.repeat(10_000) },
+    });
     expect(r.status).toBe(413);
     expect(r.body).toMatchObject({ status: 'error', code: 'payload_too_large' });
   });

@@ -5,7 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { stringify } from 'yaml';
 import { bootApp, call, TestApp } from './support/app';
-import { createTestDatabase, freePort, requireService, serviceUrl, TestDatabase, testTempDir } from './support/services';
+import {
+  createTestDatabase,
+  freePort,
+  requireService,
+  serviceUrl,
+  TestDatabase,
+  testTempDir,
+} from './support/services';
 import { WsClient } from './support/ws-client';
 
 /**
@@ -41,7 +48,15 @@ describeBoth('WebSocket subscriptions across two gateway processes sharing Redis
     a = await bootApp(shared);
     const cfg = join(testTempDir('athena-wssprocs-'), 'config.yaml');
     const port = await freePort();
-    writeFileSync(cfg, stringify({ ...shared, api: { ...shared.api, host: '127.0.0.1', port }, embedded: { enabled: false }, logging: { level: 'warn' } }));
+    writeFileSync(
+      cfg,
+      stringify({
+        ...shared,
+        api: { ...shared.api, host: '127.0.0.1', port },
+        embedded: { enabled: false },
+        logging: { level: 'warn' },
+      }),
+    );
     child = spawn(process.execPath, [CLI, 'server', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c) => (childOut += c));
     child.stderr!.on('data', (c) => (childOut += c));
@@ -70,12 +85,28 @@ describeBoth('WebSocket subscriptions across two gateway processes sharing Redis
   it('a subscriber on B sees writes made through A within 1 s (latency measured), filtered by its conditions', async () => {
     expect((await call(`${bUrl}/wss/info`)).body.data).toMatchObject({ state: 'serving', events: 'redis' });
     const sub = await WsClient.open(`${bUrl}/wss/gateway`);
-    const s = await sub.request({ action: 'subscribe', request_id: 'p1', client_name: 'main', table_name: 'items', conditions: [{ column: 'qty', operator: 'gte', value: 10 }] });
+    const s = await sub.request({
+      action: 'subscribe',
+      request_id: 'p1',
+      client_name: 'main',
+      table_name: 'items',
+      conditions: [{ column: 'qty', operator: 'gte', value: 10 }],
+    });
     expect(s.status).toBe('success');
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
       const started = performance.now();
-      const w = await call(`${a.url}/gateway/insert`, { method: 'PUT', headers: { 'x-athena-client': 'main' }, json: { table_name: 'items', insert_body: [{ name: `low-${i}`, qty: 1 }, { name: `high-${i}`, qty: 10 + i }] } });
+      const w = await call(`${a.url}/gateway/insert`, {
+        method: 'PUT',
+        headers: { 'x-athena-client': 'main' },
+        json: {
+          table_name: 'items',
+          insert_body: [
+            { name: `low-${i}`, qty: 1 },
+            { name: `high-${i}`, qty: 10 + i },
+          ],
+        },
+      });
       expect(w.status).toBe(200);
       const e = await sub.next((f) => f.type === 'event' && f.rows[0]?.name === `high-${i}`, 1000);
       latencies.push(performance.now() - started);
@@ -84,7 +115,9 @@ describeBoth('WebSocket subscriptions across two gateway processes sharing Redis
     latencies.sort((x, y) => x - y);
     const p50 = latencies[Math.floor(latencies.length / 2)];
     const max = latencies[latencies.length - 1];
-    process.stderr.write(`[realtime] cross-instance write→event latency over ${latencies.length} writes (HTTP insert on A → event on B, incl. the insert): p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms\n`);
+    process.stderr.write(
+      `[realtime] cross-instance write→event latency over ${latencies.length} writes (HTTP insert on A → event on B, incl. the insert): p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms\n`,
+    );
     expect(max).toBeLessThan(1000);
     await sub.close();
   });

@@ -25,9 +25,12 @@ const U3 = '33333333-3333-4333-8333-333333333333';
   let data: TestDatabase;
   let admin: CqlClient;
   const C = { 'x-athena-client': 'cass' };
-  const post = (path: string, json: unknown, headers: Record<string, string> = C) => call(`${app.url}${path}`, { method: 'POST', headers, json });
-  const put = (json: unknown, headers: Record<string, string> = C) => call(`${app.url}/gateway/insert`, { method: 'PUT', headers, json });
-  const del = (json: unknown, headers: Record<string, string> = C) => call(`${app.url}/gateway/delete`, { method: 'DELETE', headers, json });
+  const post = (path: string, json: unknown, headers: Record<string, string> = C) =>
+    call(`${app.url}${path}`, { method: 'POST', headers, json });
+  const put = (json: unknown, headers: Record<string, string> = C) =>
+    call(`${app.url}/gateway/insert`, { method: 'PUT', headers, json });
+  const del = (json: unknown, headers: Record<string, string> = C) =>
+    call(`${app.url}/gateway/delete`, { method: 'DELETE', headers, json });
   const cql = async (query: string) => {
     const r = await post('/gateway/query', { query });
     expect(r.status).toBe(200);
@@ -43,10 +46,18 @@ const U3 = '33333333-3333-4333-8333-333333333333';
   beforeAll(async () => {
     admin = new CqlClient({ contactPoints: [contact], localDataCenter: 'datacenter1' });
     await admin.connect();
-    await admin.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    await admin.execute(
+      `CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
     control = await createTestDatabase('scylla_control');
     data = await createTestDatabase('scylla_pg');
-    const base = { contact_points: [contact], local_data_center: 'datacenter1', keyspace: ks, connect_timeout_ms: 2000, request_timeout_ms: 1500 };
+    const base = {
+      contact_points: [contact],
+      local_data_center: 'datacenter1',
+      keyspace: ks,
+      connect_timeout_ms: 2000,
+      request_timeout_ms: 1500,
+    };
     app = await bootApp({
       gateway: { logging_pg_uri: control.uri, max_rows: 50 },
       postgres_clients: { main: data.uri },
@@ -74,7 +85,9 @@ const U3 = '33333333-3333-4333-8333-333333333333';
   it('creates tables through /gateway/query (CQL on the scylla client)', async () => {
     await cql(`CREATE TABLE events (tenant text, day date, ts timestamp, id uuid, kind text, value int, tags set<text>,
       meta map<text, text>, payload blob, PRIMARY KEY ((tenant, day), ts, id)) WITH CLUSTERING ORDER BY (ts DESC, id ASC)`);
-    await cql('CREATE TABLE users (id uuid PRIMARY KEY, email text, name text, age int, score bigint, balance decimal, tags list<text>)');
+    await cql(
+      'CREATE TABLE users (id uuid PRIMARY KEY, email text, name text, age int, score bigint, balance decimal, tags list<text>)',
+    );
     await cql('CREATE INDEX users_email ON users (email)');
     await cql('CREATE TABLE readings (sensor text, at int, value double, PRIMARY KEY (sensor, at))');
     const r = await cql(`SELECT table_name FROM system_schema.tables WHERE keyspace_name = '${ks}'`);
@@ -84,8 +97,15 @@ const U3 = '33333333-3333-4333-8333-333333333333';
   describe('insert', () => {
     it('one row: answers the row as written', async () => {
       const row = {
-        tenant: 'acme', day: '2024-01-01', ts: '2024-01-01T10:00:00.000Z', id: U1, kind: 'click', value: 1,
-        tags: ['a', 'b'], meta: { src: 'web' }, payload: '0xcafe',
+        tenant: 'acme',
+        day: '2024-01-01',
+        ts: '2024-01-01T10:00:00.000Z',
+        id: U1,
+        kind: 'click',
+        value: 1,
+        tags: ['a', 'b'],
+        meta: { src: 'web' },
+        payload: '0xcafe',
       };
       const r = await put({ table_name: 'events', insert_body: row });
       expect(r.status).toBe(200);
@@ -106,7 +126,15 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const users = await put({
         table_name: 'users',
         insert_body: [
-          { id: U1, email: 'ann@example.com', name: 'Ann', age: 31, score: '9007199254740993', balance: '12.50', tags: ['x'] },
+          {
+            id: U1,
+            email: 'ann@example.com',
+            name: 'Ann',
+            age: 31,
+            score: '9007199254740993',
+            balance: '12.50',
+            tags: ['x'],
+          },
           { id: U2, email: 'bob@example.com', name: 'Bob', age: 40, score: 7, balance: 3 },
         ],
       });
@@ -116,12 +144,25 @@ const U3 = '33333333-3333-4333-8333-333333333333';
     });
 
     it('if_not_exists: a new key is written, an existing key answers 409 and writes nothing', async () => {
-      const row = { tenant: 'gamma', day: '2024-02-01', ts: '2024-02-01T00:00:00.000Z', id: U1, kind: 'first', value: 1 };
+      const row = {
+        tenant: 'gamma',
+        day: '2024-02-01',
+        ts: '2024-02-01T00:00:00.000Z',
+        id: U1,
+        kind: 'first',
+        value: 1,
+      };
       expect((await put({ table_name: 'events', insert_body: row, if_not_exists: true })).status).toBe(200);
       const again = await put({ table_name: 'events', insert_body: { ...row, kind: 'second' }, if_not_exists: true });
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('conflict');
-      const r = await post('/gateway/fetch', { table_name: 'events', conditions: [{ eq_column: 'tenant', eq_value: 'gamma' }, { eq_column: 'day', eq_value: '2024-02-01' }] });
+      const r = await post('/gateway/fetch', {
+        table_name: 'events',
+        conditions: [
+          { eq_column: 'tenant', eq_value: 'gamma' },
+          { eq_column: 'day', eq_value: '2024-02-01' },
+        ],
+      });
       expect(r.body.data.map((x: { kind: string }) => x.kind)).toEqual(['first']);
     });
 
@@ -147,7 +188,10 @@ const U3 = '33333333-3333-4333-8333-333333333333';
   });
 
   describe('fetch', () => {
-    const acme = [{ eq_column: 'tenant', eq_value: 'acme' }, { eq_column: 'day', eq_value: '2024-01-01' }];
+    const acme = [
+      { eq_column: 'tenant', eq_value: 'acme' },
+      { eq_column: 'day', eq_value: '2024-01-01' },
+    ];
 
     it('by the full partition key, in clustering order (ts DESC), with typed values', async () => {
       const r = await post('/gateway/fetch', { table_name: 'events', conditions: acme });
@@ -155,45 +199,97 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       expect(r.body.count).toBe(3);
       expect(r.body.data.map((x: { value: number }) => x.value)).toEqual([3, 2, 1]);
       expect(r.body.data[2]).toEqual({
-        tenant: 'acme', day: '2024-01-01', ts: '2024-01-01T10:00:00.000Z', id: U1, kind: 'click', value: 1,
-        tags: ['a', 'b'], meta: { src: 'web' }, payload: '0xcafe',
+        tenant: 'acme',
+        day: '2024-01-01',
+        ts: '2024-01-01T10:00:00.000Z',
+        id: U1,
+        kind: 'click',
+        value: 1,
+        tags: ['a', 'b'],
+        meta: { src: 'web' },
+        payload: '0xcafe',
       });
       expect(r.body.page_state).toBeNull();
     });
 
     it('columns, eq and ranges on clustering columns, sort asc (reversed clustering order)', async () => {
       const r = await post('/gateway/fetch', {
-        table_name: 'events', columns: ['id', 'value'],
-        conditions: [...acme, { column: 'ts', operator: 'gte', value: '2024-01-01T11:00:00Z' }, { column: 'ts', operator: 'lt', value: '2024-01-01T13:00:00Z' }],
+        table_name: 'events',
+        columns: ['id', 'value'],
+        conditions: [
+          ...acme,
+          { column: 'ts', operator: 'gte', value: '2024-01-01T11:00:00Z' },
+          { column: 'ts', operator: 'lt', value: '2024-01-01T13:00:00Z' },
+        ],
         sort_by: { field: 'ts', direction: 'asc' },
       });
       expect(r.status).toBe(200);
-      expect(r.body.data).toEqual([{ id: U2, value: 2 }, { id: U3, value: 3 }]);
-      const eq = await post('/gateway/fetch', { table_name: 'events', columns: 'value', conditions: [...acme, { column: 'ts', operator: 'eq', value: '2024-01-01T12:00:00Z' }, { column: 'id', operator: 'eq', value: U3 }] });
+      expect(r.body.data).toEqual([
+        { id: U2, value: 2 },
+        { id: U3, value: 3 },
+      ]);
+      const eq = await post('/gateway/fetch', {
+        table_name: 'events',
+        columns: 'value',
+        conditions: [
+          ...acme,
+          { column: 'ts', operator: 'eq', value: '2024-01-01T12:00:00Z' },
+          { column: 'id', operator: 'eq', value: U3 },
+        ],
+      });
       expect(eq.body.data).toEqual([{ value: 3 }]);
     });
 
     it('IN on a partition key column and on a clustering column', async () => {
       const r = await post('/gateway/fetch', {
-        table_name: 'events', columns: 'day,value',
-        conditions: [{ eq_column: 'tenant', eq_value: 'acme' }, { column: 'day', operator: 'in', value: ['2024-01-01', '2024-01-02'] }],
+        table_name: 'events',
+        columns: 'day,value',
+        conditions: [
+          { eq_column: 'tenant', eq_value: 'acme' },
+          { column: 'day', operator: 'in', value: ['2024-01-01', '2024-01-02'] },
+        ],
       });
       expect(r.status).toBe(200);
       expect(r.body.data.map((x: { value: number }) => x.value).sort()).toEqual([1, 2, 3, 4]);
-      const users = await post('/gateway/fetch', { table_name: 'users', columns: 'name', conditions: [{ column: 'id', operator: 'in', value: [U1, U2, U3] }] });
+      const users = await post('/gateway/fetch', {
+        table_name: 'users',
+        columns: 'name',
+        conditions: [{ column: 'id', operator: 'in', value: [U1, U2, U3] }],
+      });
       expect(users.body.data.map((x: { name: string }) => x.name).sort()).toEqual(['Ann', 'Bob']);
-      const none = await post('/gateway/fetch', { table_name: 'users', conditions: [{ column: 'id', operator: 'in', value: [] }] });
+      const none = await post('/gateway/fetch', {
+        table_name: 'users',
+        conditions: [{ column: 'id', operator: 'in', value: [] }],
+      });
       expect(none.body).toMatchObject({ count: 0, data: [] });
     });
 
     it('equality on an indexed column; bigint beyond 2^53 and decimals come back as exact text', async () => {
-      const r = await post('/gateway/fetch', { table_name: 'users', conditions: [{ eq_column: 'email', eq_value: 'ann@example.com' }] });
+      const r = await post('/gateway/fetch', {
+        table_name: 'users',
+        conditions: [{ eq_column: 'email', eq_value: 'ann@example.com' }],
+      });
       expect(r.status).toBe(200);
-      expect(r.body.data).toEqual([{ id: U1, age: 31, balance: '12.50', email: 'ann@example.com', name: 'Ann', score: '9007199254740993', tags: ['x'] }]);
+      expect(r.body.data).toEqual([
+        {
+          id: U1,
+          age: 31,
+          balance: '12.50',
+          email: 'ann@example.com',
+          name: 'Ann',
+          score: '9007199254740993',
+          tags: ['x'],
+        },
+      ]);
     });
 
     it('pages with page_state until the last page', async () => {
-      const body = { table_name: 'readings', columns: 'at', conditions: [{ eq_column: 'sensor', eq_value: 's1' }], limit: 10 };
+      const body = {
+        table_name: 'readings',
+        columns: 'at',
+        conditions: [{ eq_column: 'sensor', eq_value: 's1' }],
+        limit: 10,
+      };
       const p1 = await post('/gateway/fetch', body);
       expect(p1.status).toBe(200);
       expect(p1.body.data.map((x: { at: number }) => x.at)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -203,21 +299,37 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const p3 = await post('/gateway/fetch', { ...body, page_state: p2.body.page_state });
       expect(p3.body.data.map((x: { at: number }) => x.at)).toEqual([20, 21, 22, 23, 24]);
       expect(p3.body.page_state).toBeNull();
-      const q = await call(`${app.url}/data?view=readings&eq_column=sensor&eq_value=s1&columns=at&limit=20&page_state=${p1.body.page_state}`, { headers: C });
+      const q = await call(
+        `${app.url}/data?view=readings&eq_column=sensor&eq_value=s1&columns=at&limit=20&page_state=${p1.body.page_state}`,
+        { headers: C },
+      );
       expect(q.body.data.map((x: { at: number }) => x.at)[0]).toBe(10);
     });
 
     it('without a limit the page is capped by max_rows and says truncated', async () => {
-      await put({ table_name: 'readings', insert_body: Array.from({ length: 30 }, (_, i) => ({ sensor: 's2', at: i, value: 0 })) });
-      await put({ table_name: 'readings', insert_body: Array.from({ length: 30 }, (_, i) => ({ sensor: 's2', at: 100 + i, value: 0 })) });
-      const r = await post('/gateway/fetch', { table_name: 'readings', conditions: [{ eq_column: 'sensor', eq_value: 's2' }] });
+      await put({
+        table_name: 'readings',
+        insert_body: Array.from({ length: 30 }, (_, i) => ({ sensor: 's2', at: i, value: 0 })),
+      });
+      await put({
+        table_name: 'readings',
+        insert_body: Array.from({ length: 30 }, (_, i) => ({ sensor: 's2', at: 100 + i, value: 0 })),
+      });
+      const r = await post('/gateway/fetch', {
+        table_name: 'readings',
+        conditions: [{ eq_column: 'sensor', eq_value: 's2' }],
+      });
       expect(r.body.count).toBe(50);
       expect(r.body.truncated).toBe(true);
       expect(typeof r.body.page_state).toBe('string');
     });
 
     it('a page_state that is not one → 400 invalid_page_state', async () => {
-      const r = await post('/gateway/fetch', { table_name: 'readings', conditions: [{ eq_column: 'sensor', eq_value: 's1' }], page_state: 'zz' });
+      const r = await post('/gateway/fetch', {
+        table_name: 'readings',
+        conditions: [{ eq_column: 'sensor', eq_value: 's1' }],
+        page_state: 'zz',
+      });
       expect(r.status).toBe(400);
       expect(r.body.code).toBe('invalid_page_state');
     });
@@ -236,52 +348,136 @@ const U3 = '33333333-3333-4333-8333-333333333333';
   });
 
   describe('422 unsupported_by_backend: what CQL cannot serve without a full scan', () => {
-    const acme = [{ eq_column: 'tenant', eq_value: 'acme' }, { eq_column: 'day', eq_value: '2024-01-01' }];
+    const acme = [
+      { eq_column: 'tenant', eq_value: 'acme' },
+      { eq_column: 'day', eq_value: '2024-01-01' },
+    ];
     it.each([
-      ['a non-key column without an index', { table_name: 'events', conditions: [...acme, { eq_column: 'kind', eq_value: 'click' }] }, /"kind" is not part of the primary key and has no index/],
-      ['like', { table_name: 'users', conditions: [{ column: 'name', operator: 'like', value: 'A%' }] }, /"like" on column "name"/],
+      [
+        'a non-key column without an index',
+        { table_name: 'events', conditions: [...acme, { eq_column: 'kind', eq_value: 'click' }] },
+        /"kind" is not part of the primary key and has no index/,
+      ],
+      [
+        'like',
+        { table_name: 'users', conditions: [{ column: 'name', operator: 'like', value: 'A%' }] },
+        /"like" on column "name"/,
+      ],
       ['ilike', { table_name: 'users', conditions: [{ column: 'name', operator: 'ilike', value: 'a%' }] }, /"ilike"/],
-      ['or', { table_name: 'users', conditions: [{ operator: 'or', value: 'age.eq.31,age.eq.40' }] }, /"or" conditions/],
+      [
+        'or',
+        { table_name: 'users', conditions: [{ operator: 'or', value: 'age.eq.31,age.eq.40' }] },
+        /"or" conditions/,
+      ],
       ['not', { table_name: 'users', conditions: [{ operator: 'not', value: 'age.eq.31' }] }, /"not" on column "age"/],
       ['neq', { table_name: 'users', conditions: [{ column: 'id', operator: 'neq', value: U1 }] }, /"neq"/],
       ['is null', { table_name: 'users', conditions: [{ column: 'name', operator: 'is', value: null }] }, /"is"/],
-      ['contains on a non-collection', { table_name: 'users', conditions: [{ column: 'name', operator: 'contains', value: ['A'] }] }, /"contains" on column "name"/],
-      ['a range on the partition key', { table_name: 'users', conditions: [{ column: 'id', operator: 'gt', value: U1 }] }, /partition key column "id" is only range-filtered/],
-      ['a partial partition key', { table_name: 'events', conditions: [{ eq_column: 'tenant', eq_value: 'acme' }] }, /partition key is only partly restricted \(missing "day"\)/],
-      ['a clustering column after an unrestricted one', { table_name: 'events', conditions: [...acme, { eq_column: 'id', eq_value: U1 }] }, /earlier clustering column "ts" is not/],
-      ['clustering without the partition key', { table_name: 'readings', conditions: [{ column: 'at', operator: 'gt', value: 3 }] }, /without the full partition key/],
-      ['a range on a column with a secondary index', { table_name: 'users', conditions: [{ column: 'email', operator: 'gt', value: 'a' }] }, /range on column "email"/],
-      ['ordering by a non-clustering column', { table_name: 'events', conditions: acme, sort_by: { field: 'value' } }, /ordering by "value"/],
-      ['ordering across partitions', { table_name: 'readings', sort_by: { field: 'at', direction: 'desc' } }, /across partitions/],
-      ['ordering on a table without clustering columns', { table_name: 'users', conditions: [{ eq_column: 'id', eq_value: U1 }], sort_by: { field: 'id' } }, /no clustering columns/],
-      ['offset paging', { table_name: 'readings', conditions: [{ eq_column: 'sensor', eq_value: 's1' }], limit: 5, offset: 5 }, /offset paging/],
+      [
+        'contains on a non-collection',
+        { table_name: 'users', conditions: [{ column: 'name', operator: 'contains', value: ['A'] }] },
+        /"contains" on column "name"/,
+      ],
+      [
+        'a range on the partition key',
+        { table_name: 'users', conditions: [{ column: 'id', operator: 'gt', value: U1 }] },
+        /partition key column "id" is only range-filtered/,
+      ],
+      [
+        'a partial partition key',
+        { table_name: 'events', conditions: [{ eq_column: 'tenant', eq_value: 'acme' }] },
+        /partition key is only partly restricted \(missing "day"\)/,
+      ],
+      [
+        'a clustering column after an unrestricted one',
+        { table_name: 'events', conditions: [...acme, { eq_column: 'id', eq_value: U1 }] },
+        /earlier clustering column "ts" is not/,
+      ],
+      [
+        'clustering without the partition key',
+        { table_name: 'readings', conditions: [{ column: 'at', operator: 'gt', value: 3 }] },
+        /without the full partition key/,
+      ],
+      [
+        'a range on a column with a secondary index',
+        { table_name: 'users', conditions: [{ column: 'email', operator: 'gt', value: 'a' }] },
+        /range on column "email"/,
+      ],
+      [
+        'ordering by a non-clustering column',
+        { table_name: 'events', conditions: acme, sort_by: { field: 'value' } },
+        /ordering by "value"/,
+      ],
+      [
+        'ordering across partitions',
+        { table_name: 'readings', sort_by: { field: 'at', direction: 'desc' } },
+        /across partitions/,
+      ],
+      [
+        'ordering on a table without clustering columns',
+        { table_name: 'users', conditions: [{ eq_column: 'id', eq_value: U1 }], sort_by: { field: 'id' } },
+        /no clustering columns/,
+      ],
+      [
+        'offset paging',
+        { table_name: 'readings', conditions: [{ eq_column: 'sensor', eq_value: 's1' }], limit: 5, offset: 5 },
+        /offset paging/,
+      ],
     ])('%s', async (_name, body, reason) => {
       await expect422(body, reason);
     });
 
     it('the same non-key filter is served with ALLOW FILTERING when the client allows filtering', async () => {
-      const r = await post('/gateway/fetch', { table_name: 'events', columns: 'value', conditions: [...acme, { eq_column: 'kind', eq_value: 'click' }] }, { 'x-athena-client': 'cass_filter' });
+      const r = await post(
+        '/gateway/fetch',
+        { table_name: 'events', columns: 'value', conditions: [...acme, { eq_column: 'kind', eq_value: 'click' }] },
+        { 'x-athena-client': 'cass_filter' },
+      );
       expect(r.status).toBe(200);
       expect(r.body.data.map((x: { value: number }) => x.value)).toEqual([3, 1]);
-      const tags = { table_name: 'events', columns: 'value', conditions: [...acme, { column: 'tags', operator: 'contains', value: ['a', 'b'] }] };
-      expect((await post('/gateway/fetch', tags, { 'x-athena-client': 'cass_filter' })).body.data).toEqual([{ value: 1 }]);
+      const tags = {
+        table_name: 'events',
+        columns: 'value',
+        conditions: [...acme, { column: 'tags', operator: 'contains', value: ['a', 'b'] }],
+      };
+      expect((await post('/gateway/fetch', tags, { 'x-athena-client': 'cass_filter' })).body.data).toEqual([
+        { value: 1 },
+      ]);
       await expect422(tags, /"tags" is not part of the primary key and has no index/);
-      const meta = { table_name: 'events', columns: 'value', conditions: [...acme, { column: 'meta', operator: 'contains', value: { src: 'web' } }] };
-      expect((await post('/gateway/fetch', meta, { 'x-athena-client': 'cass_filter' })).body.data).toEqual([{ value: 1 }]);
+      const meta = {
+        table_name: 'events',
+        columns: 'value',
+        conditions: [...acme, { column: 'meta', operator: 'contains', value: { src: 'web' } }],
+      };
+      expect((await post('/gateway/fetch', meta, { 'x-athena-client': 'cass_filter' })).body.data).toEqual([
+        { value: 1 },
+      ]);
       // like/or still have no CQL form at all
-      await expect422({ table_name: 'users', conditions: [{ column: 'name', operator: 'like', value: 'A%' }] }, /"like"/, { 'x-athena-client': 'cass_filter' });
+      await expect422(
+        { table_name: 'users', conditions: [{ column: 'name', operator: 'like', value: 'A%' }] },
+        /"like"/,
+        { 'x-athena-client': 'cass_filter' },
+      );
     });
   });
 
   describe('update and delete by full primary key', () => {
     it('update sets columns of an existing row and returns it', async () => {
-      const r = await post('/gateway/update', { table_name: 'users', update_body: { name: 'Ann B.', age: 32 }, conditions: [{ eq_column: 'id', eq_value: U1 }], columns: 'id,name,age' });
+      const r = await post('/gateway/update', {
+        table_name: 'users',
+        update_body: { name: 'Ann B.', age: 32 },
+        conditions: [{ eq_column: 'id', eq_value: U1 }],
+        columns: 'id,name,age',
+      });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ count: 1, data: [{ id: U1, name: 'Ann B.', age: 32 }] });
     });
 
     it('update of a missing row changes nothing (no upsert)', async () => {
-      const r = await post('/gateway/update', { table_name: 'users', update_body: { name: 'ghost' }, conditions: [{ eq_column: 'id', eq_value: U3 }] });
+      const r = await post('/gateway/update', {
+        table_name: 'users',
+        update_body: { name: 'ghost' },
+        conditions: [{ eq_column: 'id', eq_value: U3 }],
+      });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ count: 0, data: [] });
       const f = await post('/gateway/fetch', { table_name: 'users', conditions: [{ eq_column: 'id', eq_value: U3 }] });
@@ -289,12 +485,27 @@ const U3 = '33333333-3333-4333-8333-333333333333';
     });
 
     it('update with a partial key, a non-key filter or a key column in update_body → 422', async () => {
-      const partial = await post('/gateway/update', { table_name: 'events', update_body: { kind: 'x' }, conditions: [{ eq_column: 'tenant', eq_value: 'acme' }, { eq_column: 'day', eq_value: '2024-01-01' }] });
+      const partial = await post('/gateway/update', {
+        table_name: 'events',
+        update_body: { kind: 'x' },
+        conditions: [
+          { eq_column: 'tenant', eq_value: 'acme' },
+          { eq_column: 'day', eq_value: '2024-01-01' },
+        ],
+      });
       expect(partial.status).toBe(422);
       expect(partial.body.message).toMatch(/without "ts"/);
-      const nonKey = await post('/gateway/update', { table_name: 'users', update_body: { age: 1 }, conditions: [{ eq_column: 'name', eq_value: 'Bob' }] });
+      const nonKey = await post('/gateway/update', {
+        table_name: 'users',
+        update_body: { age: 1 },
+        conditions: [{ eq_column: 'name', eq_value: 'Bob' }],
+      });
       expect(nonKey.status).toBe(422);
-      const keyCol = await post('/gateway/update', { table_name: 'users', update_body: { id: U3 }, conditions: [{ eq_column: 'id', eq_value: U2 }] });
+      const keyCol = await post('/gateway/update', {
+        table_name: 'users',
+        update_body: { id: U3 },
+        conditions: [{ eq_column: 'id', eq_value: U2 }],
+      });
       expect(keyCol.status).toBe(422);
       expect(keyCol.body.message).toMatch(/primary key column "id"/);
     });
@@ -302,11 +513,23 @@ const U3 = '33333333-3333-4333-8333-333333333333';
     it('delete by full primary key returns the deleted row; by resource_id too', async () => {
       const r = await del({
         table_name: 'events',
-        conditions: [{ eq_column: 'tenant', eq_value: 'acme' }, { eq_column: 'day', eq_value: '2024-01-01' }, { eq_column: 'ts', eq_value: '2024-01-01T11:00:00Z' }, { eq_column: 'id', eq_value: U2 }],
+        conditions: [
+          { eq_column: 'tenant', eq_value: 'acme' },
+          { eq_column: 'day', eq_value: '2024-01-01' },
+          { eq_column: 'ts', eq_value: '2024-01-01T11:00:00Z' },
+          { eq_column: 'id', eq_value: U2 },
+        ],
       });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ count: 1, data: [{ id: U2, value: 2, kind: 'view' }] });
-      const left = await post('/gateway/fetch', { table_name: 'events', columns: 'value', conditions: [{ eq_column: 'tenant', eq_value: 'acme' }, { eq_column: 'day', eq_value: '2024-01-01' }] });
+      const left = await post('/gateway/fetch', {
+        table_name: 'events',
+        columns: 'value',
+        conditions: [
+          { eq_column: 'tenant', eq_value: 'acme' },
+          { eq_column: 'day', eq_value: '2024-01-01' },
+        ],
+      });
       expect(left.body.data).toEqual([{ value: 3 }, { value: 1 }]);
       const byId = await del({ table_name: 'users', resource_id: U2 });
       expect(byId.status).toBe(200);
@@ -324,8 +547,16 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const driver = registry.forClient(app.server.app.get(ClientCatalogService).resolve('cass'));
       expect(driver.backend).toBe('scylla');
       const r = await driver.rawQuery('SELECT id, name, score FROM users WHERE id = ?', [U1]);
-      expect(r).toEqual({ rows: [{ id: U1, name: 'Ann B.', score: '9007199254740993' }], rowCount: 1, command: 'SELECT' });
-      await expect(driver.rawQuery('SELEC nothing')).rejects.toMatchObject({ status: 400, code: 'cql_syntax_error', detail: expect.stringMatching(/SELEC/) });
+      expect(r).toEqual({
+        rows: [{ id: U1, name: 'Ann B.', score: '9007199254740993' }],
+        rowCount: 1,
+        command: 'SELECT',
+      });
+      await expect(driver.rawQuery('SELEC nothing')).rejects.toMatchObject({
+        status: 400,
+        code: 'cql_syntax_error',
+        detail: expect.stringMatching(/SELEC/),
+      });
       expect(driver.poolStats().total).toBeGreaterThanOrEqual(1);
       await expect(driver.ping(2000)).resolves.toBeUndefined();
     });
@@ -338,13 +569,17 @@ const U3 = '33333333-3333-4333-8333-333333333333';
   });
 
   describe('POST /query/sql with driver "athena" (CQL on a scylla client)', () => {
-    const sql = (json: unknown, headers: Record<string, string> = C) => call(`${app.url}/query/sql`, { method: 'POST', headers, json });
+    const sql = (json: unknown, headers: Record<string, string> = C) =>
+      call(`${app.url}/query/sql`, { method: 'POST', headers, json });
 
     it('answers a bare JSON array of rows (reference §4.1), also when the client is named by db_name', async () => {
       const r = await sql({ query: `SELECT id, name FROM users WHERE id = ${U1}`, driver: 'athena', db_name: 'cass' });
       expect(r.status).toBe(200);
       expect(r.body).toEqual([{ id: U1, name: 'Ann B.' }]);
-      const byName = await sql({ query: `SELECT id FROM users WHERE id = ${U1}`, driver: 'athena', db_name: 'cass' }, {});
+      const byName = await sql(
+        { query: `SELECT id FROM users WHERE id = ${U1}`, driver: 'athena', db_name: 'cass' },
+        {},
+      );
       expect(byName.status).toBe(200);
       expect(byName.body).toEqual([{ id: U1 }]);
     });
@@ -359,7 +594,10 @@ const U3 = '33333333-3333-4333-8333-333333333333';
     });
 
     it('an unreachable cluster → 503 backend_unavailable with Retry-After', async () => {
-      const r = await sql({ query: 'SELECT * FROM users', driver: 'athena', db_name: 'cass_down' }, { 'x-athena-client': 'cass_down' });
+      const r = await sql(
+        { query: 'SELECT * FROM users', driver: 'athena', db_name: 'cass_down' },
+        { 'x-athena-client': 'cass_down' },
+      );
       expect(r.status).toBe(503);
       expect(r.body.code).toBe('backend_unavailable');
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -369,7 +607,9 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const saved = process.env.ATHENA_KEY_12;
       process.env.ATHENA_KEY_12 = 'scylla-health-admin';
       // The per-client detail is admin-only (issue 16 item 5).
-      const r = await call(`${app.url}/health/cluster`, { headers: { 'x-athena-admin-key': 'scylla-health-admin' } }).finally(() => {
+      const r = await call(`${app.url}/health/cluster`, {
+        headers: { 'x-athena-admin-key': 'scylla-health-admin' },
+      }).finally(() => {
         if (saved === undefined) delete process.env.ATHENA_KEY_12;
         else process.env.ATHENA_KEY_12 = saved;
       });
@@ -379,7 +619,11 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const byName = new Map(clients.map((c) => [c.name, c]));
       expect(byName.get('cass')).toMatchObject({ backend: 'scylla', status: 'online', error: null });
       expect(typeof byName.get('cass')!.latency_ms).toBe('number');
-      expect(byName.get('cass_down')).toMatchObject({ backend: 'scylla', status: 'offline', error: expect.any(String) });
+      expect(byName.get('cass_down')).toMatchObject({
+        backend: 'scylla',
+        status: 'offline',
+        error: expect.any(String),
+      });
       expect(byName.get('main')).toMatchObject({ backend: 'postgres', status: 'online' });
     });
   });
@@ -395,13 +639,21 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       expect([unqualified.status, unqualified.body.code]).toEqual([503, 'keyspace_missing']);
       const named = await post('/gateway/query', { query: 'SELECT release_version FROM system.local' }, N);
       expect(named.status).toBe(200);
-      const created = await post('/gateway/query', { query: `CREATE KEYSPACE ${ks}_late WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}` }, N);
+      const created = await post(
+        '/gateway/query',
+        { query: `CREATE KEYSPACE ${ks}_late WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}` },
+        N,
+      );
       expect(created.status).toBe(200);
       const table = await post('/gateway/query', { query: 'CREATE TABLE t (id int PRIMARY KEY, v text)' }, N);
       expect(table.status).toBe(200);
       const ins = await put({ table_name: 't', insert_body: { id: 1, v: 'x' } }, N);
       expect(ins.status).toBe(200);
-      const after = await post('/gateway/fetch', { table_name: 't', conditions: [{ eq_column: 'id', eq_value: 1 }] }, N);
+      const after = await post(
+        '/gateway/fetch',
+        { table_name: 't', conditions: [{ eq_column: 'id', eq_value: 1 }] },
+        N,
+      );
       expect([after.status, after.body.data]).toEqual([200, [{ id: 1, v: 'x' }]]);
     });
   });
@@ -412,7 +664,11 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const first = await post('/gateway/fetch', read);
       expect(first.status).toBe(200);
       expect((await post('/gateway/fetch', read)).headers.get('x-athena-cache')).toBe('hit');
-      const upd = await post('/gateway/update', { table_name: `${ks}.users`, update_body: { age: 41 }, conditions: [{ eq_column: 'id', eq_value: U1 }] });
+      const upd = await post('/gateway/update', {
+        table_name: `${ks}.users`,
+        update_body: { age: 41 },
+        conditions: [{ eq_column: 'id', eq_value: U1 }],
+      });
       expect(upd.status).toBe(200);
       const after = await post('/gateway/fetch', read);
       expect(after.headers.get('x-athena-cache')).toBe('miss');
@@ -421,7 +677,15 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const qualified = { ...read, table_name: `${ks}.users` };
       expect((await post('/gateway/fetch', qualified)).status).toBe(200);
       expect((await post('/gateway/fetch', qualified)).headers.get('x-athena-cache')).toBe('hit');
-      expect((await post('/gateway/update', { table_name: 'users', update_body: { age: 42 }, conditions: [{ eq_column: 'id', eq_value: U1 }] })).status).toBe(200);
+      expect(
+        (
+          await post('/gateway/update', {
+            table_name: 'users',
+            update_body: { age: 42 },
+            conditions: [{ eq_column: 'id', eq_value: U1 }],
+          })
+        ).status,
+      ).toBe(200);
       const again = await post('/gateway/fetch', qualified);
       expect(again.headers.get('x-athena-cache')).toBe('miss');
       expect(again.body.data).toEqual([{ id: U1, age: 42 }]);
@@ -435,8 +699,14 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       // 60 000 rows: a count(*) over them takes ~1 s, 4x the client's 250 ms. Written 8 partitions at a time so the
       // node stays responsive for the other clients' background schema refreshes.
       for (let p0 = 0; p0 < 120; p0 += 8) {
-        await Promise.all(Array.from({ length: 8 }, (_, i) =>
-          admin.batch(Array.from({ length: 500 }, (_, c) => ({ query: ins, params: [p0 + i, c, c] })), { prepare: true, logged: false })));
+        await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            admin.batch(
+              Array.from({ length: 500 }, (_, c) => ({ query: ins, params: [p0 + i, c, c] })),
+              { prepare: true, logged: false },
+            ),
+          ),
+        );
       }
       const S = { 'x-athena-client': 'cass_slow' };
       const t0 = Date.now();
@@ -450,7 +720,17 @@ const U3 = '33333333-3333-4333-8333-333333333333';
       const next = await post('/gateway/query', { query: 'SELECT v FROM slow_scan WHERE p = 1 AND c = 7' }, S);
       expect(next.status).toBe(200);
       expect(next.body.data).toEqual([{ v: 7 }]);
-      const fetched = await post('/gateway/fetch', { table_name: 'slow_scan', conditions: [{ eq_column: 'p', eq_value: 2 }, { eq_column: 'c', eq_value: 3 }] }, { ...S, 'cache-control': 'no-store' });
+      const fetched = await post(
+        '/gateway/fetch',
+        {
+          table_name: 'slow_scan',
+          conditions: [
+            { eq_column: 'p', eq_value: 2 },
+            { eq_column: 'c', eq_value: 3 },
+          ],
+        },
+        { ...S, 'cache-control': 'no-store' },
+      );
       expect(fetched.status).toBe(200);
       expect(Date.now() - t1).toBeLessThan(1000);
     });
@@ -477,8 +757,11 @@ const U3 = '33333333-3333-4333-8333-333333333333';
     it('a Cassandra stopped mid-test (SIGSTOP) → its client answers 503 + Retry-After while PostgreSQL serves; it recovers after SIGCONT', async () => {
       const pid = Number(process.env.ATHENA_TEST_CASSANDRA_PID);
       if (!Number.isInteger(pid) || pid <= 0) {
-        if (process.env.CI === 'true') throw new Error('ATHENA_TEST_CASSANDRA_PID is not set: global-setup did not start Cassandra');
-        process.stderr.write('!!! Cassandra was not started by global-setup (external contact): skipping the SIGSTOP outage check\n');
+        if (process.env.CI === 'true')
+          throw new Error('ATHENA_TEST_CASSANDRA_PID is not set: global-setup did not start Cassandra');
+        process.stderr.write(
+          '!!! Cassandra was not started by global-setup (external contact): skipping the SIGSTOP outage check\n',
+        );
         return;
       }
       const body = { table_name: 'users', columns: 'id', conditions: [{ eq_column: 'id', eq_value: U1 }] };

@@ -83,18 +83,31 @@ describe('@xylex-group/athena 0.2.1 against the gateway', () => {
   });
 
   it('insert (object and array), upsert, update and delete', async () => {
-    const one = await client().from<Partial<Row>>('conformance_items').insert({ name: 'sdk-1', qty: 7, tags: ['x'] });
+    const one = await client()
+      .from<Partial<Row>>('conformance_items')
+      .insert({ name: 'sdk-1', qty: 7, tags: ['x'] });
     expect(one.status).toBe(200);
     expect((one.data as unknown as Envelope).data).toMatchObject({ name: 'sdk-1', qty: 7, tags: ['x'] });
 
-    const many = await client().from<Partial<Row>>('conformance_items').insert([{ name: 'sdk-2', qty: 1 }, { name: 'sdk-3', qty: null }]).select('id,name');
+    const many = await client()
+      .from<Partial<Row>>('conformance_items')
+      .insert([
+        { name: 'sdk-2', qty: 1 },
+        { name: 'sdk-3', qty: null },
+      ])
+      .select('id,name');
     expect(many.status).toBe(200);
     expect((many.data as unknown as Envelope).count).toBe(2);
 
-    const up = await client().from<Partial<Row>>('conformance_items').upsert({ id: 1, name: 'a' }, { onConflict: 'id', updateBody: { qty: 100 } }).select();
+    const up = await client()
+      .from<Partial<Row>>('conformance_items')
+      .upsert({ id: 1, name: 'a' }, { onConflict: 'id', updateBody: { qty: 100 } })
+      .select();
     expect(up.status).toBe(200);
     expect((up.data as unknown as Envelope).data).toMatchObject({ id: 1, qty: 100 });
-    const merge = await client().from<Partial<Row>>('conformance_items').upsert([{ name: 'sdk-1', qty: 8 }], { onConflict: ['name'] });
+    const merge = await client()
+      .from<Partial<Row>>('conformance_items')
+      .upsert([{ name: 'sdk-1', qty: 8 }], { onConflict: ['name'] });
     expect(merge.status).toBe(200);
     expect((await pg.query(`SELECT qty FROM conformance_items WHERE name = 'sdk-1'`)).rows[0].qty).toBe(8);
 
@@ -117,7 +130,7 @@ describe('@xylex-group/athena 0.2.1 against the gateway', () => {
     expect((byFilter.data as unknown as Envelope).count).toBe(2);
   });
 
-  it('errors surface as the SDK\'s error string', async () => {
+  it("errors surface as the SDK's error string", async () => {
     const r = await createClient(app.url, '', { client: 'sdk' }).from('no_such_table').select();
     expect(r.status).toBe(404);
     expect(r.error).toContain('no_such_table');
@@ -140,7 +153,10 @@ describe('camelCase → snake_case toggle', () => {
     await pg.query(`CREATE TABLE orders (id int PRIMARY KEY, created_at timestamptz NOT NULL, total_value int);
       INSERT INTO orders VALUES (1, '2024-01-01T00:00:00Z', 5), (2, '2024-01-02T00:00:00Z', 7);`);
     await pg.end();
-    app = await bootApp({ gateway: { logging_pg_uri: control.uri, force_camel_case_to_snake_case: true }, postgres_clients: { camel: data.uri } });
+    app = await bootApp({
+      gateway: { logging_pg_uri: control.uri, force_camel_case_to_snake_case: true },
+      postgres_clients: { camel: data.uri },
+    });
   });
 
   afterAll(async () => {
@@ -154,13 +170,21 @@ describe('camelCase → snake_case toggle', () => {
       method: 'POST',
       headers: { 'x-athena-client': 'camel' },
       json: {
-        table_name: 'orders', columns: ['id', 'totalValue', 'CreatedAt'], conditions: [{ column: 'totalValue', operator: 'gt', value: 1 }],
-        sortBy: { field: 'createdAt', direction: 'desc' }, group_by: 'createdAt', time_granularity: 'day', aggregation_column: 'TotalValue', aggregation_strategy: 'cumulative_sum',
+        table_name: 'orders',
+        columns: ['id', 'totalValue', 'CreatedAt'],
+        conditions: [{ column: 'totalValue', operator: 'gt', value: 1 }],
+        sortBy: { field: 'createdAt', direction: 'desc' },
+        group_by: 'createdAt',
+        time_granularity: 'day',
+        aggregation_column: 'TotalValue',
+        aggregation_strategy: 'cumulative_sum',
       },
     });
     expect(r.status).toBe(200);
     expect(r.body.data.map((x: { id: number }) => x.id)).toEqual([2, 1]);
     expect(Object.keys(r.body.data[0]).sort()).toEqual(['created_at', 'id', 'total_value']);
-    expect(r.body.post_processing.grouped.map((g: { aggregation: { value: number } }) => g.aggregation.value)).toEqual([5, 12]);
+    expect(r.body.post_processing.grouped.map((g: { aggregation: { value: number } }) => g.aggregation.value)).toEqual([
+      5, 12,
+    ]);
   });
 });

@@ -60,8 +60,18 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
     it('returns the envelope with db_name and duration (ms)', async () => {
       const r = await sql({ query: 'SELECT id, name FROM items ORDER BY id', driver: 'postgresql', db_name: 'main' });
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ status: 'success', message: 'Successfully executed query', db_name: 'main', count: 3, command: 'SELECT' });
-      expect(r.body.data).toEqual([{ id: 1, name: 'apple' }, { id: 2, name: 'banana' }, { id: 3, name: 'cherry' }]);
+      expect(r.body).toMatchObject({
+        status: 'success',
+        message: 'Successfully executed query',
+        db_name: 'main',
+        count: 3,
+        command: 'SELECT',
+      });
+      expect(r.body.data).toEqual([
+        { id: 1, name: 'apple' },
+        { id: 2, name: 'banana' },
+        { id: 3, name: 'cherry' },
+      ]);
       expect(typeof r.body.duration).toBe('number');
       expect(r.body.duration).toBeGreaterThanOrEqual(0);
     });
@@ -94,7 +104,11 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
       expect(r.status).toBe(504);
       expect(r.body.code).toBe('query_timeout');
       // /gateway/query keeps the pool's own timeout (30 s): a 0.6 s sleep succeeds on the same pool
-      const g = await call(`${app.url}/gateway/query`, { method: 'POST', headers: { 'x-athena-client': 'main' }, json: { query: 'SELECT pg_sleep(0.6)' } });
+      const g = await call(`${app.url}/gateway/query`, {
+        method: 'POST',
+        headers: { 'x-athena-client': 'main' },
+        json: { query: 'SELECT pg_sleep(0.6)' },
+      });
       expect(g.status).toBe(200);
     });
 
@@ -115,7 +129,10 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
 
   describe('read_only clients', () => {
     it('reads work', async () => {
-      const r = await sql({ query: 'SELECT name FROM items WHERE id = 1', driver: 'postgresql' }, { 'x-athena-client': 'ro' });
+      const r = await sql(
+        { query: 'SELECT name FROM items WHERE id = 1', driver: 'postgresql' },
+        { 'x-athena-client': 'ro' },
+      );
       expect(r.status).toBe(200);
       expect(r.body.data).toEqual([{ name: 'apple' }]);
     });
@@ -133,14 +150,24 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
     });
 
     it('a SET inside the statement does not leak into the pooled session', async () => {
-      const s = await sql({ query: "SELECT set_config('default_transaction_read_only', 'off', false)", driver: 'postgresql' }, { 'x-athena-client': 'ro' });
+      const s = await sql(
+        { query: "SELECT set_config('default_transaction_read_only', 'off', false)", driver: 'postgresql' },
+        { 'x-athena-client': 'ro' },
+      );
       expect(s.status).toBe(200);
       for (let i = 0; i < 3; i++) {
-        const r = await sql({ query: "INSERT INTO items VALUES (60, 'x')", driver: 'postgresql' }, { 'x-athena-client': 'ro' });
+        const r = await sql(
+          { query: "INSERT INTO items VALUES (60, 'x')", driver: 'postgresql' },
+          { 'x-athena-client': 'ro' },
+        );
         expect(r.status).toBe(403);
       }
       // the gateway routes refuse writes on the read-only client too
-      const w = await call(`${app.url}/gateway/insert`, { method: 'PUT', headers: { 'x-athena-client': 'ro' }, json: { table_name: 'items', insert_body: { id: 61, name: 'y' } } });
+      const w = await call(`${app.url}/gateway/insert`, {
+        method: 'PUT',
+        headers: { 'x-athena-client': 'ro' },
+        json: { table_name: 'items', insert_body: { id: 61, name: 'y' } },
+      });
       expect(w.status).toBe(403);
       expect(w.body.code).toBe('read_only');
       expect((await pg.query('SELECT count(*)::int AS n FROM items')).rows[0].n).toBe(3);
@@ -187,7 +214,10 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
 
     it('records request/operation logs and operation metrics', async () => {
       const rid = `sql-${Date.now()}`;
-      const r = await sql({ query: 'SELECT 1 AS one', driver: 'postgresql' }, { 'x-athena-client': 'main', 'x-request-id': rid, 'x-user-id': 'u-9' });
+      const r = await sql(
+        { query: 'SELECT 1 AS one', driver: 'postgresql' },
+        { 'x-athena-client': 'main', 'x-request-id': rid, 'x-user-id': 'u-9' },
+      );
       expect(r.status).toBe(200);
       const cp = new Client({ connectionString: control.uri });
       await cp.connect();
@@ -199,14 +229,28 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
           op = (await cp.query('SELECT * FROM gateway_operation_log WHERE request_id = $1', [rid])).rows;
           req = (await cp.query('SELECT * FROM gateway_request_log WHERE request_id = $1', [rid])).rows;
         }
-        expect(req[0]).toMatchObject({ client: 'main', method: 'POST', path: '/query/sql', status_code: 200, user_id: 'u-9' });
-        expect(op[0]).toMatchObject({ operation: 'sql', client_name: 'main', status_code: 200, row_count: 1, error: false });
+        expect(req[0]).toMatchObject({
+          client: 'main',
+          method: 'POST',
+          path: '/query/sql',
+          status_code: 200,
+          user_id: 'u-9',
+        });
+        expect(op[0]).toMatchObject({
+          operation: 'sql',
+          client_name: 'main',
+          status_code: 200,
+          row_count: 1,
+          error: false,
+        });
       } finally {
         await cp.end();
       }
       const m = await call(`${app.url}/metrics`);
       expect(m.text).toMatch(/athena_gateway_operations_total\{client="main",operation="sql",outcome="success"\} \d+/);
-      expect(m.text).toMatch(/athena_gateway_operations_total\{client="main",operation="sql",outcome="client_error"\} \d+/);
+      expect(m.text).toMatch(
+        /athena_gateway_operations_total\{client="main",operation="sql",outcome="client_error"\} \d+/,
+      );
     });
 
     it('is documented in the OpenAPI spec', async () => {
@@ -236,7 +280,14 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
       expect(r.status).toBe(200);
       // the hanging client is cut at timeout_ms (1500) and probed concurrently with the others
       expect(Date.now() - started).toBeLessThan(2500);
-      expect(r.body).toMatchObject({ status: 'degraded', athena_api: 'online', athena_deadpool: 'online', athena_scylladb: 'offline', cached: false, mirrors: [] });
+      expect(r.body).toMatchObject({
+        status: 'degraded',
+        athena_api: 'online',
+        athena_deadpool: 'online',
+        athena_scylladb: 'offline',
+        cached: false,
+        mirrors: [],
+      });
       const by = Object.fromEntries((r.body.clients as any[]).map((c) => [c.name, c]));
       expect(by.main).toMatchObject({ backend: 'postgres', status: 'online', error: null });
       expect(typeof by.main.latency_ms).toBe('number');
@@ -246,7 +297,11 @@ describeWith('postgres')('POST /query/sql and GET /health/cluster (real app, rea
       expect(by.hang).toMatchObject({ status: 'offline', error: 'timeout', latency_ms: null });
       expect(JSON.stringify(r.body)).not.toContain('nope');
       expect(by.sb).toMatchObject({ backend: 'supabase', status: 'online', breaker: 'closed' });
-      expect(rec.last()).toMatchObject({ method: 'GET', path: '/rest/v1/', headers: expect.objectContaining({ apikey: 'sb-key-123' }) });
+      expect(rec.last()).toMatchObject({
+        method: 'GET',
+        path: '/rest/v1/',
+        headers: expect.objectContaining({ apikey: 'sb-key-123' }),
+      });
 
       const probes = rec.requests.length;
       const again = await call(`${app.url}/health/cluster`, { headers: A });

@@ -17,9 +17,12 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
   let flaky: PostgrestRecorder;
   let app: TestApp;
   const H = { 'x-athena-client': 'sb' };
-  const post = (path: string, json: unknown, headers: Record<string, string> = H) => call(`${app.url}${path}`, { method: 'POST', headers, json });
-  const put = (path: string, json: unknown, headers: Record<string, string> = H) => call(`${app.url}${path}`, { method: 'PUT', headers, json });
-  const del = (path: string, json: unknown, headers: Record<string, string> = H) => call(`${app.url}${path}`, { method: 'DELETE', headers, json });
+  const post = (path: string, json: unknown, headers: Record<string, string> = H) =>
+    call(`${app.url}${path}`, { method: 'POST', headers, json });
+  const put = (path: string, json: unknown, headers: Record<string, string> = H) =>
+    call(`${app.url}${path}`, { method: 'PUT', headers, json });
+  const del = (path: string, json: unknown, headers: Record<string, string> = H) =>
+    call(`${app.url}${path}`, { method: 'DELETE', headers, json });
 
   beforeAll(async () => {
     control = await createTestDatabase('sb_control');
@@ -52,7 +55,10 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
   });
 
   beforeEach(() => {
-    rec.reset([{ id: 1, name: 'apple' }, { id: 2, name: 'banana' }]);
+    rec.reset([
+      { id: 1, name: 'apple' },
+      { id: 2, name: 'banana' },
+    ]);
   });
 
   describe('requests supabase-js sends for each gateway operation', () => {
@@ -80,7 +86,15 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
         offset: 5,
       });
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ status: 'success', message: 'Fetched 2 rows', count: 2, data: [{ id: 1, name: 'apple' }, { id: 2, name: 'banana' }] });
+      expect(r.body).toMatchObject({
+        status: 'success',
+        message: 'Fetched 2 rows',
+        count: 2,
+        data: [
+          { id: 1, name: 'apple' },
+          { id: 2, name: 'banana' },
+        ],
+      });
       const q = rec.last();
       expect(q.method).toBe('GET');
       expect(q.path).toBe('/rest/v1/items');
@@ -131,14 +145,24 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
     });
 
     it('GET /data maps to the same request', async () => {
-      const r = await call(`${app.url}/data?view=items&eq_column=id&eq_value=2&columns=id,name&limit=3`, { headers: H });
+      const r = await call(`${app.url}/data?view=items&eq_column=id&eq_value=2&columns=id,name&limit=3`, {
+        headers: H,
+      });
       expect(r.status).toBe(200);
-      expect(rec.last().params).toEqual([['select', 'id,name'], ['id', 'eq.2'], ['offset', '0'], ['limit', '3']]);
+      expect(rec.last().params).toEqual([
+        ['select', 'id,name'],
+        ['id', 'eq.2'],
+        ['offset', '0'],
+        ['limit', '3'],
+      ]);
     });
 
     it('schema-qualified tables use Accept-Profile; a client schema is the default profile', async () => {
       await post('/gateway/fetch', { table_name: 'reporting.daily', columns: 'day' });
-      expect(rec.last()).toMatchObject({ path: '/rest/v1/daily', headers: expect.objectContaining({ 'accept-profile': 'reporting' }) });
+      expect(rec.last()).toMatchObject({
+        path: '/rest/v1/daily',
+        headers: expect.objectContaining({ 'accept-profile': 'reporting' }),
+      });
       await post('/gateway/fetch', { table_name: 'daily' }, { 'x-athena-client': 'other_schema' });
       expect(rec.last().headers['accept-profile']).toBe('api');
     });
@@ -150,7 +174,10 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
       const q = rec.last();
       expect(q.method).toBe('POST');
       expect(q.path).toBe('/rest/v1/items');
-      expect(q.params).toEqual([['columns', '"name","qty"'], ['select', '*']]);
+      expect(q.params).toEqual([
+        ['columns', '"name","qty"'],
+        ['select', '*'],
+      ]);
       expect(q.headers.prefer).toBe('return=representation');
       expect(q.headers['content-profile']).toBe('public');
       expect(q.headers['content-type']).toBe('application/json');
@@ -158,17 +185,32 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
     });
 
     it('insert: an array with a RETURNING projection', async () => {
-      const r = await put('/gateway/insert', { table_name: 'items', insert_body: [{ name: 'a' }, { name: 'b', qty: 1 }], columns: ['name'] });
+      const r = await put('/gateway/insert', {
+        table_name: 'items',
+        insert_body: [{ name: 'a' }, { name: 'b', qty: 1 }],
+        columns: ['name'],
+      });
       expect(r.status).toBe(200);
       expect(r.body.count).toBe(2);
-      expect(rec.last().params).toEqual([['columns', '"name","qty"'], ['select', 'name']]);
+      expect(rec.last().params).toEqual([
+        ['columns', '"name","qty"'],
+        ['select', 'name'],
+      ]);
       expect(rec.last().body).toEqual([{ name: 'a' }, { name: 'b', qty: 1 }]);
     });
 
     it('upsert: on_conflict → merge-duplicates; only conflict columns → ignore-duplicates', async () => {
-      let r = await put('/gateway/insert', { table_name: 'items', insert_body: [{ name: 'a', qty: 9 }], on_conflict: 'name' });
+      let r = await put('/gateway/insert', {
+        table_name: 'items',
+        insert_body: [{ name: 'a', qty: 9 }],
+        on_conflict: 'name',
+      });
       expect(r.status).toBe(200);
-      expect(rec.last().params).toEqual([['on_conflict', 'name'], ['columns', '"name","qty"'], ['select', '*']]);
+      expect(rec.last().params).toEqual([
+        ['on_conflict', 'name'],
+        ['columns', '"name","qty"'],
+        ['select', '*'],
+      ]);
       expect(rec.last().headers.prefer).toBe('resolution=merge-duplicates, return=representation');
       r = await put('/gateway/insert', { table_name: 'items', insert_body: { name: 'a' }, on_conflict: ['name'] });
       expect(r.status).toBe(200);
@@ -177,7 +219,12 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
 
     it('upsert with a separate update_body is refused with 422 (PostgREST cannot express it)', async () => {
       const before = rec.requests.length;
-      const r = await put('/gateway/insert', { table_name: 'items', insert_body: { name: 'a' }, on_conflict: 'name', update_body: { qty: 1 } });
+      const r = await put('/gateway/insert', {
+        table_name: 'items',
+        insert_body: { name: 'a' },
+        on_conflict: 'name',
+        update_body: { qty: 1 },
+      });
       expect(r.status).toBe(422);
       expect(r.body).toMatchObject({ status: 'error', code: 'unsupported_by_backend' });
       expect(rec.requests.length).toBe(before);
@@ -185,12 +232,19 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
 
     it('update: PATCH with the filters and select', async () => {
       rec.reply({ status: 200, body: [{ id: 2, qty: 7 }] });
-      const r = await post('/gateway/update', { table_name: 'items', update_body: { qty: 7 }, conditions: [{ eq_column: 'id', eq_value: 2 }] });
+      const r = await post('/gateway/update', {
+        table_name: 'items',
+        update_body: { qty: 7 },
+        conditions: [{ eq_column: 'id', eq_value: 2 }],
+      });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ message: 'Updated 1 row', count: 1, data: [{ id: 2, qty: 7 }] });
       const q = rec.last();
       expect(q.method).toBe('PATCH');
-      expect(q.params).toEqual([['id', 'eq.2'], ['select', '*']]);
+      expect(q.params).toEqual([
+        ['id', 'eq.2'],
+        ['select', '*'],
+      ]);
       expect(q.headers.prefer).toBe('return=representation');
       expect(q.body).toEqual({ qty: 7 });
     });
@@ -204,7 +258,11 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
 
     it('delete: resource_id and conditions → DELETE with filters and select', async () => {
       rec.reply({ status: 200, body: [{ id: 4 }] });
-      const r = await del('/gateway/delete', { table_name: 'items', resource_id: 4, conditions: [{ column: 'qty', operator: 'lt', value: 5 }] });
+      const r = await del('/gateway/delete', {
+        table_name: 'items',
+        resource_id: 4,
+        conditions: [{ column: 'qty', operator: 'lt', value: 5 }],
+      });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ count: 1, data: [{ id: 4 }], resource_id: '4' });
       const q = rec.last();
@@ -223,19 +281,60 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
 
   describe('PostgREST errors → Athena envelope', () => {
     it.each([
-      ['unique violation 23505', pgrstError(409, '23505', 'duplicate key value violates unique constraint "items_name_key"', 'Key (name)=(a) already exists.'), 409, 'conflict'],
-      ['foreign key 23503', pgrstError(409, '23503', 'insert or update violates foreign key constraint'), 409, 'foreign_key_violation'],
-      ['not null 23502', pgrstError(400, '23502', 'null value in column "name" violates not-null constraint'), 400, 'not_null_violation'],
+      [
+        'unique violation 23505',
+        pgrstError(
+          409,
+          '23505',
+          'duplicate key value violates unique constraint "items_name_key"',
+          'Key (name)=(a) already exists.',
+        ),
+        409,
+        'conflict',
+      ],
+      [
+        'foreign key 23503',
+        pgrstError(409, '23503', 'insert or update violates foreign key constraint'),
+        409,
+        'foreign_key_violation',
+      ],
+      [
+        'not null 23502',
+        pgrstError(400, '23502', 'null value in column "name" violates not-null constraint'),
+        400,
+        'not_null_violation',
+      ],
       ['bad value 22P02', pgrstError(400, '22P02', 'invalid input syntax for type integer: "x"'), 400, 'invalid_value'],
       ['unknown table 42P01', pgrstError(404, '42P01', 'relation "public.nope" does not exist'), 404, 'unknown_table'],
-      ['unknown table PGRST205', pgrstError(404, 'PGRST205', "Could not find the table 'public.nope' in the schema cache", null, "Perhaps you meant the table 'public.items'"), 404, 'unknown_table'],
+      [
+        'unknown table PGRST205',
+        pgrstError(
+          404,
+          'PGRST205',
+          "Could not find the table 'public.nope' in the schema cache",
+          null,
+          "Perhaps you meant the table 'public.items'",
+        ),
+        404,
+        'unknown_table',
+      ],
       ['unknown column 42703', pgrstError(400, '42703', 'column items.nope does not exist'), 400, 'unknown_column'],
-      ['unknown column PGRST204', pgrstError(400, 'PGRST204', "Could not find the 'nope' column of 'items' in the schema cache"), 400, 'unknown_column'],
+      [
+        'unknown column PGRST204',
+        pgrstError(400, 'PGRST204', "Could not find the 'nope' column of 'items' in the schema cache"),
+        400,
+        'unknown_column',
+      ],
       ['unparsable PGRST100', pgrstError(400, 'PGRST100', '"failed to parse filter"'), 400, 'invalid_query'],
       ['RLS 42501', pgrstError(403, '42501', 'permission denied for table items'), 403, 'backend_permission_denied'],
       ['bad JWT PGRST301', pgrstError(401, 'PGRST301', 'JWSError JWSInvalidSignature'), 502, 'backend_auth_failed'],
       ['bare 401', { status: 401, body: { message: 'Invalid API key' } }, 502, 'backend_auth_failed'],
-      ['statement timeout 57014', pgrstError(500, '57014', 'canceling statement due to statement timeout'), 504, 'query_timeout'],
+      [
+        'statement timeout 57014',
+        pgrstError(500, '57014', 'canceling statement due to statement timeout'),
+        504,
+        'query_timeout',
+      ],
     ])('%s', async (_name, reply, status, code) => {
       rec.replyOnce(reply);
       const r = await post('/gateway/fetch', { table_name: 'items' });
@@ -245,7 +344,14 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
     });
 
     it('the unique-violation detail reaches the caller (it is about their data)', async () => {
-      rec.replyOnce(pgrstError(409, '23505', 'duplicate key value violates unique constraint "items_name_key"', 'Key (name)=(a) already exists.'));
+      rec.replyOnce(
+        pgrstError(
+          409,
+          '23505',
+          'duplicate key value violates unique constraint "items_name_key"',
+          'Key (name)=(a) already exists.',
+        ),
+      );
       const r = await put('/gateway/insert', { table_name: 'items', insert_body: { name: 'a' } });
       expect(r.status).toBe(409);
       expect(r.body.error).toContain('Key (name)=(a) already exists.');
@@ -305,7 +411,11 @@ describeWith('postgres')('Supabase adapter (supabase-js against a recording Post
 
   it('custom_supabase is off by default: 403 custom_supabase_not_allowed, nothing called', async () => {
     const before = rec.requests.length;
-    const r = await post('/gateway/fetch', { table_name: 'items' }, { 'x-athena-client': 'custom_supabase', 'x-supabase-url': rec.url, 'x-supabase-key': CUSTOM_KEY });
+    const r = await post(
+      '/gateway/fetch',
+      { table_name: 'items' },
+      { 'x-athena-client': 'custom_supabase', 'x-supabase-url': rec.url, 'x-supabase-key': CUSTOM_KEY },
+    );
     expect(r.status).toBe(403);
     expect(r.body.code).toBe('custom_supabase_not_allowed');
     expect(rec.requests.length).toBe(before);
@@ -326,20 +436,33 @@ describe('SupabaseDriver.describe and ping (PostgREST OpenAPI root)', () => {
   });
   afterAll(() => rec.close());
 
-  const driver = () => new SupabaseDriver({
-    clientName: 't', url: rec.url, key: KEY, timeoutMs: 1000, schema: 'public',
-    breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, rollingWindowMs: 10000, resetMs: 1000 },
-  });
+  const driver = () =>
+    new SupabaseDriver({
+      clientName: 't',
+      url: rec.url,
+      key: KEY,
+      timeoutMs: 1000,
+      schema: 'public',
+      breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, rollingWindowMs: 10000, resetMs: 1000 },
+    });
 
   it('reads columns, nullability and the primary key from definitions', async () => {
-    rec.reply({ status: 200, body: { swagger: '2.0', definitions: { items: {
-      required: ['id', 'name'],
-      properties: {
-        id: { format: 'bigint', type: 'integer', description: 'Note:\nThis is a Primary Key.<pk/>' },
-        name: { format: 'text', type: 'string' },
-        tags: { format: 'text[]', type: 'array' },
+    rec.reply({
+      status: 200,
+      body: {
+        swagger: '2.0',
+        definitions: {
+          items: {
+            required: ['id', 'name'],
+            properties: {
+              id: { format: 'bigint', type: 'integer', description: 'Note:\nThis is a Primary Key.<pk/>' },
+              name: { format: 'text', type: 'string' },
+              tags: { format: 'text[]', type: 'array' },
+            },
+          },
+        },
       },
-    } } } });
+    });
     const d = driver();
     const t = await d.describe({ schema: null, name: 'items' });
     expect(t.primaryKey).toEqual(['id']);
@@ -348,8 +471,15 @@ describe('SupabaseDriver.describe and ping (PostgREST OpenAPI root)', () => {
       { name: 'name', type: 'text', nullable: false, isArray: false },
       { name: 'tags', type: 'text[]', nullable: true, isArray: true },
     ]);
-    expect(rec.last()).toMatchObject({ method: 'GET', path: '/rest/v1/', headers: expect.objectContaining({ apikey: KEY, 'accept-profile': 'public' }) });
-    await expect(d.describe({ schema: null, name: 'nope' })).rejects.toMatchObject({ status: 404, code: 'unknown_table' });
+    expect(rec.last()).toMatchObject({
+      method: 'GET',
+      path: '/rest/v1/',
+      headers: expect.objectContaining({ apikey: KEY, 'accept-profile': 'public' }),
+    });
+    await expect(d.describe({ schema: null, name: 'nope' })).rejects.toMatchObject({
+      status: 404,
+      code: 'unknown_table',
+    });
     await d.close();
   });
 
@@ -357,7 +487,10 @@ describe('SupabaseDriver.describe and ping (PostgREST OpenAPI root)', () => {
     const d = driver();
     rec.replyOnce({ status: 401, body: { message: 'Invalid API key' } });
     await expect(d.ping(500)).rejects.toMatchObject({ status: 502, code: 'backend_auth_failed' });
-    rec.replyOnce({ status: 503, body: { code: 'PGRST002', message: 'Could not query the database for the schema cache. Retrying.' } });
+    rec.replyOnce({
+      status: 503,
+      body: { code: 'PGRST002', message: 'Could not query the database for the schema cache. Retrying.' },
+    });
     await expect(d.ping(500)).rejects.toMatchObject({ status: 503, code: 'backend_unavailable' });
     rec.reply({ status: 200, body: { swagger: '2.0' } });
     await expect(d.ping(500)).resolves.toBeUndefined();
@@ -370,16 +503,32 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
   let rec: PostgrestRecorder;
   let strict: TestApp;
   let open: TestApp;
-  const headers = (url: string, key = CUSTOM_KEY) => ({ 'x-athena-client': 'custom_supabase', 'x-supabase-url': url, 'x-supabase-key': key });
+  const headers = (url: string, key = CUSTOM_KEY) => ({
+    'x-athena-client': 'custom_supabase',
+    'x-supabase-url': url,
+    'x-supabase-key': key,
+  });
 
   beforeAll(async () => {
     control = await createTestDatabase('sb_custom');
     rec = await PostgrestRecorder.start();
     strict = await bootApp({
-      gateway: { logging_pg_uri: control.uri, custom_supabase: { enabled: true, allowed_hosts: ['localhost', '127.0.0.1', '*.allowed.test'] } },
+      gateway: {
+        logging_pg_uri: control.uri,
+        custom_supabase: { enabled: true, allowed_hosts: ['localhost', '127.0.0.1', '*.allowed.test'] },
+      },
     });
     open = await bootApp({
-      gateway: { logging_pg_uri: control.uri, run_migrations: false, custom_supabase: { enabled: true, allowed_hosts: ['127.0.0.1'], allow_http: true, allow_private_addresses: true } },
+      gateway: {
+        logging_pg_uri: control.uri,
+        run_migrations: false,
+        custom_supabase: {
+          enabled: true,
+          allowed_hosts: ['127.0.0.1'],
+          allow_http: true,
+          allow_private_addresses: true,
+        },
+      },
     });
   });
 
@@ -390,7 +539,8 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
     await control?.drop();
   });
 
-  const fetchOn = (app: TestApp, h: Record<string, string>) => call(`${app.url}/gateway/fetch`, { method: 'POST', headers: h, json: { table_name: 'items' } });
+  const fetchOn = (app: TestApp, h: Record<string, string>) =>
+    call(`${app.url}/gateway/fetch`, { method: 'POST', headers: h, json: { table_name: 'items' } });
 
   it.each([
     ['http:// when only https is allowed', 'http://127.0.0.1:9', 'https://'],
@@ -414,18 +564,26 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
     expect(r.body.code).toBe('invalid_supabase_url');
   });
 
-  it('when allowed, routes to the caller\'s project with the caller\'s key (never logged)', async () => {
+  it("when allowed, routes to the caller's project with the caller's key (never logged)", async () => {
     rec.reset([{ id: 7 }]);
     const r = await fetchOn(open, headers(`${rec.url}/some/path`));
     expect(r.status).toBe(200);
     expect(r.body.data).toEqual([{ id: 7 }]);
-    expect(rec.last()).toMatchObject({ method: 'GET', path: '/rest/v1/items', headers: expect.objectContaining({ apikey: CUSTOM_KEY, authorization: `Bearer ${CUSTOM_KEY}` }) });
+    expect(rec.last()).toMatchObject({
+      method: 'GET',
+      path: '/rest/v1/items',
+      headers: expect.objectContaining({ apikey: CUSTOM_KEY, authorization: `Bearer ${CUSTOM_KEY}` }),
+    });
     // Never cached: the adapter's per-process id could not be invalidated by other instances.
     expect(r.headers.get('x-athena-cache')).toBe('bypass');
     const again = await fetchOn(open, headers(`${rec.url}/some/path`));
     expect(again.headers.get('x-athena-cache')).toBe('bypass');
     expect(rec.requests.filter((q) => q.method === 'GET' && q.path === '/rest/v1/items')).toHaveLength(2);
-    const u = await call(`${open.url}/gateway/update`, { method: 'POST', headers: headers(rec.url), json: { table_name: 'items', update_body: { a: 1 }, conditions: [{ eq_column: 'id', eq_value: 7 }] } });
+    const u = await call(`${open.url}/gateway/update`, {
+      method: 'POST',
+      headers: headers(rec.url),
+      json: { table_name: 'items', update_body: { a: 1 }, conditions: [{ eq_column: 'id', eq_value: 7 }] },
+    });
     expect(u.status).toBe(200);
     expect(rec.last().method).toBe('PATCH');
     await new Promise((res) => setTimeout(res, 100));
@@ -441,9 +599,17 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
       const [a, b] = await Promise.all([fetchOn(open, headers(rec.url)), fetchOn(open, headers(rec2.url))]);
       expect(a.body.data).toEqual([{ from: 'one' }]);
       expect(b.body.data).toEqual([{ from: 'two' }]);
-      const [c, d] = await Promise.all([fetchOn(open, headers(rec.url, 'key-a')), fetchOn(open, headers(rec.url, 'key-b'))]);
+      const [c, d] = await Promise.all([
+        fetchOn(open, headers(rec.url, 'key-a')),
+        fetchOn(open, headers(rec.url, 'key-b')),
+      ]);
       expect([c.status, d.status]).toEqual([200, 200]);
-      expect(rec.requests.slice(-2).map((r) => r.headers.apikey).sort()).toEqual(['key-a', 'key-b']);
+      expect(
+        rec.requests
+          .slice(-2)
+          .map((r) => r.headers.apikey)
+          .sort(),
+      ).toEqual(['key-a', 'key-b']);
     } finally {
       await rec2.close();
     }
@@ -463,7 +629,11 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
       rec.reply({ status: 307, headers: { location: elsewhere } });
       const { publicOnlyFetch } = await import('@athena/drivers');
       const d = new SupabaseDriver({
-        clientName: 'custom_supabase', url: rec.url, key: 'redirect-key-2', timeoutMs: 1000, schema: 'public',
+        clientName: 'custom_supabase',
+        url: rec.url,
+        key: 'redirect-key-2',
+        timeoutMs: 1000,
+        schema: 'public',
         breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, rollingWindowMs: 10000, resetMs: 1000 },
         fetch: publicOnlyFetch({ allowPrivate: true }),
       });
@@ -480,12 +650,34 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
 
   it('an evicted adapter is not closed under requests that resolved it: it closes after its grace and last call', async () => {
     const tiny = await bootApp({
-      gateway: { logging_pg_uri: control.uri, run_migrations: false, custom_supabase: { enabled: true, allowed_hosts: ['127.0.0.1'], allow_http: true, allow_private_addresses: true, max_clients: 1, timeout_ms: 600 } },
+      gateway: {
+        logging_pg_uri: control.uri,
+        run_migrations: false,
+        custom_supabase: {
+          enabled: true,
+          allowed_hosts: ['127.0.0.1'],
+          allow_http: true,
+          allow_private_addresses: true,
+          max_clients: 1,
+          timeout_ms: 600,
+        },
+      },
     });
     try {
       const { CustomSupabaseService } = await import('@athena/drivers');
       const svc = tiny.server.app.get(CustomSupabaseService);
-      const q = { kind: 'fetch' as const, table: { schema: null, name: 'items' }, columns: null, conditions: [], sort: null, limit: 10, offset: 0, probeTruncation: false, stripNulls: false, postProcessing: null };
+      const q = {
+        kind: 'fetch' as const,
+        table: { schema: null, name: 'items' },
+        columns: null,
+        conditions: [],
+        sort: null,
+        limit: 10,
+        offset: 0,
+        probeTruncation: false,
+        stripNulls: false,
+        postProcessing: null,
+      };
       rec.reset([{ id: 1 }]);
       const a = await svc.resolve(rec.url, 'evict-key-a');
       await svc.resolve(rec.url, 'evict-key-b'); // max_clients 1: evicts a
@@ -508,8 +700,9 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
     const { publicOnlyFetch } = await import('@athena/drivers');
     rec.reset();
     for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]']) {
-      await expect(publicOnlyFetch()(`http://${host}:${new URL(rec.url).port}/rest/v1/`, { headers: { apikey: 'k' } }))
-        .rejects.toMatchObject({ cause: expect.objectContaining({ code: 'EATHENABLOCKED' }) });
+      await expect(
+        publicOnlyFetch()(`http://${host}:${new URL(rec.url).port}/rest/v1/`, { headers: { apikey: 'k' } }),
+      ).rejects.toMatchObject({ cause: expect.objectContaining({ code: 'EATHENABLOCKED' }) });
     }
     expect(rec.requests).toEqual([]);
     // with allow_private_addresses the same literal is reachable
@@ -519,6 +712,8 @@ describeWith('postgres')('custom_supabase (x-supabase-url / x-supabase-key)', ()
 
   it('the connect-time guard refuses a loopback address even if the pre-check were bypassed', async () => {
     const { publicOnlyFetch } = await import('@athena/drivers');
-    await expect(publicOnlyFetch()(`http://localhost:${new URL(rec.url).port}/rest/v1/`)).rejects.toMatchObject({ cause: expect.objectContaining({ code: 'EATHENABLOCKED' }) });
+    await expect(publicOnlyFetch()(`http://localhost:${new URL(rec.url).port}/rest/v1/`)).rejects.toMatchObject({
+      cause: expect.objectContaining({ code: 'EATHENABLOCKED' }),
+    });
   });
 });

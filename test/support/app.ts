@@ -33,7 +33,10 @@ export interface TestApp {
  * Boots the real app on a real port (127.0.0.1, random) from a real config file written to a temp dir.
  * `config` is deep-merged into the file's YAML (snake_case keys, exactly as users write them).
  */
-export async function bootApp(config: Record<string, unknown>, opts: { adjust?: (c: AthenaConfig) => void } = {}): Promise<TestApp> {
+export async function bootApp(
+  config: Record<string, unknown>,
+  opts: { adjust?: (c: AthenaConfig) => void } = {},
+): Promise<TestApp> {
   const dir = testTempDir('athena-e2e-');
   const configPath = join(dir, 'config.yaml');
   const base = {
@@ -68,7 +71,10 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 }
 
 /** fetch() wrapper returning status, headers and parsed JSON (or text). */
-export async function call(url: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+export async function call(
+  url: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
   const headers = new Headers(init.headers);
   let body = init.body;
   if (init.json !== undefined) {

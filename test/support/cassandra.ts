@@ -31,36 +31,60 @@ export function cacheDir(version = cassandraVersion()): string {
 
 /** JDK 17 module flags, as in Cassandra 5.0's conf/jvm17-server.options (JPMS section). */
 const JVM17_MODULE_FLAGS = [
-  '--add-exports', 'java.base/jdk.internal.misc=ALL-UNNAMED',
-  '--add-exports', 'java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED',
-  '--add-exports', 'java.rmi/sun.rmi.registry=ALL-UNNAMED',
-  '--add-exports', 'java.rmi/sun.rmi.server=ALL-UNNAMED',
-  '--add-exports', 'java.sql/java.sql=ALL-UNNAMED',
-  '--add-exports', 'java.base/java.lang.ref=ALL-UNNAMED',
-  '--add-exports', 'jdk.unsupported/sun.misc=ALL-UNNAMED',
-  '--add-exports', 'jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED',
-  '--add-exports', 'jdk.attach/sun.tools.attach=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.lang.module=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.loader=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.ref=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.reflect=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.math=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.module=ALL-UNNAMED',
-  '--add-opens', 'java.base/jdk.internal.util.jar=ALL-UNNAMED',
-  '--add-opens', 'jdk.management/com.sun.management.internal=ALL-UNNAMED',
-  '--add-opens', 'java.base/sun.nio.ch=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.io=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.lang.reflect=ALL-UNNAMED',
-  '--add-opens', 'jdk.compiler/com.sun.tools.javac=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.lang=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.util=ALL-UNNAMED',
+  '--add-exports',
+  'java.base/jdk.internal.misc=ALL-UNNAMED',
+  '--add-exports',
+  'java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED',
+  '--add-exports',
+  'java.rmi/sun.rmi.registry=ALL-UNNAMED',
+  '--add-exports',
+  'java.rmi/sun.rmi.server=ALL-UNNAMED',
+  '--add-exports',
+  'java.sql/java.sql=ALL-UNNAMED',
+  '--add-exports',
+  'java.base/java.lang.ref=ALL-UNNAMED',
+  '--add-exports',
+  'jdk.unsupported/sun.misc=ALL-UNNAMED',
+  '--add-exports',
+  'jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED',
+  '--add-exports',
+  'jdk.attach/sun.tools.attach=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.lang.module=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.loader=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.ref=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.reflect=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.math=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.module=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/jdk.internal.util.jar=ALL-UNNAMED',
+  '--add-opens',
+  'jdk.management/com.sun.management.internal=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/sun.nio.ch=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.io=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.lang.reflect=ALL-UNNAMED',
+  '--add-opens',
+  'jdk.compiler/com.sun.tools.javac=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.lang=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.util=ALL-UNNAMED',
 ];
 
 /** The `java` to run: $JAVA_HOME/bin/java when set, else `java` on PATH. Throws unless it is version 17 or newer. */
 export function findJava(): string {
   const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   const r = spawnSync(java, ['-version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error(`no usable java (${java}): ${r.error?.message ?? r.stderr}; install openjdk-17-jdk-headless`);
+  if (r.error || r.status !== 0)
+    throw new Error(`no usable java (${java}): ${r.error?.message ?? r.stderr}; install openjdk-17-jdk-headless`);
   const m = /version "(\d+)/.exec(r.stderr ?? '');
   const major = m ? Number(m[1]) : 0;
   if (major < 17) throw new Error(`Cassandra 5 needs Java 17+, ${java} is ${m ? m[1] : 'unknown'}`);
@@ -68,7 +92,9 @@ export function findJava(): string {
 }
 
 /** Downloads (once) cassandra-all and its runtime dependencies into the cache; returns the jar directory. */
-export async function ensureCassandraJars(version = cassandraVersion()): Promise<{ libDir: string; downloadedMs: number }> {
+export async function ensureCassandraJars(
+  version = cassandraVersion(),
+): Promise<{ libDir: string; downloadedMs: number }> {
   const dir = cacheDir(version);
   const libDir = path.join(dir, 'lib');
   const marker = path.join(dir, '.complete');
@@ -87,7 +113,15 @@ export async function ensureCassandraJars(version = cassandraVersion()): Promise
 </project>
 `,
   );
-  const mvnArgs = ['-B', '-q', '-f', path.join(dir, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${libDir}`, '-DincludeScope=runtime'];
+  const mvnArgs = [
+    '-B',
+    '-q',
+    '-f',
+    path.join(dir, 'pom.xml'),
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${libDir}`,
+    '-DincludeScope=runtime',
+  ];
   const r = await new Promise<{ code: number | null; output: string; error?: Error }>((resolve) => {
     const child = spawn('mvn', mvnArgs, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
     let output = '';
@@ -100,9 +134,12 @@ export async function ensureCassandraJars(version = cassandraVersion()): Promise
     child.once('close', (code) => resolve({ code, output }));
   });
   if (r.error || r.code !== 0) {
-    throw new Error(`mvn could not fetch cassandra-all ${version} (is Maven installed? apt-get install maven): ${r.error?.message ?? ''}${r.output}`);
+    throw new Error(
+      `mvn could not fetch cassandra-all ${version} (is Maven installed? apt-get install maven): ${r.error?.message ?? ''}${r.output}`,
+    );
   }
-  if (!fs.existsSync(path.join(libDir, `cassandra-all-${version}.jar`))) throw new Error(`mvn finished but ${libDir} has no cassandra-all-${version}.jar`);
+  if (!fs.existsSync(path.join(libDir, `cassandra-all-${version}.jar`)))
+    throw new Error(`mvn finished but ${libDir} has no cassandra-all-${version}.jar`);
   fs.writeFileSync(marker, new Date().toISOString());
   return { libDir, downloadedMs: Date.now() - t0 };
 }
@@ -172,7 +209,9 @@ export interface RunningCassandra {
 }
 
 /** Starts a fresh single-node Cassandra (data in a new temp dir) and resolves once its CQL port answers. */
-export async function startCassandra(opts: { startTimeoutMs?: number; log?: (msg: string) => void } = {}): Promise<RunningCassandra> {
+export async function startCassandra(
+  opts: { startTimeoutMs?: number; log?: (msg: string) => void } = {},
+): Promise<RunningCassandra> {
   const version = cassandraVersion();
   const java = findJava();
   const { libDir, downloadedMs } = await ensureCassandraJars(version);
@@ -188,17 +227,27 @@ export async function startCassandra(opts: { startTimeoutMs?: number; log?: (msg
   fs.writeFileSync(path.join(confDir, 'logback.xml'), LOGBACK);
 
   const args = [
-    '-Xms512m', '-Xmx1g', '-Xss512k', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError',
-    '-Djdk.attach.allowAttachSelf=true', ...JVM17_MODULE_FLAGS,
-    '-Dio.netty.tryReflectionSetAccessible=true', '-Djava.net.preferIPv4Stack=true',
+    '-Xms512m',
+    '-Xmx1g',
+    '-Xss512k',
+    '-XX:+UseG1GC',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djdk.attach.allowAttachSelf=true',
+    ...JVM17_MODULE_FLAGS,
+    '-Dio.netty.tryReflectionSetAccessible=true',
+    '-Djava.net.preferIPv4Stack=true',
     '-Dcassandra-foreground=yes',
     `-Dcassandra.config=file://${path.join(confDir, 'cassandra.yaml')}`,
     `-Dlogback.configurationFile=${path.join(confDir, 'logback.xml')}`,
-    `-Dcassandra.logdir=${logDir}`, `-Dcassandra.storagedir=${base}`,
+    `-Dcassandra.logdir=${logDir}`,
+    `-Dcassandra.storagedir=${base}`,
     // fast single-node startup
-    '-Dcassandra.skip_wait_for_gossip_to_settle=0', '-Dcassandra.ring_delay_ms=0',
-    '-Dcassandra.superuser_setup_delay_ms=0', '-Dcassandra.unsafesystem=true',
-    '-cp', `${confDir}${path.delimiter}${path.join(libDir, '*')}`,
+    '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+    '-Dcassandra.ring_delay_ms=0',
+    '-Dcassandra.superuser_setup_delay_ms=0',
+    '-Dcassandra.unsafesystem=true',
+    '-cp',
+    `${confDir}${path.delimiter}${path.join(libDir, '*')}`,
     'org.apache.cassandra.service.CassandraDaemon',
   ];
   const t0 = Date.now();
@@ -253,11 +302,21 @@ export async function startCassandra(opts: { startTimeoutMs?: number; log?: (msg
     if (Date.now() > deadline) {
       const log = tail();
       await stop();
-      throw new Error(`CassandraDaemon did not open its CQL port ${nativePort} within ${opts.startTimeoutMs ?? 180_000} ms:\n${log}`);
+      throw new Error(
+        `CassandraDaemon did not open its CQL port ${nativePort} within ${opts.startTimeoutMs ?? 180_000} ms:\n${log}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   const startMs = Date.now() - t0;
-  opts.log?.(`Cassandra ${version}: CQL on 127.0.0.1:${nativePort} (pid ${child.pid}; download ${downloadedMs} ms, start ${startMs} ms)`);
-  return { contact: `127.0.0.1:${nativePort}`, pid: child.pid!, version, timings: { downloadMs: downloadedMs, startMs }, stop };
+  opts.log?.(
+    `Cassandra ${version}: CQL on 127.0.0.1:${nativePort} (pid ${child.pid}; download ${downloadedMs} ms, start ${startMs} ms)`,
+  );
+  return {
+    contact: `127.0.0.1:${nativePort}`,
+    pid: child.pid!,
+    version,
+    timings: { downloadMs: downloadedMs, startMs },
+    stop,
+  };
 }

@@ -86,7 +86,10 @@ async function resolvePostgres(): Promise<string | null> {
     });
     return handle.uri;
   } catch (e) {
-    if (isCI()) throw new Error(`PostgreSQL is missing under CI: no ATHENA_TEST_PG_URI, nothing on 127.0.0.1:5432, and the embedded PostgreSQL failed: ${(e as Error).message}`);
+    if (isCI())
+      throw new Error(
+        `PostgreSQL is missing under CI: no ATHENA_TEST_PG_URI, nothing on 127.0.0.1:5432, and the embedded PostgreSQL failed: ${(e as Error).message}`,
+      );
     say(`embedded PostgreSQL failed: ${(e as Error).message}`);
     return null;
   }
@@ -110,10 +113,27 @@ function findOnPath(bin: string): string | null {
 async function startRedisServer(bin: string): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'athena-test-redis-'));
   const port = await freePort();
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: false,
-  });
+  const child = spawn(
+    bin,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: false,
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -165,7 +185,8 @@ async function resolveRedis(): Promise<string | null> {
       say(`Redis: using ATHENA_TEST_REDIS_URL (${redact(fromEnv)})`);
       return fromEnv;
     }
-    if (isCI()) throw new Error(`ATHENA_TEST_REDIS_URL is set (${redact(fromEnv)}) but Redis does not answer PING: ${ok}`);
+    if (isCI())
+      throw new Error(`ATHENA_TEST_REDIS_URL is set (${redact(fromEnv)}) but Redis does not answer PING: ${ok}`);
     say(`Redis: ATHENA_TEST_REDIS_URL (${redact(fromEnv)}) does not answer (${ok}); trying other sources`);
   }
   const local = 'redis://127.0.0.1:6379';
@@ -176,7 +197,10 @@ async function resolveRedis(): Promise<string | null> {
   }
   const bin = findOnPath('redis-server');
   if (!bin) {
-    if (isCI()) throw new Error('Redis is missing under CI: no ATHENA_TEST_REDIS_URL, nothing answering on 127.0.0.1:6379, and no redis-server binary on PATH');
+    if (isCI())
+      throw new Error(
+        'Redis is missing under CI: no ATHENA_TEST_REDIS_URL, nothing answering on 127.0.0.1:6379, and no redis-server binary on PATH',
+      );
     return null;
   }
   try {

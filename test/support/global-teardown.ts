@@ -1,6 +1,9 @@
 /** Jest globalTeardown of the e2e project: stops whatever global-setup.ts started. */
 export default async function globalTeardown(): Promise<void> {
-  const g = globalThis as unknown as Record<string, { stops: Array<{ name: string; stop: () => Promise<void> }> } | undefined>;
+  const g = globalThis as unknown as Record<
+    string,
+    { stops: Array<{ name: string; stop: () => Promise<void> }> } | undefined
+  >;
   const started = g.__ATHENA_TEST_SERVICES__;
   if (!started) return;
   for (const s of started.stops.reverse()) {

@@ -35,7 +35,13 @@ export interface Reply {
 export type Handler = (req: RecordedRequest) => Reply;
 
 /** PostgREST's error body. */
-export function pgrstError(status: number, code: string, message: string, details: string | null = null, hint: string | null = null): Reply {
+export function pgrstError(
+  status: number,
+  code: string,
+  message: string,
+  details: string | null = null,
+  hint: string | null = null,
+): Reply {
   return { status, body: { code, message, details, hint } };
 }
 
@@ -62,7 +68,10 @@ export class PostgrestRecorder {
   readonly requests: RecordedRequest[] = [];
   private handler: Handler = postgrestDefault();
   private readonly once: Handler[] = [];
-  private constructor(private readonly server: http.Server, readonly url: string) {}
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {}
 
   static async start(): Promise<PostgrestRecorder> {
     let self: PostgrestRecorder | null = null;
@@ -124,7 +133,10 @@ export class PostgrestRecorder {
           req.socket.destroy();
           return;
         }
-        const headers: Record<string, string> = { ...(r.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...r.headers };
+        const headers: Record<string, string> = {
+          ...(r.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+          ...r.headers,
+        };
         res.writeHead(r.status ?? 200, headers);
         res.end(r.body !== undefined ? JSON.stringify(r.body) : undefined);
       };

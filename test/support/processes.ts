@@ -7,12 +7,18 @@ import { testTempDir } from './services';
 export const CLI = join(resolve(__dirname, '../..'), 'dist/apps/athena/apps/athena/src/cli.js');
 
 /** Polls `probe` until `done(value)` holds; throws with the last value after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)?.slice(0, 500)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)?.slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -28,7 +34,14 @@ export interface Child {
 export function spawnCli(args: string[], config: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Child {
   const dir = testTempDir('athena-proc-');
   const cfg = join(dir, 'config.yaml');
-  writeFileSync(cfg, stringify({ embedded: { enabled: false }, logging: { level: 'info', file_sinks: false, directory: join(dir, 'logs') }, ...config }));
+  writeFileSync(
+    cfg,
+    stringify({
+      embedded: { enabled: false },
+      logging: { level: 'info', file_sinks: false, directory: join(dir, 'logs') },
+      ...config,
+    }),
+  );
   const proc = spawn(process.execPath, [CLI, ...args, '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   proc.stdout!.on('data', (c) => (out += c));

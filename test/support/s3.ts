@@ -58,7 +58,10 @@ export async function startMoto(log: (msg: string) => void): Promise<StartedS3> 
   const c = motoCommand();
   if (!c) throw new Error("moto is not installed (pip install 'moto[server]'; .ci/run does it)");
   const port = await freePort();
-  const child = spawn(c.cmd, [...c.args, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  const child = spawn(c.cmd, [...c.args, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: false,
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -100,7 +103,10 @@ export async function startMoto(log: (msg: string) => void): Promise<StartedS3> 
 }
 
 /** For global-setup: ATHENA_TEST_S3_ENDPOINT when it answers, else a fresh moto server. */
-export async function resolveS3(log: (msg: string) => void, ci: boolean): Promise<StartedS3 | { endpoint: string; pid: null; stop: null } | null> {
+export async function resolveS3(
+  log: (msg: string) => void,
+  ci: boolean,
+): Promise<StartedS3 | { endpoint: string; pid: null; stop: null } | null> {
   const fromEnv = process.env.ATHENA_TEST_S3_ENDPOINT?.trim();
   if (fromEnv) {
     if (await answers(fromEnv)) {

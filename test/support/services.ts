@@ -29,7 +29,12 @@ export const SERVICE_ENV: Record<TestServiceName, string> = {
   s3: 'ATHENA_TEST_S3_ENDPOINT',
 };
 
-const SERVICE_LABEL: Record<TestServiceName, string> = { postgres: 'PostgreSQL', redis: 'Redis', cassandra: 'Cassandra', s3: 'S3 (moto server)' };
+const SERVICE_LABEL: Record<TestServiceName, string> = {
+  postgres: 'PostgreSQL',
+  redis: 'Redis',
+  cassandra: 'Cassandra',
+  s3: 'S3 (moto server)',
+};
 
 export function isCI(): boolean {
   return process.env.CI === 'true';
@@ -54,10 +59,15 @@ export function requireService(name: TestServiceName): boolean {
   if (serviceUrl(name)) return true;
   const what = SERVICE_LABEL[name];
   if (isCI()) {
-    throw new Error(`${what} is required under CI but ${SERVICE_ENV[name]} is not set (test/support/global-setup.ts did not provide it)`);
+    throw new Error(
+      `${what} is required under CI but ${SERVICE_ENV[name]} is not set (test/support/global-setup.ts did not provide it)`,
+    );
   }
   const where = (typeof expect !== 'undefined' ? expect.getState().testPath : undefined) ?? '(unknown spec)';
-  loudNotice([`${what} unavailable: tests in ${where} that need ${what} will be SKIPPED.`, `Set ${SERVICE_ENV[name]} or start ${what} on 127.0.0.1 to run them.`]);
+  loudNotice([
+    `${what} unavailable: tests in ${where} that need ${what} will be SKIPPED.`,
+    `Set ${SERVICE_ENV[name]} or start ${what} on 127.0.0.1 to run them.`,
+  ]);
   return false;
 }
 
@@ -94,8 +104,16 @@ async function adminQuery(uri: string, sql: string): Promise<void> {
 /** Creates a fresh, uniquely named database on the test PostgreSQL. */
 export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
   const admin = serviceUrl('postgres');
-  if (!admin) throw new Error('createTestDatabase: PostgreSQL unavailable (ATHENA_TEST_PG_URI is not set); guard the spec with requireService("postgres")');
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').replace(/^([^a-z_])/, '_$1').slice(0, 30) || 't';
+  if (!admin)
+    throw new Error(
+      'createTestDatabase: PostgreSQL unavailable (ATHENA_TEST_PG_URI is not set); guard the spec with requireService("postgres")',
+    );
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .replace(/^([^a-z_])/, '_$1')
+      .slice(0, 30) || 't';
   const name = `${clean}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await adminQuery(admin, `CREATE DATABASE "${name}"`);
   let dropped = false;
@@ -151,7 +169,9 @@ export function probeRedis(url: string, timeoutMs = 2000): Promise<true | string
       done(e.message);
     });
     sock.on('connect', () => {
-      const auth = u.password ? `AUTH ${u.username ? `${decodeURIComponent(u.username)} ` : ''}${decodeURIComponent(u.password)}\r\n` : '';
+      const auth = u.password
+        ? `AUTH ${u.username ? `${decodeURIComponent(u.username)} ` : ''}${decodeURIComponent(u.password)}\r\n`
+        : '';
       sock.write(`${auth}PING\r\n`);
     });
     sock.on('data', (d) => {

@@ -7,7 +7,9 @@ export class WsClient {
   closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly socket: WebSocket) {
-    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     socket.on('message', (data) => {
       const f = JSON.parse(data.toString());
       const i = this.waiters.findIndex((w) => w.pred(f));
@@ -20,7 +22,9 @@ export class WsClient {
     const socket = new WebSocket(url.replace(/^http/, 'ws'), { headers });
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new WsClient(socket)));
-      socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+      socket.once('unexpected-response', (_req, res) =>
+        reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })),
+      );
       socket.once('error', reject);
     });
   }
@@ -30,7 +34,13 @@ export class WsClient {
     const i = this.frames.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: (f: any) => { clearTimeout(t); resolve(f); } };
+      const w = {
+        pred,
+        resolve: (f: any) => {
+          clearTimeout(t);
+          resolve(f);
+        },
+      };
       const t = setTimeout(() => {
         this.waiters = this.waiters.filter((x) => x !== w);
         reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 500)}`));

@@ -17,7 +17,10 @@ export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:4052';
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: 1 | 2) {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
     super(message);
   }
 }
@@ -66,7 +69,13 @@ export function formatDuration(secs: number): string {
 }
 
 /** `bytes[/total] rate [ETA]`, with a bar when the total is known. */
-export function progressText(p: { label: string; bytes: number; total: number | null; rate: number | null; width?: number }): string {
+export function progressText(p: {
+  label: string;
+  bytes: number;
+  total: number | null;
+  rate: number | null;
+  width?: number;
+}): string {
   const rate = p.rate && p.rate > 0 ? `${formatBytes(p.rate)}/s` : '';
   if (p.total && p.total > 0) {
     const frac = Math.min(1, p.bytes / p.total);
@@ -88,7 +97,10 @@ export class ProgressDisplay {
   private lastAt = Date.now();
   private rate: number | null = null;
 
-  constructor(private readonly out: { write(s: string): unknown; isTTY?: boolean }, private readonly opts: { quiet?: boolean; plainEveryMs?: number } = {}) {}
+  constructor(
+    private readonly out: { write(s: string): unknown; isTTY?: boolean },
+    private readonly opts: { quiet?: boolean; plainEveryMs?: number } = {},
+  ) {}
 
   get tty(): boolean {
     return this.out.isTTY === true;
@@ -133,7 +145,10 @@ export class ProgressDisplay {
 
 interface Answer {
   status: number;
-  body: { status?: string; code?: string; message?: string; error?: string; data?: Record<string, unknown> } & Record<string, unknown>;
+  body: { status?: string; code?: string; message?: string; error?: string; data?: Record<string, unknown> } & Record<
+    string,
+    unknown
+  >;
 }
 
 function adminKey(o: CommonOpts): string {
@@ -150,13 +165,19 @@ async function send(o: CommonOpts, method: string, path: string, json?: unknown)
   try {
     return await fetch(`${baseUrl(o)}${path}`, {
       method,
-      headers: { 'x-athena-admin-key': adminKey(o), ...(json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'x-athena-admin-key': adminKey(o),
+        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: json !== undefined ? JSON.stringify(json) : undefined,
     });
   } catch (e) {
     if (e instanceof CliError) throw e;
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new CliError(`cannot reach the gateway at ${baseUrl(o)}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 2);
+    throw new CliError(
+      `cannot reach the gateway at ${baseUrl(o)}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      2,
+    );
   }
 }
 
@@ -192,18 +213,38 @@ async function latestJob(o: CommonOpts, client: string, kind: string): Promise<J
  * new job (the newest of that client and kind above the one seen before); after a 202 it polls the job until it
  * ends. Returns the final job, or throws exit 2 when it failed or was cancelled.
  */
-async function followJob(o: CommonOpts, kind: 'backup' | 'restore', client: string, total: number | null, post: () => Promise<Answer>, progress: ProgressDisplay): Promise<{ job: JobView; data: Record<string, unknown> }> {
+async function followJob(
+  o: CommonOpts,
+  kind: 'backup' | 'restore',
+  client: string,
+  total: number | null,
+  post: () => Promise<Answer>,
+  progress: ProgressDisplay,
+): Promise<{ job: JobView; data: Record<string, unknown> }> {
   const baseline = (await latestJob(o, client, kind))?.job_id ?? 0;
   let settled: { r?: Answer; e?: unknown } | null = null;
-  const posting = post().then((r) => (settled = { r }), (e) => (settled = { e }));
+  const posting = post().then(
+    (r) => (settled = { r }),
+    (e) => (settled = { e }),
+  );
   let jobId: number | null = null;
   const label = (j: JobView) => `${kind} job ${j.job_id} (${j.client_name})`;
-  const show = (j: JobView) => progress.update({ label: label(j), status: j.status, bytes: j.bytes_done, total: j.size_bytes ?? total, rate: j.bytes_per_second ?? null });
+  const show = (j: JobView) =>
+    progress.update({
+      label: label(j),
+      status: j.status,
+      bytes: j.bytes_done,
+      total: j.size_bytes ?? total,
+      rate: j.bytes_per_second ?? null,
+    });
   while (!settled) {
     await Promise.race([sleep(o.pollMs), posting]);
     if (settled) break;
     try {
-      const j: JobView | null = jobId === null ? await latestJob(o, client, kind) : ((await api(o, 'GET', `/admin/backups/jobs/${jobId}`)).body.data?.job as JobView);
+      const j: JobView | null =
+        jobId === null
+          ? await latestJob(o, client, kind)
+          : ((await api(o, 'GET', `/admin/backups/jobs/${jobId}`)).body.data?.job as JobView);
       if (j && j.job_id > baseline) {
         jobId = j.job_id;
         show(j);
@@ -230,7 +271,11 @@ async function followJob(o: CommonOpts, kind: 'backup' | 'restore', client: stri
     show(job);
     if (TERMINAL.has(job.status)) {
       progress.done();
-      if (job.status !== 'completed') throw new CliError(`${kind} job ${job.job_id} ${job.status}: ${job.error_code ?? ''}${job.error ? ` ${job.error}` : ''}`.trim(), 2);
+      if (job.status !== 'completed')
+        throw new CliError(
+          `${kind} job ${job.job_id} ${job.status}: ${job.error_code ?? ''}${job.error ? ` ${job.error}` : ''}`.trim(),
+          2,
+        );
       return { job, data: { key: job.key, client_name: job.client_name, job } };
     }
     await sleep(o.pollMs);
@@ -256,13 +301,30 @@ async function create(client: string, o: CommonOpts & { label?: string; wait: bo
     return;
   }
   const progress = progressFor(o);
-  const { job, data } = await followJob(o, 'backup', client, null, () => api(o, 'POST', '/admin/backups', body), progress);
-  print(o, data, `backup of ${job.client_name} completed: ${job.key} (${formatBytes(job.size_bytes ?? job.bytes_done)}, job ${job.job_id}, ${formatDuration((job.duration_ms ?? 0) / 1000)})`);
+  const { job, data } = await followJob(
+    o,
+    'backup',
+    client,
+    null,
+    () => api(o, 'POST', '/admin/backups', body),
+    progress,
+  );
+  print(
+    o,
+    data,
+    `backup of ${job.client_name} completed: ${job.key} (${formatBytes(job.size_bytes ?? job.bytes_done)}, job ${job.job_id}, ${formatDuration((job.duration_ms ?? 0) / 1000)})`,
+  );
 }
 
 async function list(o: CommonOpts & { client?: string }): Promise<void> {
   const r = await api(o, 'GET', `/admin/backups${o.client ? `?client_name=${enc(o.client)}` : ''}`);
-  const backups = (r.body.data?.backups ?? []) as Array<{ key: string; client_name: string | null; label: string | null; size_bytes: number; last_modified: string | null }>;
+  const backups = (r.body.data?.backups ?? []) as Array<{
+    key: string;
+    client_name: string | null;
+    label: string | null;
+    size_bytes: number;
+    last_modified: string | null;
+  }>;
   if (o.json) {
     print(o, backups, '');
     return;
@@ -271,9 +333,19 @@ async function list(o: CommonOpts & { client?: string }): Promise<void> {
     process.stdout.write('no backups\n');
     return;
   }
-  const rows = [['KEY', 'CLIENT', 'LABEL', 'SIZE', 'LAST MODIFIED'], ...backups.map((b) => [b.key, b.client_name ?? '-', b.label ?? '-', formatBytes(b.size_bytes), b.last_modified ?? '-'])];
+  const rows = [
+    ['KEY', 'CLIENT', 'LABEL', 'SIZE', 'LAST MODIFIED'],
+    ...backups.map((b) => [
+      b.key,
+      b.client_name ?? '-',
+      b.label ?? '-',
+      formatBytes(b.size_bytes),
+      b.last_modified ?? '-',
+    ]),
+  ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);
+  for (const row of rows)
+    process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);
 }
 
 /** The object's size (for the ETA), from the listing of the key's client folder; null when unknown. */
@@ -298,8 +370,19 @@ async function restore(key: string, o: CommonOpts & { client: string; wait: bool
     return;
   }
   const total = await objectSize(o, key);
-  const { job, data } = await followJob(o, 'restore', o.client, total, () => api(o, 'POST', path, { client_name: o.client }), progressFor(o));
-  print(o, data, `restored ${key} into ${job.client_name} (${formatBytes(job.bytes_done)}, job ${job.job_id}, ${formatDuration((job.duration_ms ?? 0) / 1000)})`);
+  const { job, data } = await followJob(
+    o,
+    'restore',
+    o.client,
+    total,
+    () => api(o, 'POST', path, { client_name: o.client }),
+    progressFor(o),
+  );
+  print(
+    o,
+    data,
+    `restored ${key} into ${job.client_name} (${formatBytes(job.bytes_done)}, job ${job.job_id}, ${formatDuration((job.duration_ms ?? 0) / 1000)})`,
+  );
 }
 
 function fileNameOf(disposition: string | null, key: string): string {
@@ -310,7 +393,8 @@ function fileNameOf(disposition: string | null, key: string): string {
 /** Streams to `<output>.<random>.part` next to the target, then renames: the target is whole or absent. */
 async function download(key: string, o: CommonOpts & { output?: string; force?: boolean }): Promise<void> {
   adminKey(o);
-  if (o.output && existsSync(o.output) && !o.force) throw new CliError(`${o.output} exists (use --force to replace it)`, 1);
+  if (o.output && existsSync(o.output) && !o.force)
+    throw new CliError(`${o.output} exists (use --force to replace it)`, 1);
   const res = await send(o, 'GET', `/admin/backups/${enc(key)}/download`);
   if (res.status !== 200) {
     const text = await res.text();
@@ -344,8 +428,13 @@ async function download(key: string, o: CommonOpts & { output?: string; force?: 
     },
   });
   try {
-    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(temp, { flags: 'wx' }));
-    if (total !== null && bytes !== total) throw new CliError(`download of ${key} ended after ${bytes} of ${total} bytes`, 2);
+    await pipeline(
+      Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>),
+      counter,
+      createWriteStream(temp, { flags: 'wx' }),
+    );
+    if (total !== null && bytes !== total)
+      throw new CliError(`download of ${key} ended after ${bytes} of ${total} bytes`, 2);
     await rename(temp, target);
   } catch (e) {
     progress.done();
@@ -355,7 +444,11 @@ async function download(key: string, o: CommonOpts & { output?: string; force?: 
   }
   progress.update({ label: 'download', status: 'completed', bytes, total });
   progress.done();
-  print(o, { key, file: target, size_bytes: bytes }, `downloaded ${key} → ${target} (${formatBytes(bytes)}, ${formatDuration(progress.elapsed())})`);
+  print(
+    o,
+    { key, file: target, size_bytes: bytes },
+    `downloaded ${key} → ${target} (${formatBytes(bytes)}, ${formatDuration(progress.elapsed())})`,
+  );
 }
 
 // ---------------------------------------------------------------- registration
@@ -388,8 +481,12 @@ function run<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: 
 
 /** `athena backup …` (one line in cli.ts registers it). */
 export function registerBackupCommands(program: Command): void {
-  const backup = program.command('backup').description('S3 backups of PostgreSQL clients on a running gateway (/admin/backups*)');
-  withCommon(backup.command('create <client>').description('back up a client (waits for the job and shows its progress)'))
+  const backup = program
+    .command('backup')
+    .description('S3 backups of PostgreSQL clients on a running gateway (/admin/backups*)');
+  withCommon(
+    backup.command('create <client>').description('back up a client (waits for the job and shows its progress)'),
+  )
     .option('--label <label>', 'object label (default: manual)')
     .option('--no-wait', 'print the job and return (no progress)')
     .action(run((client: string, o: CommonOpts & { label?: string; wait: boolean }) => create(client, o)));
@@ -400,7 +497,9 @@ export function registerBackupCommands(program: Command): void {
     .requiredOption('--client <name>', 'target client (the source or another one)')
     .option('--no-wait', 'print the job and return (no progress)')
     .action(run((key: string, o: CommonOpts & { client: string; wait: boolean }) => restore(key, o)));
-  withCommon(backup.command('download <key>').description('download a backup object to a file (written whole or not at all)'))
+  withCommon(
+    backup.command('download <key>').description('download a backup object to a file (written whole or not at all)'),
+  )
     .option('-o, --output <file>', 'file to write (default: the object name in the current directory)')
     .option('--force', 'replace an existing file')
     .action(run((key: string, o: CommonOpts & { output?: string; force?: boolean }) => download(key, o)));

@@ -19,8 +19,12 @@ export function readClients(file: string): SavedClients {
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${file} must hold {"default": …, "clients": {…}}`);
-  return { default: typeof raw.default === 'string' ? raw.default : null, clients: raw.clients && typeof raw.clients === 'object' ? raw.clients : {} };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new UsageError(`${file} must hold {"default": …, "clients": {…}}`);
+  return {
+    default: typeof raw.default === 'string' ? raw.default : null,
+    clients: raw.clients && typeof raw.clients === 'object' ? raw.clients : {},
+  };
 }
 
 /** Atomic: write a temp file beside the target, then rename over it. */
@@ -38,7 +42,8 @@ export function redactUri(uri: string): string {
 
 /** JSON from a flag value or a file (`--body-json` / `--body-file`, `--payload-json` / `--payload-file`). */
 export function jsonInput(inline: string | undefined, file: string | undefined, what: string): unknown {
-  if ((inline === undefined) === (file === undefined)) throw new UsageError(`give exactly one of --${what}-json or --${what}-file`);
+  if ((inline === undefined) === (file === undefined))
+    throw new UsageError(`give exactly one of --${what}-json or --${what}-file`);
   let text: string;
   try {
     text = inline ?? readFileSync(file!, 'utf8');
@@ -48,7 +53,9 @@ export function jsonInput(inline: string | undefined, file: string | undefined, 
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--${what}-${inline !== undefined ? 'json' : 'file'} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(
+      `--${what}-${inline !== undefined ? 'json' : 'file'} is not valid JSON: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -62,8 +69,16 @@ export interface RemoteBody {
   [field: string]: unknown;
 }
 
-export async function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: RemoteBody }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<{ status: number; body: RemoteBody }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -71,5 +86,8 @@ export async function postJson(url: string, headers: Record<string, string>, bod
   } catch {
     /* not JSON */
   }
-  return { status: res.status, body: (parsed !== null && typeof parsed === 'object' ? parsed : { message: String(parsed) }) as RemoteBody };
+  return {
+    status: res.status,
+    body: (parsed !== null && typeof parsed === 'object' ? parsed : { message: String(parsed) }) as RemoteBody,
+  };
 }

@@ -28,19 +28,28 @@ program
   .option('--pipelines <path>', 'pipeline templates file (default config/pipelines.yaml)')
   .showHelpAfterError();
 
-interface GlobalOpts { config?: string; configPath?: string; port?: number; apiOnly?: boolean; pipelines?: string }
+interface GlobalOpts {
+  config?: string;
+  configPath?: string;
+  port?: number;
+  apiOnly?: boolean;
+  pipelines?: string;
+}
 
 async function runServer(opts: GlobalOpts): Promise<void> {
   const { startServer } = await import('./server');
   const { apiOnly, pipelines } = opts;
   await startServer({
-    configPath: opts.config ?? opts.configPath, port: opts.port, handleSignals: true,
-    adjustConfig: apiOnly || pipelines
-      ? (c) => {
-        if (apiOnly) c.gateway.deferred_query_worker_enabled = false;
-        if (pipelines) c.gateway.pipelines_path = pipelines;
-      }
-      : undefined,
+    configPath: opts.config ?? opts.configPath,
+    port: opts.port,
+    handleSignals: true,
+    adjustConfig:
+      apiOnly || pipelines
+        ? (c) => {
+            if (apiOnly) c.gateway.deferred_query_worker_enabled = false;
+            if (pipelines) c.gateway.pipelines_path = pipelines;
+          }
+        : undefined,
   });
 }
 
@@ -101,15 +110,24 @@ program
       config,
     };
     if (o.json) process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-    else for (const [k, v] of Object.entries(info)) process.stdout.write(`${k.padEnd(10)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+    else
+      for (const [k, v] of Object.entries(info))
+        process.stdout.write(`${k.padEnd(10)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
   });
 
 const migrate = program.command('migrate').description('control-plane migrations (athena_logging)');
-for (const [name, desc] of [['run', 'apply pending migrations'], ['revert', 'revert the last migration'], ['show', 'list migrations and whether they ran']] as const) {
+for (const [name, desc] of [
+  ['run', 'apply pending migrations'],
+  ['revert', 'revert the last migration'],
+  ['show', 'list migrations and whether they ran'],
+] as const) {
   migrate
     .command(name)
     .description(desc)
-    .option('--uri <uri>', 'control-plane PostgreSQL URI (default: gateway.logging_pg_uri / POSTGRES_ATHENA_LOGGING_URI)')
+    .option(
+      '--uri <uri>',
+      'control-plane PostgreSQL URI (default: gateway.logging_pg_uri / POSTGRES_ATHENA_LOGGING_URI)',
+    )
     .action(async (o: { uri?: string }) => {
       const g = program.opts<GlobalOpts>();
       const { runMigrationCommand } = await import('./migrate');
@@ -132,7 +150,13 @@ function clientsFile(o: { file?: string }): string {
   return o.file ?? 'config/clients.json';
 }
 
-interface RemoteOpts { client?: string; clientsFile?: string; url?: string; apiKey?: string; json?: boolean }
+interface RemoteOpts {
+  client?: string;
+  clientsFile?: string;
+  url?: string;
+  apiKey?: string;
+  json?: boolean;
+}
 
 /** Default gateway URL: `--url`, else ATHENA_URL, else the local one on api.port of the discovered config. */
 async function gatewayUrl(o: RemoteOpts): Promise<string> {
@@ -142,7 +166,8 @@ async function gatewayUrl(o: RemoteOpts): Promise<string> {
   let port = g.port ?? 4052;
   try {
     const { loadConfig } = await import('./config-loader');
-    if (g.port === undefined) port = loadConfig({ explicitPath: g.config ?? g.configPath, log: () => undefined }).config.api.port;
+    if (g.port === undefined)
+      port = loadConfig({ explicitPath: g.config ?? g.configPath, log: () => undefined }).config.api.port;
   } catch {
     /* no config: default port */
   }
@@ -150,7 +175,12 @@ async function gatewayUrl(o: RemoteOpts): Promise<string> {
 }
 
 /** Runs a data command: usage errors exit 1, remote errors (non-2xx, unreachable) exit 2. */
-async function remote(o: RemoteOpts, path: string, body: () => unknown, print: (b: RemoteBody) => string): Promise<void> {
+async function remote(
+  o: RemoteOpts,
+  path: string,
+  body: () => unknown,
+  print: (b: RemoteBody) => string,
+): Promise<void> {
   const { EXIT, UsageError, postJson, readClients } = await import('./cli-remote');
   let payload: unknown;
   let client: string;
@@ -158,7 +188,10 @@ async function remote(o: RemoteOpts, path: string, body: () => unknown, print: (
     // Without --client: the `default` of config/clients.json (a name the gateway must know as a client).
     const fallback = o.client === undefined ? readClients(clientsFile({ file: o.clientsFile })).default : null;
     const chosen = o.client ?? fallback;
-    if (!chosen) throw new UsageError(`give --client NAME (no default client in ${clientsFile({ file: o.clientsFile })}; see \`athena clients set-default\`)`);
+    if (!chosen)
+      throw new UsageError(
+        `give --client NAME (no default client in ${clientsFile({ file: o.clientsFile })}; see \`athena clients set-default\`)`,
+      );
     client = chosen;
     payload = body();
   } catch (e) {
@@ -177,50 +210,75 @@ async function remote(o: RemoteOpts, path: string, body: () => unknown, print: (
     process.exit(EXIT.remote);
   }
   if (r.status >= 400) {
-    process.stderr.write(`athena: ${r.status} ${r.body?.code ?? ''} ${r.body?.message ?? ''}${r.body?.error ? ` — ${r.body.error}` : ''}\n`);
+    process.stderr.write(
+      `athena: ${r.status} ${r.body?.code ?? ''} ${r.body?.message ?? ''}${r.body?.error ? ` — ${r.body.error}` : ''}\n`,
+    );
     if (o.json) process.stdout.write(`${JSON.stringify(r.body, null, 2)}\n`);
     process.exit(EXIT.remote);
   }
   process.stdout.write(o.json ? `${JSON.stringify(r.body, null, 2)}\n` : `${print(r.body)}\n`);
 }
 
-const remoteOptions = (c: Command) => c
-  .option('--client <name>', 'client to run on (X-Athena-Client; default: the `default` of the clients file)')
-  .option('--clients-file <path>', 'clients file for the default client (default config/clients.json)')
-  .option('--url <url>', 'gateway base URL (default $ATHENA_URL or http://127.0.0.1:<api.port>)')
-  .option('--api-key <key>', 'gateway API key (default $ATHENA_API_KEY)')
-  .option('--json', 'print the JSON answer');
+const remoteOptions = (c: Command) =>
+  c
+    .option('--client <name>', 'client to run on (X-Athena-Client; default: the `default` of the clients file)')
+    .option('--clients-file <path>', 'clients file for the default client (default config/clients.json)')
+    .option('--url <url>', 'gateway base URL (default $ATHENA_URL or http://127.0.0.1:<api.port>)')
+    .option('--api-key <key>', 'gateway API key (default $ATHENA_API_KEY)')
+    .option('--json', 'print the JSON answer');
 
 remoteOptions(program.command('fetch').description('run a fetch against a running gateway (POST /gateway/fetch)'))
   .option('--body-json <json>', 'the fetch payload as JSON')
   .option('--body-file <path>', 'a file holding the fetch payload')
   .action(async (o: RemoteOpts & { bodyJson?: string; bodyFile?: string }) => {
     const { jsonInput } = await import('./cli-remote');
-    await remote(o, '/gateway/fetch', () => jsonInput(o.bodyJson, o.bodyFile, 'body'), (b) => {
-      const rows = Array.isArray(b.data) ? b.data : [];
-      return [`${b.message}`, ...rows.map((r: unknown) => JSON.stringify(r))].join('\n');
-    });
+    await remote(
+      o,
+      '/gateway/fetch',
+      () => jsonInput(o.bodyJson, o.bodyFile, 'body'),
+      (b) => {
+        const rows = Array.isArray(b.data) ? b.data : [];
+        return [`${b.message}`, ...rows.map((r: unknown) => JSON.stringify(r))].join('\n');
+      },
+    );
   });
 
-remoteOptions(program.command('pipeline').description('run a pipeline on a running gateway (POST /pipelines, or /pipelines/simulate with --dry-run)'))
+remoteOptions(
+  program
+    .command('pipeline')
+    .description('run a pipeline on a running gateway (POST /pipelines, or /pipelines/simulate with --dry-run)'),
+)
   .option('--pipeline <name>', 'template name from the pipelines file')
   .option('--payload-json <json>', 'inline pipeline payload (overrides the template)')
   .option('--payload-file <path>', 'a file holding the pipeline payload')
   .option('--dry-run', 'fetch and transform only; write nothing')
-  .action(async (o: RemoteOpts & { pipeline?: string; payloadJson?: string; payloadFile?: string; dryRun?: boolean }) => {
-    const { jsonInput, UsageError } = await import('./cli-remote');
-    await remote(o, o.dryRun ? '/pipelines/simulate' : '/pipelines', () => {
-      if (!o.pipeline && o.payloadJson === undefined && o.payloadFile === undefined) throw new UsageError('give --pipeline NAME, --payload-json or --payload-file');
-      const inline = o.payloadJson !== undefined || o.payloadFile !== undefined ? jsonInput(o.payloadJson, o.payloadFile, 'payload') : {};
-      if (inline === null || typeof inline !== 'object' || Array.isArray(inline)) throw new UsageError('the pipeline payload must be a JSON object');
-      return { ...(inline as object), ...(o.pipeline ? { pipeline: o.pipeline } : {}) };
-    }, (b) => `fetched ${b.rows_fetched}, ${b.dry_run ? `would insert ${b.would_insert}` : `inserted ${b.rows_inserted}`} (${b.source_client} → ${b.sink_client}, run ${b.pipeline_run_id})`);
-  });
+  .action(
+    async (o: RemoteOpts & { pipeline?: string; payloadJson?: string; payloadFile?: string; dryRun?: boolean }) => {
+      const { jsonInput, UsageError } = await import('./cli-remote');
+      await remote(
+        o,
+        o.dryRun ? '/pipelines/simulate' : '/pipelines',
+        () => {
+          if (!o.pipeline && o.payloadJson === undefined && o.payloadFile === undefined)
+            throw new UsageError('give --pipeline NAME, --payload-json or --payload-file');
+          const inline =
+            o.payloadJson !== undefined || o.payloadFile !== undefined
+              ? jsonInput(o.payloadJson, o.payloadFile, 'payload')
+              : {};
+          if (inline === null || typeof inline !== 'object' || Array.isArray(inline))
+            throw new UsageError('the pipeline payload must be a JSON object');
+          return { ...(inline as object), ...(o.pipeline ? { pipeline: o.pipeline } : {}) };
+        },
+        (b) =>
+          `fetched ${b.rows_fetched}, ${b.dry_run ? `would insert ${b.would_insert}` : `inserted ${b.rows_inserted}`} (${b.source_client} → ${b.sink_client}, run ${b.pipeline_run_id})`,
+      );
+    },
+  );
 
 const clients = program.command('clients').description('saved PostgreSQL clients in config/clients.json');
 clients
   .command('list')
-  .description('list the config\'s clients and the saved ones (URIs redacted)')
+  .description("list the config's clients and the saved ones (URIs redacted)")
   .option('--file <path>', 'clients file (default config/clients.json)')
   .option('--json', 'print JSON')
   .action(async (o: { file?: string; json?: boolean }) => {
@@ -235,11 +293,23 @@ clients
       /* no config */
     }
     const rows = [
-      ...Object.entries(configured).map(([name, uri]) => ({ name, uri: redactUri(uri), source: 'config', default: false })),
-      ...Object.entries(saved.clients).map(([name, uri]) => ({ name, uri: redactUri(uri), source: 'saved', default: saved.default === name })),
+      ...Object.entries(configured).map(([name, uri]) => ({
+        name,
+        uri: redactUri(uri),
+        source: 'config',
+        default: false,
+      })),
+      ...Object.entries(saved.clients).map(([name, uri]) => ({
+        name,
+        uri: redactUri(uri),
+        source: 'saved',
+        default: saved.default === name,
+      })),
     ];
     if (o.json) process.stdout.write(`${JSON.stringify({ default: saved.default, clients: rows }, null, 2)}\n`);
-    else for (const r of rows) process.stdout.write(`${r.default ? '*' : ' '} ${r.name.padEnd(20)} ${r.source.padEnd(7)} ${r.uri}\n`);
+    else
+      for (const r of rows)
+        process.stdout.write(`${r.default ? '*' : ' '} ${r.name.padEnd(20)} ${r.source.padEnd(7)} ${r.uri}\n`);
   });
 clients
   .command('add <name> <uri>')

@@ -15,10 +15,18 @@ function moduleFiles(dir: string): string[] {
 }
 
 describe('global modules', () => {
-  const files = moduleFiles(LIBS).map((p) => relative(ROOT, p).split('\\').join('/')).sort();
+  const files = moduleFiles(LIBS)
+    .map((p) => relative(ROOT, p).split('\\').join('/'))
+    .sort();
 
   it('finds the library modules', () => {
-    expect(files).toEqual(expect.arrayContaining([...ALLOWED_GLOBAL, 'libs/store/src/store.module.ts', 'libs/drivers/src/drivers.module.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        ...ALLOWED_GLOBAL,
+        'libs/store/src/store.module.ts',
+        'libs/drivers/src/drivers.module.ts',
+      ]),
+    );
   });
 
   it('only the config and observability modules are @Global (or global: true)', () => {

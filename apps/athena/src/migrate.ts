@@ -4,12 +4,19 @@ import { athenaDataDir, loadConfig } from '@athena/config';
 import { createControlPlaneDataSource, startEmbeddedPostgres } from '@athena/store';
 
 /** `athena migrate run|revert|show` — against the configured control plane, or the embedded default. */
-export async function runMigrationCommand(action: 'run' | 'revert' | 'show', opts: { uri?: string; configPath?: string }): Promise<void> {
+export async function runMigrationCommand(
+  action: 'run' | 'revert' | 'show',
+  opts: { uri?: string; configPath?: string },
+): Promise<void> {
   const { config } = loadConfig({ explicitPath: opts.configPath, log: () => undefined });
-  let uri = opts.uri ?? config.gateway.logging_pg_uri ?? (config.gateway.logging_client ? config.postgres_clients[config.gateway.logging_client] : undefined);
+  let uri =
+    opts.uri ??
+    config.gateway.logging_pg_uri ??
+    (config.gateway.logging_client ? config.postgres_clients[config.gateway.logging_client] : undefined);
   let stopEmbedded: (() => Promise<void>) | null = null;
   if (!uri) {
-    const dataDir = config.embedded.data_dir ?? join(athenaDataDir(process.env, process.platform, homedir()), 'embedded-pg');
+    const dataDir =
+      config.embedded.data_dir ?? join(athenaDataDir(process.env, process.platform, homedir()), 'embedded-pg');
     const handle = await startEmbeddedPostgres({ dataDir, port: config.embedded.port, log: () => undefined });
     uri = handle.controlUri;
     stopEmbedded = () => handle.stop();
@@ -25,7 +32,9 @@ export async function runMigrationCommand(action: 'run' | 'revert' | 'show', opt
       await ds.undoLastMigration({ transaction: 'each' });
       process.stdout.write('reverted the last migration\n');
     } else {
-      const executed = new Set((await ds.query('SELECT name FROM athena_migrations').catch(() => [])).map((r: { name: string }) => r.name));
+      const executed = new Set(
+        (await ds.query('SELECT name FROM athena_migrations').catch(() => [])).map((r: { name: string }) => r.name),
+      );
       for (const m of ds.migrations) process.stdout.write(`${executed.has(m.name!) ? '[x]' : '[ ]'} ${m.name}\n`);
     }
   } finally {

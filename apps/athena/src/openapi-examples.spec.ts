@@ -11,7 +11,12 @@ import { CreateBackupDto, RestoreBackupDto } from '@athena/backups';
 import { AthenaError } from '@athena/common';
 import { normalizeSql } from '@athena/gateway';
 import {
-  Condition, Filter, ParseOptions, parseDeletePayload, parseFetchPayload, parseInsertPayload,
+  Condition,
+  Filter,
+  ParseOptions,
+  parseDeletePayload,
+  parseFetchPayload,
+  parseInsertPayload,
   parseUpdatePayload,
 } from '@athena/query';
 import { parseSqlRequest } from '@athena/sql';
@@ -144,7 +149,10 @@ const CHECKS: Record<string, (ex: Body) => void | Promise<void>> = {
   CreateApiKeyDto: async (ex) => {
     expect(await validated(CreateApiKeyDto, ex)).toMatchObject(ex);
     // The admin service refuses an expires_at in the past (400 expires_at_in_past).
-    expect({ expires_at: ex.expires_at, future: Date.parse(ex.expires_at as string) > Date.now() }).toEqual({ expires_at: ex.expires_at, future: true });
+    expect({ expires_at: ex.expires_at, future: Date.parse(ex.expires_at as string) > Date.now() }).toEqual({
+      expires_at: ex.expires_at,
+      future: true,
+    });
   },
   UpdateApiKeyDto: async (ex) => {
     expect(await validated(UpdateApiKeyDto, ex)).toMatchObject(ex);
@@ -190,7 +198,9 @@ function validated(metatype: new () => object, body: Body): Promise<unknown> {
 function requestBodySchemas(): string[] {
   const names = new Set<string>();
   for (const ops of Object.values(doc.paths)) {
-    for (const op of Object.values(ops as Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>)) {
+    for (const op of Object.values(
+      ops as Record<string, { requestBody?: { content?: Record<string, { schema?: Schema }> } }>,
+    )) {
       for (const media of Object.values(op?.requestBody?.content ?? {})) {
         const ref = media.schema?.$ref;
         if (ref) names.add(ref.replace('#/components/schemas/', ''));
@@ -211,8 +221,10 @@ describe('OpenAPI examples parse with the real parsers', () => {
       await CHECKS[name](ex);
     } catch (e) {
       // A refused example is a wrong example (the parser is the contract): fix the DTO's `example`.
-      if (e instanceof AthenaError) throw new Error(`${name} example ${JSON.stringify(ex)} is refused: ${e.code}: ${e.detail}`);
-      if (e instanceof BadRequestException) throw new Error(`${name} example ${JSON.stringify(ex)} is refused: ${JSON.stringify(e.getResponse())}`);
+      if (e instanceof AthenaError)
+        throw new Error(`${name} example ${JSON.stringify(ex)} is refused: ${e.code}: ${e.detail}`);
+      if (e instanceof BadRequestException)
+        throw new Error(`${name} example ${JSON.stringify(ex)} is refused: ${JSON.stringify(e.getResponse())}`);
       throw e;
     }
   });
@@ -223,7 +235,11 @@ describe('OpenAPI examples parse with the real parsers', () => {
     expect(op.enum?.length).toBeGreaterThan(0);
     for (const operator of op.enum as string[]) {
       // Documented on `value`: an array for in/contains/containedBy; null/true/false for is.
-      const value = ['in', 'contains', 'containedBy'].includes(operator) ? [base.value] : operator === 'is' ? null : base.value;
+      const value = ['in', 'contains', 'containedBy'].includes(operator)
+        ? [base.value]
+        : operator === 'is'
+          ? null
+          : base.value;
       const q = parseFetchPayload({ ...example('FetchRequestDto'), conditions: [{ ...base, operator, value }] }, OPTS);
       expect(q.conditions).toEqual([{ column: base.column, op: operator, value }]);
     }

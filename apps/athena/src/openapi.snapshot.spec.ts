@@ -32,6 +32,10 @@ function firstDifference(a: string, b: string): string {
   let i = 0;
   while (i < la.length && i < lb.length && la[i] === lb[i]) i++;
   const from = Math.max(0, i - 3);
-  const show = (lines: string[]) => lines.slice(from, i + 3).map((l, k) => `${String(from + k + 1).padStart(5)}| ${l}`).join('\n');
+  const show = (lines: string[]) =>
+    lines
+      .slice(from, i + 3)
+      .map((l, k) => `${String(from + k + 1).padStart(5)}| ${l}`)
+      .join('\n');
   return `First difference at line ${i + 1}.\ncommitted:\n${show(la)}\ngenerated:\n${show(lb)}`;
 }

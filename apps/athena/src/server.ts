@@ -9,13 +9,28 @@ import { join } from 'node:path';
 import { AthenaConfig, athenaDataDir, loadConfig } from '@athena/config';
 import { DriverRegistry } from '@athena/drivers';
 import { LifecycleService } from '@athena/health';
-import { checkRequestLine, clientErrorHandler, frameworkErrors, genRequestId, installJsonBodyParser, MethodTable } from '@athena/http';
+import {
+  checkRequestLine,
+  clientErrorHandler,
+  frameworkErrors,
+  genRequestId,
+  installJsonBodyParser,
+  MethodTable,
+} from '@athena/http';
 import { MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
 import { ControlPlaneTarget, EmbeddedPostgresHandle, startEmbeddedPostgres } from '@athena/store';
 import { AppModule } from './app.module';
 
 /** Routes whose calls are logged by the gateway service's `gateway_trace` line (one line per call, not two). */
-const GATEWAY_TRACED_ROUTES = new Set(['/gateway/fetch', '/gateway/data', '/data', '/gateway/insert', '/gateway/update', '/gateway/delete', '/gateway/query']);
+const GATEWAY_TRACED_ROUTES = new Set([
+  '/gateway/fetch',
+  '/gateway/data',
+  '/data',
+  '/gateway/insert',
+  '/gateway/update',
+  '/gateway/delete',
+  '/gateway/query',
+]);
 
 export interface StartOptions {
   /** `--config` / `--config-path`. */
@@ -44,13 +59,19 @@ export interface RunningServer {
 }
 
 /** Decides where the control plane lives; starts the embedded PostgreSQL when nothing is configured. */
-async function resolveControlPlane(config: AthenaConfig, logger: PinoLogger, env: NodeJS.ProcessEnv): Promise<{ target: ControlPlaneTarget; embedded: EmbeddedPostgresHandle | null }> {
+async function resolveControlPlane(
+  config: AthenaConfig,
+  logger: PinoLogger,
+  env: NodeJS.ProcessEnv,
+): Promise<{ target: ControlPlaneTarget; embedded: EmbeddedPostgresHandle | null }> {
   const g = config.gateway;
   if (g.logging_pg_uri) return { target: { uri: g.logging_pg_uri, origin: 'configured' }, embedded: null };
   const byClient = g.logging_client ? config.postgres_clients[g.logging_client] : undefined;
   if (byClient) return { target: { uri: byClient, origin: 'configured' }, embedded: null };
   if (!config.embedded.enabled) {
-    throw new Error('No control-plane database configured: set gateway.logging_pg_uri (or POSTGRES_ATHENA_LOGGING_URI), or gateway.logging_client naming a postgres_clients entry, or enable embedded.enabled');
+    throw new Error(
+      'No control-plane database configured: set gateway.logging_pg_uri (or POSTGRES_ATHENA_LOGGING_URI), or gateway.logging_client naming a postgres_clients entry, or enable embedded.enabled',
+    );
   }
   const dataDir = config.embedded.data_dir ?? join(athenaDataDir(env, process.platform, homedir()), 'embedded-pg');
   const log = logger.child({ component: 'embedded-postgres' });
@@ -117,7 +138,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   methodTable.track(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    const refused = checkRequestLine(request.method, request.url) ?? (request.is404 ? methodTable.refusal(request.method, request.url) : null);
+    const refused =
+      checkRequestLine(request.method, request.url) ??
+      (request.is404 ? methodTable.refusal(request.method, request.url) : null);
     done(refused ?? undefined);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -125,10 +148,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     metrics.observeHttp(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     // Gateway calls already emit one wide gateway_trace line; every other route gets a completion line.
     if (!GATEWAY_TRACED_ROUTES.has(route) || reply.statusCode >= 400) {
-      httpLog.info({
-        request_id: request.id, method: request.method, route, path: redactUrl(request.url),
-        status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
-      }, 'request completed');
+      httpLog.info(
+        {
+          request_id: request.id,
+          method: request.method,
+          route,
+          path: redactUrl(request.url),
+          status: reply.statusCode,
+          duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+        },
+        'request completed',
+      );
     }
     done();
   });
@@ -140,7 +170,16 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const lifecycle = app.get(LifecycleService);
   lifecycle.markListening();
   const url = `http://${config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host}:${port}`;
-  logger.info({ url, docs: `${url}/docs`, boot_ms: Math.round(performance.now() - bootStarted), control_plane: target.origin, control_plane_uri: redactSecrets(target.uri) }, 'athena gateway listening');
+  logger.info(
+    {
+      url,
+      docs: `${url}/docs`,
+      boot_ms: Math.round(performance.now() - bootStarted),
+      control_plane: target.origin,
+      control_plane_uri: redactSecrets(target.uri),
+    },
+    'athena gateway listening',
+  );
 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
@@ -171,10 +210,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   if (opts.handleSignals) {
     const onSignal = (sig: NodeJS.Signals) => {
-      shutdown(sig).then(() => process.exit(0), (e) => {
-        logger.error({ err: e }, 'shutdown failed');
-        process.exit(1);
-      });
+      shutdown(sig).then(
+        () => process.exit(0),
+        (e) => {
+          logger.error({ err: e }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);

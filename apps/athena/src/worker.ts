@@ -32,7 +32,11 @@ export interface RunningWorker {
 export async function startWorker(opts: WorkerOptions = {}): Promise<RunningWorker> {
   const env = opts.env ?? process.env;
   const early: Array<[string, string, object | undefined]> = [];
-  const loaded = loadConfig({ explicitPath: opts.configPath, env, log: (level: string, msg: string, fields?: object) => early.push([level, msg, fields]) });
+  const loaded = loadConfig({
+    explicitPath: opts.configPath,
+    env,
+    log: (level: string, msg: string, fields?: object) => early.push([level, msg, fields]),
+  });
   const config = loaded.config;
   opts.adjustConfig?.(config);
   config.gateway.deferred_query_worker_enabled = true;
@@ -40,7 +44,10 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<RunningWork
   for (const [level, msg, fields] of early) logger[level as 'info' | 'warn'](fields ?? {}, msg);
   const g = config.gateway;
   const uri = g.logging_pg_uri ?? (g.logging_client ? config.postgres_clients[g.logging_client] : undefined);
-  if (!uri) throw new Error('athena worker needs a control-plane database: set gateway.logging_pg_uri (or POSTGRES_ATHENA_LOGGING_URI) or gateway.logging_client');
+  if (!uri)
+    throw new Error(
+      'athena worker needs a control-plane database: set gateway.logging_pg_uri (or POSTGRES_ATHENA_LOGGING_URI) or gateway.logging_client',
+    );
   const app = await NestFactory.createApplicationContext(
     AppModule.forRoot({ config, controlPlane: { uri, origin: 'configured' }, rootLogger: logger }),
     { bufferLogs: true, abortOnError: false },
@@ -48,7 +55,10 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<RunningWork
   app.useLogger(app.get(NestPinoLogger));
   await app.init();
   const worker = app.get(DeferredWorker);
-  logger.info({ config: loaded.path, control_plane_uri: redactSecrets(uri), worker: worker.owner }, 'athena worker running');
+  logger.info(
+    { config: loaded.path, control_plane_uri: redactSecrets(uri), worker: worker.owner },
+    'athena worker running',
+  );
 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason = 'shutdown'): Promise<void> => {
@@ -62,10 +72,13 @@ export async function startWorker(opts: WorkerOptions = {}): Promise<RunningWork
   };
   if (opts.handleSignals) {
     const onSignal = (sig: NodeJS.Signals) => {
-      shutdown(sig).then(() => process.exit(0), (e) => {
-        logger.error({ err: e }, 'worker shutdown failed');
-        process.exit(1);
-      });
+      shutdown(sig).then(
+        () => process.exit(0),
+        (e) => {
+          logger.error({ err: e }, 'worker shutdown failed');
+          process.exit(1);
+        },
+      );
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);

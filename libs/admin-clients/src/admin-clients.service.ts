@@ -39,7 +39,10 @@ export function statusOf(e: CatalogEntry): { status: ClientStatus; reason: strin
   if (!e.active) return { status: 'inactive', reason: 'deactivated (is_active = false)' };
   if (e.frozen) return { status: 'frozen', reason: 'frozen: routing temporarily disabled' };
   if (!e.descriptor) {
-    return { status: 'unavailable', reason: e.envVar ? `environment variable ${e.envVar} is not set on this instance` : 'no connection configured' };
+    return {
+      status: 'unavailable',
+      reason: e.envVar ? `environment variable ${e.envVar} is not set on this instance` : 'no connection configured',
+    };
   }
   return { status: 'routable', reason: null };
 }
@@ -72,13 +75,22 @@ export class AdminClientsService implements OnModuleInit {
     const runtime = this.catalog.list().map((e) => {
       const row = byName.get(e.name.toLowerCase());
       return {
-        client_name: e.name, backend: e.backend, source: e.source, description: row?.description ?? null,
+        client_name: e.name,
+        backend: e.backend,
+        source: e.source,
+        description: row?.description ?? null,
         pg_uri: e.backend === 'postgres' ? redactUri(e.descriptor?.uri) : null,
-        pg_uri_env_var: row?.pg_uri_env_var ?? null, config_uri_template: row?.config_uri_template ?? null,
-        is_active: e.active, is_frozen: e.frozen, pool_connected: this.drivers.poolStats(e.name) !== null,
+        pg_uri_env_var: row?.pg_uri_env_var ?? null,
+        config_uri_template: row?.config_uri_template ?? null,
+        is_active: e.active,
+        is_frozen: e.frozen,
+        pool_connected: this.drivers.poolStats(e.name) !== null,
       };
     });
-    return ok(`${rows.length} ${rows.length === 1 ? 'client' : 'clients'}`, { clients: rows.map(clientRecord), runtime });
+    return ok(`${rows.length} ${rows.length === 1 ? 'client' : 'clients'}`, {
+      clients: rows.map(clientRecord),
+      runtime,
+    });
   }
 
   async create(dto: CreateClientDto): Promise<SuccessEnvelope> {
@@ -88,18 +100,30 @@ export class AdminClientsService implements OnModuleInit {
     const envVar = source === 'pg_uri_env_var' ? dto.pg_uri_env_var!.trim() : null;
     if (envVar && process.env[envVar]) requirePgUri('pg_uri_env_var', process.env[envVar]!);
     if (name.toLowerCase() === CUSTOM_SUPABASE) {
-      throw AdminClientsErrors.duplicateClient('Client name is reserved', `"${CUSTOM_SUPABASE}" is reserved for per-request Supabase targets`);
+      throw AdminClientsErrors.duplicateClient(
+        'Client name is reserved',
+        `"${CUSTOM_SUPABASE}" is reserved for per-request Supabase targets`,
+      );
     }
     const existing = this.catalog.lookup(name);
     if (existing) {
-      throw AdminClientsErrors.duplicateClient('Client already exists', `A client named "${existing.name}" already exists (${existing.source === 'config' ? 'in config.yaml' : 'in the catalog'}; names are case-insensitive)`);
+      throw AdminClientsErrors.duplicateClient(
+        'Client already exists',
+        `A client named "${existing.name}" already exists (${existing.source === 'config' ? 'in config.yaml' : 'in the catalog'}; names are case-insensitive)`,
+      );
     }
     const row = await this.repo.create({
-      client_name: name, description: blankToNull(dto.description) ?? null, pg_uri: pgUri, pg_uri_env_var: envVar,
+      client_name: name,
+      description: blankToNull(dto.description) ?? null,
+      pg_uri: pgUri,
+      pg_uri_env_var: envVar,
       is_active: dto.is_active ?? true,
     });
     await this.catalog.refresh();
-    return ok(`Client ${row.client_name} created${envVar && !process.env[envVar] ? `; ${envVar} is not set, so it is unavailable until it is` : ''}`, { client: clientRecord(row) });
+    return ok(
+      `Client ${row.client_name} created${envVar && !process.env[envVar] ? `; ${envVar} is not set, so it is unavailable until it is` : ''}`,
+      { client: clientRecord(row) },
+    );
   }
 
   async update(pathName: string, dto: UpdateClientDto): Promise<SuccessEnvelope> {
@@ -114,7 +138,10 @@ export class AdminClientsService implements OnModuleInit {
     const envVar = blankToNull(dto.pg_uri_env_var);
     if (pgUri !== undefined || envVar !== undefined) {
       if (entry && entry.backend !== 'postgres') {
-        throw AdminClientsErrors.unsupportedBackend('Connection not editable', `"${entry.name}" is a ${entry.backend} client: its connection comes from config.yaml`);
+        throw AdminClientsErrors.unsupportedBackend(
+          'Connection not editable',
+          `"${entry.name}" is a ${entry.backend} client: its connection comes from config.yaml`,
+        );
       }
       if (pgUri && envVar) requireOneUriSource(pgUri, envVar);
       if (pgUri) Object.assign(patch, { pg_uri: requirePgUri('pg_uri', pgUri), pg_uri_env_var: null });
@@ -139,14 +166,20 @@ export class AdminClientsService implements OnModuleInit {
     const row = await this.repo.setFrozen(name, frozen);
     if (!row) throw notFound(name);
     await this.catalog.refresh();
-    return ok(`Client ${row.client_name} ${frozen ? 'frozen: requests are refused and its pool is drained' : 'unfrozen'}`, { client: clientRecord(row) });
+    return ok(
+      `Client ${row.client_name} ${frozen ? 'frozen: requests are refused and its pool is drained' : 'unfrozen'}`,
+      { client: clientRecord(row) },
+    );
   }
 
   async remove(name: string): Promise<SuccessEnvelope> {
     const current = await this.repo.findLive(name);
     if (!current) throw notFound(name);
     if (current.source === 'config' && this.catalog.lookup(name)?.source === 'config') {
-      throw AdminClientsErrors.configClient('Client is declared in config.yaml', `"${current.client_name}" comes from config.yaml: remove it there, or deactivate/freeze it here`);
+      throw AdminClientsErrors.configClient(
+        'Client is declared in config.yaml',
+        `"${current.client_name}" comes from config.yaml: remove it there, or deactivate/freeze it here`,
+      );
     }
     const row = await this.repo.softDelete(current.client_name);
     if (!row) throw notFound(name);
@@ -156,18 +189,27 @@ export class AdminClientsService implements OnModuleInit {
 
   /** Registered names (frozen and inactive included; soft-deleted excluded). */
   names(): SuccessEnvelope {
-    const clients = this.catalog.list().map((e) => e.name).sort((a, b) => a.localeCompare(b));
+    const clients = this.catalog
+      .list()
+      .map((e) => e.name)
+      .sort((a, b) => a.localeCompare(b));
     return ok(`${clients.length} ${clients.length === 1 ? 'client' : 'clients'}`, { clients });
   }
 
   registry(): RegistryRow[] {
-    return this.catalog.list()
+    return this.catalog
+      .list()
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((e) => {
         const pool = this.drivers.poolStats(e.name);
         return {
-          client_name: e.name, backend: e.backend, source: e.source, is_active: e.active, is_frozen: e.frozen,
-          ...statusOf(e), connection_source: e.uriSource,
+          client_name: e.name,
+          backend: e.backend,
+          source: e.source,
+          is_active: e.active,
+          is_frozen: e.frozen,
+          ...statusOf(e),
+          connection_source: e.uriSource,
           pool: pool ? { open: true, ...pool } : { open: false, total: 0, idle: 0, waiting: 0 },
         };
       });

@@ -31,7 +31,10 @@ export class ClientStatisticsService {
   async forClient(name: string): Promise<SuccessEnvelope> {
     const found = await this.repo.forClient(name);
     if (!found) {
-      throw AdminClientsErrors.clientStatisticsNotFound('Client statistics not found', `No request or operation has been logged for client "${name}" yet`);
+      throw AdminClientsErrors.clientStatisticsNotFound(
+        'Client statistics not found',
+        `No request or operation has been logged for client "${name}" yet`,
+      );
     }
     return ok(`Statistics for ${found.statistics.client_name}`, found);
   }
@@ -41,12 +44,20 @@ export class ClientStatisticsService {
     let clientName = this.catalog.lookup(name)?.name;
     if (!clientName) {
       const stats = await this.repo.forClient(name);
-      if (!stats) throw AdminClientsErrors.clientNotFound('Athena client not found', `No client named "${name}" is registered or has logged operations`);
+      if (!stats)
+        throw AdminClientsErrors.clientNotFound(
+          'Athena client not found',
+          `No client named "${name}" is registered or has logged operations`,
+        );
       clientName = stats.statistics.client_name;
     }
     const query = {
-      client_name: clientName, table_name: q.table_name, operation: q.operation, status: q.status ?? 'all',
-      limit: q.limit ?? 100, offset: q.offset ?? 0,
+      client_name: clientName,
+      table_name: q.table_name,
+      operation: q.operation,
+      status: q.status ?? 'all',
+      limit: q.limit ?? 100,
+      offset: q.offset ?? 0,
     } as const;
     const rows = await this.repo.drilldown(query);
     return ok(`${rows.length} ${rows.length === 1 ? 'operation' : 'operations'}`, { ...query, rows });

@@ -28,7 +28,9 @@ describe('client URIs', () => {
 
   it('redacts passwords (userinfo and query) everywhere', () => {
     expect(redactUri('postgres://user:s3cret@db.example:5432/app')).toBe('postgres://user:***@db.example:5432/app');
-    expect(redactUri('postgres://db.example/app?password=x&sslmode=require')).toBe('postgres://db.example/app?password=***&sslmode=require');
+    expect(redactUri('postgres://db.example/app?password=x&sslmode=require')).toBe(
+      'postgres://db.example/app?password=***&sslmode=require',
+    );
     expect(redactUri('postgres://user@db/app')).toBe('postgres://user@db/app');
     expect(redactUri(null)).toBeNull();
   });
@@ -36,8 +38,14 @@ describe('client URIs', () => {
   it('needs exactly one URI source', () => {
     expect(requireOneUriSource('postgres://h/db', undefined)).toBe('pg_uri');
     expect(requireOneUriSource(null, 'PG_URI')).toBe('pg_uri_env_var');
-    expect(codeOf(() => requireOneUriSource(undefined, undefined))).toMatchObject({ status: 400, code: 'invalid_uri_source' });
-    expect(codeOf(() => requireOneUriSource('postgres://h/db', 'X'))).toMatchObject({ status: 400, code: 'invalid_uri_source' });
+    expect(codeOf(() => requireOneUriSource(undefined, undefined))).toMatchObject({
+      status: 400,
+      code: 'invalid_uri_source',
+    });
+    expect(codeOf(() => requireOneUriSource('postgres://h/db', 'X'))).toMatchObject({
+      status: 400,
+      code: 'invalid_uri_source',
+    });
     expect(codeOf(() => requireOneUriSource(' ', ''))).toMatchObject({ status: 400, code: 'invalid_uri_source' });
   });
 });

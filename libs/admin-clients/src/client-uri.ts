@@ -1,4 +1,3 @@
-
 import { AdminClientsErrors } from './errors';
 
 const PG_SCHEMES = new Set(['postgres:', 'postgresql:']);
@@ -15,10 +14,18 @@ export function requirePgUri(field: string, value: string): string {
   try {
     u = new URL(v);
   } catch {
-    throw AdminClientsErrors.invalidPgUri(`Invalid ${field}`, `${field} is not a valid URI; expected postgres://user:password@host:5432/database`, { field });
+    throw AdminClientsErrors.invalidPgUri(
+      `Invalid ${field}`,
+      `${field} is not a valid URI; expected postgres://user:password@host:5432/database`,
+      { field },
+    );
   }
   if (!PG_SCHEMES.has(u.protocol)) {
-    throw AdminClientsErrors.invalidPgUri(`Invalid ${field}`, `${field} must use the postgres:// or postgresql:// scheme (got ${u.protocol.replace(/:$/, '') || 'none'}://)`, { field });
+    throw AdminClientsErrors.invalidPgUri(
+      `Invalid ${field}`,
+      `${field} must use the postgres:// or postgresql:// scheme (got ${u.protocol.replace(/:$/, '') || 'none'}://)`,
+      { field },
+    );
   }
   if (u.hostname === '') throw AdminClientsErrors.invalidPgUri(`Invalid ${field}`, `${field} has no host`, { field });
   return v;
@@ -40,11 +47,19 @@ export function redactUri(uri: string | null | undefined): string | null {
 /**
  * Exactly one URI source, or 400 `invalid_uri_source`. Returns the source named by the request.
  */
-export function requireOneUriSource(pgUri: string | null | undefined, envVar: string | null | undefined): 'pg_uri' | 'pg_uri_env_var' {
+export function requireOneUriSource(
+  pgUri: string | null | undefined,
+  envVar: string | null | undefined,
+): 'pg_uri' | 'pg_uri_env_var' {
   const hasUri = typeof pgUri === 'string' && pgUri.trim() !== '';
   const hasEnv = typeof envVar === 'string' && envVar.trim() !== '';
   if (hasUri === hasEnv) {
-    throw AdminClientsErrors.invalidUriSource(hasUri ? 'Both pg_uri and pg_uri_env_var given' : 'No connection given', hasUri ? 'Send either pg_uri or pg_uri_env_var, not both' : 'Send pg_uri (a postgres:// URI) or pg_uri_env_var (the name of an environment variable holding it)');
+    throw AdminClientsErrors.invalidUriSource(
+      hasUri ? 'Both pg_uri and pg_uri_env_var given' : 'No connection given',
+      hasUri
+        ? 'Send either pg_uri or pg_uri_env_var, not both'
+        : 'Send pg_uri (a postgres:// URI) or pg_uri_env_var (the name of an environment variable holding it)',
+    );
   }
   return hasUri ? 'pg_uri' : 'pg_uri_env_var';
 }

@@ -29,7 +29,10 @@ export class ProvisionService {
     const hasUri = typeof dto.uri === 'string' && dto.uri.trim() !== '';
     const hasClient = typeof dto.client_name === 'string' && dto.client_name.trim() !== '';
     if (hasUri === hasClient) {
-      throw AdminClientsErrors.invalidProvisionTarget('Ambiguous or missing target', 'Send exactly one of uri (a postgres:// URI) or client_name (a registered PostgreSQL client)');
+      throw AdminClientsErrors.invalidProvisionTarget(
+        'Ambiguous or missing target',
+        'Send exactly one of uri (a postgres:// URI) or client_name (a registered PostgreSQL client)',
+      );
     }
     let uri: string;
     let label: string;
@@ -38,15 +41,30 @@ export class ProvisionService {
       label = redactUri(uri)!;
     } else {
       const entry = this.catalog.lookup(dto.client_name!.trim());
-      if (!entry) throw AdminClientsErrors.clientNotFound('Athena client not found', `No client named "${dto.client_name}" is registered`);
-      if (entry.backend !== 'postgres') throw AdminClientsErrors.unsupportedBackend('Not a PostgreSQL client', `"${entry.name}" is a ${entry.backend} client; provisioning needs PostgreSQL`);
-      if (!entry.descriptor) throw AdminClientsErrors.clientUnconfigured('Client has no connection configured', `Client "${entry.name}" has no connection URI (is its environment variable set?)`);
+      if (!entry)
+        throw AdminClientsErrors.clientNotFound(
+          'Athena client not found',
+          `No client named "${dto.client_name}" is registered`,
+        );
+      if (entry.backend !== 'postgres')
+        throw AdminClientsErrors.unsupportedBackend(
+          'Not a PostgreSQL client',
+          `"${entry.name}" is a ${entry.backend} client; provisioning needs PostgreSQL`,
+        );
+      if (!entry.descriptor)
+        throw AdminClientsErrors.clientUnconfigured(
+          'Client has no connection configured',
+          `Client "${entry.name}" has no connection URI (is its environment variable set?)`,
+        );
       uri = entry.descriptor.uri;
       label = entry.name;
     }
-    const registerName = hasUri && dto.register ? (dto.register_name?.trim() || DEFAULT_REGISTER_NAME) : null;
+    const registerName = hasUri && dto.register ? dto.register_name?.trim() || DEFAULT_REGISTER_NAME : null;
     if (registerName && this.catalog.lookup(registerName)) {
-      throw AdminClientsErrors.duplicateClient('Client already exists', `Cannot register under "${registerName}": a client with that name exists; pick another register_name`);
+      throw AdminClientsErrors.duplicateClient(
+        'Client already exists',
+        `Cannot register under "${registerName}": a client with that name exists; pick another register_name`,
+      );
     }
     let result;
     try {
@@ -54,14 +72,23 @@ export class ProvisionService {
     } catch (e) {
       const msg = redactUri((e as Error).message) ?? 'unknown error';
       if (isConnectionLoss(e) || /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|password authentication|does not exist/i.test(msg)) {
-        throw AdminClientsErrors.provisionTargetUnavailable('Provisioning target unavailable', `Cannot reach ${label}: ${msg}`);
+        throw AdminClientsErrors.provisionTargetUnavailable(
+          'Provisioning target unavailable',
+          `Cannot reach ${label}: ${msg}`,
+        );
       }
       this.logger.error(`provisioning ${label} failed: ${msg}`);
-      throw AdminClientsErrors.provisionFailed('Provisioning failed', `A provisioning statement failed on ${label}: ${msg}`);
+      throw AdminClientsErrors.provisionFailed(
+        'Provisioning failed',
+        `A provisioning statement failed on ${label}: ${msg}`,
+      );
     }
     if (registerName) await this.clients.create({ client_name: registerName, pg_uri: uri });
     return ok(`Provisioned ${label}: ${result.statements_executed} statements`, {
-      statements_executed: result.statements_executed, client: registerName ?? label, registered: registerName, tables: result.tables,
+      statements_executed: result.statements_executed,
+      client: registerName ?? label,
+      registered: registerName,
+      tables: result.tables,
     });
   }
 }

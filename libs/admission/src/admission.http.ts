@@ -19,7 +19,11 @@ export function admissionDeferral(req: object): AdmissionDecision | undefined {
 
 /** Calls that can only run inline: direct URIs and custom Supabase credentials (a secret the queue never stores). */
 export function inlineOnly(headers: FastifyRequest['headers']): boolean {
-  return isDirectConnectionRequest(headers) || firstValue(headers['x-supabase-key']) !== undefined || firstValue(headers['x-supabase-url']) !== undefined;
+  return (
+    isDirectConnectionRequest(headers) ||
+    firstValue(headers['x-supabase-key']) !== undefined ||
+    firstValue(headers['x-supabase-url']) !== undefined
+  );
 }
 
 /**
@@ -34,7 +38,10 @@ export function inlineOnly(headers: FastifyRequest['headers']): boolean {
 export class AdmissionHttpEdge implements OnModuleInit {
   private installed = false;
 
-  constructor(private readonly admission: AdmissionService, @Optional() private readonly adapterHost?: HttpAdapterHost) {
+  constructor(
+    private readonly admission: AdmissionService,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
     this.install();
   }
 
@@ -55,14 +62,19 @@ export class AdmissionHttpEdge implements OnModuleInit {
       }
       const h = req.headers;
       const d = this.admission.check({
-        route, client: firstValue(h['x-athena-client'])?.trim() || null, inlineOnly: inlineOnly(h),
+        route,
+        client: firstValue(h['x-athena-client'])?.trim() || null,
+        inlineOnly: inlineOnly(h),
         deferRequested: EXPLICIT_DEFER_ROUTES.has(route) && deferRequested(firstValue(h['x-athena-defer'])),
       });
       if (!(d instanceof Promise)) {
         this.apply(req, reply, d, done);
         return;
       }
-      d.then((x) => this.apply(req, reply, x, done), (e: Error) => done(e));
+      d.then(
+        (x) => this.apply(req, reply, x, done),
+        (e: Error) => done(e),
+      );
     });
   }
 
@@ -77,10 +89,20 @@ export class AdmissionHttpEdge implements OnModuleInit {
       return;
     }
     const secs = String(d.retryAfterSecs);
-    const err = AdmissionErrors.admissionRejected('Too many requests', `Gateway admission limit reached (${d.scope === 'client' ? 'per-client' : 'global'} budget); retry after ${secs} s`);
-    reply.code(err.status).header('retry-after', secs).header('x-request-id', req.id).send({
-      status: 'error', code: err.code, message: err.message, error: err.detail,
-      data: { retry_after_seconds: d.retryAfterSecs, scope: d.scope },
-    });
+    const err = AdmissionErrors.admissionRejected(
+      'Too many requests',
+      `Gateway admission limit reached (${d.scope === 'client' ? 'per-client' : 'global'} budget); retry after ${secs} s`,
+    );
+    reply
+      .code(err.status)
+      .header('retry-after', secs)
+      .header('x-request-id', req.id)
+      .send({
+        status: 'error',
+        code: err.code,
+        message: err.message,
+        error: err.detail,
+        data: { retry_after_seconds: d.retryAfterSecs, scope: d.scope },
+      });
   }
 }

@@ -29,7 +29,11 @@ export interface AdmissionDecision {
   retryAfterSecs: number;
 }
 
-const ADMIT: AdmissionDecision = Object.freeze({ outcome: 'admitted', scope: 'none', retryAfterSecs: 0 }) as AdmissionDecision;
+const ADMIT: AdmissionDecision = Object.freeze({
+  outcome: 'admitted',
+  scope: 'none',
+  retryAfterSecs: 0,
+}) as AdmissionDecision;
 
 /** Routes subject to admission: the data-plane routes. Status polling of deferred jobs is not. */
 export function isAdmissionRoute(route: string): boolean {
@@ -39,8 +43,12 @@ export function isAdmissionRoute(route: string): boolean {
 
 /** Routes the deferred worker can run, by route template. */
 export const DEFERRABLE_ROUTES: ReadonlyMap<string, 'fetch' | 'query' | 'insert' | 'update' | 'delete'> = new Map([
-  ['/gateway/fetch', 'fetch'], ['/gateway/data', 'fetch'], ['/gateway/query', 'query'],
-  ['/gateway/insert', 'insert'], ['/gateway/update', 'update'], ['/gateway/delete', 'delete'],
+  ['/gateway/fetch', 'fetch'],
+  ['/gateway/data', 'fetch'],
+  ['/gateway/query', 'query'],
+  ['/gateway/insert', 'insert'],
+  ['/gateway/update', 'update'],
+  ['/gateway/delete', 'delete'],
 ] as const);
 
 /** Routes that accept an explicit `X-Athena-Defer: true`. */
@@ -89,7 +97,11 @@ export class AdmissionService implements OnModuleDestroy {
   private readonly admittedChild: { inc(): void };
   private readonly routeCache = new Map<string, boolean>();
 
-  constructor(@Inject(ATHENA_CONFIG) config: AthenaConfig, metrics: MetricsService, @Inject(ROOT_LOGGER) root: PinoLogger) {
+  constructor(
+    @Inject(ATHENA_CONFIG) config: AthenaConfig,
+    metrics: MetricsService,
+    @Inject(ROOT_LOGGER) root: PinoLogger,
+  ) {
     const g = config.gateway;
     this.logger = root.child({ component: 'admission' });
     this.windowSecs = g.admission_window_secs;
@@ -102,11 +114,12 @@ export class AdmissionService implements OnModuleDestroy {
     this.decisions = new Counter({
       name: 'athena_gateway_admission_decisions_total',
       help: 'Admission decisions by outcome (admitted|rejected|deferred) and the budget that decided (global|client|none)',
-      labelNames: ['outcome', 'scope'] as const, registers,
+      labelNames: ['outcome', 'scope'] as const,
+      registers,
     });
     this.degradedGauge = new Gauge({
       name: 'athena_gateway_admission_degraded',
-      help: '1 while Redis is configured but unreachable and budgets are counted in this instance\'s memory only',
+      help: "1 while Redis is configured but unreachable and budgets are counted in this instance's memory only",
       registers,
     });
     this.fallbackDecisions = new Counter({
@@ -118,24 +131,46 @@ export class AdmissionService implements OnModuleDestroy {
     this.redis = null;
     if (!this.enabled) return;
     const duration = this.windowSecs;
-    if (this.globalLimit > 0) this.memGlobal = new RateLimiterMemory({ points: this.globalLimit, duration, keyPrefix: 'g' });
-    if (this.clientLimit > 0) this.memClient = new RateLimiterMemory({ points: this.clientLimit, duration, keyPrefix: 'c' });
+    if (this.globalLimit > 0)
+      this.memGlobal = new RateLimiterMemory({ points: this.globalLimit, duration, keyPrefix: 'g' });
+    if (this.clientLimit > 0)
+      this.memClient = new RateLimiterMemory({ points: this.clientLimit, duration, keyPrefix: 'c' });
     const url = config.redis.url;
     if (!url) {
-      this.logger.warn({ window_secs: duration }, 'admission: no redis.url — budgets are counted per instance (in memory)');
+      this.logger.warn(
+        { window_secs: duration },
+        'admission: no redis.url — budgets are counted per instance (in memory)',
+      );
       return;
     }
     this.redis = new Redis(url, {
-      enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_TIMEOUT_MS, connectionName: 'athena-admission',
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: REDIS_TIMEOUT_MS,
+      connectionName: 'athena-admission',
       retryStrategy: (n) => Math.min(n * 200, 2000),
     });
     this.redis.on('error', () => undefined); // state is read from `status`; failures are counted per decision
     const prefix = config.gateway.admission_redis_key_prefix;
     if (this.globalLimit > 0) {
-      this.redisGlobal = new RateLimiterRedis({ storeClient: this.redis, points: this.globalLimit, duration, keyPrefix: `${prefix}g`, rejectIfRedisNotReady: true, inMemoryBlockOnConsumed: this.globalLimit + 1 });
+      this.redisGlobal = new RateLimiterRedis({
+        storeClient: this.redis,
+        points: this.globalLimit,
+        duration,
+        keyPrefix: `${prefix}g`,
+        rejectIfRedisNotReady: true,
+        inMemoryBlockOnConsumed: this.globalLimit + 1,
+      });
     }
     if (this.clientLimit > 0) {
-      this.redisClient = new RateLimiterRedis({ storeClient: this.redis, points: this.clientLimit, duration, keyPrefix: `${prefix}c`, rejectIfRedisNotReady: true, inMemoryBlockOnConsumed: this.clientLimit + 1 });
+      this.redisClient = new RateLimiterRedis({
+        storeClient: this.redis,
+        points: this.clientLimit,
+        duration,
+        keyPrefix: `${prefix}c`,
+        rejectIfRedisNotReady: true,
+        inMemoryBlockOnConsumed: this.clientLimit + 1,
+      });
     }
   }
 
@@ -158,7 +193,9 @@ export class AdmissionService implements OnModuleDestroy {
   defersOnLimit(req: AdmissionRequest): boolean {
     if (req.inlineOnly) return false;
     if (req.deferRequested) return true;
-    return this.deferOnLimit && DEFERRABLE_ROUTES.has(req.route) && this.deferPrefixes.some((p) => req.route.startsWith(p));
+    return (
+      this.deferOnLimit && DEFERRABLE_ROUTES.has(req.route) && this.deferPrefixes.some((p) => req.route.startsWith(p))
+    );
   }
 
   /** Consumes one unit of each budget; synchronous `admitted` when admission does not apply. */
@@ -182,7 +219,9 @@ export class AdmissionService implements OnModuleDestroy {
   private inMemory(req: AdmissionRequest, clientKey: string): Promise<AdmissionDecision> {
     this.fallbackDecisions.inc();
     if (this.redis !== null && !this.degraded) this.fellBack(new Error(`redis ${this.redis.status}`));
-    return Promise.all([consume(this.memGlobal, 'all'), consume(this.memClient, clientKey)]).then(([g, c]) => this.decide(req, g, c));
+    return Promise.all([consume(this.memGlobal, 'all'), consume(this.memClient, clientKey)]).then(([g, c]) =>
+      this.decide(req, g, c),
+    );
   }
 
   private decide(req: AdmissionRequest, g: Consumed, c: Consumed): AdmissionDecision {
@@ -205,7 +244,10 @@ export class AdmissionService implements OnModuleDestroy {
     const now = Date.now();
     if (now - this.lastWarn > WARN_EVERY_MS) {
       this.lastWarn = now;
-      this.logger.warn({ err: (e as Error).message }, 'admission: Redis unreachable — counting budgets in this instance\'s memory (degraded) until it is back');
+      this.logger.warn(
+        { err: (e as Error).message },
+        "admission: Redis unreachable — counting budgets in this instance's memory (degraded) until it is back",
+      );
     }
   }
 

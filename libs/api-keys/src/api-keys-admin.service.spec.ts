@@ -36,7 +36,10 @@ describe('ApiKeysAdminService', () => {
         },
         {
           provide: ApiKeyEnforcementRepository,
-          useValue: { upsertClientConfig: async (client_name: string, enforce: boolean) => ({ client_name, enforce }), deleteClientConfig: async () => false },
+          useValue: {
+            upsertClientConfig: async (client_name: string, enforce: boolean) => ({ client_name, enforce }),
+            deleteClientConfig: async () => false,
+          },
         },
       ],
     }).compile();
@@ -55,7 +58,13 @@ describe('ApiKeysAdminService', () => {
     const parsed = parseApiKey(api_key)!;
     expect(parsed).not.toBeNull();
     expect(record.name).toBe('reporting');
-    const row = created[0] as { key_salt: string; key_hash: string; public_id: string; client_name: unknown; rights: string[] };
+    const row = created[0] as {
+      key_salt: string;
+      key_hash: string;
+      public_id: string;
+      client_name: unknown;
+      rights: string[];
+    };
     expect(row).toMatchObject({ public_id: parsed.publicId, client_name: null, rights: ['items.read'] });
     expect(JSON.stringify(row)).not.toContain(parsed.secret);
     expect(verifySecret(row.key_salt, parsed.secret, row.key_hash)).toBe(true);
@@ -71,20 +80,40 @@ describe('ApiKeysAdminService', () => {
 
   it('refuses bad input with stable codes before touching the store', async () => {
     await expect(admin.createKey({ name: '   ' })).rejects.toMatchObject({ status: 400, code: 'invalid_name' });
-    await expect(admin.createKey({ name: 'x', expires_at: '2001-01-01T00:00:00Z' })).rejects.toMatchObject({ status: 400, code: 'expires_at_in_past' });
-    await expect(admin.createKey({ name: 'x', expires_at: 'tomorrow' })).rejects.toMatchObject({ status: 400, code: 'invalid_expires_at' });
-    await expect(admin.updateKey('not-a-uuid', { name: 'x' })).rejects.toMatchObject({ status: 400, code: 'invalid_id' });
-    await expect(admin.updateKey(ID, { is_active: null } as never)).rejects.toMatchObject({ status: 400, code: 'invalid_is_active' });
-    await expect(admin.upsertClient('bad name!', true)).rejects.toMatchObject({ status: 400, code: 'invalid_client_name' });
+    await expect(admin.createKey({ name: 'x', expires_at: '2001-01-01T00:00:00Z' })).rejects.toMatchObject({
+      status: 400,
+      code: 'expires_at_in_past',
+    });
+    await expect(admin.createKey({ name: 'x', expires_at: 'tomorrow' })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_expires_at',
+    });
+    await expect(admin.updateKey('not-a-uuid', { name: 'x' })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_id',
+    });
+    await expect(admin.updateKey(ID, { is_active: null } as never)).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_is_active',
+    });
+    await expect(admin.upsertClient('bad name!', true)).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_client_name',
+    });
     expect(created).toEqual([]);
     expect(updates).toEqual([]);
   });
 
   it('not found is 404 with the id, and ids are normalised to lower case', async () => {
-    await expect(admin.updateKey(ID.toUpperCase(), { name: 'renamed' })).resolves.toMatchObject({ message: 'API key updated' });
+    await expect(admin.updateKey(ID.toUpperCase(), { name: 'renamed' })).resolves.toMatchObject({
+      message: 'API key updated',
+    });
     expect(updates[0][0]).toBe(ID);
     const other = '00000000-0000-4000-8000-000000000000';
     await expect(admin.archiveKey(other)).rejects.toMatchObject({ status: 404, code: 'api_key_not_found' });
-    await expect(admin.deleteClient('reporting')).rejects.toMatchObject({ status: 404, code: 'client_config_not_found' });
+    await expect(admin.deleteClient('reporting')).rejects.toMatchObject({
+      status: 404,
+      code: 'client_config_not_found',
+    });
   });
 });

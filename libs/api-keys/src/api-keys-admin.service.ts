@@ -13,16 +13,27 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const MAX_CREATE_ATTEMPTS = 3;
 
 function requireUuid(id: string, what: string): string {
-  if (!UUID_RE.test(id)) throw ApiKeysErrors.invalidId(`Invalid ${what} id`, `"${id.slice(0, 64)}" is not a UUID; use the id returned when it was created`);
+  if (!UUID_RE.test(id))
+    throw ApiKeysErrors.invalidId(
+      `Invalid ${what} id`,
+      `"${id.slice(0, 64)}" is not a UUID; use the id returned when it was created`,
+    );
   return id.toLowerCase();
 }
 
 function futureDate(v: string | null | undefined): Date | null | undefined {
   if (v === undefined || v === null) return v;
   const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw ApiKeysErrors.invalidExpiresAt('Invalid expires_at', 'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z');
+  if (Number.isNaN(d.getTime()))
+    throw ApiKeysErrors.invalidExpiresAt(
+      'Invalid expires_at',
+      'expires_at must be an RFC 3339 timestamp such as 2027-01-01T00:00:00Z',
+    );
   if (d.getTime() <= Date.now()) {
-    throw ApiKeysErrors.expiresAtInPast('expires_at is in the past', `expires_at (${v}) must be in the future; omit it (or send null) for a key that never expires`);
+    throw ApiKeysErrors.expiresAtInPast(
+      'expires_at is in the past',
+      `expires_at (${v}) must be in the future; omit it (or send null) for a key that never expires`,
+    );
   }
   return d;
 }
@@ -54,9 +65,14 @@ export class ApiKeysAdminService {
       const k = generateApiKey();
       try {
         const record = await this.repo.createKey({
-          public_id: k.publicId, name, description: blankToNull(dto.description) ?? null,
-          client_name: blankToNull(dto.client_name) ?? null, expires_at: expires,
-          key_salt: k.salt, key_hash: k.hash, rights: dto.rights ?? [],
+          public_id: k.publicId,
+          name,
+          description: blankToNull(dto.description) ?? null,
+          client_name: blankToNull(dto.client_name) ?? null,
+          expires_at: expires,
+          key_salt: k.salt,
+          key_hash: k.hash,
+          rights: dto.rights ?? [],
         });
         return ok('API key created; store api_key now, it is not shown again', { api_key: k.plaintext, record });
       } catch (e) {
@@ -72,9 +88,12 @@ export class ApiKeysAdminService {
     if (!dto || KEY_PATCH_FIELDS.every((f) => dto[f] === undefined)) {
       throw ApiKeysErrors.emptyUpdate('Nothing to update', `Send at least one of ${KEY_PATCH_FIELDS.join(', ')}`);
     }
-    if (dto.name === null) throw ApiKeysErrors.invalidName('Invalid name', 'name cannot be null; omit it to keep the current name');
-    if (dto.is_active === null) throw ApiKeysErrors.invalidIsActive('Invalid is_active', 'is_active must be true or false');
-    if (dto.rights === null) throw ApiKeysErrors.invalidRights('Invalid rights', 'rights must be an array; send [] to remove every right');
+    if (dto.name === null)
+      throw ApiKeysErrors.invalidName('Invalid name', 'name cannot be null; omit it to keep the current name');
+    if (dto.is_active === null)
+      throw ApiKeysErrors.invalidIsActive('Invalid is_active', 'is_active must be true or false');
+    if (dto.rights === null)
+      throw ApiKeysErrors.invalidRights('Invalid rights', 'rights must be an array; send [] to remove every right');
     const patch: ApiKeyPatch = {
       name: dto.name?.trim(),
       description: dto.description === undefined ? undefined : blankToNull(dto.description),
@@ -91,7 +110,8 @@ export class ApiKeysAdminService {
 
   async archiveKey(id: string): Promise<SuccessEnvelope> {
     const keyId = requireUuid(id, 'API key');
-    if (!(await this.repo.archiveKey(keyId))) throw ApiKeysErrors.apiKeyNotFound('API key not found', `No live API key has id ${keyId}`);
+    if (!(await this.repo.archiveKey(keyId)))
+      throw ApiKeysErrors.apiKeyNotFound('API key not found', `No live API key has id ${keyId}`);
     return ok('API key archived; it no longer authenticates', { id: keyId });
   }
 
@@ -112,25 +132,35 @@ export class ApiKeysAdminService {
     if (dto.name === undefined && dto.description === undefined) {
       throw ApiKeysErrors.emptyUpdate('Nothing to update', 'Send name and/or description');
     }
-    const right = await this.repo.updateRight(rightId, { name: dto.name, description: dto.description === undefined ? undefined : blankToNull(dto.description) });
+    const right = await this.repo.updateRight(rightId, {
+      name: dto.name,
+      description: dto.description === undefined ? undefined : blankToNull(dto.description),
+    });
     if (!right) throw ApiKeysErrors.rightNotFound('Right not found', `No right has id ${rightId}`);
     return ok('Right updated', { right });
   }
 
   async deleteRight(id: string): Promise<SuccessEnvelope> {
     const rightId = requireUuid(id, 'right');
-    if (!(await this.repo.deleteRight(rightId))) throw ApiKeysErrors.rightNotFound('Right not found', `No right has id ${rightId}`);
+    if (!(await this.repo.deleteRight(rightId)))
+      throw ApiKeysErrors.rightNotFound('Right not found', `No right has id ${rightId}`);
     return ok('Right deleted (and removed from every key that held it)', { id: rightId });
   }
 
   async getConfig(): Promise<SuccessEnvelope> {
-    const [global, clients] = await Promise.all([this.enforcement.getGlobalConfig(), this.enforcement.listClientConfigs()]);
+    const [global, clients] = await Promise.all([
+      this.enforcement.getGlobalConfig(),
+      this.enforcement.listClientConfigs(),
+    ]);
     return ok('API key enforcement config', { global, clients });
   }
 
   async setGlobal(enforce: boolean): Promise<SuccessEnvelope> {
     await this.enforcement.setGlobalConfig(enforce);
-    const [global, clients] = await Promise.all([this.enforcement.getGlobalConfig(), this.enforcement.listClientConfigs()]);
+    const [global, clients] = await Promise.all([
+      this.enforcement.getGlobalConfig(),
+      this.enforcement.listClientConfigs(),
+    ]);
     return ok(`API key enforcement ${enforce ? 'on' : 'off'} globally`, { global, clients });
   }
 
@@ -147,7 +177,11 @@ export class ApiKeysAdminService {
 
   async deleteClient(clientName: string): Promise<SuccessEnvelope> {
     const name = requireClient(clientName);
-    if (!(await this.enforcement.deleteClientConfig(name))) throw ApiKeysErrors.clientConfigNotFound('Client config not found', `No enforcement override exists for client "${name}"`);
+    if (!(await this.enforcement.deleteClientConfig(name)))
+      throw ApiKeysErrors.clientConfigNotFound(
+        'Client config not found',
+        `No enforcement override exists for client "${name}"`,
+      );
     return ok('Client override removed; the global setting applies', { client_name: name });
   }
 }

@@ -1,6 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import {
-  ApiInternalServerErrorResponse, ApiProperty, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse,
+  ApiInternalServerErrorResponse,
+  ApiProperty,
+  ApiSecurity,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminOnly } from './auth.decorators';
 
@@ -9,7 +14,8 @@ export class AdminErrorDto {
   @ApiProperty({ example: 'error' }) status: string;
   @ApiProperty({ example: 'unknown_rights' }) code: string;
   @ApiProperty({ example: 'Unknown rights' }) message: string;
-  @ApiProperty({ example: 'These rights do not exist: users.read; create them with POST /admin/api-key-rights first' }) error: string;
+  @ApiProperty({ example: 'These rights do not exist: users.read; create them with POST /admin/api-key-rights first' })
+  error: string;
 }
 
 /** Base of the success envelopes (Swagger): subclasses add a typed `data`. */
@@ -22,9 +28,17 @@ export class EnvelopeDto {
 export function AdminDocs(): ClassDecorator {
   return (target) => {
     ApiSecurity('adminKey')(target);
-    ApiUnauthorizedResponse({ type: AdminErrorDto, description: 'Missing or wrong admin key (invalid_admin_key)' })(target);
-    ApiInternalServerErrorResponse({ type: AdminErrorDto, description: 'ATHENA_KEY_12 not set (admin_key_not_configured)' })(target);
-    ApiServiceUnavailableResponse({ type: AdminErrorDto, description: 'Control-plane database unavailable (Retry-After set)' })(target);
+    ApiUnauthorizedResponse({ type: AdminErrorDto, description: 'Missing or wrong admin key (invalid_admin_key)' })(
+      target,
+    );
+    ApiInternalServerErrorResponse({
+      type: AdminErrorDto,
+      description: 'ATHENA_KEY_12 not set (admin_key_not_configured)',
+    })(target);
+    ApiServiceUnavailableResponse({
+      type: AdminErrorDto,
+      description: 'Control-plane database unavailable (Retry-After set)',
+    })(target);
   };
 }
 

@@ -1,4 +1,12 @@
-import { API_KEY_LENGTH, constantTimeEquals, generateApiKey, hashSecret, parseApiKey, presentedHashPrefix, verifySecret } from './api-key-format';
+import {
+  API_KEY_LENGTH,
+  constantTimeEquals,
+  generateApiKey,
+  hashSecret,
+  parseApiKey,
+  presentedHashPrefix,
+  verifySecret,
+} from './api-key-format';
 import { createHash } from 'node:crypto';
 import { extractKeyCandidates } from './key-extraction';
 
@@ -38,7 +46,13 @@ describe('generateApiKey / hashing', () => {
     expect(k.hash).toBe(hashSecret(k.salt, parsed.secret));
     expect(k.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(verifySecret(k.salt, parsed.secret, k.hash)).toBe(true);
-    expect(verifySecret(k.salt, parsed.secret.replace(/.$/, (c) => (c === '0' ? '1' : '0')), k.hash)).toBe(false);
+    expect(
+      verifySecret(
+        k.salt,
+        parsed.secret.replace(/.$/, (c) => (c === '0' ? '1' : '0')),
+        k.hash,
+      ),
+    ).toBe(false);
     expect(verifySecret('other-salt', parsed.secret, k.hash)).toBe(false);
     expect(verifySecret(k.salt, parsed.secret, 'abcd')).toBe(false);
     expect(k.plaintext).not.toContain(k.hash);
@@ -67,12 +81,23 @@ describe('generateApiKey / hashing', () => {
 
 describe('extractKeyCandidates (reference §1.1 order)', () => {
   it('collects every non-empty source in order', () => {
-    const c = extractKeyCandidates({
-      authorization: 'Bearer one', apikey: 'two', 'x-api-key': ' three ', 'x-athena-key': 'four', 'x-athena-admin-key': 'seven',
-    }, '/gateway/fetch?api_key=five&apikey=six');
+    const c = extractKeyCandidates(
+      {
+        authorization: 'Bearer one',
+        apikey: 'two',
+        'x-api-key': ' three ',
+        'x-athena-key': 'four',
+        'x-athena-admin-key': 'seven',
+      },
+      '/gateway/fetch?api_key=five&apikey=six',
+    );
     expect(c).toEqual([
-      { source: 'authorization', value: 'one' }, { source: 'apikey', value: 'two' }, { source: 'x-api-key', value: 'three' },
-      { source: 'x-athena-key', value: 'four' }, { source: 'query:api_key', value: 'five' }, { source: 'query:apikey', value: 'six' },
+      { source: 'authorization', value: 'one' },
+      { source: 'apikey', value: 'two' },
+      { source: 'x-api-key', value: 'three' },
+      { source: 'x-athena-key', value: 'four' },
+      { source: 'query:api_key', value: 'five' },
+      { source: 'query:apikey', value: 'six' },
       { source: 'x-athena-admin-key', value: 'seven' },
     ]);
   });

@@ -29,7 +29,8 @@ export function hashSecret(salt: string, secret: string): string {
 export function verifySecret(salt: string, secret: string, storedHashHex: string): boolean {
   const expected = Buffer.from(storedHashHex, 'hex');
   const input = `${salt}:${secret}`;
-  const actual = typeof hash === 'function' ? hash('sha256', input, 'buffer') : createHash('sha256').update(input).digest();
+  const actual =
+    typeof hash === 'function' ? hash('sha256', input, 'buffer') : createHash('sha256').update(input).digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 

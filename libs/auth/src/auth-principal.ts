@@ -3,7 +3,11 @@ import type { ParsedApiKey } from './api-key-format';
 import type { KeyCandidate } from './key-extraction';
 import type { CachedKey } from './key-cache';
 
-export const ADMIN_CONTEXT: AuthContext = Object.freeze({ kind: 'admin', rights: Object.freeze(['*']) as readonly string[], scope: 'admin' });
+export const ADMIN_CONTEXT: AuthContext = Object.freeze({
+  kind: 'admin',
+  rights: Object.freeze(['*']) as readonly string[],
+  scope: 'admin',
+});
 
 /** A presented credential with the SHA-256 of its value, computed once: admin compare, verified-key memo, log tag. */
 export interface Presented extends KeyCandidate {
@@ -31,7 +35,17 @@ export interface AuthPrincipal extends Principal {
 }
 
 export function newPrincipal(client: string | null, presented: readonly Presented[]): AuthPrincipal {
-  return { kind: 'anonymous', client, enforced: false, presented, candidate: null, parsed: null, key: null, context: ANONYMOUS, [ESTABLISHED]: true };
+  return {
+    kind: 'anonymous',
+    client,
+    enforced: false,
+    presented,
+    candidate: null,
+    parsed: null,
+    key: null,
+    context: ANONYMOUS,
+    [ESTABLISHED]: true,
+  };
 }
 
 export function isAuthPrincipal(p: Principal): p is AuthPrincipal {

@@ -20,9 +20,19 @@ describe('AuthenticationService + AuthorizationService', () => {
   const generated = generateApiKey();
   const rights = ['items.read', 'orders.*'];
   const cached: CachedKey = {
-    internalId: '1', id: '00000000-0000-4000-8000-000000000001', publicId: generated.publicId, salt: generated.salt,
-    hash: generated.hash, clientName: 'main', clientKey: 'main', isActive: true, expiresAtMs: null,
-    rights, matcher: new RightsMatcher(rights), scope: keyScope(rights, 'main'), verifiedDigest: null,
+    internalId: '1',
+    id: '00000000-0000-4000-8000-000000000001',
+    publicId: generated.publicId,
+    salt: generated.salt,
+    hash: generated.hash,
+    clientName: 'main',
+    clientKey: 'main',
+    isActive: true,
+    expiresAtMs: null,
+    rights,
+    matcher: new RightsMatcher(rights),
+    scope: keyScope(rights, 'main'),
+    verifiedDigest: null,
   };
   let enforced = true;
   const rows: AuthLogRow[] = [];
@@ -33,7 +43,11 @@ describe('AuthenticationService + AuthorizationService', () => {
   beforeAll(async () => {
     const mod = await Test.createTestingModule({
       providers: [
-        AuthenticationService, AuthorizationService, AuthAudit, AuthMetrics, MetricsService,
+        AuthenticationService,
+        AuthorizationService,
+        AuthAudit,
+        AuthMetrics,
+        MetricsService,
         { provide: ATHENA_CONFIG, useValue: { gateway: { api_key_fail_mode: 'fail_closed' } } },
         { provide: ROOT_LOGGER, useValue: { child: () => ({ warn: () => undefined, error: () => undefined }) } },
         { provide: EnforcementService, useValue: { isEnforced: () => enforced } },
@@ -53,10 +67,22 @@ describe('AuthenticationService + AuthorizationService', () => {
 
   function call(client: string | null = 'main'): GatewayCall {
     return {
-      requestId: 'r1', client, target: { directUri: null, supabaseUrl: undefined, supabaseKey: undefined },
-      principal: { context: ANONYMOUS }, cache: { read: true, write: true }, stripNulls: undefined,
-      tenant: { userId: null, companyId: null, organizationId: null }, deadline: null,
-      origin: { transport: 'websocket', method: 'POST', url: '/gateway/fetch?api_key=secret', ip: '127.0.0.1', userAgent: 'spec', host: null },
+      requestId: 'r1',
+      client,
+      target: { directUri: null, supabaseUrl: undefined, supabaseKey: undefined },
+      principal: { context: ANONYMOUS },
+      cache: { read: true, write: true },
+      stripNulls: undefined,
+      tenant: { userId: null, companyId: null, organizationId: null },
+      deadline: null,
+      origin: {
+        transport: 'websocket',
+        method: 'POST',
+        url: '/gateway/fetch?api_key=secret',
+        ip: '127.0.0.1',
+        userAgent: 'spec',
+        host: null,
+      },
     };
   }
   const key: KeyCandidate[] = [{ source: 'authorization', value: generated.plaintext }];
@@ -67,12 +93,14 @@ describe('AuthenticationService + AuthorizationService', () => {
     return c;
   }
 
-  it('a genuine key becomes a principal with the key\'s rights scope; its table rights are checked on the parsed table', async () => {
+  it("a genuine key becomes a principal with the key's rights scope; its table rights are checked on the parsed table", async () => {
     const c = await authenticated(call());
     expect(isAuthPrincipal(c.principal)).toBe(true);
     expect(c.principal.context).toMatchObject({ kind: 'api_key', publicId: generated.publicId, scope: cached.scope });
     expect(() => authz.authorizeTable(c, 'read', { schema: null, name: 'items' })).not.toThrow();
-    expect(() => authz.authorizeTable(c, 'write', { schema: 'public', name: 'orders' })).toThrow(expect.objectContaining({ status: 403, code: 'insufficient_api_key_rights' }));
+    expect(() => authz.authorizeTable(c, 'write', { schema: 'public', name: 'orders' })).toThrow(
+      expect.objectContaining({ status: 403, code: 'insufficient_api_key_rights' }),
+    );
     expect(rows.map((r) => [r.required_rights, r.outcome, r.reason])).toEqual([
       [['items.read'], 'allowed', 'ok'],
       [['gateway.write'], 'denied', 'insufficient_api_key_rights'],
@@ -86,14 +114,22 @@ describe('AuthenticationService + AuthorizationService', () => {
     enforced = false;
     const c = await authenticated(call());
     expect(() => authz.authorize(c, 'gateway.query')).not.toThrow();
-    expect(rows.map((r) => [r.outcome, r.reason, r.enforced])).toEqual([['allowed', 'insufficient_api_key_rights', false]]);
+    expect(rows.map((r) => [r.outcome, r.reason, r.enforced])).toEqual([
+      ['allowed', 'insufficient_api_key_rights', false],
+    ]);
   });
 
   it('enforced: no key → 401 api_key_required; unknown key → 401; a key bound to another client → 403', async () => {
     await expect(authenticated(call(), [])).rejects.toMatchObject({ status: 401, code: 'api_key_required' });
     const other = generateApiKey();
-    await expect(authenticated(call(), [{ source: 'x-api-key', value: other.plaintext }])).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
-    await expect(authenticated(call('reporting'))).rejects.toMatchObject({ status: 403, code: 'api_key_client_mismatch' });
+    await expect(authenticated(call(), [{ source: 'x-api-key', value: other.plaintext }])).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_api_key',
+    });
+    await expect(authenticated(call('reporting'))).rejects.toMatchObject({
+      status: 403,
+      code: 'api_key_client_mismatch',
+    });
   });
 
   it('rebind re-authenticates under the client a payload names (the key binding applies to it)', async () => {
@@ -104,14 +140,18 @@ describe('AuthenticationService + AuthorizationService', () => {
     enforced = true;
     await authn.rebind(open, 'main', 'gateway.query');
     expect(open.principal.context.kind).toBe('api_key');
-    await expect(Promise.resolve().then(() => authn.rebind(open, 'reporting', 'gateway.query'))).rejects.toMatchObject({ code: 'api_key_client_mismatch' });
+    await expect(Promise.resolve().then(() => authn.rebind(open, 'reporting', 'gateway.query'))).rejects.toMatchObject({
+      code: 'api_key_client_mismatch',
+    });
   });
 
   it('refuses to authorize a call that never went through authentication', () => {
-    expect(() => authz.authorize(call(), 'items.read')).toThrow(expect.objectContaining({ status: 500, code: 'unauthenticated_call' }));
+    expect(() => authz.authorize(call(), 'items.read')).toThrow(
+      expect.objectContaining({ status: 500, code: 'unauthenticated_call' }),
+    );
   });
 
-  it('counts every outcome in the instance\'s metrics', async () => {
+  it("counts every outcome in the instance's metrics", async () => {
     const c = await authenticated(call());
     authz.authorize(c, 'items.read');
     const text = await metrics.registry.metrics();

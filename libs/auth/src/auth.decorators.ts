@@ -48,7 +48,8 @@ export const RequiresRight = (right: string, by: 'guard' | 'service' = 'guard'):
  * A gateway API key holding `<table>.<action>` (schema-qualified table → `gateway.<action>`). Authentication
  * runs at the edge; the application service authorizes on the parsed table (AuthorizationService.authorizeTable).
  */
-export const RequiresTableRight = (action: TableAction): ClassDecorator & MethodDecorator => policy({ kind: 'table', action });
+export const RequiresTableRight = (action: TableAction): ClassDecorator & MethodDecorator =>
+  policy({ kind: 'table', action });
 
 /** Explicitly open (no credential read), even under a protected path prefix. */
 export const PublicRoute = (): ClassDecorator & MethodDecorator => policy({ kind: 'public' });
@@ -63,8 +64,10 @@ const GATEWAY_ALL: AuthPolicy = { kind: 'right', right: 'gateway.*', by: 'guard'
  * `/management/*` route needs the strict `gateway.*` right. Everything else is open.
  */
 export function pathPolicy(route: string): AuthPolicy | null {
-  if (route === '/admin' || route.startsWith('/admin/') || route === '/clients' || route === '/schema/clients') return ADMIN;
+  if (route === '/admin' || route.startsWith('/admin/') || route === '/clients' || route === '/schema/clients')
+    return ADMIN;
   if (route === '/query/sql') return GATEWAY_QUERY;
-  if (route.startsWith('/gateway/') || route.startsWith('/pipelines') || route.startsWith('/management/')) return GATEWAY_ALL;
+  if (route.startsWith('/gateway/') || route.startsWith('/pipelines') || route.startsWith('/management/'))
+    return GATEWAY_ALL;
   return null;
 }

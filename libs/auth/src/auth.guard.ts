@@ -50,14 +50,19 @@ export class AuthGuard implements CanActivate, OnModuleInit {
         done();
         return;
       }
-      out.then(() => done(), (e: Error) => done(e));
+      out.then(
+        () => done(),
+        (e: Error) => done(e),
+      );
     });
   }
 
   private early(req: FastifyRequest): void | Promise<void> {
     const url = req.routeOptions?.url;
     if (url === undefined) return; // no route matched: 404 follows
-    const declared = (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[AUTH_ROUTE_CONFIG] as AuthPolicy | undefined;
+    const declared = (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[
+      AUTH_ROUTE_CONFIG
+    ] as AuthPolicy | undefined;
     const policy = declared ?? this.pathPolicyCached(url);
     if (policy === null || policy.kind === 'public') return;
     return this.authenticate(req, policy);
@@ -79,7 +84,9 @@ export class AuthGuard implements CanActivate, OnModuleInit {
     const call = httpCall(req);
     // Authenticated by the hook unless the hook's policy and the decorator disagree (an admin route must have
     // seen the admin key) or the hook did not run.
-    const ready = isAuthPrincipal(call.principal) && (policy.kind !== 'admin' || (call.principal as AuthPrincipal).kind === 'admin');
+    const ready =
+      isAuthPrincipal(call.principal) &&
+      (policy.kind !== 'admin' || (call.principal as AuthPrincipal).kind === 'admin');
     if (ready) return this.authorize(req, call, policy);
     const st = this.authenticate(req, policy);
     if (st instanceof Promise) return st.then(() => this.authorize(req, call, policy));
@@ -96,7 +103,10 @@ export class AuthGuard implements CanActivate, OnModuleInit {
   }
 
   private policyFor(ctx: ExecutionContext, req: FastifyRequest): AuthPolicy | null {
-    const declared = this.reflector.getAllAndOverride<AuthPolicy | undefined>(AUTH_POLICY, [ctx.getHandler(), ctx.getClass()]);
+    const declared = this.reflector.getAllAndOverride<AuthPolicy | undefined>(AUTH_POLICY, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
     if (declared) return declared;
     return this.pathPolicyCached(req.routeOptions?.url ?? req.url.split('?')[0]);
   }

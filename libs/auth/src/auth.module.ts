@@ -15,9 +15,25 @@ import { KeyCache } from './key-cache';
 @Module({
   imports: [StoreModule],
   providers: [
-    AuthClock, AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthAudit, AuthenticationService, AuthorizationService,
-    AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard },
+    AuthClock,
+    AuthMetrics,
+    AuthLogWriter,
+    KeyCache,
+    EnforcementService,
+    AuthAudit,
+    AuthenticationService,
+    AuthorizationService,
+    AuthGuard,
+    { provide: APP_GUARD, useExisting: AuthGuard },
   ],
-  exports: [AuthClock, AuthMetrics, AuthLogWriter, KeyCache, EnforcementService, AuthenticationService, AuthorizationService],
+  exports: [
+    AuthClock,
+    AuthMetrics,
+    AuthLogWriter,
+    KeyCache,
+    EnforcementService,
+    AuthenticationService,
+    AuthorizationService,
+  ],
 })
 export class AuthModule {}

@@ -58,8 +58,16 @@ export class AuthenticationService {
   }
 
   /** Authenticates `call` under `policy` with the credentials it presented, for `client` (default: the call's). */
-  authenticate(call: GatewayCall, policy: AuthPolicy, candidates: readonly KeyCandidate[], client: string | null = call.client): AuthPrincipal | Promise<AuthPrincipal> {
-    const presented: Presented[] = candidates.length === 0 ? [] : candidates.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) }));
+  authenticate(
+    call: GatewayCall,
+    policy: AuthPolicy,
+    candidates: readonly KeyCandidate[],
+    client: string | null = call.client,
+  ): AuthPrincipal | Promise<AuthPrincipal> {
+    const presented: Presented[] =
+      candidates.length === 0
+        ? []
+        : candidates.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) }));
     if (presented.length > 0) this.noteQueryKeys(call, presented);
     return this.establish(call, policy, presented, client);
   }
@@ -71,7 +79,12 @@ export class AuthenticationService {
   presentsAdminKey(candidates: readonly KeyCandidate[]): boolean {
     const adminKey = candidates.length > 0 ? configuredAdminKey() : null;
     if (adminKey === null) return false;
-    return adminMatch(adminKey, candidates.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) }))) !== null;
+    return (
+      adminMatch(
+        adminKey,
+        candidates.map((c) => ({ source: c.source, value: c.value, digest: sha256(c.value) })),
+      ) !== null
+    );
   }
 
   /**
@@ -119,11 +132,17 @@ export class AuthenticationService {
       return this.keyStoreDown(call, st, e);
     }
     const key = entry === NO_KEY ? null : (entry as CachedKey);
-    if (key === null || key.id !== stored.apiKeyId) return this.reject(call, st, null, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
+    if (key === null || key.id !== stored.apiKeyId)
+      return this.reject(call, st, null, 'invalid_api_key', AuthErrors.invalidApiKey(), false);
     return this.admit(call, st, null, key);
   }
 
-  private establish(call: GatewayCall, policy: AuthPolicy, presented: readonly Presented[], client: string | null): AuthPrincipal | Promise<AuthPrincipal> {
+  private establish(
+    call: GatewayCall,
+    policy: AuthPolicy,
+    presented: readonly Presented[],
+    client: string | null,
+  ): AuthPrincipal | Promise<AuthPrincipal> {
     if (policy.kind === 'admin') return this.admin(call, client, presented);
     const adminKey = presented.length > 0 ? configuredAdminKey() : null;
     const adminHit = adminKey !== null ? adminMatch(adminKey, presented) : null;
@@ -156,7 +175,10 @@ export class AuthenticationService {
     const adminKey = configuredAdminKey();
     if (adminKey === null) {
       this.audit.count('error', 'admin_key_not_configured', true);
-      this.logger.error({ request_id: call.requestId }, 'an admin route was called but ATHENA_KEY_12 is not set: admin routes answer 500 until it is');
+      this.logger.error(
+        { request_id: call.requestId },
+        'an admin route was called but ATHENA_KEY_12 is not set: admin routes answer 500 until it is',
+      );
       throw AuthErrors.adminKeyNotConfigured();
     }
     const match = adminMatch(adminKey, presented);
@@ -165,8 +187,10 @@ export class AuthenticationService {
     st.candidate = match ?? presented[0] ?? null;
     this.audit.record(call, st, 'admin', {
       credential: match ? 'admin_key' : presented.length > 0 ? 'api_key' : 'none',
-      authenticated: match !== null, authorized: match !== null,
-      outcome: match ? 'allowed' : 'denied', reason: match ? 'admin_key' : 'invalid_admin_key',
+      authenticated: match !== null,
+      authorized: match !== null,
+      outcome: match ? 'allowed' : 'denied',
+      reason: match ? 'admin_key' : 'invalid_admin_key',
     });
     if (!match) {
       this.audit.count('denied', 'invalid_admin_key', true);
@@ -186,7 +210,10 @@ export class AuthenticationService {
       const now = Date.now();
       if (now - this.lastQueryWarn > 60_000) {
         this.lastQueryWarn = now;
-        this.logger.warn({ request_id: call.requestId, source: c.source }, 'API key sent in the query string: deprecated transport — send it in a header; the value is redacted from logs');
+        this.logger.warn(
+          { request_id: call.requestId, source: c.source },
+          'API key sent in the query string: deprecated transport — send it in a header; the value is redacted from logs',
+        );
       }
     }
   }
@@ -200,7 +227,10 @@ export class AuthenticationService {
       return st;
     }
     this.audit.count('error', 'api_key_policy_unavailable', true);
-    this.logger.error({ request_id: call.requestId, err: (e as Error).message, required: known }, 'API key policy unavailable (fail_closed → 503)');
+    this.logger.error(
+      { request_id: call.requestId, err: (e as Error).message, required: known },
+      'API key policy unavailable (fail_closed → 503)',
+    );
     throw AuthErrors.policyUnavailable();
   }
 
@@ -208,11 +238,19 @@ export class AuthenticationService {
     const now = Date.now();
     if (now - this.lastFailOpenWarn > 10_000) {
       this.lastFailOpenWarn = now;
-      this.logger.warn({ during: what, err: (e as Error).message }, 'auth store unavailable; gateway.api_key_fail_mode=fail_open lets requests through without key enforcement');
+      this.logger.warn(
+        { during: what, err: (e as Error).message },
+        'auth store unavailable; gateway.api_key_fail_mode=fail_open lets requests through without key enforcement',
+      );
     }
   }
 
-  private withEnforcement(call: GatewayCall, st: AuthPrincipal, enforced: boolean, known: string | null): AuthPrincipal | Promise<AuthPrincipal> {
+  private withEnforcement(
+    call: GatewayCall,
+    st: AuthPrincipal,
+    enforced: boolean,
+    known: string | null,
+  ): AuthPrincipal | Promise<AuthPrincipal> {
     st.enforced = enforced;
     if (!st.candidate) {
       if (!enforced) return st; // no attempt, nothing to log
@@ -227,7 +265,10 @@ export class AuthenticationService {
       return this.keyStoreDown(call, st, e);
     }
     if (!(entry instanceof Promise)) return this.verify(call, st, known, entry);
-    return entry.then((en) => this.verify(call, st, known, en), (e) => this.keyStoreDown(call, st, e));
+    return entry.then(
+      (en) => this.verify(call, st, known, en),
+      (e) => this.keyStoreDown(call, st, e),
+    );
   }
 
   private keyStoreDown(call: GatewayCall, st: AuthPrincipal, e: unknown): AuthPrincipal {
@@ -244,7 +285,10 @@ export class AuthenticationService {
       return st;
     }
     this.audit.count('error', 'api_key_validation_unavailable', true);
-    this.logger.error({ request_id: call.requestId, err: (e as Error).message }, 'API key validation unavailable (fail_closed → 503)');
+    this.logger.error(
+      { request_id: call.requestId, err: (e as Error).message },
+      'API key validation unavailable (fail_closed → 503)',
+    );
     throw AuthErrors.validationUnavailable();
   }
 
@@ -254,7 +298,8 @@ export class AuthenticationService {
     const digest = st.candidate!.digest;
     const seen = key.verifiedDigest !== null && timingSafeEqual(key.verifiedDigest, digest);
     if (!seen) {
-      if (!verifySecret(key.salt, st.parsed!.secret, key.hash)) return this.reject(call, st, known, 'invalid_api_key', AuthErrors.invalidApiKey(), false, key);
+      if (!verifySecret(key.salt, st.parsed!.secret, key.hash))
+        return this.reject(call, st, known, 'invalid_api_key', AuthErrors.invalidApiKey(), false, key);
       key.verifiedDigest = digest;
     }
     return this.admit(call, st, known, key);
@@ -263,9 +308,18 @@ export class AuthenticationService {
   /** A genuine key: active, not expired, bound to the principal's client (if bound at all). */
   private admit(call: GatewayCall, st: AuthPrincipal, known: string | null, key: CachedKey): AuthPrincipal {
     if (!key.isActive) return this.reject(call, st, known, 'inactive_api_key', AuthErrors.inactiveApiKey(), false, key);
-    if (key.expiresAtMs !== null && key.expiresAtMs <= Date.now()) return this.reject(call, st, known, 'expired_api_key', AuthErrors.expiredApiKey(), false, key);
+    if (key.expiresAtMs !== null && key.expiresAtMs <= Date.now())
+      return this.reject(call, st, known, 'expired_api_key', AuthErrors.expiredApiKey(), false, key);
     if (key.clientKey !== null && key.clientKey !== (st.client ?? '').toLowerCase()) {
-      return this.reject(call, st, known, 'api_key_client_mismatch', AuthErrors.clientMismatch(key.clientName!), true, key);
+      return this.reject(
+        call,
+        st,
+        known,
+        'api_key_client_mismatch',
+        AuthErrors.clientMismatch(key.clientName!),
+        true,
+        key,
+      );
     }
     st.kind = 'key';
     st.key = key;
@@ -274,11 +328,28 @@ export class AuthenticationService {
   }
 
   /** A failed check: thrown when enforced; otherwise logged and the call proceeds (anonymously, or as the genuine key). */
-  private reject(call: GatewayCall, st: AuthPrincipal, required: string | null, reason: string, err: AthenaError, authenticated: boolean, key?: CachedKey): AuthPrincipal {
-    this.audit.record(call, st, required, {
-      credential: st.candidate ? 'api_key' : 'none', authenticated, authorized: false,
-      outcome: st.enforced ? 'denied' : 'allowed', reason,
-    }, key);
+  private reject(
+    call: GatewayCall,
+    st: AuthPrincipal,
+    required: string | null,
+    reason: string,
+    err: AthenaError,
+    authenticated: boolean,
+    key?: CachedKey,
+  ): AuthPrincipal {
+    this.audit.record(
+      call,
+      st,
+      required,
+      {
+        credential: st.candidate ? 'api_key' : 'none',
+        authenticated,
+        authorized: false,
+        outcome: st.enforced ? 'denied' : 'allowed',
+        reason,
+      },
+      key,
+    );
     this.audit.count(st.enforced ? 'denied' : 'allowed', reason, st.enforced);
     if (st.enforced) throw err;
     if (authenticated && key) {
@@ -302,7 +373,8 @@ export interface StoredIdentity {
 /** The storable identity of an established principal (a failed or skipped check stores as anonymous). */
 export function storedIdentity(p: Principal): StoredIdentity {
   if (isAuthPrincipal(p) && p.kind === 'admin') return { kind: 'admin', apiKeyId: null, publicId: null };
-  if (isAuthPrincipal(p) && p.kind === 'key' && p.key) return { kind: 'key', apiKeyId: p.key.id, publicId: p.key.publicId };
+  if (isAuthPrincipal(p) && p.kind === 'key' && p.key)
+    return { kind: 'key', apiKeyId: p.key.id, publicId: p.key.publicId };
   return { kind: 'anonymous', apiKeyId: null, publicId: null };
 }
 

@@ -26,19 +26,43 @@ export class AuthorizationService {
     }
     if (st.kind === 'anonymous' || st.kind === 'store_down') return;
     if (st.kind === 'admin') {
-      this.audit.record(call, st, required, { credential: 'admin_key', authenticated: true, authorized: true, outcome: 'allowed', reason: 'admin_key' });
+      this.audit.record(call, st, required, {
+        credential: 'admin_key',
+        authenticated: true,
+        authorized: true,
+        outcome: 'allowed',
+        reason: 'admin_key',
+      });
       this.audit.count('allowed', 'admin_key', true);
       return;
     }
     const key = st.key!;
     this.audit.touch(key);
     if (!key.matcher.allows(required)) {
-      this.audit.record(call, st, required, { credential: 'api_key', authenticated: true, authorized: false, outcome: st.enforced ? 'denied' : 'allowed', reason: 'insufficient_api_key_rights' }, key);
+      this.audit.record(
+        call,
+        st,
+        required,
+        {
+          credential: 'api_key',
+          authenticated: true,
+          authorized: false,
+          outcome: st.enforced ? 'denied' : 'allowed',
+          reason: 'insufficient_api_key_rights',
+        },
+        key,
+      );
       this.audit.count(st.enforced ? 'denied' : 'allowed', 'insufficient_api_key_rights', st.enforced);
       if (st.enforced) throw AuthErrors.insufficientRights(required);
       return;
     }
-    this.audit.record(call, st, required, { credential: 'api_key', authenticated: true, authorized: true, outcome: 'allowed', reason: 'ok' }, key);
+    this.audit.record(
+      call,
+      st,
+      required,
+      { credential: 'api_key', authenticated: true, authorized: true, outcome: 'allowed', reason: 'ok' },
+      key,
+    );
     this.audit.count('allowed', 'ok', st.enforced);
   }
 

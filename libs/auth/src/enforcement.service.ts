@@ -50,14 +50,20 @@ export class EnforcementService implements OnModuleInit {
     this.loading = (async () => {
       if (!this.repo.available) throw new Error('control plane not connected');
       const { global, clients } = await this.repo.loadEnforcement();
-      const s: Snapshot = { global, clients: new Map(clients.map((c) => [c.client_name.toLowerCase(), c.enforce_api_keys])), loadedAt: this.clock.now() };
+      const s: Snapshot = {
+        global,
+        clients: new Map(clients.map((c) => [c.client_name.toLowerCase(), c.enforce_api_keys])),
+        loadedAt: this.clock.now(),
+      };
       if (gen === this.generation) this.snapshot = s;
       return s;
     })();
     const p = this.loading;
-    void p.finally(() => {
-      if (this.loading === p) this.loading = null;
-    }).catch(() => undefined);
+    void p
+      .finally(() => {
+        if (this.loading === p) this.loading = null;
+      })
+      .catch(() => undefined);
     return p;
   }
 }

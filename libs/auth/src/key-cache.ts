@@ -79,7 +79,11 @@ export class KeyCache implements OnModuleInit {
     private readonly metrics: AuthMetrics,
     clock: AuthClock,
   ) {
-    this.cache = new LRUCache<string, KeyEntry>({ max: KEY_CACHE_MAX, ttl: KEY_CACHE_TTL_MS, perf: { now: () => clock.now() } });
+    this.cache = new LRUCache<string, KeyEntry>({
+      max: KEY_CACHE_MAX,
+      ttl: KEY_CACHE_TTL_MS,
+      perf: { now: () => clock.now() },
+    });
   }
 
   onModuleInit(): void {

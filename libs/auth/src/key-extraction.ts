@@ -6,7 +6,7 @@ import { firstValue, mayHoldQueryKey } from '@athena/common';
  * redacted from logs and stored URLs).
  */
 export type KeySource =
-  | 'authorization' | 'apikey' | 'x-api-key' | 'x-athena-key' | 'query:api_key' | 'query:apikey' | 'x-athena-admin-key';
+  'authorization' | 'apikey' | 'x-api-key' | 'x-athena-key' | 'query:api_key' | 'query:apikey' | 'x-athena-admin-key';
 
 export interface KeyCandidate {
   source: KeySource;

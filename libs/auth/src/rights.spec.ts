@@ -68,10 +68,25 @@ describe('requiredTableRight', () => {
 });
 
 describe('isValidRight', () => {
-  it.each(['users.read', 'users.*', '*.read', '*', 'gateway.query', 'management.tables.write', 'a-b_c.d1'])('accepts %s', (r) => {
-    expect(isValidRight(r)).toBe(true);
-  });
-  it.each(['', '.', 'users.', '.read', 'users..read', 'users read', 'users.re*d', 'üsers.read', 'users/read', 'x'.repeat(129), `${'a'.repeat(64)}.read`])('rejects %j', (r) => {
+  it.each(['users.read', 'users.*', '*.read', '*', 'gateway.query', 'management.tables.write', 'a-b_c.d1'])(
+    'accepts %s',
+    (r) => {
+      expect(isValidRight(r)).toBe(true);
+    },
+  );
+  it.each([
+    '',
+    '.',
+    'users.',
+    '.read',
+    'users..read',
+    'users read',
+    'users.re*d',
+    'üsers.read',
+    'users/read',
+    'x'.repeat(129),
+    `${'a'.repeat(64)}.read`,
+  ])('rejects %j', (r) => {
     expect(isValidRight(r)).toBe(false);
   });
 });
@@ -80,13 +95,23 @@ describe('pathPolicy (safety net for undecorated routes)', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pathPolicy } = require('./auth.decorators') as typeof import('./auth.decorators');
   it.each([
-    ['/admin', 'admin'], ['/admin/clients', 'admin'], ['/admin/api-keys/:id', 'admin'], ['/clients', 'admin'], ['/schema/clients', 'admin'],
-    ['/query/sql', 'gateway.query'], ['/gateway/rpc', 'gateway.*'], ['/pipelines', 'gateway.*'], ['/management/capabilities', 'gateway.*'],
+    ['/admin', 'admin'],
+    ['/admin/clients', 'admin'],
+    ['/admin/api-keys/:id', 'admin'],
+    ['/clients', 'admin'],
+    ['/schema/clients', 'admin'],
+    ['/query/sql', 'gateway.query'],
+    ['/gateway/rpc', 'gateway.*'],
+    ['/pipelines', 'gateway.*'],
+    ['/management/capabilities', 'gateway.*'],
   ])('%s → %s', (route, expected) => {
     const p = pathPolicy(route)!;
     expect(p.kind === 'admin' ? 'admin' : p.kind === 'right' ? p.right : p.kind).toBe(expected);
   });
-  it.each(['/', '/ping', '/health', '/metrics', '/docs', '/openapi.json', '/administrator', '/data'])('%s is open', (route) => {
-    expect(pathPolicy(route)).toBeNull();
-  });
+  it.each(['/', '/ping', '/health', '/metrics', '/docs', '/openapi.json', '/administrator', '/data'])(
+    '%s is open',
+    (route) => {
+      expect(pathPolicy(route)).toBeNull();
+    },
+  );
 });

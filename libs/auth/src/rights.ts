@@ -13,7 +13,8 @@
 export const MAX_RIGHT_LENGTH = 128;
 export const RIGHT_RE = /^(?:\*|[A-Za-z0-9_-]{1,63})(?:\.(?:\*|[A-Za-z0-9_-]{1,63}))*$/;
 /** The rule in words, for error details and API docs. */
-export const RIGHT_RULE = 'dot-separated segments of letters, digits, "_" or "-", or "*" (e.g. users.read, users.*, *.read, gateway.query, *)';
+export const RIGHT_RULE =
+  'dot-separated segments of letters, digits, "_" or "-", or "*" (e.g. users.read, users.*, *.read, gateway.query, *)';
 export type TableAction = 'read' | 'write' | 'delete';
 const TABLE_ACTIONS = new Set<string>(['read', 'write', 'delete']);
 /** Table names that can appear in a derived right (same grammar as identifiers, no schema). */

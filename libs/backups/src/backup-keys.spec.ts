@@ -20,7 +20,9 @@ describe('backup keys', () => {
   });
 
   it('accepts keys under the prefix', () => {
-    expect(validateBackupKey('backups', 'backups/main/20261205T230102.345Z-x.dump')).toBe('backups/main/20261205T230102.345Z-x.dump');
+    expect(validateBackupKey('backups', 'backups/main/20261205T230102.345Z-x.dump')).toBe(
+      'backups/main/20261205T230102.345Z-x.dump',
+    );
     expect(validateBackupKey('backups/', 'backups/main/a b.dump')).toBe('backups/main/a b.dump');
   });
 
@@ -42,7 +44,9 @@ describe('backup keys', () => {
   });
 
   it('rejects keys over 1024 characters', () => {
-    expect(codeOf(() => validateBackupKey('backups', `backups/main/${'a'.repeat(1100)}`))).toBe('400 invalid_backup_key');
+    expect(codeOf(() => validateBackupKey('backups', `backups/main/${'a'.repeat(1100)}`))).toBe(
+      '400 invalid_backup_key',
+    );
   });
 
   it('download names keep only safe characters', () => {

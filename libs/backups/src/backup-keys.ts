@@ -1,4 +1,3 @@
-
 import { BackupsErrors } from './errors';
 
 export const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -42,7 +41,10 @@ export function clientOfKey(prefix: string, key: string): string | null {
 export function validateBackupKey(prefix: string, key: string): string {
   const p = normalizePrefix(prefix);
   const bad = (why: string): never => {
-    throw BackupsErrors.invalidBackupKey('Invalid backup key', `${why}; keys look like ${p ? `${p}/` : ''}<client>/<timestamp>-<label>.dump (URL-encode "/" as %2F in the path)`);
+    throw BackupsErrors.invalidBackupKey(
+      'Invalid backup key',
+      `${why}; keys look like ${p ? `${p}/` : ''}<client>/<timestamp>-<label>.dump (URL-encode "/" as %2F in the path)`,
+    );
   };
   if (typeof key !== 'string' || key.length === 0) bad('the key is empty');
   if (key.length > MAX_KEY_LENGTH) bad(`the key is longer than ${MAX_KEY_LENGTH} characters`);

@@ -56,7 +56,10 @@ export class BackupScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
     this.logger = root.child({ component: 'backup-scheduler' });
-    this.schedules = (config.backup.schedules ?? []).map((s) => ({ ...s, id: `${s.client_name.toLowerCase()}/${s.label}` }));
+    this.schedules = (config.backup.schedules ?? []).map((s) => ({
+      ...s,
+      id: `${s.client_name.toLowerCase()}/${s.label}`,
+    }));
   }
 
   onApplicationBootstrap(): void {
@@ -78,7 +81,10 @@ export class BackupScheduler implements OnApplicationBootstrap, OnModuleDestroy 
       this.registry.addCronJob(name, job);
       this.names.push(name);
       job.start();
-      this.logger.info({ schedule: s.id, cron: s.cron, time_zone: s.time_zone, keep_last: s.keep_last }, `backup schedule ${s.id} (${s.cron} ${s.time_zone}) next at ${job.nextDate().toISO()}`);
+      this.logger.info(
+        { schedule: s.id, cron: s.cron, time_zone: s.time_zone, keep_last: s.keep_last },
+        `backup schedule ${s.id} (${s.cron} ${s.time_zone}) next at ${job.nextDate().toISO()}`,
+      );
     }
   }
 
@@ -110,12 +116,18 @@ export class BackupScheduler implements OnApplicationBootstrap, OnModuleDestroy 
       claimed = await this.jobs.claimScheduleSlot(schedule.id, slot, this.backups.instanceId);
     } catch (e) {
       this.backups.metrics.scheduledRuns.inc({ schedule: schedule.id, outcome: 'error' });
-      this.logger.error(log, `scheduled backup ${schedule.id} at ${log.slot} not run: could not claim the slot: ${message(e)}`);
+      this.logger.error(
+        log,
+        `scheduled backup ${schedule.id} at ${log.slot} not run: could not claim the slot: ${message(e)}`,
+      );
       return { ...base, ran: false, outcome: 'error', error: message(e) };
     }
     if (!claimed) {
       this.backups.metrics.scheduledRuns.inc({ schedule: schedule.id, outcome: 'skipped' });
-      this.logger.info(log, `scheduled backup ${schedule.id} at ${log.slot} skipped: another instance claimed the slot`);
+      this.logger.info(
+        log,
+        `scheduled backup ${schedule.id} at ${log.slot} skipped: another instance claimed the slot`,
+      );
       return { ...base, ran: false, outcome: 'skipped' };
     }
     const r: ScheduleRunResult = { ...base, ran: true, outcome: 'error' };
@@ -123,7 +135,8 @@ export class BackupScheduler implements OnApplicationBootstrap, OnModuleDestroy 
       const { job, done } = await this.backups.startBackup(schedule.client_name, schedule.label);
       r.job_id = job.job_id;
       const f = await done;
-      r.outcome = f.record.status === 'completed' ? 'completed' : f.record.status === 'cancelled' ? 'cancelled' : 'failed';
+      r.outcome =
+        f.record.status === 'completed' ? 'completed' : f.record.status === 'cancelled' ? 'cancelled' : 'failed';
       if (f.error) r.error = message(f.error);
     } catch (e) {
       r.error = message(e);
@@ -139,8 +152,11 @@ export class BackupScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     const line = `scheduled backup ${schedule.id} at ${log.slot}: ${r.outcome}${r.job_id !== null ? ` (job ${r.job_id})` : ''}${r.deleted.length ? `, retention deleted ${r.deleted.length}` : ''}${r.error ? `: ${r.error}` : ''}`;
     if (r.outcome === 'completed') this.logger.info({ ...log, job_id: r.job_id, deleted: r.deleted.length }, line);
     else this.logger.warn({ ...log, job_id: r.job_id }, line);
-    await this.jobs.finishScheduleSlot(schedule.id, slot, { jobId: r.job_id, outcome: r.outcome, deleted: r.deleted.length })
-      .catch((e) => this.logger.warn(log, `could not record the outcome of ${schedule.id} at ${log.slot}: ${message(e)}`));
+    await this.jobs
+      .finishScheduleSlot(schedule.id, slot, { jobId: r.job_id, outcome: r.outcome, deleted: r.deleted.length })
+      .catch((e) =>
+        this.logger.warn(log, `could not record the outcome of ${schedule.id} at ${log.slot}: ${message(e)}`),
+      );
     return r;
   }
 }

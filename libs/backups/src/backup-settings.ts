@@ -17,13 +17,22 @@ export interface BackupSettings {
   pgBinDir: string | null;
 }
 
-export const BACKUP_DEFAULTS = { region: 'us-east-1', maxConcurrentJobs: 2, partSizeMb: 5, queueSize: 2, waitMs: 25_000 } as const;
+export const BACKUP_DEFAULTS = {
+  region: 'us-east-1',
+  maxConcurrentJobs: 2,
+  partSizeMb: 5,
+  queueSize: 2,
+  waitMs: 25_000,
+} as const;
 
 /**
  * Settings, or the reason backups are off (named in the 503 `backup_storage_not_configured`). Credentials: the
  * section's pair, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else the SDK chain.
  */
-export function resolveBackupSettings(config: AthenaConfig, env: NodeJS.ProcessEnv = process.env): { settings: BackupSettings | null; missing: string | null } {
+export function resolveBackupSettings(
+  config: AthenaConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): { settings: BackupSettings | null; missing: string | null } {
   const b = config.backup;
   if (!b.bucket) return { settings: null, missing: 'backup.bucket (env ATHENA_BACKUP_S3_BUCKET) is not set' };
   let credentials: BackupSettings['credentials'] = null;
@@ -33,7 +42,11 @@ export function resolveBackupSettings(config: AthenaConfig, env: NodeJS.ProcessE
     }
     credentials = { accessKeyId: b.access_key_id, secretAccessKey: b.secret_access_key };
   } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+    credentials = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
   }
   return {
     missing: null,

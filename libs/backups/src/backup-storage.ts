@@ -1,7 +1,17 @@
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand,
-  ListObjectsV2Command, S3Client, S3ServiceException, UploadPartCopyCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AthenaError } from '@athena/common';
@@ -51,15 +61,35 @@ function isNotFound(e: unknown): boolean {
 /** S3 failures as Athena errors: 404 for a missing object, 503 for everything the operator must fix or wait for. */
 export function storageError(e: unknown, what: string): AthenaError {
   if (e instanceof AthenaError) return e;
-  if (isNotFound(e) && s3Name(e) !== 'NoSuchBucket') return BackupsErrors.backupNotFound('Backup not found', `No backup object ${what}`);
+  if (isNotFound(e) && s3Name(e) !== 'NoSuchBucket')
+    return BackupsErrors.backupNotFound('Backup not found', `No backup object ${what}`);
   const name = s3Name(e);
   const msg = (e as Error)?.message ?? String(e);
-  if (name === 'NoSuchBucket') return BackupsErrors.backupStorageUnavailable('Backup bucket does not exist', `The bucket named in backup.bucket does not exist (${msg})`);
-  if (['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'CredentialsProviderError'].includes(name)) {
-    return BackupsErrors.backupStorageRefused('Backup storage refused the credentials',
-      `S3 answered ${name} while ${what}: ${msg} (check backup.access_key_id / backup.secret_access_key, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the key's permissions on the bucket)`);
+  if (name === 'NoSuchBucket')
+    return BackupsErrors.backupStorageUnavailable(
+      'Backup bucket does not exist',
+      `The bucket named in backup.bucket does not exist (${msg})`,
+    );
+  if (
+    [
+      'AccessDenied',
+      'InvalidAccessKeyId',
+      'SignatureDoesNotMatch',
+      'ExpiredToken',
+      'CredentialsProviderError',
+    ].includes(name)
+  ) {
+    return BackupsErrors.backupStorageRefused(
+      'Backup storage refused the credentials',
+      `S3 answered ${name} while ${what}: ${msg} (check backup.access_key_id / backup.secret_access_key, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the key's permissions on the bucket)`,
+    );
   }
-  return BackupsErrors.backupStorageUnavailable('Backup storage unavailable', `S3 failed while ${what}: ${name ? `${name}: ` : ''}${msg}`, undefined, { 'Retry-After': '10' });
+  return BackupsErrors.backupStorageUnavailable(
+    'Backup storage unavailable',
+    `S3 failed while ${what}: ${name ? `${name}: ` : ''}${msg}`,
+    undefined,
+    { 'Retry-After': '10' },
+  );
 }
 
 /** The one place that talks to S3 (path-style and checksum settings for S3-compatible servers). */
@@ -91,7 +121,13 @@ export class BackupStorage {
   upload(key: string, body: Readable, metadata: BackupObjectMeta): Upload {
     return new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/octet-stream', Metadata: metadata as Record<string, string> },
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/octet-stream',
+        Metadata: metadata as Record<string, string>,
+      },
       partSize: this.settings.partSizeBytes,
       queueSize: this.settings.queueSize,
       leavePartsOnError: false,
@@ -102,9 +138,19 @@ export class BackupStorage {
    * Rewrites the object's metadata in place: CopyObject onto itself with MetadataDirective REPLACE, or — above
    * the 5 GiB CopyObject limit (`singleCopyLimit`) — a multipart copy (UploadPartCopy ranges) with the new metadata.
    */
-  async replaceMetadata(key: string, metadata: BackupObjectMeta, size: number, opts: { singleCopyLimit?: number; copyPartSize?: number } = {}): Promise<void> {
+  async replaceMetadata(
+    key: string,
+    metadata: BackupObjectMeta,
+    size: number,
+    opts: { singleCopyLimit?: number; copyPartSize?: number } = {},
+  ): Promise<void> {
     const source = `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-    const common = { Bucket: this.bucket, Key: key, ContentType: 'application/octet-stream', Metadata: metadata as Record<string, string> };
+    const common = {
+      Bucket: this.bucket,
+      Key: key,
+      ContentType: 'application/octet-stream',
+      Metadata: metadata as Record<string, string>,
+    };
     if (size <= (opts.singleCopyLimit ?? 5 * GIB)) {
       await this.client.send(new CopyObjectCommand({ ...common, CopySource: source, MetadataDirective: 'REPLACE' }));
       return;
@@ -115,14 +161,30 @@ export class BackupStorage {
       const parts: Array<{ PartNumber: number; ETag: string }> = [];
       for (let start = 0, n = 1; start < size; start += partSize, n++) {
         const end = Math.min(start + partSize, size) - 1;
-        const r = await this.client.send(new UploadPartCopyCommand({
-          Bucket: this.bucket, Key: key, UploadId, PartNumber: n, CopySource: source, CopySourceRange: `bytes=${start}-${end}`,
-        }));
+        const r = await this.client.send(
+          new UploadPartCopyCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId,
+            PartNumber: n,
+            CopySource: source,
+            CopySourceRange: `bytes=${start}-${end}`,
+          }),
+        );
         parts.push({ PartNumber: n, ETag: r.CopyPartResult!.ETag! });
       }
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
     } catch (e) {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId })).catch(() => undefined);
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId }))
+        .catch(() => undefined);
       throw e;
     }
   }
@@ -130,7 +192,11 @@ export class BackupStorage {
   async head(key: string): Promise<{ size: number; meta: BackupObjectMeta; lastModified: Date | null } | null> {
     try {
       const h = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { size: h.ContentLength ?? 0, meta: (h.Metadata ?? {}) as BackupObjectMeta, lastModified: h.LastModified ?? null };
+      return {
+        size: h.ContentLength ?? 0,
+        meta: (h.Metadata ?? {}) as BackupObjectMeta,
+        lastModified: h.LastModified ?? null,
+      };
     } catch (e) {
       if (isNotFound(e) && s3Name(e) !== 'NoSuchBucket') return null;
       throw storageError(e, `reading ${key}`);
@@ -139,7 +205,9 @@ export class BackupStorage {
 
   async get(key: string, signal?: AbortSignal): Promise<{ body: Readable; size: number; meta: BackupObjectMeta }> {
     try {
-      const o = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      const o = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: signal,
+      });
       return { body: o.Body as Readable, size: o.ContentLength ?? 0, meta: (o.Metadata ?? {}) as BackupObjectMeta };
     } catch (e) {
       throw storageError(e, `reading ${key}`);
@@ -160,14 +228,23 @@ export class BackupStorage {
     let token: string | undefined;
     try {
       do {
-        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix ? `${prefix}/` : undefined, ContinuationToken: token }));
-        for (const o of page.Contents ?? []) if (o.Key) found.push({ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? null });
+        const page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix ? `${prefix}/` : undefined,
+            ContinuationToken: token,
+          }),
+        );
+        for (const o of page.Contents ?? [])
+          if (o.Key) found.push({ key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? null });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token && found.length < 10 * MAX_LIST);
     } catch (e) {
       throw storageError(e, 'listing backups');
     }
-    found.sort((a, b) => (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0) || (a.key < b.key ? 1 : -1));
+    found.sort(
+      (a, b) => (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0) || (a.key < b.key ? 1 : -1),
+    );
     const page = found.slice(0, MAX_LIST);
     const out: BackupObject[] = new Array(page.length);
     let next = 0;
@@ -203,9 +280,19 @@ export class BackupStorage {
       let keyMarker: string | undefined;
       let uploadIdMarker: string | undefined;
       do {
-        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+        const page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: key,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
         for (const u of page.Uploads ?? []) {
-          if (u.Key === key && u.UploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: u.UploadId }));
+          if (u.Key === key && u.UploadId)
+            await this.client.send(
+              new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: u.UploadId }),
+            );
         }
         keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
         uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;

@@ -1,7 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiInternalServerErrorResponse, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiParam, ApiProduces, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse,
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiInternalServerErrorResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiSecurity,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -10,17 +22,32 @@ import { AdminOnly } from '@athena/auth';
 import { BackupsService } from './backups.service';
 import { downloadName } from './backup-keys';
 import {
-  BackupAcceptedEnvelope, BackupCreatedEnvelope, BackupErrorDto, BackupJobEnvelope, BackupJobListEnvelope, BackupKeyEnvelope, BackupListEnvelope,
-  CreateBackupDto, ListBackupsQueryDto, ListJobsQueryDto, RestoreBackupDto, RestoreDoneEnvelope,
+  BackupAcceptedEnvelope,
+  BackupCreatedEnvelope,
+  BackupErrorDto,
+  BackupJobEnvelope,
+  BackupJobListEnvelope,
+  BackupKeyEnvelope,
+  BackupListEnvelope,
+  CreateBackupDto,
+  ListBackupsQueryDto,
+  ListJobsQueryDto,
+  RestoreBackupDto,
+  RestoreDoneEnvelope,
 } from './dto/backups.dto';
 import { BackupsErrors } from './errors';
 
-const KeyParam = ApiParam({ name: 'key', description: 'The object key, URL-encoded ("/" as %2F), e.g. backups%2Freporting%2F20261205T230102.345Z-nightly.dump' });
+const KeyParam = ApiParam({
+  name: 'key',
+  description: 'The object key, URL-encoded ("/" as %2F), e.g. backups%2Freporting%2F20261205T230102.345Z-nightly.dump',
+});
 const IdParam = ApiParam({ name: 'id', description: 'job_id' });
-const S3_503 = 'S3 not configured (backup_storage_not_configured, names the missing setting) or unreachable / refusing credentials; Retry-After set';
+const S3_503 =
+  'S3 not configured (backup_storage_not_configured, names the missing setting) or unreachable / refusing credentials; Retry-After set';
 
 function jobId(raw: string): number {
-  if (!/^[1-9]\d{0,15}$/.test(raw)) throw BackupsErrors.invalidJobId('Invalid job id', `"${raw.slice(0, 32)}" is not a job_id (a positive integer)`);
+  if (!/^[1-9]\d{0,15}$/.test(raw))
+    throw BackupsErrors.invalidJobId('Invalid job id', `"${raw.slice(0, 32)}" is not a job_id (a positive integer)`);
   return Number(raw);
 }
 
@@ -37,16 +64,27 @@ export class BackupsController {
   @Post()
   @ApiOperation({
     summary: 'Back up a PostgreSQL client to S3',
-    description: '`pg_dump -Fc` streamed into a multipart upload. 200 with `{key, client_name, label}` when the job ends within `backup.wait_ms`; otherwise 202 with the job (poll `/admin/backups/jobs/{id}`). One job per client at a time: a second one gets 409.',
+    description:
+      '`pg_dump -Fc` streamed into a multipart upload. 200 with `{key, client_name, label}` when the job ends within `backup.wait_ms`; otherwise 202 with the job (poll `/admin/backups/jobs/{id}`). One job per client at a time: a second one gets 409.',
   })
   @ApiBody({ type: CreateBackupDto })
   @ApiOkResponse({ type: BackupCreatedEnvelope })
   @ApiAcceptedResponse({ type: BackupAcceptedEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'Missing or malformed client_name / label' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'Unknown client (client_not_found)' })
-  @ApiConflictResponse({ type: BackupErrorDto, description: 'The client already has a live job (backup_job_in_progress)' })
-  @ApiUnprocessableEntityResponse({ type: BackupErrorDto, description: 'Not a PostgreSQL client (unsupported_by_backend)' })
-  @ApiInternalServerErrorResponse({ type: BackupErrorDto, description: 'pg_dump failed or is older than the server (pg_dump_failed, pg_tool_too_old); no object is left behind' })
+  @ApiConflictResponse({
+    type: BackupErrorDto,
+    description: 'The client already has a live job (backup_job_in_progress)',
+  })
+  @ApiUnprocessableEntityResponse({
+    type: BackupErrorDto,
+    description: 'Not a PostgreSQL client (unsupported_by_backend)',
+  })
+  @ApiInternalServerErrorResponse({
+    type: BackupErrorDto,
+    description:
+      'pg_dump failed or is older than the server (pg_dump_failed, pg_tool_too_old); no object is left behind',
+  })
   async create(@Body() dto: CreateBackupDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.svc.createBackup(dto.client_name, dto.label);
     reply.status(r.status);
@@ -54,7 +92,10 @@ export class BackupsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List backup objects', description: 'Objects under the prefix (newest first, at most 1000) with their metadata.' })
+  @ApiOperation({
+    summary: 'List backup objects',
+    description: 'Objects under the prefix (newest first, at most 1000) with their metadata.',
+  })
   @ApiOkResponse({ type: BackupListEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto })
   list(@Query() q: ListBackupsQueryDto) {
@@ -66,11 +107,20 @@ export class BackupsController {
   @ApiOkResponse({ type: BackupJobListEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto })
   jobs(@Query() q: ListJobsQueryDto) {
-    return this.svc.listJobs({ limit: q.limit ?? 50, before: q.before, client_name: q.client_name, status: q.status, kind: q.kind });
+    return this.svc.listJobs({
+      limit: q.limit ?? 50,
+      before: q.before,
+      client_name: q.client_name,
+      status: q.status,
+      kind: q.kind,
+    });
   }
 
   @Get('jobs/:id')
-  @ApiOperation({ summary: 'A job with its progress', description: 'Status, bytes so far, average rate, duration, error excerpt, instance.' })
+  @ApiOperation({
+    summary: 'A job with its progress',
+    description: 'Status, bytes so far, average rate, duration, error excerpt, instance.',
+  })
   @IdParam
   @ApiOkResponse({ type: BackupJobEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_job_id' })
@@ -81,7 +131,11 @@ export class BackupsController {
 
   @Post('jobs/:id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a pending or running job', description: 'Kills pg_dump/pg_restore and aborts the multipart upload: no object, and a restore rolls back. A job on another instance stops within a few seconds.' })
+  @ApiOperation({
+    summary: 'Cancel a pending or running job',
+    description:
+      'Kills pg_dump/pg_restore and aborts the multipart upload: no object, and a restore rolls back. A job on another instance stops within a few seconds.',
+  })
   @IdParam
   @ApiOkResponse({ type: BackupJobEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_job_id' })
@@ -92,7 +146,10 @@ export class BackupsController {
   }
 
   @Get(':key/download')
-  @ApiOperation({ summary: 'Download a backup object', description: 'Streamed from S3 (pg_dump custom format), with Content-Disposition: attachment.' })
+  @ApiOperation({
+    summary: 'Download a backup object',
+    description: 'Streamed from S3 (pg_dump custom format), with Content-Disposition: attachment.',
+  })
   @KeyParam
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ description: 'The dump bytes', schema: { type: 'string', format: 'binary' } })
@@ -121,7 +178,8 @@ export class BackupsController {
   @Post(':key/restore')
   @ApiOperation({
     summary: 'Restore a backup into a PostgreSQL client',
-    description: 'Streamed into `pg_restore --single-transaction --exit-on-error --clean --if-exists --no-owner`: all or nothing. The target may be the source client or another one (clone). 200 when done within `backup.wait_ms`, else 202 with the job.',
+    description:
+      'Streamed into `pg_restore --single-transaction --exit-on-error --clean --if-exists --no-owner`: all or nothing. The target may be the source client or another one (clone). 200 when done within `backup.wait_ms`, else 202 with the job.',
   })
   @KeyParam
   @ApiBody({ type: RestoreBackupDto })
@@ -129,10 +187,24 @@ export class BackupsController {
   @ApiAcceptedResponse({ type: BackupAcceptedEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_backup_key, missing client_name' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'backup_not_found, client_not_found' })
-  @ApiConflictResponse({ type: BackupErrorDto, description: 'Read-only target (client_read_only) or a live job on it (backup_job_in_progress)' })
-  @ApiUnprocessableEntityResponse({ type: BackupErrorDto, description: 'Not a PostgreSQL client (unsupported_by_backend)' })
-  @ApiInternalServerErrorResponse({ type: BackupErrorDto, description: 'pg_restore failed or the object failed verification (pg_restore_failed, backup_integrity_failed); the target is unchanged' })
-  async restore(@Param('key') key: string, @Body() dto: RestoreBackupDto, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiConflictResponse({
+    type: BackupErrorDto,
+    description: 'Read-only target (client_read_only) or a live job on it (backup_job_in_progress)',
+  })
+  @ApiUnprocessableEntityResponse({
+    type: BackupErrorDto,
+    description: 'Not a PostgreSQL client (unsupported_by_backend)',
+  })
+  @ApiInternalServerErrorResponse({
+    type: BackupErrorDto,
+    description:
+      'pg_restore failed or the object failed verification (pg_restore_failed, backup_integrity_failed); the target is unchanged',
+  })
+  async restore(
+    @Param('key') key: string,
+    @Body() dto: RestoreBackupDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const r = await this.svc.createRestore(key, dto.client_name);
     reply.status(r.status);
     return r.body;

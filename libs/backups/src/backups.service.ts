@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 import { ResponseCacheService } from '@athena/cache';
 import { ClientCatalogService } from '@athena/catalog';
@@ -12,12 +18,26 @@ import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { ClientDescriptor, DriverRegistry } from '@athena/drivers';
 import { ok, SuccessEnvelope } from '@athena/http';
 import { MetricsService, ROOT_LOGGER } from '@athena/observability';
-import { BackupJobKind, BackupJobRecord, BackupJobsRepository, BackupJobStatus, ControlPlaneService } from '@athena/store';
+import {
+  BackupJobKind,
+  BackupJobRecord,
+  BackupJobsRepository,
+  BackupJobStatus,
+  ControlPlaneService,
+} from '@athena/store';
 import { buildBackupKey, DEFAULT_LABEL, KEY_TIMESTAMP_RE, validateBackupKey } from './backup-keys';
 import { BackupMetrics } from './backup-metrics';
 import { BackupSettings, resolveBackupSettings } from './backup-settings';
 import { BackupObjectMeta, BackupStorage, storageError } from './backup-storage';
-import { candidateDirs, connectionFor, discoverToolSets, parseToolVersion, pickToolSet, PgToolSet, toolEnv } from './pg-tools';
+import {
+  candidateDirs,
+  connectionFor,
+  discoverToolSets,
+  parseToolVersion,
+  pickToolSet,
+  PgToolSet,
+  toolEnv,
+} from './pg-tools';
 import { HashingGate, IntegrityError, VerifyingHoldback } from './streams';
 import { BackupsErrors } from './errors';
 
@@ -150,7 +170,10 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown(): Promise<void> {
     const running = [...this.live.values()];
     for (const j of running) j.ctx.abort('shutdown');
-    await Promise.race([Promise.allSettled(running.map((j) => j.done)), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await Promise.race([
+      Promise.allSettled(running.map((j) => j.done)),
+      new Promise((r) => setTimeout(r, 10_000).unref()),
+    ]);
   }
 
   onApplicationShutdown(): void {
@@ -160,17 +183,30 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
 
   // ---------------------------------------------------------------- routes
 
-  async createBackup(clientName: string, label: string | null | undefined): Promise<{ status: number; body: SuccessEnvelope }> {
+  async createBackup(
+    clientName: string,
+    label: string | null | undefined,
+  ): Promise<{ status: number; body: SuccessEnvelope }> {
     const { settings } = this.requireStorage();
     const { job, done } = await this.startBackup(clientName, label);
     return this.answer(job, done, settings.waitMs, (r) => ({
       message: 'Backup completed',
-      data: { key: r.key, client_name: r.client_name, label: r.label, size_bytes: r.size_bytes, sha256: r.sha256, job: r },
+      data: {
+        key: r.key,
+        client_name: r.client_name,
+        label: r.label,
+        size_bytes: r.size_bytes,
+        sha256: r.sha256,
+        job: r,
+      },
     }));
   }
 
   /** Inserts and launches a backup job; `done` settles when it ends (the scheduler waits on it without a timeout). */
-  async startBackup(clientName: string, label: string | null | undefined): Promise<{ job: BackupJobRecord; done: Promise<Finished> }> {
+  async startBackup(
+    clientName: string,
+    label: string | null | undefined,
+  ): Promise<{ job: BackupJobRecord; done: Promise<Finished> }> {
     const { settings, storage } = this.requireStorage();
     const desc = this.pgClient(clientName);
     await this.retryCleanups();
@@ -192,8 +228,14 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const suffix = `-${label}.dump`;
     const ours = (await storage.list(folder)).filter((o) => {
       const name = o.key.slice(folder.length + 1);
-      return o.key.startsWith(`${folder}/`) && !name.includes('/') && name.endsWith(suffix) && KEY_TIMESTAMP_RE.test(name.slice(0, -suffix.length))
-        && (o.client_name ?? '').toLowerCase() === desc.name.toLowerCase() && o.label === label;
+      return (
+        o.key.startsWith(`${folder}/`) &&
+        !name.includes('/') &&
+        name.endsWith(suffix) &&
+        KEY_TIMESTAMP_RE.test(name.slice(0, -suffix.length)) &&
+        (o.client_name ?? '').toLowerCase() === desc.name.toLowerCase() &&
+        o.label === label
+      );
     });
     // The key's UTC timestamp orders them (fixed width, sortable).
     ours.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
@@ -202,7 +244,10 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
       await storage.delete(o.key);
       deleted.push(o.key);
       this.metrics.retentionDeleted.inc({ client: desc.name });
-      this.logger.info({ client: desc.name, key: o.key, label, keep_last: keepLast }, `retention deleted backup ${o.key} (keep_last ${keepLast})`);
+      this.logger.info(
+        { client: desc.name, key: o.key, label, keep_last: keepLast },
+        `retention deleted backup ${o.key} (keep_last ${keepLast})`,
+      );
     }
     return deleted;
   }
@@ -212,10 +257,14 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const key = validateBackupKey(settings.prefix, rawKey);
     const desc = this.pgClient(clientName);
     if (desc.readOnly) {
-      throw BackupsErrors.clientReadOnly('Client is read-only', `Client "${desc.name}" is declared read_only; a restore would write to it`);
+      throw BackupsErrors.clientReadOnly(
+        'Client is read-only',
+        `Client "${desc.name}" is declared read_only; a restore would write to it`,
+      );
     }
     const head = await storage.head(key);
-    if (!head) throw BackupsErrors.backupNotFound('Backup not found', `No backup object ${key} in bucket ${storage.bucket}`);
+    if (!head)
+      throw BackupsErrors.backupNotFound('Backup not found', `No backup object ${key} in bucket ${storage.bucket}`);
     const job = await this.insertJob('restore', desc.name, head.meta.label ?? null, key, storage.bucket);
     const done = this.launch(job, (ctx) => this.runRestore(job, desc, storage, ctx));
     return this.answer(job, done, settings.waitMs, (r) => ({
@@ -228,7 +277,9 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const { settings, storage } = this.requireStorage();
     await this.retryCleanups();
     const folder = clientName ? `${settings.prefix ? `${settings.prefix}/` : ''}${clientName}` : settings.prefix;
-    const backups = (await storage.list(folder)).filter((b) => !clientName || (b.client_name ?? '').toLowerCase() === clientName.toLowerCase());
+    const backups = (await storage.list(folder)).filter(
+      (b) => !clientName || (b.client_name ?? '').toLowerCase() === clientName.toLowerCase(),
+    );
     return ok(`${backups.length} ${backups.length === 1 ? 'backup' : 'backups'}`, { backups });
   }
 
@@ -242,13 +293,26 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   async deleteBackup(rawKey: string): Promise<SuccessEnvelope> {
     const { settings, storage } = this.requireStorage();
     const key = validateBackupKey(settings.prefix, rawKey);
-    if (!(await storage.head(key))) throw BackupsErrors.backupNotFound('Backup not found', `No backup object ${key} in bucket ${storage.bucket}`);
+    if (!(await storage.head(key)))
+      throw BackupsErrors.backupNotFound('Backup not found', `No backup object ${key} in bucket ${storage.bucket}`);
     await storage.delete(key);
     return ok('Backup deleted', { key });
   }
 
-  async listJobs(opts: { limit: number; before?: number; client_name?: string; status?: BackupJobStatus; kind?: BackupJobKind }): Promise<SuccessEnvelope> {
-    const jobs = await this.jobs.list({ limit: opts.limit, beforeId: opts.before, clientName: opts.client_name, status: opts.status, kind: opts.kind });
+  async listJobs(opts: {
+    limit: number;
+    before?: number;
+    client_name?: string;
+    status?: BackupJobStatus;
+    kind?: BackupJobKind;
+  }): Promise<SuccessEnvelope> {
+    const jobs = await this.jobs.list({
+      limit: opts.limit,
+      beforeId: opts.before,
+      clientName: opts.client_name,
+      status: opts.status,
+      kind: opts.kind,
+    });
     const next = jobs.length === opts.limit ? jobs[jobs.length - 1].job_id : null;
     return ok(`${jobs.length} ${jobs.length === 1 ? 'job' : 'jobs'}`, { jobs, next_before: next });
   }
@@ -263,7 +327,10 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const job = await this.jobs.requestCancel(id);
     if (!job) throw BackupsErrors.backupJobNotFound('Backup job not found', `No backup job has id ${id}`);
     if (job.status !== 'pending' && job.status !== 'running') {
-      throw BackupsErrors.jobNotCancellable('Job already finished', `Job ${id} is ${job.status}; only pending or running jobs can be cancelled`);
+      throw BackupsErrors.jobNotCancellable(
+        'Job already finished',
+        `Job ${id} is ${job.status}; only pending or running jobs can be cancelled`,
+      );
     }
     const local = this.live.get(id);
     if (local) {
@@ -284,20 +351,30 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const before = storage.pendingDiscards;
     const left = await storage.retryDiscards();
     this.metrics.pendingCleanups.set(left);
-    if (left < before) this.logger.info({ cleaned: before - left, pending: left }, `aborted ${before - left} unfinished backup upload(s) left by S3 outages`);
+    if (left < before)
+      this.logger.info(
+        { cleaned: before - left, pending: left },
+        `aborted ${before - left} unfinished backup upload(s) left by S3 outages`,
+      );
   }
 
   /** Aborts the multipart upload of a failed backup and deletes any object under its key (retried later when S3 is down). */
   private async discardUpload(storage: BackupStorage, job: BackupJobRecord): Promise<void> {
     if (!(await storage.discard(job.key))) {
-      this.logger.warn({ job_id: job.job_id, key: job.key }, `could not abort the upload of ${job.key} (S3 unreachable); retrying every ${CLEANUP_RETRY_MS / 1000} s`);
+      this.logger.warn(
+        { job_id: job.job_id, key: job.key },
+        `could not abort the upload of ${job.key} (S3 unreachable); retrying every ${CLEANUP_RETRY_MS / 1000} s`,
+      );
     }
     this.metrics.pendingCleanups.set(storage.pendingDiscards);
   }
 
   private requireStorage(): { settings: BackupSettings; storage: BackupStorage } {
     if (!this.settings || !this.storage) {
-      throw BackupsErrors.backupStorageNotConfigured('Backup storage is not configured', `Backups need S3 storage: ${this.missing}`);
+      throw BackupsErrors.backupStorageNotConfigured(
+        'Backup storage is not configured',
+        `Backups need S3 storage: ${this.missing}`,
+      );
     }
     return { settings: this.settings, storage: this.storage };
   }
@@ -306,22 +383,41 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const entry = this.catalog.list().find((e) => e.name.toLowerCase() === name.toLowerCase());
     if (!entry) throw BackupsErrors.clientNotFound('Unknown client', `No client named "${name}" is registered`);
     if (entry.backend !== 'postgres') {
-      throw BackupsErrors.unsupportedByBackend('Backups need a PostgreSQL client', `Client "${entry.name}" is a ${entry.backend} client; pg_dump/pg_restore work on PostgreSQL clients only`);
+      throw BackupsErrors.unsupportedByBackend(
+        'Backups need a PostgreSQL client',
+        `Client "${entry.name}" is a ${entry.backend} client; pg_dump/pg_restore work on PostgreSQL clients only`,
+      );
     }
     return this.catalog.resolve(entry.name);
   }
 
-  private async insertJob(kind: BackupJobKind, client: string, label: string | null, key: string, bucket: string): Promise<BackupJobRecord> {
+  private async insertJob(
+    kind: BackupJobKind,
+    client: string,
+    label: string | null,
+    key: string,
+    bucket: string,
+  ): Promise<BackupJobRecord> {
     const row = { kind, client_name: client, label, key, bucket, instance_id: this.instanceId };
     let job = await this.jobs.insert(row);
     if (!job && (await this.jobs.reapStale(STALE_MS, client)) > 0) job = await this.jobs.insert(row);
     if (job) return job;
     const other = await this.jobs.liveForClient(client);
-    throw BackupsErrors.backupJobInProgress('Another job is running for this client', `Client "${client}" already has a ${other?.status ?? 'live'} ${other?.kind ?? 'backup'} job${other ? ` (job_id ${other.job_id})` : ''}; one job per client at a time — wait for it or cancel it`, other ? { job_id: other.job_id } : {}, {});
+    throw BackupsErrors.backupJobInProgress(
+      'Another job is running for this client',
+      `Client "${client}" already has a ${other?.status ?? 'live'} ${other?.kind ?? 'backup'} job${other ? ` (job_id ${other.job_id})` : ''}; one job per client at a time — wait for it or cancel it`,
+      other ? { job_id: other.job_id } : {},
+      {},
+    );
   }
 
   /** 200 with `shape(record)` when the job ends within `waitMs`; its error when it failed; else 202 with the job. */
-  private async answer(job: BackupJobRecord, done: Promise<Finished>, waitMs: number, shape: (r: BackupJobRecord) => { message: string; data: unknown }): Promise<{ status: number; body: SuccessEnvelope }> {
+  private async answer(
+    job: BackupJobRecord,
+    done: Promise<Finished>,
+    waitMs: number,
+    shape: (r: BackupJobRecord) => { message: string; data: unknown },
+  ): Promise<{ status: number; body: SuccessEnvelope }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((r) => {
       timer = setTimeout(() => r(null), waitMs);
@@ -330,15 +426,33 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     clearTimeout(timer);
     if (!f) {
       const current = (await this.jobs.get(job.job_id).catch(() => null)) ?? job;
-      return { status: 202, body: ok(`Job ${current.job_id} accepted; poll GET /admin/backups/jobs/${current.job_id}`, { job_id: current.job_id, client_name: current.client_name, status: current.status, key: current.key, job: current }) };
+      return {
+        status: 202,
+        body: ok(`Job ${current.job_id} accepted; poll GET /admin/backups/jobs/${current.job_id}`, {
+          job_id: current.job_id,
+          client_name: current.client_name,
+          status: current.status,
+          key: current.key,
+          job: current,
+        }),
+      };
     }
     if (f.record.status === 'completed') {
       const s = shape(f.record);
       return { status: 200, body: ok(s.message, s.data) };
     }
-    if (f.error instanceof AthenaError) throw new AthenaError(f.error.status, f.error.code, f.error.message, f.error.detail, f.error.headers, { job_id: f.record.job_id });
-    throw new AthenaError(f.record.status === 'cancelled' ? 409 : 500, f.record.error_code ?? 'backup_job_failed', `${f.record.kind === 'backup' ? 'Backup' : 'Restore'} ${f.record.status}`,
-      f.record.error ?? f.record.status, {}, { job_id: f.record.job_id });
+    if (f.error instanceof AthenaError)
+      throw new AthenaError(f.error.status, f.error.code, f.error.message, f.error.detail, f.error.headers, {
+        job_id: f.record.job_id,
+      });
+    throw new AthenaError(
+      f.record.status === 'cancelled' ? 409 : 500,
+      f.record.error_code ?? 'backup_job_failed',
+      `${f.record.kind === 'backup' ? 'Backup' : 'Restore'} ${f.record.status}`,
+      f.record.error ?? f.record.status,
+      {},
+      { job_id: f.record.job_id },
+    );
   }
 
   private withProgress(job: BackupJobRecord): BackupJobRecord & { bytes_per_second: number | null } {
@@ -353,9 +467,12 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   private launch(job: BackupJobRecord, work: (ctx: JobContext) => Promise<Outcome>): Promise<Finished> {
     const ctx = new JobContext();
     const beat = setInterval(() => {
-      this.jobs.progress(job.job_id, ctx.bytes).then((cancel) => {
-        if (cancel) ctx.abort('cancelled');
-      }, () => undefined);
+      this.jobs.progress(job.job_id, ctx.bytes).then(
+        (cancel) => {
+          if (cancel) ctx.abort('cancelled');
+        },
+        () => undefined,
+      );
     }, HEARTBEAT_MS);
     beat.unref();
     const started = Date.now();
@@ -378,21 +495,41 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
         }
       }
       const status = error ? (ctx.reason === 'cancelled' ? 'cancelled' : 'failed') : 'completed';
-      if (error && !(error instanceof JobAborted)) this.logger.warn(`${job.kind} job ${job.job_id} (${job.client_name}) failed: ${excerpt(error)}`);
-      const code = error instanceof JobAborted ? (error.reason === 'cancelled' ? 'job_cancelled' : 'instance_shutdown')
-        : error instanceof AthenaError ? error.code : `${job.kind}_failed`;
-      let record = await this.jobs.finish(job.job_id, {
-        status, bytes_done: outcome?.bytes ?? ctx.bytes, size_bytes: outcome?.size ?? null, sha256: outcome?.sha256 ?? null,
-        error_code: error ? code : null, error: error ? excerpt(error) : null,
-      }).catch((e) => {
-        this.logger.error(`could not record the end of ${job.kind} job ${job.job_id}: ${excerpt(e)}`);
-        return null;
-      });
-      record ??= { ...job, status, bytes_done: outcome?.bytes ?? ctx.bytes, error_code: error ? code : null, error: error ? excerpt(error) : null };
+      if (error && !(error instanceof JobAborted))
+        this.logger.warn(`${job.kind} job ${job.job_id} (${job.client_name}) failed: ${excerpt(error)}`);
+      const code =
+        error instanceof JobAborted
+          ? error.reason === 'cancelled'
+            ? 'job_cancelled'
+            : 'instance_shutdown'
+          : error instanceof AthenaError
+            ? error.code
+            : `${job.kind}_failed`;
+      let record = await this.jobs
+        .finish(job.job_id, {
+          status,
+          bytes_done: outcome?.bytes ?? ctx.bytes,
+          size_bytes: outcome?.size ?? null,
+          sha256: outcome?.sha256 ?? null,
+          error_code: error ? code : null,
+          error: error ? excerpt(error) : null,
+        })
+        .catch((e) => {
+          this.logger.error(`could not record the end of ${job.kind} job ${job.job_id}: ${excerpt(e)}`);
+          return null;
+        });
+      record ??= {
+        ...job,
+        status,
+        bytes_done: outcome?.bytes ?? ctx.bytes,
+        error_code: error ? code : null,
+        error: error ? excerpt(error) : null,
+      };
       this.metrics.jobs.inc({ kind: job.kind, outcome: status });
       this.metrics.bytes.inc({ kind: job.kind }, outcome?.bytes ?? ctx.bytes);
       this.metrics.duration.observe({ kind: job.kind, outcome: status }, (Date.now() - started) / 1000);
-      if (status === 'completed' && job.kind === 'backup') this.metrics.lastSuccess.set({ client: job.client_name }, Date.now() / 1000);
+      if (status === 'completed' && job.kind === 'backup')
+        this.metrics.lastSuccess.set({ client: job.client_name }, Date.now() / 1000);
       this.live.delete(job.job_id);
       return { record, error };
     })();
@@ -437,28 +574,46 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async serverVersion(desc: ClientDescriptor): Promise<{ num: number; text: string }> {
-    const r = await this.drivers.forClient(desc).rawQuery(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text`);
+    const r = await this.drivers
+      .forClient(desc)
+      .rawQuery(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text`);
     const row = r.rows[0] as { num: string; text: string };
     return { num: Number(row.num), text: row.text };
   }
 
   // ---------------------------------------------------------------- backup
 
-  private async runBackup(job: BackupJobRecord, desc: ClientDescriptor, storage: BackupStorage, ctx: JobContext): Promise<Outcome> {
+  private async runBackup(
+    job: BackupJobRecord,
+    desc: ClientDescriptor,
+    storage: BackupStorage,
+    ctx: JobContext,
+  ): Promise<Outcome> {
     const server = await this.serverVersion(desc);
     const tools = pickToolSet(await this.tools(), server.num, 'pg_dump');
     ctx.throwIfAborted();
     if (!(await this.jobs.markRunning(job.job_id, server.text, tools.version))) throw new JobAborted('cancelled');
     const conn = connectionFor(desc.uri);
-    const child = spawn(path.join(tools.dir, 'pg_dump'), ['--format=custom', '--no-password', `--dbname=${conn.dbname}`], {
-      env: toolEnv(conn.env), stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      path.join(tools.dir, 'pg_dump'),
+      ['--format=custom', '--no-password', `--dbname=${conn.dbname}`],
+      {
+        env: toolEnv(conn.env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const stderr = stderrTail(child.stderr);
     const exited = new Promise<void>((resolve, reject) => {
       child.once('error', (e) => reject(BackupsErrors.pgDumpFailed('pg_dump could not start', e.message)));
       child.once('close', (code, signal) => {
         if (code === 0) resolve();
-        else reject(BackupsErrors.pgDumpFailed('pg_dump failed', `pg_dump ${tools.version} exited with ${code ?? signal}${stderr() ? `: ${stderr()}` : ''}`));
+        else
+          reject(
+            BackupsErrors.pgDumpFailed(
+              'pg_dump failed',
+              `pg_dump ${tools.version} exited with ${code ?? signal}${stderr() ? `: ${stderr()}` : ''}`,
+            ),
+          );
       });
     });
     // pg_dump's own failure, once it ended by itself (not when we killed it after the upload failed).
@@ -477,8 +632,12 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
       gate.destroy(new JobAborted(ctx.reason!));
     });
     const meta: BackupObjectMeta = {
-      'client-name': desc.name, label: job.label ?? DEFAULT_LABEL, 'server-version': server.text, 'pg-dump-version': tools.version,
-      'created-at': new Date().toISOString(), format: 'pg_dump-custom',
+      'client-name': desc.name,
+      label: job.label ?? DEFAULT_LABEL,
+      'server-version': server.text,
+      'pg-dump-version': tools.version,
+      'created-at': new Date().toISOString(),
+      format: 'pg_dump-custom',
     };
     try {
       await storage.upload(job.key, gate, meta).done();
@@ -510,7 +669,12 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
 
   // ---------------------------------------------------------------- restore
 
-  private async runRestore(job: BackupJobRecord, desc: ClientDescriptor, storage: BackupStorage, ctx: JobContext): Promise<Outcome> {
+  private async runRestore(
+    job: BackupJobRecord,
+    desc: ClientDescriptor,
+    storage: BackupStorage,
+    ctx: JobContext,
+  ): Promise<Outcome> {
     const server = await this.serverVersion(desc);
     const head = await storage.head(job.key);
     if (!head) throw BackupsErrors.backupNotFound('Backup not found', `No backup object ${job.key}`);
@@ -526,9 +690,19 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
     const expectedSize = sizeMeta !== undefined && /^\d+$/.test(sizeMeta) ? Number(sizeMeta) : null;
     const verify = new VerifyingHoldback({ sha256: head.meta.sha256 ?? null, size: expectedSize });
     const conn = connectionFor(desc.uri);
-    const child = spawn(path.join(tools.dir, 'pg_restore'),
-      ['--single-transaction', '--exit-on-error', '--clean', '--if-exists', '--no-owner', '--no-password', `--dbname=${conn.dbname}`],
-      { env: toolEnv(conn.env), stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(
+      path.join(tools.dir, 'pg_restore'),
+      [
+        '--single-transaction',
+        '--exit-on-error',
+        '--clean',
+        '--if-exists',
+        '--no-owner',
+        '--no-password',
+        `--dbname=${conn.dbname}`,
+      ],
+      { env: toolEnv(conn.env), stdio: ['pipe', 'ignore', 'pipe'] },
+    );
     const stderr = stderrTail(child.stderr);
     let streamError: Error | null = null;
     // Kill pg_restore before its input could end: it must never reach COMMIT on a partial or corrupt stream.
@@ -554,13 +728,22 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
         child.once('close', (code, signal) => {
           if (streamError) reject(streamError);
           else if (code === 0) resolve();
-          else reject(BackupsErrors.pgRestoreFailed('pg_restore failed; the target database was left as it was', `pg_restore ${tools.version} exited with ${code ?? signal} (the single transaction was rolled back)${stderr() ? `: ${stderr()}` : ''}`));
+          else
+            reject(
+              BackupsErrors.pgRestoreFailed(
+                'pg_restore failed; the target database was left as it was',
+                `pg_restore ${tools.version} exited with ${code ?? signal} (the single transaction was rolled back)${stderr() ? `: ${stderr()}` : ''}`,
+              ),
+            );
         });
       });
     } catch (e) {
       obj.body.destroy();
       if (e instanceof IntegrityError) {
-        throw BackupsErrors.backupIntegrityFailed('Backup object failed verification; the target database was left as it was', e.message);
+        throw BackupsErrors.backupIntegrityFailed(
+          'Backup object failed verification; the target database was left as it was',
+          e.message,
+        );
       }
       if (ctx.reason) throw new JobAborted(ctx.reason);
       if (!(e instanceof AthenaError)) throw storageError(e, `reading ${job.key}`);
@@ -569,7 +752,9 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
       clearInterval(progress);
     }
     ctx.bytes = verify.bytes;
-    await this.cache.invalidate(desc.name, null).catch((e) => this.logger.warn(`cache invalidation after restore failed: ${excerpt(e)}`));
+    await this.cache
+      .invalidate(desc.name, null)
+      .catch((e) => this.logger.warn(`cache invalidation after restore failed: ${excerpt(e)}`));
     return { bytes: verify.bytes, size: verify.bytes, sha256: head.meta.sha256 };
   }
 }

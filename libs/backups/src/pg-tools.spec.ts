@@ -3,7 +3,10 @@ import { connectionFor, majorOf, parseToolVersion, pickToolSet, toolEnv } from '
 
 describe('pg tools', () => {
   it('parses tool versions', () => {
-    expect(parseToolVersion('pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)\n')).toEqual({ num: 150014, text: '15.14' });
+    expect(parseToolVersion('pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)\n')).toEqual({
+      num: 150014,
+      text: '15.14',
+    });
     expect(parseToolVersion('pg_restore (PostgreSQL) 17.0')).toEqual({ num: 170000, text: '17.0' });
     expect(parseToolVersion('pg_dump (PostgreSQL) 9.6.24')).toEqual({ num: 90624, text: '9.6.24' });
     expect(parseToolVersion('something else')).toBeNull();

@@ -31,7 +31,9 @@ export function majorOf(num: number): number {
 }
 
 export function formatVersion(num: number): string {
-  return num >= 100000 ? `${Math.floor(num / 10000)}.${num % 10000}` : `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}.${num % 100}`;
+  return num >= 100000
+    ? `${Math.floor(num / 10000)}.${num % 10000}`
+    : `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}.${num % 100}`;
 }
 
 /**
@@ -41,11 +43,17 @@ export function formatVersion(num: number): string {
  */
 export function pickToolSet(sets: PgToolSet[], serverVersionNum: number, tool: PgTool): PgToolSet {
   if (sets.length === 0) {
-    throw BackupsErrors.pgToolsNotFound(`${tool} not found`, `No ${tool} was found (looked in backup.pg_bin_dir, /usr/lib/postgresql/*/bin, the embedded distribution and PATH); install the PostgreSQL client tools (apt-get install postgresql-client)`);
+    throw BackupsErrors.pgToolsNotFound(
+      `${tool} not found`,
+      `No ${tool} was found (looked in backup.pg_bin_dir, /usr/lib/postgresql/*/bin, the embedded distribution and PATH); install the PostgreSQL client tools (apt-get install postgresql-client)`,
+    );
   }
   const newest = [...sets].sort((a, b) => b.versionNum - a.versionNum)[0];
   if (majorOf(newest.versionNum) < majorOf(serverVersionNum)) {
-    throw BackupsErrors.pgToolTooOld(`${tool} is older than the server`, `The newest ${tool} found is ${newest.version} (${newest.dir}) but the server runs PostgreSQL ${formatVersion(serverVersionNum)}; install client tools of major version ${majorOf(serverVersionNum)} or newer (or set backup.pg_bin_dir)`);
+    throw BackupsErrors.pgToolTooOld(
+      `${tool} is older than the server`,
+      `The newest ${tool} found is ${newest.version} (${newest.dir}) but the server runs PostgreSQL ${formatVersion(serverVersionNum)}; install client tools of major version ${majorOf(serverVersionNum)} or newer (or set backup.pg_bin_dir)`,
+    );
   }
   return newest;
 }
@@ -55,7 +63,10 @@ export function candidateDirs(configured: string | null | undefined, env: NodeJS
   const dirs: string[] = [];
   if (configured) dirs.push(configured);
   try {
-    const versions = fs.readdirSync('/usr/lib/postgresql').filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+(\.\d+)?$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) dirs.push(`/usr/lib/postgresql/${v}/bin`);
   } catch {
     /* not Debian-style */
@@ -81,7 +92,9 @@ function executable(p: string): boolean {
 
 function versionOf(bin: string): Promise<{ num: number; text: string } | null> {
   return new Promise((resolve) => {
-    execFile(bin, ['--version'], { timeout: 10_000 }, (err, stdout) => resolve(err ? null : parseToolVersion(String(stdout))));
+    execFile(bin, ['--version'], { timeout: 10_000 }, (err, stdout) =>
+      resolve(err ? null : parseToolVersion(String(stdout))),
+    );
   });
 }
 

@@ -22,7 +22,10 @@ export class HashingGate extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    this.gate.then(() => cb(), (e: Error) => cb(e));
+    this.gate.then(
+      () => cb(),
+      (e: Error) => cb(e),
+    );
   }
 
   /** Hex SHA-256 of everything that passed (call once, after the end). */

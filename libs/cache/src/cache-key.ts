@@ -39,10 +39,25 @@ export function tableId(t: { schema: string | null; name: string }, namespace = 
 
 export function buildCacheKey(i: CacheKeyInput): string {
   const q = i.query;
-  const hash = sha256Hex(JSON.stringify([
-    CACHE_KEY_VERSION, i.client, i.scope, i.generation, i.camelToSnake, tableId(q.table, i.namespace), q.columns, q.conditions, q.sort,
-    q.limit, q.offset, q.probeTruncation, q.stripNulls, q.postProcessing, q.pageState ?? null,
-  ])).slice(0, 16);
+  const hash = sha256Hex(
+    JSON.stringify([
+      CACHE_KEY_VERSION,
+      i.client,
+      i.scope,
+      i.generation,
+      i.camelToSnake,
+      tableId(q.table, i.namespace),
+      q.columns,
+      q.conditions,
+      q.sort,
+      q.limit,
+      q.offset,
+      q.probeTruncation,
+      q.stripNulls,
+      q.postProcessing,
+      q.pageState ?? null,
+    ]),
+  ).slice(0, 16);
   let column = '';
   let value = '';
   for (const f of q.conditions) {
@@ -64,7 +79,7 @@ function sha256Hex(s: string): string {
 
 /** A short, single-line rendering of a condition value for the readable head (the hash holds the real value). */
 function readable(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
   // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[\s:\u0000-\u001f\u007f]+/g, '_');
   return clean.length > MAX_READABLE ? clean.slice(0, MAX_READABLE) : clean;

@@ -32,7 +32,7 @@ describe('setCacheHeaders', () => {
 describe('isPlainRead', () => {
   it.each([
     ['SELECT id FROM items', 'SELECT', true],
-    ["SELECT 'delete me' AS note, \"update\" FROM t -- insert", 'SELECT', true],
+    ['SELECT \'delete me\' AS note, "update" FROM t -- insert', 'SELECT', true],
     ['SHOW search_path', 'SHOW', true],
     ['WITH d AS (DELETE FROM items RETURNING *) SELECT * FROM d', 'SELECT', false],
     ['SELECT * INTO copy_items FROM items', 'SELECT', false],

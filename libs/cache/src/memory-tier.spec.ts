@@ -3,7 +3,12 @@ import { MemoryTier } from './memory-tier';
 describe('MemoryTier', () => {
   it('is bounded by entries (LRU order) and counts evictions', () => {
     const evicted: string[] = [];
-    const m = new MemoryTier({ maxEntries: 3, maxBytes: 1_000_000, maxEntryBytes: 1000, onEvict: (r) => evicted.push(r) });
+    const m = new MemoryTier({
+      maxEntries: 3,
+      maxBytes: 1_000_000,
+      maxEntryBytes: 1000,
+      onEvict: (r) => evicted.push(r),
+    });
     for (const k of ['a', 'b', 'c']) m.set(k, `"${k}"`);
     m.get('a'); // a is now most recent
     m.set('d', '"d"');

@@ -51,7 +51,10 @@ export class RedisTier {
   opts: Record<string, unknown> = {};
   namespace?: string;
 
-  constructor(private readonly o: RedisTierOptions, private readonly hooks: RedisTierHooks) {
+  constructor(
+    private readonly o: RedisTierOptions,
+    private readonly hooks: RedisTierHooks,
+  ) {
     const common = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -127,7 +130,8 @@ export class RedisTier {
   }
 
   private async incrAndPublish(client: string, table: string | null): Promise<void> {
-    const res = await this.client.multi()
+    const res = await this.client
+      .multi()
       .incr(this.genKey(client, table))
       .publish(this.channel, JSON.stringify({ o: this.instanceId, c: client, t: table }))
       .exec();
@@ -168,19 +172,29 @@ export class RedisTier {
     const wasUp = this.state === 'up';
     this.state = 'down';
     this.downSince = Date.now();
-    this.hooks.warn(wasUp ? 'redis cache tier down; serving from the memory tier until it recovers' : 'redis cache tier unavailable at start; serving from the memory tier until it connects', {
-      op, error: err instanceof Error ? err.message : String(err), cooldown_ms: this.o.cooldownMs,
-    });
+    this.hooks.warn(
+      wasUp
+        ? 'redis cache tier down; serving from the memory tier until it recovers'
+        : 'redis cache tier unavailable at start; serving from the memory tier until it connects',
+      {
+        op,
+        error: err instanceof Error ? err.message : String(err),
+        cooldown_ms: this.o.cooldownMs,
+      },
+    );
     this.hooks.onState(false);
     this.schedule(this.o.cooldownMs);
   }
 
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.tryRecover();
-    }, Math.max(ms, 1));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.tryRecover();
+      },
+      Math.max(ms, 1),
+    );
     this.timer.unref();
   }
 
@@ -221,7 +235,11 @@ export class RedisTier {
     if ((this.state as State) === 'up' || (this.state as State) === 'closed') return;
     const wasDown = this.state === 'down';
     this.state = 'up';
-    if (wasDown) this.hooks.info('redis cache tier recovered', { down_ms: Date.now() - this.downSince, replayed_clients: replayed });
+    if (wasDown)
+      this.hooks.info('redis cache tier recovered', {
+        down_ms: Date.now() - this.downSince,
+        replayed_clients: replayed,
+      });
     this.hooks.onState(true);
   }
 
@@ -267,7 +285,9 @@ export class RedisTier {
 
   /** Refused: clearing would mean FLUSHDB on a shared Redis. Invalidation works by generation instead. */
   async clear(): Promise<void> {
-    throw new Error('the Redis cache tier is never cleared (it would flush a shared database); invalidate by generation');
+    throw new Error(
+      'the Redis cache tier is never cleared (it would flush a shared database); invalidate by generation',
+    );
   }
 
   on(): this {

@@ -57,32 +57,50 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
     const c = config.api.cache;
     this.log = root.child({ component: 'cache' });
     const ttl = (v: number | null) => (v ?? config.api.cache_ttl_seconds) * 1000;
-    this.ttlMs = { gateway_fetch: ttl(c.ttl_seconds.gateway_fetch), gateway_data: ttl(c.ttl_seconds.gateway_data), data: ttl(c.ttl_seconds.data) };
+    this.ttlMs = {
+      gateway_fetch: ttl(c.ttl_seconds.gateway_fetch),
+      gateway_data: ttl(c.ttl_seconds.gateway_data),
+      data: ttl(c.ttl_seconds.data),
+    };
     this.enabled = c.enabled && Object.values(this.ttlMs).some((t) => t > 0);
     this.memory = new MemoryTier({
-      maxEntries: c.memory_max_entries, maxBytes: c.memory_max_bytes, maxEntryBytes: c.max_entry_bytes,
+      maxEntries: c.memory_max_entries,
+      maxBytes: c.memory_max_bytes,
+      maxEntryBytes: c.max_entry_bytes,
       onEvict: (reason) => this.metrics.evictions.inc({ reason }),
     });
     this.metrics = new CacheMetrics(metrics, () => ({ entries: this.memory.entries, bytes: this.memory.bytes }));
     const keyv = (store: unknown) => {
-      const k = new Keyv({ store, serialize: JSON.stringify, deserialize: (s: string) => JSON.parse(s), useKeyPrefix: false, namespace: undefined });
+      const k = new Keyv({
+        store,
+        serialize: JSON.stringify,
+        deserialize: (s: string) => JSON.parse(s),
+        useKeyPrefix: false,
+        namespace: undefined,
+      });
       k.on('error', () => undefined); // the stores handle their own failures
       return k;
     };
     this.memoryStore = keyv(this.memory);
     // Even with caching off here, writes bump the shared generations so instances that do cache stay correct.
-    this.redis = c.redis_enabled && config.redis.url
-      ? new RedisTier(
-        { url: config.redis.url, prefix: c.redis_key_prefix, timeoutMs: c.redis_timeout_ms, cooldownMs: c.redis_cooldown_ms },
-        {
-          warn: (msg, f) => this.log.warn(f, msg),
-          info: (msg, f) => this.log.info(f, msg),
-          onError: (op) => this.metrics.redisErrors.inc({ op }),
-          onState: (up) => this.onRedisState(up),
-          onRemoteInvalidation: (client, table) => this.dropLocal(client, table, 'remote'),
-        },
-      )
-      : null;
+    this.redis =
+      c.redis_enabled && config.redis.url
+        ? new RedisTier(
+            {
+              url: config.redis.url,
+              prefix: c.redis_key_prefix,
+              timeoutMs: c.redis_timeout_ms,
+              cooldownMs: c.redis_cooldown_ms,
+            },
+            {
+              warn: (msg, f) => this.log.warn(f, msg),
+              info: (msg, f) => this.log.info(f, msg),
+              onError: (op) => this.metrics.redisErrors.inc({ op }),
+              onState: (up) => this.onRedisState(up),
+              onRemoteInvalidation: (client, table) => this.dropLocal(client, table, 'remote'),
+            },
+          )
+        : null;
     this.redisStore = this.redis ? keyv(this.redis) : null;
     this.cache = createCache({ stores: this.redisStore ? [this.memoryStore, this.redisStore] : [this.memoryStore] });
   }
@@ -111,22 +129,36 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
    * AsyncResource.bind per call) raised the gateway's CPU per cached request from ~200 to ~380 µs and cut
    * hits from ~4,400 to ~2,600 req/s (bench/README.md).
    */
-  async lookup<T>(call: GatewayCall, route: CacheRoute, client: string, query: FetchQuery, namespace = 'public', cacheable = true): Promise<CacheLookup<T>> {
+  async lookup<T>(
+    call: GatewayCall,
+    route: CacheRoute,
+    client: string,
+    query: FetchQuery,
+    namespace = 'public',
+    cacheable = true,
+  ): Promise<CacheLookup<T>> {
     const d = call.cache;
     const ttl = this.ttlMs[route];
     const on = cacheable && this.enabled && ttl > 0;
     const table = tableId(query.table, namespace);
-    const generation = (on && this.redis ? await this.redis.generation(client, table) : null) ?? this.localGeneration(client, table);
+    const generation =
+      (on && this.redis ? await this.redis.generation(client, table) : null) ?? this.localGeneration(client, table);
     const key = buildCacheKey({
-      client, scope: call.principal.context.scope, generation, query, camelToSnake: this.config.gateway.force_camel_case_to_snake_case, namespace,
+      client,
+      scope: call.principal.context.scope,
+      generation,
+      query,
+      camelToSnake: this.config.gateway.force_camel_case_to_snake_case,
+      namespace,
     });
     const tag = `${client}\u0000${table}`;
-    const store = on && d.write
-      ? (value: T) => {
-        this.memory.tag(key, tag);
-        this.cache.set(key, value, ttl).catch(() => undefined);
-      }
-      : () => undefined;
+    const store =
+      on && d.write
+        ? (value: T) => {
+            this.memory.tag(key, tag);
+            this.cache.set(key, value, ttl).catch(() => undefined);
+          }
+        : () => undefined;
     let outcome: CacheOutcome = 'bypass';
     let tier: CacheTier = 'none';
     let value: T | undefined;
@@ -173,8 +205,12 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
    * a successful result changed data, `changesOnError` the same for a failure (raw SQL: whether it is a plain read).
    */
   async write<T>(
-    client: string, table: TableRef | null, namespace: string, run: () => Promise<T>,
-    changes: (res: T) => boolean = () => true, changesOnError = true,
+    client: string,
+    table: TableRef | null,
+    namespace: string,
+    run: () => Promise<T>,
+    changes: (res: T) => boolean = () => true,
+    changesOnError = true,
   ): Promise<T> {
     let res: T;
     try {

@@ -5,7 +5,8 @@
  * nextval/setval). Anything else counts as a write and invalidates every cached entry of the client.
  * A SELECT calling a user function that writes is not detected (its tables' entries live out their TTL).
  */
-const WRITE_WORDS = /\b(insert|update|delete|merge|truncate|into|copy|call|do|alter|create|drop|grant|revoke|lock|refresh|vacuum|cluster|reindex|comment|nextval|setval|notify|listen|reset|set|for\s+(no\s+key\s+)?(update|share)|for\s+key\s+share)\b/i;
+const WRITE_WORDS =
+  /\b(insert|update|delete|merge|truncate|into|copy|call|do|alter|create|drop|grant|revoke|lock|refresh|vacuum|cluster|reindex|comment|nextval|setval|notify|listen|reset|set|for\s+(no\s+key\s+)?(update|share)|for\s+key\s+share)\b/i;
 
 /** The statement's first keyword (`SELECT`, `WITH`, …): classifies a statement that failed before reporting its command. */
 export function leadingKeyword(sql: string): string {
@@ -39,16 +40,28 @@ export function stripLiterals(sql: string): string {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (sql[i] === '/' && sql[i + 1] === '*') { depth++; i += 2; } else if (sql[i] === '*' && sql[i + 1] === '/') { depth--; i += 2; } else i++;
+        if (sql[i] === '/' && sql[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (sql[i] === '*' && sql[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
       }
       out += ' ';
     } else if (ch === "'" || ((ch === 'E' || ch === 'e') && next === "'" && !/[A-Za-z0-9_$]/.test(sql[i - 1] ?? ''))) {
       const backslashes = ch !== "'";
       i += backslashes ? 2 : 1;
       while (i < n) {
-        if (backslashes && sql[i] === '\\') { i += 2; continue; }
+        if (backslashes && sql[i] === '\\') {
+          i += 2;
+          continue;
+        }
         if (sql[i] === "'") {
-          if (sql[i + 1] === "'") { i += 2; continue; }
+          if (sql[i + 1] === "'") {
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -59,7 +72,10 @@ export function stripLiterals(sql: string): string {
       i++;
       while (i < n) {
         if (sql[i] === '"') {
-          if (sql[i + 1] === '"') { i += 2; continue; }
+          if (sql[i + 1] === '"') {
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -68,7 +84,11 @@ export function stripLiterals(sql: string): string {
       out += '""';
     } else if (ch === '$' && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
       const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
-      if (!m) { out += ch; i++; continue; }
+      if (!m) {
+        out += ch;
+        i++;
+        continue;
+      }
       const end = sql.indexOf(m[0], i + m[0].length);
       i = end === -1 ? n : end + m[0].length;
       out += "''";

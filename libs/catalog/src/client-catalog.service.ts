@@ -30,8 +30,12 @@ const RECONCILE_MS = 10_000;
 function sameDescriptor(a: ClientDescriptor | null, b: ClientDescriptor | null): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  return a.uri === b.uri && a.backend === b.backend && a.readOnly === b.readOnly
-    && (a.options === b.options || JSON.stringify(a.options ?? null) === JSON.stringify(b.options ?? null));
+  return (
+    a.uri === b.uri &&
+    a.backend === b.backend &&
+    a.readOnly === b.readOnly &&
+    (a.options === b.options || JSON.stringify(a.options ?? null) === JSON.stringify(b.options ?? null))
+  );
 }
 
 function routable(e: CatalogEntry | undefined): ClientDescriptor | null {
@@ -108,23 +112,50 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
     for (const [name, uri] of Object.entries(this.config.postgres_clients)) {
       const readOnly = this.config.postgres_client_options?.[name]?.read_only === true;
       map.set(name.toLowerCase(), {
-        name, backend: 'postgres', source: 'config', active: true, frozen: false, envVar: null, uriSource: uri ? 'config' : null,
+        name,
+        backend: 'postgres',
+        source: 'config',
+        active: true,
+        frozen: false,
+        envVar: null,
+        uriSource: uri ? 'config' : null,
         descriptor: uri ? { name, backend: 'postgres', uri, ...(readOnly ? { readOnly } : {}) } : null,
       });
     }
     for (const [name, sb] of Object.entries(this.config.supabase_clients ?? {})) {
       map.set(name.toLowerCase(), {
-        name, backend: 'supabase', source: 'config', active: true, frozen: false, envVar: null, uriSource: sb.url && sb.key ? 'config' : null,
-        descriptor: sb.url && sb.key
-          ? { name, backend: 'supabase', uri: sb.url, options: { key: sb.key, timeoutMs: sb.timeout_ms, schema: sb.schema } }
-          : null,
+        name,
+        backend: 'supabase',
+        source: 'config',
+        active: true,
+        frozen: false,
+        envVar: null,
+        uriSource: sb.url && sb.key ? 'config' : null,
+        descriptor:
+          sb.url && sb.key
+            ? {
+                name,
+                backend: 'supabase',
+                uri: sb.url,
+                options: { key: sb.key, timeoutMs: sb.timeout_ms, schema: sb.schema },
+              }
+            : null,
       });
     }
     for (const [name, c] of Object.entries(this.config.scylla_clients ?? {})) {
       const fingerprint = `cql://${c.contact_points.join(',')}/${c.keyspace ?? ''}?dc=${c.local_data_center}`;
       map.set(name.toLowerCase(), {
-        name, backend: 'scylla', source: 'config', active: true, frozen: false, envVar: null, uriSource: c.contact_points.length > 0 ? 'config' : null,
-        descriptor: c.contact_points.length > 0 ? { name, backend: 'scylla', uri: fingerprint, options: c as unknown as Record<string, unknown> } : null,
+        name,
+        backend: 'scylla',
+        source: 'config',
+        active: true,
+        frozen: false,
+        envVar: null,
+        uriSource: c.contact_points.length > 0 ? 'config' : null,
+        descriptor:
+          c.contact_points.length > 0
+            ? { name, backend: 'scylla', uri: fingerprint, options: c as unknown as Record<string, unknown> }
+            : null,
       });
     }
     return map;
@@ -134,7 +165,9 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
   async syncFromDatabase(seed: boolean): Promise<void> {
     try {
       if (seed) {
-        await this.clients.seedConfigClients([...this.configEntries().values()].map((e) => ({ name: e.name, template: null, backend: e.backend })));
+        await this.clients.seedConfigClients(
+          [...this.configEntries().values()].map((e) => ({ name: e.name, template: null, backend: e.backend })),
+        );
       }
       if (!this.config.gateway.database_backed_client_loading) return;
       const rows = await this.clients.listActiveRows();
@@ -182,7 +215,8 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
     for (const key of new Set([...prev.keys(), ...next.keys()])) {
       const before = routable(prev.get(key));
       const after = routable(next.get(key));
-      if (before === after || (before && after && sameDescriptor(before, after) && after.name === before.name)) continue;
+      if (before === after || (before && after && sameDescriptor(before, after) && after.name === before.name))
+        continue;
       if (before && this.drivers.drain(before.name)) {
         this.logger.info(`client "${before.name}" ${after ? 'changed its connection' : 'left routing'}: pool drained`);
       }
@@ -215,17 +249,33 @@ export class ClientCatalogService implements OnApplicationBootstrap, OnApplicati
   resolve(header: string | string[] | undefined): ClientDescriptor {
     const raw = firstValue(header, TRIM) ?? '';
     if (raw === '') {
-      throw CatalogErrors.missingClientHeader('Missing X-Athena-Client header', 'X-Athena-Client header is required: name the client (database) to run this request on');
+      throw CatalogErrors.missingClientHeader(
+        'Missing X-Athena-Client header',
+        'X-Athena-Client header is required: name the client (database) to run this request on',
+      );
     }
     const entry = this.entries.get(raw.toLowerCase());
     if (!entry) {
       if (!isValidClientName(raw)) throw invalidClientName('invalid_client', 'X-Athena-Client');
-      throw CatalogErrors.invalidClient('Unknown client', `No client named "${raw}" is registered; GET /health lists the configured clients`);
+      throw CatalogErrors.invalidClient(
+        'Unknown client',
+        `No client named "${raw}" is registered; GET /health lists the configured clients`,
+      );
     }
-    if (!entry.active) throw CatalogErrors.clientInactive('Client is inactive', `Client "${entry.name}" is deactivated`);
-    if (entry.frozen) throw CatalogErrors.clientFrozen('Client is frozen', `Client "${entry.name}" is frozen: routing is temporarily disabled`);
+    if (!entry.active)
+      throw CatalogErrors.clientInactive('Client is inactive', `Client "${entry.name}" is deactivated`);
+    if (entry.frozen)
+      throw CatalogErrors.clientFrozen(
+        'Client is frozen',
+        `Client "${entry.name}" is frozen: routing is temporarily disabled`,
+      );
     if (!entry.descriptor) {
-      throw CatalogErrors.clientUnconfigured('Client has no connection configured', `Client "${entry.name}" has no connection URI (is its environment variable set?)`, undefined, { 'Retry-After': '30' });
+      throw CatalogErrors.clientUnconfigured(
+        'Client has no connection configured',
+        `Client "${entry.name}" has no connection URI (is its environment variable set?)`,
+        undefined,
+        { 'Retry-After': '30' },
+      );
     }
     return entry.descriptor;
   }

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { GatewayCall } from '@athena/common';
 import {
-  BackendDriver, BackendKind, CUSTOM_SUPABASE, CustomSupabaseService, DIRECT_CLIENT_LABEL, DirectConnectionService,
+  BackendDriver,
+  BackendKind,
+  CUSTOM_SUPABASE,
+  CustomSupabaseService,
+  DIRECT_CLIENT_LABEL,
+  DirectConnectionService,
   DriverRegistry,
 } from '@athena/drivers';
 import { ClientCatalogService } from './client-catalog.service';
@@ -34,18 +39,27 @@ export class RequestTargetResolver {
     private readonly customSupabase: CustomSupabaseService,
   ) {}
 
-  resolve(call: Pick<GatewayCall, 'client' | 'target'>, fallbackClient?: string | null): RequestTarget | Promise<RequestTarget> {
+  resolve(
+    call: Pick<GatewayCall, 'client' | 'target'>,
+    fallbackClient?: string | null,
+  ): RequestTarget | Promise<RequestTarget> {
     const uri = call.target.directUri;
     if (uri !== null) {
       const d = this.direct.resolve(uri);
       return d instanceof Promise
-        ? d.then((driver) => ({ driver, name: DIRECT_CLIENT_LABEL, backend: 'postgres' as const, ephemeral: true as const }))
+        ? d.then((driver) => ({
+            driver,
+            name: DIRECT_CLIENT_LABEL,
+            backend: 'postgres' as const,
+            ephemeral: true as const,
+          }))
         : { driver: d, name: DIRECT_CLIENT_LABEL, backend: 'postgres', ephemeral: true };
     }
     let name = call.client ?? undefined;
     if (!name && fallbackClient) name = fallbackClient.trim();
     if (name && name.toLowerCase() === CUSTOM_SUPABASE) {
-      return this.customSupabase.resolve(call.target.supabaseUrl, call.target.supabaseKey)
+      return this.customSupabase
+        .resolve(call.target.supabaseUrl, call.target.supabaseKey)
         .then((driver) => ({ driver, name: CUSTOM_SUPABASE, backend: 'supabase' as const, ephemeral: true as const }));
     }
     const desc = this.catalog.resolve(name);

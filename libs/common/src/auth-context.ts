@@ -20,7 +20,11 @@ export interface AuthContext {
   scope: string;
 }
 
-export const ANONYMOUS: AuthContext = Object.freeze({ kind: 'anonymous', rights: Object.freeze([]) as readonly string[], scope: 'anon' });
+export const ANONYMOUS: AuthContext = Object.freeze({
+  kind: 'anonymous',
+  rights: Object.freeze([]) as readonly string[],
+  scope: 'anon',
+});
 
 const AUTH = Symbol.for('athena.auth');
 
@@ -35,4 +39,3 @@ export function setAuthContext(req: object, ctx: AuthContext): void {
 export function authContext(req: object): AuthContext {
   return (req as Carrier)[AUTH] ?? ANONYMOUS;
 }
-

@@ -62,7 +62,10 @@ describe('BatchedWriter', () => {
     for (let i = 1; i <= 7; i++) t.w.push(i);
     await settle();
     // The first batch started at item 3; the rest followed without waiting for the timer while full.
-    expect(t.written.slice(0, 2)).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.written.slice(0, 2)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.w.size).toBe(1);
     jest.advanceTimersByTime(100);
     await settle();

@@ -106,7 +106,9 @@ export class BatchedWriter<T> {
     } catch (e) {
       this.opts.onWriteFailed?.(e as Error, batch.length);
       if (!this.failing) {
-        this.opts.logger?.error(`writing ${batch.length} ${this.opts.label} rows failed: ${(e as Error).message}; dropping the batch`);
+        this.opts.logger?.error(
+          `writing ${batch.length} ${this.opts.label} rows failed: ${(e as Error).message}; dropping the batch`,
+        );
       }
       this.failing = true;
     }

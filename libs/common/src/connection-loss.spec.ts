@@ -3,14 +3,28 @@ import { isConnectionLoss, isPoolExhausted } from './connection-loss';
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
 describe('isConnectionLoss', () => {
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'])('socket code %s', (c) => {
-    expect(isConnectionLoss(withCode(c))).toBe(true);
-  });
-
-  it.each(['08000', '08001', '08003', '08004', '08006', '08P01', '57P01', '57P02', '57P03', '53300', '3D000', '28P01', '28000'])(
-    'SQLSTATE %s',
-    (c) => expect(isConnectionLoss(withCode(c))).toBe(true),
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'])(
+    'socket code %s',
+    (c) => {
+      expect(isConnectionLoss(withCode(c))).toBe(true);
+    },
   );
+
+  it.each([
+    '08000',
+    '08001',
+    '08003',
+    '08004',
+    '08006',
+    '08P01',
+    '57P01',
+    '57P02',
+    '57P03',
+    '53300',
+    '3D000',
+    '28P01',
+    '28000',
+  ])('SQLSTATE %s', (c) => expect(isConnectionLoss(withCode(c))).toBe(true));
 
   it.each([
     'timeout exceeded when trying to connect',

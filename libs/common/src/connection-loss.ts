@@ -1,5 +1,13 @@
 /** Socket-level failures: the peer cannot be reached or the connection broke. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 
 /**
  * PostgreSQL SQLSTATEs meaning "this server cannot serve this connection" (besides class 08, connection exception):
@@ -9,7 +17,8 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTU
 const PG_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '53300', '3D000', '28P01', '28000']);
 
 /** Messages of node-postgres failures that carry no code (pool connect timeout, closed socket). */
-const CONNECTION_MESSAGE_RE = /timeout exceeded when trying to connect|Connection terminated|connect ECONN|getaddrinfo/i;
+const CONNECTION_MESSAGE_RE =
+  /timeout exceeded when trying to connect|Connection terminated|connect ECONN|getaddrinfo/i;
 
 /**
  * True when an error means "the database is not reachable" (network, shutdown, refused connection) as opposed
@@ -18,7 +27,8 @@ const CONNECTION_MESSAGE_RE = /timeout exceeded when trying to connect|Connectio
 export function isConnectionLoss(err: unknown): boolean {
   if (err === null || typeof err !== 'object') return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (SOCKET_CODES.has(code) || PG_CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  if (typeof code === 'string' && (SOCKET_CODES.has(code) || PG_CONNECTION_CODES.has(code) || code.startsWith('08')))
+    return true;
   const message = (err as { message?: unknown }).message;
   return typeof message === 'string' && CONNECTION_MESSAGE_RE.test(message);
 }

@@ -17,17 +17,33 @@ function sources(dir: string): string[] {
 }
 
 describe('error catalogues', () => {
-  it('a raiser builds the entry\'s error: status and code from the catalogue, detail defaulting to the message, Retry-After', () => {
+  it("a raiser builds the entry's error: status and code from the catalogue, detail defaulting to the message, Retry-After", () => {
     const E = defineErrors('spec', {
       busy: { code: 'spec_busy', status: 503, meaning: 'busy', retryAfter: 7 },
       bad: { code: 'spec_bad', status: 400, meaning: 'bad' },
     });
     const busy = E.busy('Busy');
     expect(busy).toBeInstanceOf(AthenaError);
-    expect([busy.status, busy.code, busy.message, busy.detail, busy.headers]).toEqual([503, 'spec_busy', 'Busy', 'Busy', { 'Retry-After': '7' }]);
+    expect([busy.status, busy.code, busy.message, busy.detail, busy.headers]).toEqual([
+      503,
+      'spec_busy',
+      'Busy',
+      'Busy',
+      { 'Retry-After': '7' },
+    ]);
     expect(E.busy('Busy', 'later', undefined, { 'Retry-After': '1' }).headers).toEqual({ 'Retry-After': '1' });
-    expect(E.bad('Bad', 'fix it', { field: 'x' })).toMatchObject({ status: 400, code: 'spec_bad', detail: 'fix it', extra: { field: 'x' }, headers: {} });
-    expect(errorCatalogue().filter((e) => e.library === 'spec').map((e) => e.code)).toEqual(['spec_bad', 'spec_busy']);
+    expect(E.bad('Bad', 'fix it', { field: 'x' })).toMatchObject({
+      status: 400,
+      code: 'spec_bad',
+      detail: 'fix it',
+      extra: { field: 'x' },
+      headers: {},
+    });
+    expect(
+      errorCatalogue()
+        .filter((e) => e.library === 'spec')
+        .map((e) => e.code),
+    ).toEqual(['spec_bad', 'spec_busy']);
   });
 
   it('throw sites name a catalogue entry: no literal code with a status outside the catalogues', () => {
@@ -37,9 +53,11 @@ describe('error catalogues', () => {
       const src = join(LIBS, lib, 'src');
       if (!existsSync(src)) continue;
       for (const f of sources(src)) {
-        readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-          if (literal.test(line)) offenders.push(`${f.slice(LIBS.length + 1)}:${i + 1}`);
-        });
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (literal.test(line)) offenders.push(`${f.slice(LIBS.length + 1)}:${i + 1}`);
+          });
       }
     }
     expect(offenders).toEqual([]);

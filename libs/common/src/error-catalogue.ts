@@ -12,7 +12,12 @@ export interface ErrorSpec {
 }
 
 /** Builds the error of one catalogue entry: `message` (summary), `detail` (what to fix), extra fields, headers. */
-export type ErrorRaiser = (message: string, detail?: string, extra?: Record<string, unknown>, headers?: Record<string, string>) => AthenaError;
+export type ErrorRaiser = (
+  message: string,
+  detail?: string,
+  extra?: Record<string, unknown>,
+  headers?: Record<string, string>,
+) => AthenaError;
 
 export interface CatalogueEntry extends ErrorSpec {
   library: string;
@@ -25,11 +30,15 @@ const registry: CatalogueEntry[] = [];
  * sites name an entry instead of repeating a code and a status. Every catalogue is listed by `errorCatalogue()`
  * (the OpenAPI description's error table).
  */
-export function defineErrors<T extends Record<string, ErrorSpec>>(library: string, specs: T): { readonly [K in keyof T]: ErrorRaiser } {
+export function defineErrors<T extends Record<string, ErrorSpec>>(
+  library: string,
+  specs: T,
+): { readonly [K in keyof T]: ErrorRaiser } {
   const out = {} as Record<string, ErrorRaiser>;
   for (const [name, spec] of Object.entries(specs)) {
     registry.push({ library, ...spec });
-    const fixed: Record<string, string> = spec.retryAfter !== undefined ? { 'Retry-After': String(spec.retryAfter) } : {};
+    const fixed: Record<string, string> =
+      spec.retryAfter !== undefined ? { 'Retry-After': String(spec.retryAfter) } : {};
     out[name] = (message, detail, extra, headers) =>
       new AthenaError(spec.status, spec.code, message, detail ?? message, headers ?? fixed, extra ?? {});
   }
@@ -38,5 +47,7 @@ export function defineErrors<T extends Record<string, ErrorSpec>>(library: strin
 
 /** Every catalogue entry declared so far, ordered by status, code and library. */
 export function errorCatalogue(): readonly CatalogueEntry[] {
-  return [...registry].sort((a, b) => a.status - b.status || a.code.localeCompare(b.code) || a.library.localeCompare(b.library));
+  return [...registry].sort(
+    (a, b) => a.status - b.status || a.code.localeCompare(b.code) || a.library.localeCompare(b.library),
+  );
 }

@@ -18,6 +18,10 @@ export function firstValue(v: HeaderValue, opts?: FirstValueOptions): string | u
 }
 
 /** `firstValue` of the header `name` (lower-case, as Node stores header names). */
-export function firstHeader(headers: Readonly<Record<string, HeaderValue>>, name: string, opts?: FirstValueOptions): string | undefined {
+export function firstHeader(
+  headers: Readonly<Record<string, HeaderValue>>,
+  name: string,
+  opts?: FirstValueOptions,
+): string | undefined {
   return firstValue(headers[name], opts);
 }

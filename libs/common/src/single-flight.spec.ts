@@ -5,7 +5,12 @@ describe('SingleFlight', () => {
     const sf = new SingleFlight<number>();
     let calls = 0;
     let release!: (v: number) => void;
-    const fn = () => { calls++; return new Promise<number>((r) => { release = r; }); };
+    const fn = () => {
+      calls++;
+      return new Promise<number>((r) => {
+        release = r;
+      });
+    };
     const a = sf.run('k', fn);
     const b = sf.run('k', fn);
     expect(a.shared).toBe(false);

@@ -52,14 +52,22 @@ export function backupSchedules() {
   return z.unknown().transform((v, ctx): BackupScheduleDecl[] => {
     if (isBlank(v)) return [];
     if (!Array.isArray(v)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'list of {client_name, cron, label?, keep_last?, time_zone?}' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'list of {client_name, cron, label?, keep_last?, time_zone?}',
+      });
       return z.NEVER;
     }
     const out: BackupScheduleDecl[] = [];
     const seen = new Map<string, number>();
     v.forEach((item, i) => {
       const issue = (key: string | null, message: string, got?: unknown): void => {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: key ? [i, key] : [i], message, ...(got !== undefined ? { params: { got } } : {}) });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: key ? [i, key] : [i],
+          message,
+          ...(got !== undefined ? { params: { got } } : {}),
+        });
       };
       if (item === null || typeof item !== 'object' || Array.isArray(item)) {
         issue(null, 'map with client_name and cron');
@@ -87,7 +95,10 @@ export function backupSchedules() {
       const cron = text(o.cron);
       const why = cron ? cronProblem(cron, zoneProblem ? 'UTC' : zone!) : 'missing';
       if (why) {
-        issue('cron', `cron expression with 5 fields (minute hour day-of-month month day-of-week) or 6 (leading seconds); ${why}`);
+        issue(
+          'cron',
+          `cron expression with 5 fields (minute hour day-of-month month day-of-week) or 6 (leading seconds); ${why}`,
+        );
         bad = true;
       }
       const label = isBlank(o.label) ? DEFAULT_SCHEDULE_LABEL : text(o.label);
@@ -111,7 +122,13 @@ export function backupSchedules() {
         return;
       }
       seen.set(id, i);
-      out.push({ client_name: client!, cron: cron!.split(/\s+/).join(' '), label: label!, keep_last: keep, time_zone: zone! });
+      out.push({
+        client_name: client!,
+        cron: cron!.split(/\s+/).join(' '),
+        label: label!,
+        keep_last: keep,
+        time_zone: zone!,
+      });
     });
     return out;
   });

@@ -6,7 +6,16 @@ const problems = configProblems;
 
 describe('postgres_clients object form {uri, read_only}', () => {
   it('accepts a URI string or {uri, read_only}; read_only lands in postgres_client_options', () => {
-    const c = validateConfig({ postgres_clients: { a: 'postgres://h/a', ro: { uri: 'jdbc:postgresql://h/r', read_only: 'yes' }, rw: { uri: 'postgres://h/w' } } }, base);
+    const c = validateConfig(
+      {
+        postgres_clients: {
+          a: 'postgres://h/a',
+          ro: { uri: 'jdbc:postgresql://h/r', read_only: 'yes' },
+          rw: { uri: 'postgres://h/w' },
+        },
+      },
+      base,
+    );
     expect(c.postgres_clients).toEqual({ a: 'postgres://h/a', ro: 'postgresql://h/r', rw: 'postgres://h/w' });
     expect(c.postgres_client_options).toEqual({ ro: { read_only: true } });
   });
@@ -14,7 +23,9 @@ describe('postgres_clients object form {uri, read_only}', () => {
   it('an object with an empty uri is dropped with a warning naming the variable', () => {
     const r = validateConfigWithWarnings({ postgres_clients: { ro: { uri: '${RO_URI}', read_only: true } } }, base);
     expect(r.config.postgres_clients).toEqual({});
-    expect(r.warnings).toEqual(['postgres_clients.ro.uri: URI is empty (environment variable RO_URI is not set); client "ro" is disabled']);
+    expect(r.warnings).toEqual([
+      'postgres_clients.ro.uri: URI is empty (environment variable RO_URI is not set); client "ro" is disabled',
+    ]);
   });
 
   it('names a bad key, a bad read_only and a bad uri', () => {
@@ -32,14 +43,24 @@ describe('postgres_clients object form {uri, read_only}', () => {
 
 describe('supabase_clients', () => {
   it('validates url/key/timeout and fills defaults', () => {
-    const c = validateConfig({ supabase_clients: { sb: { url: 'https://abc.supabase.co/', key: '${SB_KEY}' } } }, { ...base, env: { SB_KEY: 'k' } });
-    expect(c.supabase_clients).toEqual({ sb: { url: 'https://abc.supabase.co', key: 'k', timeout_ms: 10000, schema: 'public' } });
+    const c = validateConfig(
+      { supabase_clients: { sb: { url: 'https://abc.supabase.co/', key: '${SB_KEY}' } } },
+      { ...base, env: { SB_KEY: 'k' } },
+    );
+    expect(c.supabase_clients).toEqual({
+      sb: { url: 'https://abc.supabase.co', key: 'k', timeout_ms: 10000, schema: 'public' },
+    });
   });
 
   it('drops a client whose url or key is empty, with a warning', () => {
-    const r = validateConfigWithWarnings({ supabase_clients: { sb: { url: 'https://x.supabase.co', key: '${SB_KEY}' } } }, base);
+    const r = validateConfigWithWarnings(
+      { supabase_clients: { sb: { url: 'https://x.supabase.co', key: '${SB_KEY}' } } },
+      base,
+    );
     expect(r.config.supabase_clients).toBeUndefined();
-    expect(r.warnings).toEqual(['supabase_clients.sb: key empty (environment variable SB_KEY is not set); client "sb" is disabled']);
+    expect(r.warnings).toEqual([
+      'supabase_clients.sb: key empty (environment variable SB_KEY is not set); client "sb" is disabled',
+    ]);
   });
 
   it('names bad values and the reserved name', () => {
@@ -49,15 +70,30 @@ describe('supabase_clients', () => {
     expect(problems({ supabase_clients: { sb: { url: 'https://x', key: 'k', timeout: 5 } } })).toEqual([
       'supabase_clients.sb.timeout: unknown key (allowed: url, key, timeout_ms, schema)',
     ]);
-    expect(problems({ supabase_clients: { custom_supabase: { url: 'https://x', key: 'k' } } })[0]).toContain('reserved "custom_supabase"');
+    expect(problems({ supabase_clients: { custom_supabase: { url: 'https://x', key: 'k' } } })[0]).toContain(
+      'reserved "custom_supabase"',
+    );
   });
 });
 
 describe('gateway: custom_supabase, sql, direct_connections, health_cluster', () => {
   it('everything risky is off by default', () => {
     const c = validateConfig(null, base);
-    expect(c.gateway.custom_supabase).toEqual({ enabled: false, allowed_hosts: [], allow_http: false, allow_private_addresses: false, timeout_ms: 10000, max_clients: 32 });
-    expect(c.gateway.direct_connections).toEqual({ enabled: false, allowed_hosts: [], max_uris: 16, idle_evict_ms: 300000, pool_max: 5 });
+    expect(c.gateway.custom_supabase).toEqual({
+      enabled: false,
+      allowed_hosts: [],
+      allow_http: false,
+      allow_private_addresses: false,
+      timeout_ms: 10000,
+      max_clients: 32,
+    });
+    expect(c.gateway.direct_connections).toEqual({
+      enabled: false,
+      allowed_hosts: [],
+      max_uris: 16,
+      idle_evict_ms: 300000,
+      pool_max: 5,
+    });
     expect(c.gateway.sql).toEqual({ statement_timeout_ms: 30000 });
     expect(c.gateway.health_cluster).toEqual({ timeout_ms: 2000, cache_ms: 5000 });
     expect(c.gateway.supabase.breaker_reset_ms).toBe(10000);
@@ -72,9 +108,15 @@ describe('gateway: custom_supabase, sql, direct_connections, health_cluster', ()
 
 describe('gateway.health_cluster.cache_ms floor (the route is unauthenticated)', () => {
   it('refuses 0 and anything under 500 ms, naming the key; accepts 500', () => {
-    expect(problems({ gateway: { health_cluster: { cache_ms: 0 } } })).toEqual(['gateway.health_cluster.cache_ms: expected integer 500..3600000, got 0']);
-    expect(problems({ gateway: { health_cluster: { cache_ms: 499 } } })[0]).toMatch(/^gateway\.health_cluster\.cache_ms: /);
-    expect(validateConfig({ gateway: { health_cluster: { cache_ms: 500 } } }, base).gateway.health_cluster.cache_ms).toBe(500);
+    expect(problems({ gateway: { health_cluster: { cache_ms: 0 } } })).toEqual([
+      'gateway.health_cluster.cache_ms: expected integer 500..3600000, got 0',
+    ]);
+    expect(problems({ gateway: { health_cluster: { cache_ms: 499 } } })[0]).toMatch(
+      /^gateway\.health_cluster\.cache_ms: /,
+    );
+    expect(
+      validateConfig({ gateway: { health_cluster: { cache_ms: 500 } } }, base).gateway.health_cluster.cache_ms,
+    ).toBe(500);
   });
 });
 
@@ -100,7 +142,10 @@ describe('client names are unique across backends and case-insensitively', () =>
   });
 
   it('distinct names in every section still validate', () => {
-    const c = validateConfig({ postgres_clients: { a: pg }, scylla_clients: { b: scylla }, supabase_clients: { c: sb } }, base);
+    const c = validateConfig(
+      { postgres_clients: { a: pg }, scylla_clients: { b: scylla }, supabase_clients: { c: sb } },
+      base,
+    );
     expect(Object.keys(c.postgres_clients)).toEqual(['a']);
     expect(Object.keys(c.scylla_clients)).toEqual(['b']);
     expect(Object.keys(c.supabase_clients ?? {})).toEqual(['c']);

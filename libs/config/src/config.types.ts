@@ -7,7 +7,13 @@
  */
 import type { z } from 'zod';
 import type {
-  apiSection, backupSection, embeddedSection, gatewaySection, loggingSection, PostgresClientDecl, redisSection,
+  apiSection,
+  backupSection,
+  embeddedSection,
+  gatewaySection,
+  loggingSection,
+  PostgresClientDecl,
+  redisSection,
   supabaseClientSection,
 } from './schema';
 import type { ScyllaClientConfig } from './scylla-config';

@@ -51,7 +51,12 @@ describe('loadConfig', () => {
   });
 
   it('the bundled config honours its env tokens', () => {
-    const env = { HOME: home, PORT: '8088', REDIS_URL: 'redis://r:6379', POSTGRES_ATHENA_LOGGING_URI: 'postgres://l/db' };
+    const env = {
+      HOME: home,
+      PORT: '8088',
+      REDIS_URL: 'redis://r:6379',
+      POSTGRES_ATHENA_LOGGING_URI: 'postgres://l/db',
+    };
     const { config } = loadConfig(opts({ explicitPath: REPO_CONFIG, env }));
     expect(config.api.port).toBe(8088);
     expect(config.redis.url).toBe('redis://r:6379');
@@ -81,7 +86,9 @@ describe('loadConfig', () => {
     write(path.join(home, '.config/athena/config.yaml'), 'api: { port: 3333 }\n');
     const missing = path.join(tmp, 'nope.yaml');
     expect(() => loadConfig(opts({ explicitPath: missing }))).toThrow(ConfigError);
-    expect(() => loadConfig(opts({ explicitPath: missing }))).toThrow(`${missing}: config file not found (given by --config)`);
+    expect(() => loadConfig(opts({ explicitPath: missing }))).toThrow(
+      `${missing}: config file not found (given by --config)`,
+    );
     expect(() => loadConfig(opts({ env: { HOME: home, ATHENA_CONFIG_PATH: missing } }))).toThrow(
       `${missing}: config file not found (given by ATHENA_CONFIG_PATH)`,
     );
@@ -140,7 +147,9 @@ describe('loadConfig', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as ConfigError).source).toBe(f);
-      expect((e as Error).message).toBe(`Invalid Athena configuration in ${f} (1 problem):\n  api.port: expected integer 1..65535, got "abc"`);
+      expect((e as Error).message).toBe(
+        `Invalid Athena configuration in ${f} (1 problem):\n  api.port: expected integer 1..65535, got "abc"`,
+      );
     }
   });
 
@@ -158,6 +167,8 @@ describe('loadConfig', () => {
   });
 
   it('duplicate keys are a syntax error', () => {
-    expect(() => parseYamlText('api:\n  port: 1\n  port: 2\n', 'x.yaml')).toThrow(/x\.yaml:3:3: Map keys must be unique/);
+    expect(() => parseYamlText('api:\n  port: 1\n  port: 2\n', 'x.yaml')).toThrow(
+      /x\.yaml:3:3: Map keys must be unique/,
+    );
   });
 });

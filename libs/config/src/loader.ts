@@ -82,10 +82,18 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     file = path.resolve(cwd, explicit.p);
     inspected = [file];
     if (!fs.existsSync(file)) {
-      throw new ConfigError([`${file}: config file not found (given by ${explicit.via})`], file, 'Config file not found:');
+      throw new ConfigError(
+        [`${file}: config file not found (given by ${explicit.via})`],
+        file,
+        'Config file not found:',
+      );
     }
     if (!isFile(file)) {
-      throw new ConfigError([`${file}: not a regular file (given by ${explicit.via})`], file, 'Config file not readable:');
+      throw new ConfigError(
+        [`${file}: not a regular file (given by ${explicit.via})`],
+        file,
+        'Config file not readable:',
+      );
     }
   } else {
     inspected = configCandidates(env, platform, homedir, cwd);

@@ -66,7 +66,9 @@ describe('athenaDataDir', () => {
     expect(athenaDataDir({}, 'linux', '/home/u')).toBe('/home/u/.local/share/athena');
   });
   it('darwin: ~/Library/Application Support/athena', () => {
-    expect(athenaDataDir({ HOME: '/Users/u' }, 'darwin', '/Users/u')).toBe('/Users/u/Library/Application Support/athena');
+    expect(athenaDataDir({ HOME: '/Users/u' }, 'darwin', '/Users/u')).toBe(
+      '/Users/u/Library/Application Support/athena',
+    );
   });
   it('win32: %LOCALAPPDATA%\\athena', () => {
     expect(athenaDataDir({ LOCALAPPDATA: 'C:\\L' }, 'win32', 'C:\\Users\\u')).toBe('C:\\L\\athena');

@@ -45,33 +45,45 @@ export function toNumber(v: unknown): number | undefined {
 }
 
 export function int(min: number, max: number, dflt: number) {
-  return leaf(`integer ${min}..${max}`, () => dflt, (v) => {
-    const n = toNumber(v);
-    return n !== undefined && Number.isInteger(n) && n >= min && n <= max ? ok(n) : FAIL;
-  });
+  return leaf(
+    `integer ${min}..${max}`,
+    () => dflt,
+    (v) => {
+      const n = toNumber(v);
+      return n !== undefined && Number.isInteger(n) && n >= min && n <= max ? ok(n) : FAIL;
+    },
+  );
 }
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);
 const FALSE = new Set(['false', 'no', 'off', '0']);
 export function bool(dflt: boolean) {
-  return leaf('boolean (true or false)', () => dflt, (v) => {
-    if (typeof v === 'boolean') return ok(v);
-    if (v === 1 || v === 0) return ok(v === 1);
-    if (typeof v === 'string') {
-      const s = v.trim().toLowerCase();
-      if (TRUE.has(s)) return ok(true);
-      if (FALSE.has(s)) return ok(false);
-    }
-    return FAIL;
-  });
+  return leaf(
+    'boolean (true or false)',
+    () => dflt,
+    (v) => {
+      if (typeof v === 'boolean') return ok(v);
+      if (v === 1 || v === 0) return ok(v === 1);
+      if (typeof v === 'string') {
+        const s = v.trim().toLowerCase();
+        if (TRUE.has(s)) return ok(true);
+        if (FALSE.has(s)) return ok(false);
+      }
+      return FAIL;
+    },
+  );
 }
 
 export function oneOf<T extends string>(values: readonly T[], dflt: T) {
-  return leaf(`one of ${values.join(', ')}`, () => dflt, (v) => {
-    const s = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
-    const hit = values.find((x) => x === s);
-    return hit !== undefined ? ok(hit) : FAIL;
-  });
+  return leaf(
+    `one of ${values.join(', ')}`,
+    () => dflt,
+    (v) => {
+      const s = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
+      const hit = values.find((x) => x === s);
+      return hit !== undefined ? ok(hit) : FAIL;
+    },
+  );
 }
 
 function scalarString(v: unknown): string | undefined {
@@ -88,10 +100,14 @@ export function str(dflt: () => string, expected = 'non-empty string') {
 }
 
 export function nullableStr() {
-  return leaf<string | null>('string or empty', () => null, (v) => {
-    const s = scalarString(v);
-    return s !== undefined ? ok(s) : FAIL;
-  });
+  return leaf<string | null>(
+    'string or empty',
+    () => null,
+    (v) => {
+      const s = scalarString(v);
+      return s !== undefined ? ok(s) : FAIL;
+    },
+  );
 }
 
 /** `inner`, except that a blank value parses to `undefined` (the consumer applies the default). */
@@ -108,8 +124,10 @@ export function optional<T>(inner: z.ZodType<T, z.ZodTypeDef, unknown>) {
 }
 
 export function clientNameOrNull() {
-  return leaf<string | null>(`${EXPECT_CLIENT_NAME} or empty`, () => null, (v) =>
-    typeof v === 'string' && isValidClientName(v.trim()) ? ok(v.trim()) : FAIL,
+  return leaf<string | null>(
+    `${EXPECT_CLIENT_NAME} or empty`,
+    () => null,
+    (v) => (typeof v === 'string' && isValidClientName(v.trim()) ? ok(v.trim()) : FAIL),
   );
 }
 
@@ -121,15 +139,21 @@ export function normalizePgUri(uri: string): string | undefined {
 }
 
 export function pgUriOrNull() {
-  return leaf<string | null>(`${EXPECT_PG_URI} or empty`, () => null, (v) => {
-    const n = typeof v === 'string' ? normalizePgUri(v) : undefined;
-    return n !== undefined ? ok(n) : FAIL;
-  });
+  return leaf<string | null>(
+    `${EXPECT_PG_URI} or empty`,
+    () => null,
+    (v) => {
+      const n = typeof v === 'string' ? normalizePgUri(v) : undefined;
+      return n !== undefined ? ok(n) : FAIL;
+    },
+  );
 }
 
 export function redisUrlOrNull() {
-  return leaf<string | null>(`${EXPECT_REDIS_URL} or empty`, () => null, (v) =>
-    typeof v === 'string' && /^rediss?:\/\/./i.test(v.trim()) ? ok(v.trim()) : FAIL,
+  return leaf<string | null>(
+    `${EXPECT_REDIS_URL} or empty`,
+    () => null,
+    (v) => (typeof v === 'string' && /^rediss?:\/\/./i.test(v.trim()) ? ok(v.trim()) : FAIL),
   );
 }
 
@@ -138,7 +162,11 @@ export function strList(dflt: () => string[], element: { expected: string; test:
   return z.unknown().transform((v, ctx): string[] => {
     if (isBlank(v)) return dflt();
     let items: unknown[];
-    if (typeof v === 'string') items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (typeof v === 'string')
+      items = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     else if (Array.isArray(v)) items = v;
     else {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `list of ${element.expected}s` });

@@ -11,15 +11,48 @@
 import { z } from 'zod';
 import { isValidClientName } from '@athena/common';
 import {
-  bool, EXPECT_CLIENT_NAME, EXPECT_PG_URI, FAIL, int, isBlank, leaf, looseSection, nonEmpty, normalizePgUri, nullableStr, ok, oneOf, optional,
-  pgUriOrNull, redisUrlOrNull, routePrefix, SchemaContext, section, str, strList, toNumber, clientNameOrNull,
+  bool,
+  EXPECT_CLIENT_NAME,
+  EXPECT_PG_URI,
+  FAIL,
+  int,
+  isBlank,
+  leaf,
+  looseSection,
+  nonEmpty,
+  normalizePgUri,
+  nullableStr,
+  ok,
+  oneOf,
+  optional,
+  pgUriOrNull,
+  redisUrlOrNull,
+  routePrefix,
+  SchemaContext,
+  section,
+  str,
+  strList,
+  toNumber,
+  clientNameOrNull,
 } from './schema-primitives';
 import { backupSchedules } from './backup-schedules';
 import { scyllaClientsSchema } from './scylla-config';
 
 export {
-  bool, clientNameOrNull, EXPECT_CLIENT_NAME, EXPECT_PG_URI, EXPECT_REDIS_URL, int, isBlank, normalizePgUri, nullableStr, oneOf,
-  pgUriOrNull, redisUrlOrNull, str, strList,
+  bool,
+  clientNameOrNull,
+  EXPECT_CLIENT_NAME,
+  EXPECT_PG_URI,
+  EXPECT_REDIS_URL,
+  int,
+  isBlank,
+  normalizePgUri,
+  nullableStr,
+  oneOf,
+  pgUriOrNull,
+  redisUrlOrNull,
+  str,
+  strList,
 } from './schema-primitives';
 export type { SchemaContext } from './schema-primitives';
 
@@ -56,19 +89,33 @@ function postgresClients() {
             const d = decl as Record<string, unknown>;
             for (const k of Object.keys(d)) {
               if (k !== 'uri' && k !== 'read_only') {
-                ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'uri or read_only (unknown key)', path: [name, k] });
+                ctx.addIssue({
+                  code: z.ZodIssueCode.custom,
+                  message: 'uri or read_only (unknown key)',
+                  path: [name, k],
+                });
               }
             }
             uri = d.uri;
             if (!isBlank(d.read_only)) {
               const r = bool(false).safeParse(d.read_only);
-              if (!r.success) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'boolean (true or false)', path: [name, 'read_only'] });
+              if (!r.success)
+                ctx.addIssue({
+                  code: z.ZodIssueCode.custom,
+                  message: 'boolean (true or false)',
+                  path: [name, 'read_only'],
+                });
               else readOnly = r.data;
             }
             if (isBlank(uri)) continue;
           }
           const n = typeof uri === 'string' ? normalizePgUri(uri) : undefined;
-          if (n === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_PG_URI, path: typeof decl === 'object' ? [name, 'uri'] : [name] });
+          if (n === undefined)
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: EXPECT_PG_URI,
+              path: typeof decl === 'object' ? [name, 'uri'] : [name],
+            });
           else out[name] = { uri: n, read_only: readOnly };
         }
         return out;
@@ -86,8 +133,11 @@ const EXPECT_HTTP_URL = 'URL starting with https:// (or http://)';
 /** `supabase_clients`: name → `{url, key, timeout_ms, schema}` (url and key usually `${ENV}` tokens). */
 export function supabaseClientSection() {
   return section({
-    url: leaf<string | null>(`${EXPECT_HTTP_URL} or empty`, () => null, (v) =>
-      typeof v === 'string' && /^https?:\/\/[^\s/]+/i.test(v.trim()) ? ok(v.trim().replace(/\/+$/, '')) : FAIL),
+    url: leaf<string | null>(
+      `${EXPECT_HTTP_URL} or empty`,
+      () => null,
+      (v) => (typeof v === 'string' && /^https?:\/\/[^\s/]+/i.test(v.trim()) ? ok(v.trim().replace(/\/+$/, '')) : FAIL),
+    ),
     key: nullableStr(),
     timeout_ms: int(100, 600000, 10000),
     schema: str(() => 'public', 'schema name'),
@@ -98,28 +148,44 @@ function supabaseClients() {
   const entry = supabaseClientSection();
   return z.preprocess(
     (v) => (v === undefined || v === null ? {} : v),
-    z.record(z.string(), entry, {
-      errorMap: (issue, ctx) =>
-        issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of client name to {url, key, timeout_ms}' } : { message: ctx.defaultError },
-    }).superRefine((rec, ctx) => {
-      for (const name of Object.keys(rec)) {
-        if (!isValidClientName(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
-        if (name.toLowerCase() === 'custom_supabase') {
-          ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a name other than the reserved "custom_supabase"', path: [name] });
+    z
+      .record(z.string(), entry, {
+        errorMap: (issue, ctx) =>
+          issue.code === z.ZodIssueCode.invalid_type
+            ? { message: 'map of client name to {url, key, timeout_ms}' }
+            : { message: ctx.defaultError },
+      })
+      .superRefine((rec, ctx) => {
+        for (const name of Object.keys(rec)) {
+          if (!isValidClientName(name))
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: EXPECT_CLIENT_NAME, params: { got: name } });
+          if (name.toLowerCase() === 'custom_supabase') {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: 'a name other than the reserved "custom_supabase"',
+              path: [name],
+            });
+          }
         }
-      }
-    }),
+      }),
   );
 }
 
-const hostPattern = { expected: 'host name, IP address or *.suffix', test: (s: string) => /^(\*\.)?[A-Za-z0-9.:_-]+$/.test(s) };
+const hostPattern = {
+  expected: 'host name, IP address or *.suffix',
+  test: (s: string) => /^(\*\.)?[A-Za-z0-9.:_-]+$/.test(s),
+};
 
 /** An integer in min..max, or blank → null ("inherit"). */
 function intOrNull(min: number, max: number) {
-  return leaf<number | null>(`integer ${min}..${max} or empty`, () => null, (v) => {
-    const n = toNumber(v);
-    return n !== undefined && Number.isInteger(n) && n >= min && n <= max ? ok(n) : FAIL;
-  });
+  return leaf<number | null>(
+    `integer ${min}..${max} or empty`,
+    () => null,
+    (v) => {
+      const n = toNumber(v);
+      return n !== undefined && Number.isInteger(n) && n >= min && n <= max ? ok(n) : FAIL;
+    },
+  );
 }
 
 /** `api.cache`: the response cache's tiers and limits (libs/cache). `api.cache_ttl_seconds` is the default TTL. */
@@ -304,6 +370,16 @@ export function buildConfigSchema(sc: SchemaContext) {
 }
 
 /** The modelled top-level sections (anything else lands in `AthenaConfig.extra`). */
-export const KNOWN_SECTIONS = ['api', 'gateway', 'postgres_clients', 'scylla_clients', 'supabase_clients', 'logging', 'redis', 'backup', 'embedded'] as const;
+export const KNOWN_SECTIONS = [
+  'api',
+  'gateway',
+  'postgres_clients',
+  'scylla_clients',
+  'supabase_clients',
+  'logging',
+  'redis',
+  'backup',
+  'embedded',
+] as const;
 /** Sections the seed (athena_rs) defines that this version keeps unvalidated in `extra`. */
 export const SEED_SECTIONS = ['urls', 'hosts', 'authenticator', 'validation_ranges'] as const;

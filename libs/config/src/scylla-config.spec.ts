@@ -14,7 +14,16 @@ describe('scylla_clients', () => {
 
   it('fills defaults, interpolates ${ENV}, accepts a comma-separated contact list', () => {
     const c = validateConfig(
-      { scylla_clients: { events: { contact_points: '${SCYLLA_HOSTS}', keyspace: 'app', username: '${SCYLLA_USER}', password: '${SCYLLA_PASSWORD}' } } },
+      {
+        scylla_clients: {
+          events: {
+            contact_points: '${SCYLLA_HOSTS}',
+            keyspace: 'app',
+            username: '${SCYLLA_USER}',
+            password: '${SCYLLA_PASSWORD}',
+          },
+        },
+      },
       { ...base, env: { SCYLLA_HOSTS: '10.0.0.5:9042, db.example', SCYLLA_USER: 'u', SCYLLA_PASSWORD: 'p' } },
     );
     expect(c.scylla_clients.events).toEqual({
@@ -41,22 +50,35 @@ describe('scylla_clients', () => {
   it('names the bad key in every error', () => {
     const p = problems({
       scylla_clients: {
-        ev: { contact_points: ['ok:9042', 'bad host'], pool_size: 0, allow_filtering: 'maybe', keyspace: 'no-dash', typo: 1, username: 'u' },
+        ev: {
+          contact_points: ['ok:9042', 'bad host'],
+          pool_size: 0,
+          allow_filtering: 'maybe',
+          keyspace: 'no-dash',
+          typo: 1,
+          username: 'u',
+        },
         'bad name': { contact_points: ['h'] },
       },
     });
-    expect(p).toEqual(expect.arrayContaining([
-      'scylla_clients.ev.contact_points[1]: expected host or host:port, got "bad host"',
-      'scylla_clients.ev.pool_size: expected integer 1..64, got 0',
-      'scylla_clients.ev.allow_filtering: expected boolean (true or false), got "maybe"',
-      expect.stringMatching(/^scylla_clients\.ev\.keyspace: expected keyspace name/),
-      expect.stringMatching(/^scylla_clients\.ev\.typo: unknown key \(allowed: contact_points, /),
-    ]));
+    expect(p).toEqual(
+      expect.arrayContaining([
+        'scylla_clients.ev.contact_points[1]: expected host or host:port, got "bad host"',
+        'scylla_clients.ev.pool_size: expected integer 1..64, got 0',
+        'scylla_clients.ev.allow_filtering: expected boolean (true or false), got "maybe"',
+        expect.stringMatching(/^scylla_clients\.ev\.keyspace: expected keyspace name/),
+        expect.stringMatching(/^scylla_clients\.ev\.typo: unknown key \(allowed: contact_points, /),
+      ]),
+    );
     expect(p.some((l) => l.startsWith('scylla_clients: expected client name'))).toBe(true);
-    expect(problems({ scylla_clients: { ev: { contact_points: ['h:70000'] } } })).toEqual(['scylla_clients.ev.contact_points[0]: expected host or host:port, got "h:70000"']);
+    expect(problems({ scylla_clients: { ev: { contact_points: ['h:70000'] } } })).toEqual([
+      'scylla_clients.ev.contact_points[0]: expected host or host:port, got "h:70000"',
+    ]);
     expect(problems({ scylla_clients: { ev: { contact_points: ['h'], password: 'p' } } })).toEqual([
       'scylla_clients.ev.username: expected username and password set together (both or neither), got nothing',
     ]);
-    expect(problems({ scylla_clients: 'x' })).toEqual(['scylla_clients: expected map of client name to connection settings, got "x"']);
+    expect(problems({ scylla_clients: 'x' })).toEqual([
+      'scylla_clients: expected map of client name to connection settings, got "x"',
+    ]);
   });
 });

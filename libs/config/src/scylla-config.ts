@@ -15,7 +15,6 @@ import { z } from 'zod';
 import { isValidClientName } from '@athena/common';
 import { bool, EXPECT_CLIENT_NAME, int, isBlank, strList } from './schema-primitives';
 
-
 const HOST_PORT_RE = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 
@@ -42,7 +41,10 @@ function clientSchema() {
       .object(
         {
           // `host` or `host:port`; empty = client not configured (503 client_unconfigured)
-          contact_points: strList(() => [], { expected: 'host or host:port', test: (s) => HOST_PORT_RE.test(s) && portOk(s) }),
+          contact_points: strList(() => [], {
+            expected: 'host or host:port',
+            test: (s) => HOST_PORT_RE.test(s) && portOk(s),
+          }),
           local_data_center: z.unknown().transform((v, ctx): string => {
             if (isBlank(v)) return 'datacenter1';
             if (typeof v !== 'string') {
@@ -63,9 +65,15 @@ function clientSchema() {
           fetch_size_max: int(1, 100000, 5000), // cap on rows per page (also capped by gateway.max_rows)
           allow_filtering: bool(false), // false: filters that need ALLOW FILTERING answer 422
         },
-        { errorMap: (issue, ctx) => (issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of keys' } : { message: ctx.defaultError }) },
+        {
+          errorMap: (issue, ctx) =>
+            issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of keys' } : { message: ctx.defaultError },
+        },
       )
-      .strict({ message: 'contact_points, local_data_center, keyspace, username, password, pool_size, max_requests_per_connection, connect_timeout_ms, request_timeout_ms, fetch_size_max, allow_filtering' })
+      .strict({
+        message:
+          'contact_points, local_data_center, keyspace, username, password, pool_size, max_requests_per_connection, connect_timeout_ms, request_timeout_ms, fetch_size_max, allow_filtering',
+      })
       .superRefine((c, ctx) => {
         if ((c.username === null) !== (c.password === null)) {
           ctx.addIssue({
@@ -83,7 +91,7 @@ export type ScyllaClientConfig = z.output<ReturnType<typeof clientSchema>>;
 
 function portOk(s: string): boolean {
   const m = /:(\d{1,5})$/.exec(s);
-  if (!m || s.startsWith('[') && !s.includes(']:')) return true;
+  if (!m || (s.startsWith('[') && !s.includes(']:'))) return true;
   const p = Number(m[1]);
   return p >= 1 && p <= 65535;
 }
@@ -96,7 +104,9 @@ export function scyllaClientsSchema() {
     z
       .record(z.string(), z.unknown(), {
         errorMap: (issue, ctx) =>
-          issue.code === z.ZodIssueCode.invalid_type ? { message: 'map of client name to connection settings' } : { message: ctx.defaultError },
+          issue.code === z.ZodIssueCode.invalid_type
+            ? { message: 'map of client name to connection settings' }
+            : { message: ctx.defaultError },
       })
       .transform((rec, ctx) => {
         const out: Record<string, ScyllaClientConfig> = {};

@@ -18,8 +18,15 @@ describe('validateConfig: defaults', () => {
       shutdown_delay_ms: 0,
       cache_ttl_seconds: 30,
       cache: {
-        enabled: true, memory_max_entries: 10000, memory_max_bytes: 67108864, max_entry_bytes: 1048576, invalidation: 'table',
-        redis_enabled: true, redis_key_prefix: 'athena:cache:', redis_timeout_ms: 250, redis_cooldown_ms: 5000,
+        enabled: true,
+        memory_max_entries: 10000,
+        memory_max_bytes: 67108864,
+        max_entry_bytes: 1048576,
+        invalidation: 'table',
+        redis_enabled: true,
+        redis_key_prefix: 'athena:cache:',
+        redis_timeout_ms: 250,
+        redis_cooldown_ms: 5000,
         ttl_seconds: { gateway_fetch: null, gateway_data: null, data: null },
       },
       cors: { enabled: false, origins: [] },
@@ -47,7 +54,12 @@ describe('validateConfig: defaults', () => {
 
   it('accepts numeric and boolean strings after interpolation', () => {
     const c = validateConfig(
-      { api: { port: '${PORT:-4052}', cors: { enabled: '${CORS:-true}', origins: 'https://a.example, https://b.example' } } },
+      {
+        api: {
+          port: '${PORT:-4052}',
+          cors: { enabled: '${CORS:-true}', origins: 'https://a.example, https://b.example' },
+        },
+      },
       { ...base, env: {} },
     );
     expect(c.api.port).toBe(4052);
@@ -91,7 +103,10 @@ describe('validateConfig: defaults', () => {
   });
 
   it('unknown top-level sections warn and are kept in extra; backup keeps unknown keys', () => {
-    const r = validateConfigWithWarnings({ urls: { a: 'http://x' }, gatway: {}, backup: { access_key_env: 'K' } }, base);
+    const r = validateConfigWithWarnings(
+      { urls: { a: 'http://x' }, gatway: {}, backup: { access_key_env: 'K' } },
+      base,
+    );
     expect(r.config.extra).toEqual({ urls: { a: 'http://x' }, gatway: {} });
     expect(r.config.backup).toMatchObject({ access_key_env: 'K', prefix: 'backups' });
     expect(r.warnings).toEqual([
@@ -140,23 +155,67 @@ describe('validateConfig: error messages', () => {
       { postgres_clients: { main: 'mysql://root:hunter2@h/db' } },
       'postgres_clients.main: expected URI starting with postgres:// or postgresql://, got "mysql://root:***@h/db"',
     ],
-    ['cache memory bound out of range', { api: { cache: { memory_max_entries: 0 } } }, 'api.cache.memory_max_entries: expected integer 1..10000000, got 0'],
-    ['bad per-route cache TTL', { api: { cache: { ttl_seconds: { data: -1 } } } }, 'api.cache.ttl_seconds.data: expected integer 0..2592000 or empty, got -1'],
-    ['unknown cache route group', { api: { cache: { ttl_seconds: { fetch: 5 } } } }, 'api.cache.ttl_seconds.fetch: unknown key (allowed: gateway_fetch, gateway_data, data)'],
-    ['bad cache invalidation mode', { api: { cache: { invalidation: 'row' } } }, 'api.cache.invalidation: expected one of table, client, got "row"'],
-    ['wrong type for cors.origins', { api: { cors: { origins: 42 } } }, 'api.cors.origins: expected list of non-empty strings, got 42'],
-    ['bad list element', { api: { cors: { origins: ['a', { b: 1 }] } } }, 'api.cors.origins[1]: expected non-empty string, got {"b":1}'],
-    ['bad boolean', { gateway: { run_migrations: 'maybe' } }, 'gateway.run_migrations: expected boolean (true or false), got "maybe"'],
-    ['bad log level', { logging: { level: 'loud' } }, 'logging.level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
-    ['bad redis url', { redis: { url: 'http://x' } }, 'redis.url: expected URI starting with redis:// or rediss:// or empty, got "http://x"'],
+    [
+      'cache memory bound out of range',
+      { api: { cache: { memory_max_entries: 0 } } },
+      'api.cache.memory_max_entries: expected integer 1..10000000, got 0',
+    ],
+    [
+      'bad per-route cache TTL',
+      { api: { cache: { ttl_seconds: { data: -1 } } } },
+      'api.cache.ttl_seconds.data: expected integer 0..2592000 or empty, got -1',
+    ],
+    [
+      'unknown cache route group',
+      { api: { cache: { ttl_seconds: { fetch: 5 } } } },
+      'api.cache.ttl_seconds.fetch: unknown key (allowed: gateway_fetch, gateway_data, data)',
+    ],
+    [
+      'bad cache invalidation mode',
+      { api: { cache: { invalidation: 'row' } } },
+      'api.cache.invalidation: expected one of table, client, got "row"',
+    ],
+    [
+      'wrong type for cors.origins',
+      { api: { cors: { origins: 42 } } },
+      'api.cors.origins: expected list of non-empty strings, got 42',
+    ],
+    [
+      'bad list element',
+      { api: { cors: { origins: ['a', { b: 1 }] } } },
+      'api.cors.origins[1]: expected non-empty string, got {"b":1}',
+    ],
+    [
+      'bad boolean',
+      { gateway: { run_migrations: 'maybe' } },
+      'gateway.run_migrations: expected boolean (true or false), got "maybe"',
+    ],
+    [
+      'bad log level',
+      { logging: { level: 'loud' } },
+      'logging.level: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ],
+    [
+      'bad redis url',
+      { redis: { url: 'http://x' } },
+      'redis.url: expected URI starting with redis:// or rediss:// or empty, got "http://x"',
+    ],
     ['section not a map', { gateway: [1, 2] }, 'gateway: expected map of keys, got [1,2]'],
     [
       'bad logging_pg_uri',
       { gateway: { logging_pg_uri: 'mongodb://x' } },
       'gateway.logging_pg_uri: expected URI starting with postgres:// or postgresql:// or empty, got "mongodb://x"',
     ],
-    ['bad route prefix', { gateway: { admission_defer_route_prefixes: ['gateway/fetch'] } }, 'gateway.admission_defer_route_prefixes[0]: expected path starting with /, got "gateway/fetch"'],
-    ['unknown nested key', { gateway: { pool: { maxx: 3 } } }, 'gateway.pool.maxx: unknown key (allowed: max, idle_timeout_ms, connection_timeout_ms, statement_timeout_ms)'],
+    [
+      'bad route prefix',
+      { gateway: { admission_defer_route_prefixes: ['gateway/fetch'] } },
+      'gateway.admission_defer_route_prefixes[0]: expected path starting with /, got "gateway/fetch"',
+    ],
+    [
+      'unknown nested key',
+      { gateway: { pool: { maxx: 3 } } },
+      'gateway.pool.maxx: unknown key (allowed: max, idle_timeout_ms, connection_timeout_ms, statement_timeout_ms)',
+    ],
     ['root not a map', ['a'], '(root): expected map of sections, got ["a"]'],
   ];
 

@@ -68,7 +68,9 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
       emptyFromEnv.set(key, [...(emptyFromEnv.get(key) ?? []), m.name]);
     }
     for (const inv of r.invalid) {
-      warnings.push(`${formatPath(inv.path)}: ${JSON.stringify(inv.token)} is not a valid \${VAR} reference; kept as written`);
+      warnings.push(
+        `${formatPath(inv.path)}: ${JSON.stringify(inv.token)} is not a valid \${VAR} reference; kept as written`,
+      );
     }
   }
 
@@ -161,7 +163,17 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
     const problems = parsed.error.issues.flatMap((i) => formatIssue(i, root, sources));
     throw new ConfigError(problems, opts.source);
   }
-  const { api, gateway, postgres_clients: pgDecls, scylla_clients, supabase_clients, logging, redis, backup, embedded } = parsed.data;
+  const {
+    api,
+    gateway,
+    postgres_clients: pgDecls,
+    scylla_clients,
+    supabase_clients,
+    logging,
+    redis,
+    backup,
+    embedded,
+  } = parsed.data;
   const postgres_clients: Record<string, string> = {};
   const postgres_client_options: Record<string, { read_only: boolean }> = {};
   for (const [name, d] of Object.entries(pgDecls)) {
@@ -178,7 +190,10 @@ export function validateConfigWithWarnings(raw: unknown, opts: ValidateOptions =
   }
 
   for (const [name, c] of Object.entries(scylla_clients)) {
-    if (c.contact_points.length === 0) warnings.push(`scylla_clients.${name}.contact_points: empty; client "${name}" is disabled (503 client_unconfigured)`);
+    if (c.contact_points.length === 0)
+      warnings.push(
+        `scylla_clients.${name}.contact_points: empty; client "${name}" is disabled (503 client_unconfigured)`,
+      );
   }
   const clashes = clientNameClashes(root);
   if (clashes.length > 0) throw new ConfigError(clashes, opts.source);
@@ -207,7 +222,10 @@ function clientNameClashes(root: Record<string, unknown>): string[] {
       const key = formatPath([section, name]);
       const first = seen.get(name.toLowerCase());
       if (first === undefined) seen.set(name.toLowerCase(), key);
-      else problems.push(`${key}: expected a client name not used elsewhere (names are case-insensitive), but ${first} has the same name; rename one of them`);
+      else
+        problems.push(
+          `${key}: expected a client name not used elsewhere (names are case-insensitive), but ${first} has the same name; rename one of them`,
+        );
     }
   }
   return problems;

@@ -1,7 +1,15 @@
 import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam,
-  ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { RequiresRight } from '@athena/auth';
 import type { GatewayCall } from '@athena/common';
@@ -17,7 +25,12 @@ import { DeferredService } from './deferred.service';
 export const DEFERRED_OWNER_POLICY = 'gateway.deferred';
 
 const Id = ApiParam({ name: 'request_id', description: 'The id answered with the 202 (`data.request_id`)' });
-const Client = ApiHeader({ name: 'X-Athena-Client', required: false, schema: CLIENT_NAME_SCHEMA, description: 'Without API key enforcement, jobs are visible to callers naming the same client' });
+const Client = ApiHeader({
+  name: 'X-Athena-Client',
+  required: false,
+  schema: CLIENT_NAME_SCHEMA,
+  description: 'Without API key enforcement, jobs are visible to callers naming the same client',
+});
 
 @ApiTags('Deferred queue')
 @Controller('gateway/deferred')
@@ -26,28 +39,45 @@ export class DeferredController {
 
   @Get(':request_id')
   @RequiresRight(DEFERRED_OWNER_POLICY, 'service')
-  @ApiOperation({ summary: 'Status of a deferred request', description: 'Status, timestamps, attempts and, once finished, the envelope the synchronous call would have returned.' })
-  @Id @Client
+  @ApiOperation({
+    summary: 'Status of a deferred request',
+    description:
+      'Status, timestamps, attempts and, once finished, the envelope the synchronous call would have returned.',
+  })
+  @Id
+  @Client
   @ApiOkResponse({ type: DeferredStatusDto })
   @ApiBadRequestResponse({ description: '`invalid_request_id`' })
   @ApiUnauthorizedResponse({ description: 'Enforcement on: API key required / invalid' })
   @ApiNotFoundResponse({ description: '`deferred_request_not_found` (unknown, or not visible to this caller)' })
   @ApiServiceUnavailableResponse({ description: '`deferred_queue_unavailable` (Retry-After set)' })
-  async status(@Call() call: GatewayCall, @Param('request_id') id: string, @Res({ passthrough: true }) reply: HttpReply) {
+  async status(
+    @Call() call: GatewayCall,
+    @Param('request_id') id: string,
+    @Res({ passthrough: true }) reply: HttpReply,
+  ) {
     return respond(reply, await this.deferred.status(call, id));
   }
 
   @Post(':request_id/requeue')
   @RequiresRight(DEFERRED_OWNER_POLICY, 'service')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Requeue a finished deferred request', description: 'completed or failed → queued (attempts kept; result and error cleared). 409 while queued or running.' })
-  @Id @Client
+  @ApiOperation({
+    summary: 'Requeue a finished deferred request',
+    description: 'completed or failed → queued (attempts kept; result and error cleared). 409 while queued or running.',
+  })
+  @Id
+  @Client
   @ApiOkResponse({ type: DeferredStatusDto })
   @ApiBadRequestResponse({ description: '`invalid_request_id`' })
   @ApiNotFoundResponse({ description: '`deferred_request_not_found`' })
   @ApiConflictResponse({ description: '`deferred_request_not_requeueable` (queued or running)' })
   @ApiServiceUnavailableResponse({ description: '`deferred_queue_unavailable` (Retry-After set)' })
-  async requeue(@Call() call: GatewayCall, @Param('request_id') id: string, @Res({ passthrough: true }) reply: HttpReply) {
+  async requeue(
+    @Call() call: GatewayCall,
+    @Param('request_id') id: string,
+    @Res({ passthrough: true }) reply: HttpReply,
+  ) {
     return respond(reply, await this.deferred.requeue(call, id));
   }
 }

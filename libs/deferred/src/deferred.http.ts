@@ -14,7 +14,10 @@ import { DeferredErrors } from './errors';
  */
 @Injectable()
 export class DeferredHttpEdge implements OnModuleInit {
-  constructor(private readonly deferred: DeferredService, @Optional() private readonly adapterHost?: HttpAdapterHost) {}
+  constructor(
+    private readonly deferred: DeferredService,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {}
 
   onModuleInit(): void {
     const instance = this.adapterHost?.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
@@ -38,7 +41,12 @@ export class DeferredHttpEdge implements OnModuleInit {
           return;
         }
         if (!EXPLICIT_DEFER_ROUTES.has(route)) {
-          done(DeferredErrors.deferredQueryNotSupported('Deferral not supported here', `X-Athena-Defer is accepted on ${[...EXPLICIT_DEFER_ROUTES].join(', ')} only`));
+          done(
+            DeferredErrors.deferredQueryNotSupported(
+              'Deferral not supported here',
+              `X-Athena-Defer is accepted on ${[...EXPLICIT_DEFER_ROUTES].join(', ')} only`,
+            ),
+          );
           return;
         }
       }
@@ -46,10 +54,16 @@ export class DeferredHttpEdge implements OnModuleInit {
     });
   }
 
-  private submit(req: FastifyRequest, reply: FastifyReply, route: string, cause: 'requested' | 'admission', done: (e?: Error) => void): void {
+  private submit(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    route: string,
+    cause: 'requested' | 'admission',
+    done: (e?: Error) => void,
+  ): void {
     this.deferred.submit(httpCall(req), route, req.body, cause).then(
       (o) => {
-        const data = (o.body.data as { status_url: string });
+        const data = o.body.data as { status_url: string };
         reply.code(o.status).header('location', data.status_url).send(o.body);
       },
       (e: Error) => done(e),

@@ -47,7 +47,12 @@ export class DeferredMetrics {
       registers,
       collect: refresh,
     });
-    const up = new Gauge({ name: 'athena_gateway_deferred_queue_storage_up', help: '1 when the deferred queue table answered the last scrape, 0 otherwise', registers, collect: refresh });
+    const up = new Gauge({
+      name: 'athena_gateway_deferred_queue_storage_up',
+      help: '1 when the deferred queue table answered the last scrape, 0 otherwise',
+      registers,
+      collect: refresh,
+    });
     this.storageUp = up;
     this.events = new Counter({
       name: 'athena_gateway_deferred_events_total',
@@ -60,5 +65,8 @@ export class DeferredMetrics {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout;
-  return Promise.race([p.finally(() => clearTimeout(t)), new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error('timeout')), ms)))]);
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error('timeout')), ms))),
+  ]);
 }

@@ -78,7 +78,8 @@ export class DeferredQueueRepository {
   /** Rows of a statement (TypeORM answers UPDATE/DELETE with `[rows, rowCount]`). */
   private async q<R = unknown>(sql: string, params: unknown[] = []): Promise<R> {
     const res: unknown = await this.cp.dataSource.query(sql, params);
-    if (Array.isArray(res) && res.length === 2 && Array.isArray(res[0]) && typeof res[1] === 'number') return res[0] as R;
+    if (Array.isArray(res) && res.length === 2 && Array.isArray(res[0]) && typeof res[1] === 'number')
+      return res[0] as R;
     return res as R;
   }
 
@@ -89,8 +90,20 @@ export class DeferredQueueRepository {
                          api_key_public_id, rights_scope, owner_client)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12, lower($3))
        ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-      [j.requestId, j.kind, j.client, j.route, j.method, JSON.stringify(j.payload), JSON.stringify(j.call), j.readOnly, j.principalKind,
-        j.apiKeyId, j.apiKeyPublicId, j.rightsScope],
+      [
+        j.requestId,
+        j.kind,
+        j.client,
+        j.route,
+        j.method,
+        JSON.stringify(j.payload),
+        JSON.stringify(j.call),
+        j.readOnly,
+        j.principalKind,
+        j.apiKeyId,
+        j.apiKeyPublicId,
+        j.rightsScope,
+      ],
     );
     return rows.length === 1;
   }
@@ -138,12 +151,33 @@ export class DeferredQueueRepository {
   }
 
   /** Final state of a claimed job; false when the claim was lost (the outcome is discarded). */
-  async finish(job: JobRow, owner: string, f: { status: 'completed' | 'failed'; reason: string | null; result: unknown; resultStatus: number | null; truncated: boolean; error: string | null }): Promise<boolean> {
+  async finish(
+    job: JobRow,
+    owner: string,
+    f: {
+      status: 'completed' | 'failed';
+      reason: string | null;
+      result: unknown;
+      resultStatus: number | null;
+      truncated: boolean;
+      error: string | null;
+    },
+  ): Promise<boolean> {
     const rows = await this.q<unknown[]>(
       `UPDATE ${T} SET status = $4, reason = $5, result = $6::jsonb, result_status = $7, truncated = $8, error = $9,
               lease_owner = NULL, lease_until = NULL, completed_at = now(), updated_at = now()
         WHERE request_id = $1 AND status = 'running' AND lease_owner = $2 AND attempts = $3 RETURNING request_id`,
-      [job.request_id, owner, job.attempts, f.status, f.reason, f.result === undefined ? null : JSON.stringify(f.result), f.resultStatus, f.truncated, f.error],
+      [
+        job.request_id,
+        owner,
+        job.attempts,
+        f.status,
+        f.reason,
+        f.result === undefined ? null : JSON.stringify(f.result),
+        f.resultStatus,
+        f.truncated,
+        f.error,
+      ],
     );
     return rows.length === 1;
   }

@@ -9,7 +9,14 @@ import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { normalizeSql, RAW_QUERY_RIGHT } from '@athena/gateway';
 import { ok, SuccessEnvelope } from '@athena/http';
 import { MetricsService, ROOT_LOGGER } from '@athena/observability';
-import { parseDeletePayload, parseFetchPayload, parseInsertPayload, parseUpdatePayload, ParseOptions, TableRef } from '@athena/query';
+import {
+  parseDeletePayload,
+  parseFetchPayload,
+  parseInsertPayload,
+  parseUpdatePayload,
+  ParseOptions,
+  TableRef,
+} from '@athena/query';
 import { DeferredMetrics } from './deferred.metrics';
 import { DeferredQueueRepository, JobKind, JobRow } from './deferred.repository';
 import { DeferredErrors } from './errors';
@@ -38,7 +45,12 @@ export interface DeferredStatus {
 }
 
 export function unavailable(e?: unknown): AthenaError {
-  return DeferredErrors.deferredQueueUnavailable('Deferred queue unavailable', `The deferred queue storage (control-plane database) is unreachable${e instanceof Error ? `: ${e.message}` : ''}; retry later`, undefined, { 'Retry-After': String(RETRY_AFTER_SECS) });
+  return DeferredErrors.deferredQueueUnavailable(
+    'Deferred queue unavailable',
+    `The deferred queue storage (control-plane database) is unreachable${e instanceof Error ? `: ${e.message}` : ''}; retry later`,
+    undefined,
+    { 'Retry-After': String(RETRY_AFTER_SECS) },
+  );
 }
 
 /**
@@ -63,18 +75,35 @@ export class DeferredService {
   }
 
   private parseOptions(call: GatewayCall): ParseOptions {
-    return { camelToSnake: this.config.gateway.force_camel_case_to_snake_case, maxRows: this.config.gateway.max_rows, stripNullsHeader: call.stripNulls };
+    return {
+      camelToSnake: this.config.gateway.force_camel_case_to_snake_case,
+      maxRows: this.config.gateway.max_rows,
+      stripNullsHeader: call.stripNulls,
+    };
   }
 
   /** Queues `payload` for `route` on behalf of `call`; 202 with the status URL. */
-  async submit(call: GatewayCall, route: string, payload: unknown, cause: 'requested' | 'admission'): Promise<CallOutcome<SuccessEnvelope>> {
+  async submit(
+    call: GatewayCall,
+    route: string,
+    payload: unknown,
+    cause: 'requested' | 'admission',
+  ): Promise<CallOutcome<SuccessEnvelope>> {
     const kind = DEFERRABLE_ROUTES.get(route);
-    if (kind === undefined) throw notSupported(`${route} cannot be deferred; deferrable: /gateway/fetch, /gateway/query`);
-    if (call.target.directUri !== null || call.target.supabaseUrl !== undefined || call.target.supabaseKey !== undefined) {
+    if (kind === undefined)
+      throw notSupported(`${route} cannot be deferred; deferrable: /gateway/fetch, /gateway/query`);
+    if (
+      call.target.directUri !== null ||
+      call.target.supabaseUrl !== undefined ||
+      call.target.supabaseKey !== undefined
+    ) {
       throw notSupported('Direct connections and custom_supabase calls always run inline');
     }
     if (call.client === null) {
-      throw DeferredErrors.missingClientHeader('Missing X-Athena-Client header', 'Name the client to run the deferred request on with X-Athena-Client');
+      throw DeferredErrors.missingClientHeader(
+        'Missing X-Athena-Client header',
+        'Name the client to run the deferred request on with X-Athena-Client',
+      );
     }
     const readOnly = this.validate(call, kind, payload);
     const p = call.principal;
@@ -82,12 +111,25 @@ export class DeferredService {
     const o = call.origin;
     const job = {
       requestId: REQUEST_ID.test(call.requestId) ? call.requestId : randomUUID(),
-      kind, client: call.client, route, method: o.method, payload, readOnly,
+      kind,
+      client: call.client,
+      route,
+      method: o.method,
+      payload,
+      readOnly,
       call: {
-        cache: { read: call.cache.read, write: call.cache.write }, stripNulls: call.stripNulls ?? null, tenant: call.tenant,
-        ip: o.ip, userAgent: o.userAgent, host: o.host, cacheRoute: route === '/gateway/data' ? 'gateway_data' : 'gateway_fetch',
+        cache: { read: call.cache.read, write: call.cache.write },
+        stripNulls: call.stripNulls ?? null,
+        tenant: call.tenant,
+        ip: o.ip,
+        userAgent: o.userAgent,
+        host: o.host,
+        cacheRoute: route === '/gateway/data' ? 'gateway_data' : 'gateway_fetch',
       },
-      principalKind: who.kind, apiKeyId: who.apiKeyId, apiKeyPublicId: who.publicId, rightsScope: p.context.scope,
+      principalKind: who.kind,
+      apiKeyId: who.apiKeyId,
+      apiKeyPublicId: who.publicId,
+      rightsScope: p.context.scope,
     };
     if (!this.repo.ready) throw this.down();
     try {
@@ -99,11 +141,19 @@ export class DeferredService {
       throw this.down(e);
     }
     this.metrics.events.inc({ kind, status: 'queued' });
-    this.logger.info({ request_id: job.requestId, client: call.client, kind, route, cause, read_only: readOnly }, 'request deferred');
+    this.logger.info(
+      { request_id: job.requestId, client: call.client, kind, route, cause, read_only: readOnly },
+      'request deferred',
+    );
     const statusUrl = `/gateway/deferred/${encodeURIComponent(job.requestId)}`;
     return {
       status: 202,
-      body: ok('Request deferred', { request_id: job.requestId, status: 'queued', deferred: true, status_url: statusUrl }),
+      body: ok('Request deferred', {
+        request_id: job.requestId,
+        status: 'queued',
+        deferred: true,
+        status_url: statusUrl,
+      }),
     };
   }
 
@@ -157,7 +207,10 @@ export class DeferredService {
   /** The job when the caller may see it; 404 otherwise (unknown and not-yours look the same). */
   private async owned(call: GatewayCall, id: string): Promise<JobRow> {
     if (!REQUEST_ID.test(id)) {
-      throw DeferredErrors.invalidRequestId('Invalid request id', 'A deferred request id is 1–128 characters of A–Z a–z 0–9 . _ : -');
+      throw DeferredErrors.invalidRequestId(
+        'Invalid request id',
+        'A deferred request id is 1–128 characters of A–Z a–z 0–9 . _ : -',
+      );
     }
     if (!this.repo.ready) throw this.down();
     let row: JobRow | null;
@@ -167,7 +220,10 @@ export class DeferredService {
       throw this.down(e);
     }
     if (row === null || !this.mayAccess(call, row)) {
-      throw DeferredErrors.deferredRequestNotFound('Deferred request not found', `No deferred request ${id} visible to this caller`);
+      throw DeferredErrors.deferredRequestNotFound(
+        'Deferred request not found',
+        `No deferred request ${id} visible to this caller`,
+      );
     }
     return row;
   }
@@ -177,7 +233,12 @@ export class DeferredService {
     const p = call.principal;
     if (!isAuthPrincipal(p)) return false;
     if (p.kind === 'key' && p.key && row.api_key_id === p.key.id) return true;
-    return !p.enforced && call.client !== null && row.client_name !== null && row.client_name.toLowerCase() === call.client.toLowerCase();
+    return (
+      !p.enforced &&
+      call.client !== null &&
+      row.client_name !== null &&
+      row.client_name.toLowerCase() === call.client.toLowerCase()
+    );
   }
 
   private down(e?: unknown): AthenaError {
@@ -192,7 +253,10 @@ function notSupported(detail: string): AthenaError {
 }
 
 function notRequeueable(status: string): AthenaError {
-  return DeferredErrors.deferredRequestNotRequeueable('Deferred request cannot be requeued', `The request is ${status}; only completed or failed requests can be requeued`);
+  return DeferredErrors.deferredRequestNotRequeueable(
+    'Deferred request cannot be requeued',
+    `The request is ${status}; only completed or failed requests can be requeued`,
+  );
 }
 
 function iso(d: Date | null): string | null {
@@ -202,8 +266,20 @@ function iso(d: Date | null): string | null {
 export function toStatus(r: JobRow): DeferredStatus {
   const final = r.status === 'completed' || r.status === 'failed';
   return {
-    request_id: r.request_id, client_name: r.client_name, operation: r.kind, route: r.route, status: r.status, attempts: r.attempts,
-    reason: r.reason, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)!, started_at: iso(r.started_at), completed_at: iso(r.completed_at),
-    truncated: r.truncated, result_status: r.result_status, result: final ? r.result : null, error: r.error,
+    request_id: r.request_id,
+    client_name: r.client_name,
+    operation: r.kind,
+    route: r.route,
+    status: r.status,
+    attempts: r.attempts,
+    reason: r.reason,
+    created_at: iso(r.created_at)!,
+    updated_at: iso(r.updated_at)!,
+    started_at: iso(r.started_at),
+    completed_at: iso(r.completed_at),
+    truncated: r.truncated,
+    result_status: r.result_status,
+    result: final ? r.result : null,
+    error: r.error,
   };
 }

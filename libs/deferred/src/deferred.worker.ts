@@ -65,7 +65,14 @@ export class DeferredWorker implements OnApplicationBootstrap, BeforeApplication
     const g = this.config.gateway;
     this.renewTimer = setInterval(() => void this.renew(), Math.max(200, Math.floor(g.deferred_query_lease_ms / 3)));
     this.renewTimer.unref();
-    this.logger.info({ concurrency: g.deferred_query_worker_concurrency, lease_ms: g.deferred_query_lease_ms, poll_ms: g.deferred_query_worker_poll_ms }, 'deferred worker started');
+    this.logger.info(
+      {
+        concurrency: g.deferred_query_worker_concurrency,
+        lease_ms: g.deferred_query_lease_ms,
+        poll_ms: g.deferred_query_worker_poll_ms,
+      },
+      'deferred worker started',
+    );
     this.loopDone = this.loop();
   }
 
@@ -118,7 +125,10 @@ export class DeferredWorker implements OnApplicationBootstrap, BeforeApplication
       const expired = await this.repo.expireLeases(this.config.gateway.deferred_query_max_attempts);
       for (const r of expired) {
         this.deferred.metrics.events.inc({ kind: r.kind, status: r.status });
-        this.logger.warn({ kind: r.kind, status: r.status }, r.status === 'failed' ? 'lease expired: job failed (worker_lost)' : 'lease expired: read-only job requeued');
+        this.logger.warn(
+          { kind: r.kind, status: r.status },
+          r.status === 'failed' ? 'lease expired: job failed (worker_lost)' : 'lease expired: read-only job requeued',
+        );
       }
     }
     const retention = this.config.gateway.deferred_queue_retention_secs;
@@ -146,11 +156,22 @@ export class DeferredWorker implements OnApplicationBootstrap, BeforeApplication
     let status: 'completed' | 'failed';
     let fin: Parameters<DeferredQueueRepository['finish']>[2];
     try {
-      call.principal = await this.authn.restore(call, { kind: job.principal_kind, apiKeyId: job.api_key_id, publicId: job.api_key_public_id });
+      call.principal = await this.authn.restore(call, {
+        kind: job.principal_kind,
+        apiKeyId: job.api_key_id,
+        publicId: job.api_key_public_id,
+      });
       const out = await this.dispatch(call, job);
       const capped = capResult(out.body, g.deferred_query_result_max_bytes);
       status = 'completed';
-      fin = { status, reason: null, result: capped.result, resultStatus: out.status, truncated: capped.truncated, error: null };
+      fin = {
+        status,
+        reason: null,
+        result: capped.result,
+        resultStatus: out.status,
+        truncated: capped.truncated,
+        error: null,
+      };
     } catch (err) {
       const m = mapError(err, job.request_id);
       if (m.status >= 500 && job.read_only && job.attempts < g.deferred_query_max_attempts) {
@@ -162,13 +183,23 @@ export class DeferredWorker implements OnApplicationBootstrap, BeforeApplication
       }
       status = 'failed';
       const capped = capResult(m.body, g.deferred_query_result_max_bytes);
-      fin = { status, reason: 'error', result: capped.result, resultStatus: m.status, truncated: capped.truncated, error: `${m.body.code}: ${m.body.message}` };
+      fin = {
+        status,
+        reason: 'error',
+        result: capped.result,
+        resultStatus: m.status,
+        truncated: capped.truncated,
+        error: `${m.body.code}: ${m.body.message}`,
+      };
     }
     if (await this.repo.finish(job, this.owner, fin)) {
       this.finishedJobs++;
       this.deferred.metrics.events.inc({ kind: job.kind, status });
     } else {
-      this.logger.warn({ request_id: job.request_id }, 'deferred job finished after its claim was lost; outcome discarded');
+      this.logger.warn(
+        { request_id: job.request_id },
+        'deferred job finished after its claim was lost; outcome discarded',
+      );
     }
   }
 
@@ -199,7 +230,14 @@ export class DeferredWorker implements OnApplicationBootstrap, BeforeApplication
       stripNulls: c.stripNulls ?? undefined,
       tenant: c.tenant ?? { userId: null, companyId: null, organizationId: null },
       deadline: null,
-      origin: { transport: 'worker', method: job.method, url: job.route, ip: c.ip ?? null, userAgent: c.userAgent ?? null, host: c.host ?? null },
+      origin: {
+        transport: 'worker',
+        method: job.method,
+        url: job.route,
+        ip: c.ip ?? null,
+        userAgent: c.userAgent ?? null,
+        host: c.host ?? null,
+      },
     };
   }
 

@@ -1,7 +1,12 @@
 import { capResult } from './result-cap';
 
 describe('capResult', () => {
-  const env = { status: 'success', message: 'Query executed', data: Array.from({ length: 100 }, (_, i) => ({ id: i, pad: 'x'.repeat(50) })), count: 100 };
+  const env = {
+    status: 'success',
+    message: 'Query executed',
+    data: Array.from({ length: 100 }, (_, i) => ({ id: i, pad: 'x'.repeat(50) })),
+    count: 100,
+  };
 
   it('keeps an answer that fits as it is', () => {
     expect(capResult(env, 1 << 20)).toEqual({ result: env, truncated: false });
@@ -21,6 +26,9 @@ describe('capResult', () => {
 
   it('an envelope too large even without rows keeps status and message only', () => {
     const big = { status: 'success', message: 'm', data: [], note: 'y'.repeat(5000) };
-    expect(capResult(big, 1024)).toEqual({ result: { status: 'success', message: 'm', truncated: true }, truncated: true });
+    expect(capResult(big, 1024)).toEqual({
+      result: { status: 'success', message: 'm', truncated: true },
+      truncated: true,
+    });
   });
 });

@@ -1,5 +1,11 @@
 import type {
-  DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
+  DeleteCommand,
+  FetchQuery,
+  InsertCommand,
+  Row,
+  TableRef,
+  TableSchema,
+  UpdateCommand,
 } from '@athena/query';
 
 export type BackendKind = 'postgres' | 'scylla' | 'supabase';

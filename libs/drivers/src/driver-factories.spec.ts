@@ -59,18 +59,27 @@ class FakeFactory {
 // MetricsService normally comes from the (global) observability module, which also needs the control plane.
 @Global()
 @Module({
-  providers: [MetricsService, { provide: ROOT_LOGGER, useValue: { child: () => ({ info: () => undefined, warn: () => undefined, error: () => undefined }) } }],
+  providers: [
+    MetricsService,
+    {
+      provide: ROOT_LOGGER,
+      useValue: { child: () => ({ info: () => undefined, warn: () => undefined, error: () => undefined }) },
+    },
+  ],
   exports: [MetricsService, ROOT_LOGGER],
 })
 class MetricsOnlyModule {}
 
-const config = validateConfig({
-  gateway: {
-    pool: { max: 7 },
-    direct_connections: { enabled: true, allowed_hosts: ['db.example'] },
-    custom_supabase: { enabled: true, allowed_hosts: ['*.supabase.co'], allow_private_addresses: true },
+const config = validateConfig(
+  {
+    gateway: {
+      pool: { max: 7 },
+      direct_connections: { enabled: true, allowed_hosts: ['db.example'] },
+      custom_supabase: { enabled: true, allowed_hosts: ['*.supabase.co'], allow_private_addresses: true },
+    },
   },
-}, { env: {}, platform: 'linux', homedir: '/home/u' });
+  { env: {}, platform: 'linux', homedir: '/home/u' },
+);
 
 describe('driver factories (DI seam)', () => {
   let mod: TestingModule;
@@ -81,9 +90,13 @@ describe('driver factories (DI seam)', () => {
   beforeEach(async () => {
     pg = new FakeFactory();
     supabase = new FakeFactory();
-    mod = await Test.createTestingModule({ imports: [AthenaConfigModule.forRoot(config), MetricsOnlyModule, DriversModule] })
-      .overrideProvider(PostgresDriverFactory).useValue(pg)
-      .overrideProvider(SupabaseDriverFactory).useValue(supabase)
+    mod = await Test.createTestingModule({
+      imports: [AthenaConfigModule.forRoot(config), MetricsOnlyModule, DriversModule],
+    })
+      .overrideProvider(PostgresDriverFactory)
+      .useValue(pg)
+      .overrideProvider(SupabaseDriverFactory)
+      .useValue(supabase)
       .compile();
     await mod.init();
     open = true;

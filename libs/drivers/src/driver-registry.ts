@@ -35,7 +35,10 @@ interface Entry {
   driver: BackendDriver;
 }
 
-function sameOptions(a: Readonly<Record<string, unknown>> | undefined, b: Readonly<Record<string, unknown>> | undefined): boolean {
+function sameOptions(
+  a: Readonly<Record<string, unknown>> | undefined,
+  b: Readonly<Record<string, unknown>> | undefined,
+): boolean {
   return a === b || JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
@@ -67,7 +70,11 @@ export class DriverRegistry implements OnApplicationShutdown {
   /** The live adapter for a client (hot path: one Map lookup and a string compare). */
   forClient(desc: ClientDescriptor): BackendDriver {
     const existing = this.drivers.get(desc.name);
-    if (existing && existing.uri === desc.uri && (existing.options === desc.options || sameOptions(existing.options, desc.options))) {
+    if (
+      existing &&
+      existing.uri === desc.uri &&
+      (existing.options === desc.options || sameOptions(existing.options, desc.options))
+    ) {
       existing.options = desc.options;
       return existing.driver;
     }
@@ -106,7 +113,11 @@ export class DriverRegistry implements OnApplicationShutdown {
       case 'supabase': {
         const o = desc.options as unknown as SupabaseClientOptions;
         return this.supabase.create({
-          clientName: desc.name, url: desc.uri, key: o.key, timeoutMs: o.timeoutMs, schema: o.schema,
+          clientName: desc.name,
+          url: desc.uri,
+          key: o.key,
+          timeoutMs: o.timeoutMs,
+          schema: o.schema,
           breaker: breakerOptions(g.supabase),
         });
       }
@@ -135,7 +146,9 @@ export class DriverRegistry implements OnApplicationShutdown {
     const e = this.drivers.get(name);
     if (!e) return false;
     this.drivers.delete(name);
-    void e.driver.close().catch((err: Error) => this.logger.warn(`closing the pool of "${name}" failed: ${err.message}`));
+    void e.driver
+      .close()
+      .catch((err: Error) => this.logger.warn(`closing the pool of "${name}" failed: ${err.message}`));
     return true;
   }
 

@@ -14,9 +14,25 @@ describe('hostAllowed', () => {
 });
 
 describe('isNonPublicAddress', () => {
-  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '224.0.0.1', '255.255.255.255', 'not-an-ip'])(
-    '%s is refused', (a) => expect(isNonPublicAddress(a)).toBe(true));
-  it.each(['8.8.8.8', '104.18.1.1', '2606:4700::1111', '::ffff:8.8.8.8'])('%s is public', (a) => expect(isNonPublicAddress(a)).toBe(false));
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:127.0.0.1',
+    '224.0.0.1',
+    '255.255.255.255',
+    'not-an-ip',
+  ])('%s is refused', (a) => expect(isNonPublicAddress(a)).toBe(true));
+  it.each(['8.8.8.8', '104.18.1.1', '2606:4700::1111', '::ffff:8.8.8.8'])('%s is public', (a) =>
+    expect(isNonPublicAddress(a)).toBe(false),
+  );
 });
 
 describe('DNS checks (resolver of this machine)', () => {

@@ -30,13 +30,17 @@ function stripBrackets(h: string): string {
 export function isNonPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return true;
   let addr = ipaddr.parse(address);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
   return addr.range() !== 'unicast';
 }
 
 export class BlockedAddressError extends Error {
   readonly code = 'EATHENABLOCKED';
-  constructor(readonly host: string, readonly address: string) {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+  ) {
     super(`${host} resolves to a non-public address`);
   }
 }
@@ -49,7 +53,11 @@ export async function resolveHost(host: string): Promise<string[]> {
   return addrs.map((a) => a.address);
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
 
 /**
  * A `net.connect` lookup that refuses non-public addresses at connect time — so a host that passed the check
@@ -60,7 +68,8 @@ export function publicOnlyLookup(hostname: string, options: dns.LookupOptions, c
     if (err) return cb(err, '');
     const list = addresses as dns.LookupAddress[];
     const bad = list.find((a) => isNonPublicAddress(a.address));
-    if (bad || list.length === 0) return cb(new BlockedAddressError(hostname, bad?.address ?? '') as unknown as NodeJS.ErrnoException, '');
+    if (bad || list.length === 0)
+      return cb(new BlockedAddressError(hostname, bad?.address ?? '') as unknown as NodeJS.ErrnoException, '');
     if (options.all) return cb(null, list);
     return cb(null, list[0].address, list[0].family);
   });

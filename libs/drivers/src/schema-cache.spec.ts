@@ -26,7 +26,17 @@ describe('SchemaCache', () => {
 
   it('reloads once on a miss (a table created since), rate-limited', async () => {
     let created = false;
-    const { cache, loads } = make(() => new Map(created ? [['public.a', 1], ['public.b', 2]] : [['public.a', 1]]));
+    const { cache, loads } = make(
+      () =>
+        new Map(
+          created
+            ? [
+                ['public.a', 1],
+                ['public.b', 2],
+              ]
+            : [['public.a', 1]],
+        ),
+    );
     await cache.find('public.a');
     created = true;
     expect(await cache.find('public.b')).toBe(2);

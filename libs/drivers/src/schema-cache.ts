@@ -48,7 +48,8 @@ export class SchemaCache<T> {
 
   reload(): Promise<Map<string, T>> {
     if (this.loading) return this.loading;
-    this.loading = this.opts.load()
+    this.loading = this.opts
+      .load()
       .then((tables) => {
         this.tables = tables;
         this.scheduleRefresh();

@@ -6,5 +6,10 @@ import { GatewayController } from './gateway.controller';
 import { GatewayService } from './gateway.service';
 import { WriteEvents } from './write-events';
 
-@Module({ imports: [AuthModule, CacheModule, CatalogModule], controllers: [GatewayController], providers: [GatewayService, WriteEvents], exports: [GatewayService, WriteEvents] })
+@Module({
+  imports: [AuthModule, CacheModule, CatalogModule],
+  controllers: [GatewayController],
+  providers: [GatewayService, WriteEvents],
+  exports: [GatewayService, WriteEvents],
+})
 export class GatewayModule {}

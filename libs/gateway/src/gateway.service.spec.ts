@@ -20,10 +20,18 @@ describe('GatewayService (transport-free)', () => {
   let stored: unknown[] = [];
   let cachedValue: unknown;
   const driver = {
-    backend: 'postgres', clientName: 'main', defaultNamespace: () => 'public',
+    backend: 'postgres',
+    clientName: 'main',
+    defaultNamespace: () => 'public',
     fetch: async (q: FetchQuery) => {
       calls.push(`fetch ${q.table.name} limit=${q.limit}`);
-      return { rows: [{ id: 1, note: null }, { id: 2, note: 'x' }], truncated: false };
+      return {
+        rows: [
+          { id: 1, note: null },
+          { id: 2, note: 'x' },
+        ],
+        truncated: false,
+      };
     },
     insert: async (c: InsertCommand) => {
       calls.push(`insert ${c.table.name} ${c.rows.length}`);
@@ -39,15 +47,25 @@ describe('GatewayService (transport-free)', () => {
   beforeAll(async () => {
     const mod = await Test.createTestingModule({
       providers: [
-        GatewayService, MetricsService,
+        GatewayService,
+        MetricsService,
         { provide: ATHENA_CONFIG, useValue: { gateway: { force_camel_case_to_snake_case: false, max_rows: 1000 } } },
-        { provide: RequestTargetResolver, useValue: { resolve: (c: GatewayCall) => { calls.push(`resolve ${c.client}`); return { driver, name: 'main', backend: 'postgres' }; } } },
+        {
+          provide: RequestTargetResolver,
+          useValue: {
+            resolve: (c: GatewayCall) => {
+              calls.push(`resolve ${c.client}`);
+              return { driver, name: 'main', backend: 'postgres' };
+            },
+          },
+        },
         {
           provide: AuthorizationService,
           useValue: {
             authorize: (_c: GatewayCall, right: string) => {
               calls.push(`authorize ${right}`);
-              if (denied.has(right)) throw new AthenaError(403, 'insufficient_api_key_rights', 'Insufficient API key rights');
+              if (denied.has(right))
+                throw new AthenaError(403, 'insufficient_api_key_rights', 'Insufficient API key rights');
             },
             authorizeTable(c: GatewayCall, action: string, t: { schema: string | null; name: string }) {
               this.authorize(c, t.schema ? `gateway.${action}` : `${t.name}.${action}`);
@@ -70,7 +88,13 @@ describe('GatewayService (transport-free)', () => {
         {
           provide: ResponseCacheService,
           useValue: {
-            lookup: async () => ({ key: 'items:k', outcome: cachedValue ? 'hit' : 'miss', tier: cachedValue ? 'memory' : 'none', value: cachedValue, store: (v: unknown) => stored.push(v) }),
+            lookup: async () => ({
+              key: 'items:k',
+              outcome: cachedValue ? 'hit' : 'miss',
+              tier: cachedValue ? 'memory' : 'none',
+              value: cachedValue,
+              store: (v: unknown) => stored.push(v),
+            }),
             write: (_client: string, _t: unknown, _ns: string, run: () => Promise<unknown>) => run(),
           },
         },
@@ -88,9 +112,14 @@ describe('GatewayService (transport-free)', () => {
   });
 
   const call = (over: Partial<GatewayCall> = {}): GatewayCall => ({
-    requestId: 'r1', client: 'main', target: { directUri: null, supabaseUrl: undefined, supabaseKey: undefined },
-    principal: { context: ANONYMOUS }, cache: { read: true, write: true }, stripNulls: undefined,
-    tenant: { userId: null, companyId: null, organizationId: null }, deadline: null,
+    requestId: 'r1',
+    client: 'main',
+    target: { directUri: null, supabaseUrl: undefined, supabaseKey: undefined },
+    principal: { context: ANONYMOUS },
+    cache: { read: true, write: true },
+    stripNulls: undefined,
+    tenant: { userId: null, companyId: null, organizationId: null },
+    deadline: null,
     origin: { transport: 'worker', method: 'POST', url: '/gateway/fetch', ip: null, userAgent: null, host: null },
     ...over,
   });
@@ -101,7 +130,13 @@ describe('GatewayService (transport-free)', () => {
     expect(o).toMatchObject({ status: 200, cache: { outcome: 'miss', tier: 'none', key: 'items:k' } });
     expect(o.body).toMatchObject({ status: 'success', count: 2, cache_key: 'items:k' });
     expect(stored).toEqual([o.body]);
-    expect(records[0]).toMatchObject({ operation: 'fetch', client: 'main', table: 'items', rowsReturned: 2, cacheOutcome: 'miss' });
+    expect(records[0]).toMatchObject({
+      operation: 'fetch',
+      client: 'main',
+      table: 'items',
+      rowsReturned: 2,
+      cacheOutcome: 'miss',
+    });
   });
 
   it('a schema-qualified table needs the gateway-wide right; a denied call never reaches the target or the driver', async () => {
@@ -112,7 +147,10 @@ describe('GatewayService (transport-free)', () => {
   });
 
   it('an invalid payload is a 400 before authorization or any backend work', async () => {
-    await expect(gateway.fetch(call(), { table_name: 'no such' })).rejects.toMatchObject({ status: 400, code: 'invalid_identifier' });
+    await expect(gateway.fetch(call(), { table_name: 'no such' })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_identifier',
+    });
     expect(calls).toEqual([]);
   });
 
@@ -123,11 +161,14 @@ describe('GatewayService (transport-free)', () => {
     expect(calls).toEqual(['authorize items.read', 'resolve main']);
   });
 
-  it('the call\'s strip-nulls flag shapes the rows (the payload field wins)', async () => {
+  it("the call's strip-nulls flag shapes the rows (the payload field wins)", async () => {
     const o = await gateway.fetch(call({ stripNulls: 'true' }), { table_name: 'items' });
     expect((o.body as { data: unknown }).data).toEqual([{ id: 1 }, { id: 2, note: 'x' }]);
     const p = await gateway.fetch(call({ stripNulls: 'true' }), { table_name: 'items', strip_nulls: false });
-    expect((p.body as { data: unknown }).data).toEqual([{ id: 1, note: null }, { id: 2, note: 'x' }]);
+    expect((p.body as { data: unknown }).data).toEqual([
+      { id: 1, note: null },
+      { id: 2, note: 'x' },
+    ]);
   });
 
   it('insert authorizes <table>.write; raw query needs gateway.query before anything runs', async () => {

@@ -9,8 +9,18 @@ import { ok, SuccessEnvelope } from '@athena/http';
 import { CallAccounting, CallRecord as BaseCallRecord, MetricsService } from '@athena/observability';
 import { WriteEvents } from './write-events';
 import {
-  FetchQuery, ParseOptions, Row, TableRef, applyPostProcessing, parseDataQuery, parseDeletePayload, parseFetchPayload,
-  parseInsertPayload, parseUpdatePayload, stripNullFields, normalizeSqlText,
+  FetchQuery,
+  ParseOptions,
+  Row,
+  TableRef,
+  applyPostProcessing,
+  parseDataQuery,
+  parseDeletePayload,
+  parseFetchPayload,
+  parseInsertPayload,
+  parseUpdatePayload,
+  stripNullFields,
+  normalizeSqlText,
 } from '@athena/query';
 import { GatewayErrors } from './errors';
 
@@ -88,10 +98,23 @@ export class GatewayService {
     });
   }
 
-  private async runFetch(call: GatewayCall, driver: BackendDriver, q: FetchQuery, rec: CallRecord, route: CacheRoute): Promise<GatewayOutcome> {
+  private async runFetch(
+    call: GatewayCall,
+    driver: BackendDriver,
+    q: FetchQuery,
+    rec: CallRecord,
+    route: CacheRoute,
+  ): Promise<GatewayOutcome> {
     rec.table = tableName(q.table);
     // The parsed AST is the cache key's normal form (plus client, rights scope and invalidation generation).
-    const cached = await this.cache.lookup<SuccessEnvelope>(call, route, driver.clientName, q, driver.defaultNamespace(), !rec.uncacheable);
+    const cached = await this.cache.lookup<SuccessEnvelope>(
+      call,
+      route,
+      driver.clientName,
+      q,
+      driver.defaultNamespace(),
+      !rec.uncacheable,
+    );
     rec.cacheKey = cached.key;
     rec.cacheOutcome = cached.outcome;
     const cache = { outcome: cached.outcome, tier: cached.tier, key: cached.key };
@@ -125,7 +148,15 @@ export class GatewayService {
       rec.table = tableName(c.table);
       const res = await this.write(driver, c.table, () => driver.insert(c));
       rec.rowsAffected = res.count;
-      if (this.events.active && res.count > 0) this.events.emit({ operation: 'insert', client: driver.clientName, table: rec.table, rows: res.rows, requestId: call.requestId, at: Date.now() });
+      if (this.events.active && res.count > 0)
+        this.events.emit({
+          operation: 'insert',
+          client: driver.clientName,
+          table: rec.table,
+          rows: res.rows,
+          requestId: call.requestId,
+          at: Date.now(),
+        });
       const data = c.single ? (res.rows[0] ?? null) : res.rows;
       return done(ok(`Inserted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, data, { count: res.count }));
     });
@@ -139,7 +170,15 @@ export class GatewayService {
       rec.table = tableName(c.table);
       const res = await this.write(driver, c.table, () => driver.update(c));
       rec.rowsAffected = res.count;
-      if (this.events.active && res.count > 0) this.events.emit({ operation: 'update', client: driver.clientName, table: rec.table, rows: res.rows, requestId: call.requestId, at: Date.now() });
+      if (this.events.active && res.count > 0)
+        this.events.emit({
+          operation: 'update',
+          client: driver.clientName,
+          table: rec.table,
+          rows: res.rows,
+          requestId: call.requestId,
+          at: Date.now(),
+        });
       const rows = c.stripNulls ? stripNullFields(res.rows) : res.rows;
       const extra: Record<string, unknown> = { count: res.count };
       if (c.postProcessing) extra.post_processing = applyPostProcessing(rows, c.postProcessing);
@@ -156,10 +195,22 @@ export class GatewayService {
       rec.resourceId = c.resourceId;
       const res = await this.write(driver, c.table, () => driver.delete(c));
       rec.rowsAffected = res.count;
-      if (this.events.active && res.count > 0) this.events.emit({ operation: 'delete', client: driver.clientName, table: rec.table, rows: res.rows, requestId: call.requestId, at: Date.now() });
-      return done(ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
-        count: res.count, table_name: rec.table, resource_id: c.resourceId,
-      }));
+      if (this.events.active && res.count > 0)
+        this.events.emit({
+          operation: 'delete',
+          client: driver.clientName,
+          table: rec.table,
+          rows: res.rows,
+          requestId: call.requestId,
+          at: Date.now(),
+        });
+      return done(
+        ok(`Deleted ${res.count} ${res.count === 1 ? 'row' : 'rows'}`, res.rows, {
+          count: res.count,
+          table_name: rec.table,
+          resource_id: c.resourceId,
+        }),
+      );
     });
   }
 
@@ -169,20 +220,41 @@ export class GatewayService {
       const driver = await this.driverFor(call, rec);
       const sql = normalizeSql(body);
       // Raw SQL can touch any table (and triggers, cascades): anything but a plain read invalidates the client.
-      const res = await this.write(driver, null, () => driver.rawQuery(sql), (r) => !isPlainRead(sql, r.command), !isPlainRead(sql, leadingKeyword(sql)));
+      const res = await this.write(
+        driver,
+        null,
+        () => driver.rawQuery(sql),
+        (r) => !isPlainRead(sql, r.command),
+        !isPlainRead(sql, leadingKeyword(sql)),
+      );
       rec.rowsReturned = res.rows.length;
       rec.rowsAffected = res.rowCount;
-      return done(ok('Query executed', res.rows, { count: res.command === 'SELECT' ? res.rows.length : res.rowCount, command: res.command }));
+      return done(
+        ok('Query executed', res.rows, {
+          count: res.command === 'SELECT' ? res.rows.length : res.rowCount,
+          command: res.command,
+        }),
+      );
     });
   }
 
   /** Runs a write through the cache's invalidation rule (see ResponseCacheService.write). */
-  private write<T>(driver: BackendDriver, table: TableRef | null, run: () => Promise<T>, changes?: (res: T) => boolean, changesOnError?: boolean): Promise<T> {
+  private write<T>(
+    driver: BackendDriver,
+    table: TableRef | null,
+    run: () => Promise<T>,
+    changes?: (res: T) => boolean,
+    changesOnError?: boolean,
+  ): Promise<T> {
     return this.cache.write(driver.clientName, table, driver.defaultNamespace(), run, changes, changesOnError);
   }
 
   /** Runs a use case and records logs/metrics/trace exactly once, on success and on failure. */
-  private account(call: GatewayCall, operation: Operation, fn: (rec: CallRecord) => Promise<GatewayOutcome>): Promise<GatewayOutcome> {
+  private account(
+    call: GatewayCall,
+    operation: Operation,
+    fn: (rec: CallRecord) => Promise<GatewayOutcome>,
+  ): Promise<GatewayOutcome> {
     return this.accounting.account<GatewayOutcome, CallRecord>(call, operation, fn);
   }
 }
@@ -202,7 +274,10 @@ export function normalizeSql(body: unknown): string {
   }
   const raw = (body as { query?: unknown }).query;
   if (typeof raw !== 'string') {
-    throw GatewayErrors.invalidQueryPayload('Invalid query payload', '"query" must be a string holding one SQL statement');
+    throw GatewayErrors.invalidQueryPayload(
+      'Invalid query payload',
+      '"query" must be a string holding one SQL statement',
+    );
   }
   return normalizeSqlText(raw, 'SQL statement');
 }

@@ -44,8 +44,17 @@ export interface ClusterHealth {
 }
 
 /** The anonymous view of a snapshot: everything but the per-client list, which becomes counts. */
-export function aggregateView(h: ClusterHealth): Omit<ClusterHealth, 'clients'> & { client_counts: ClientCounts; detail: 'aggregate' } {
-  const counts: ClientCounts = { total: h.clients.length, online: 0, offline: 0, unconfigured: 0, frozen: 0, inactive: 0 };
+export function aggregateView(
+  h: ClusterHealth,
+): Omit<ClusterHealth, 'clients'> & { client_counts: ClientCounts; detail: 'aggregate' } {
+  const counts: ClientCounts = {
+    total: h.clients.length,
+    online: 0,
+    offline: 0,
+    unconfigured: 0,
+    frozen: 0,
+    inactive: 0,
+  };
   for (const c of h.clients) counts[c.status]++;
   const { clients: _clients, ...rest } = h;
   return { ...rest, client_counts: counts, detail: 'aggregate' };
@@ -76,7 +85,8 @@ export class ClusterHealthService {
       collect() {
         this.reset();
         for (const [name, d] of adapters.entries()) {
-          if (d instanceof SupabaseDriver) this.set({ client: name }, d.breakerState === 'open' ? 2 : d.breakerState === 'half_open' ? 1 : 0);
+          if (d instanceof SupabaseDriver)
+            this.set({ client: name }, d.breakerState === 'open' ? 2 : d.breakerState === 'half_open' ? 1 : 0);
         }
       },
     });

@@ -37,9 +37,15 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness', description: '503 until migrations ran and the server accepts work; 503 again while draining on shutdown.' })
+  @ApiOperation({
+    summary: 'Readiness',
+    description: '503 until migrations ran and the server accepts work; 503 again while draining on shutdown.',
+  })
   @ApiOkResponse({ description: 'Ready', schema: { example: { status: 'ready' } } })
-  @ApiServiceUnavailableResponse({ description: 'Not ready', schema: { example: { status: 'not_ready', reason: 'draining' } } })
+  @ApiServiceUnavailableResponse({
+    description: 'Not ready',
+    schema: { example: { status: 'not_ready', reason: 'draining' } },
+  })
   ready(@Res() reply: FastifyReply): void {
     let reason: string | null = null;
     if (this.lifecycle.isDraining) reason = 'draining';
@@ -53,9 +59,13 @@ export class HealthController {
   @Get('health')
   @ApiOperation({
     summary: 'Health',
-    description: 'Control-plane database, Redis (when configured) and a per-client summary. 200 `ok` when healthy; 200 `degraded` when only the optional Redis cache tier is down (the gateway still serves: the cache falls back to memory); 503 `error` when the gateway cannot serve (control plane down).',
+    description:
+      'Control-plane database, Redis (when configured) and a per-client summary. 200 `ok` when healthy; 200 `degraded` when only the optional Redis cache tier is down (the gateway still serves: the cache falls back to memory); 503 `error` when the gateway cannot serve (control plane down).',
   })
-  @ApiOkResponse({ description: 'Healthy (`ok`), or serving without Redis (`degraded`, Redis listed under `error`)', schema: { example: healthExample } })
+  @ApiOkResponse({
+    description: 'Healthy (`ok`), or serving without Redis (`degraded`, Redis listed under `error`)',
+    schema: { example: healthExample },
+  })
   @ApiServiceUnavailableResponse({ description: 'A required dependency is down (same shape, status "error")' })
   async check(@Res() reply: FastifyReply): Promise<void> {
     const redis = this.redis.configured ? this.checkRedis() : null;
@@ -89,7 +99,11 @@ export class HealthController {
     const started = Date.now();
     try {
       await this.controlPlane.ping(2000);
-      return i.up({ origin: this.controlPlane.target.origin, migrated: this.controlPlane.isReady, latency_ms: Date.now() - started });
+      return i.up({
+        origin: this.controlPlane.target.origin,
+        migrated: this.controlPlane.isReady,
+        latency_ms: Date.now() - started,
+      });
     } catch (e) {
       return i.down({ origin: this.controlPlane.target.origin, message: (e as Error).message });
     }

@@ -6,10 +6,23 @@ import { ATHENA_VERSION } from './version';
 @Controller()
 export class RootController {
   @Get()
-  @ApiOperation({ summary: 'Service information', description: 'Name, version and links to the documentation and the OpenAPI spec.' })
+  @ApiOperation({
+    summary: 'Service information',
+    description: 'Name, version and links to the documentation and the OpenAPI spec.',
+  })
   @ApiOkResponse({
     description: 'Service information',
-    schema: { example: { name: 'athena', version: ATHENA_VERSION, docs: '/docs', openapi: { yaml: '/openapi.yaml', json: '/openapi.json' }, health: '/health', ready: '/ready', metrics: '/metrics' } },
+    schema: {
+      example: {
+        name: 'athena',
+        version: ATHENA_VERSION,
+        docs: '/docs',
+        openapi: { yaml: '/openapi.yaml', json: '/openapi.json' },
+        health: '/health',
+        ready: '/ready',
+        metrics: '/metrics',
+      },
+    },
   })
   root(): Record<string, unknown> {
     return {

@@ -19,7 +19,10 @@ export class AthenaExceptionFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const mapped = mapError(exception, request.id);
     if (mapped.unexpected) {
-      this.logger.error({ err: exception, request_id: request.id, route: request.routeOptions?.url }, 'unexpected error');
+      this.logger.error(
+        { err: exception, request_id: request.id, route: request.routeOptions?.url },
+        'unexpected error',
+      );
     }
     reply.status(mapped.status).headers(mapped.headers).send(mapped.body);
   }

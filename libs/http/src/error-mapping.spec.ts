@@ -4,13 +4,31 @@ import { mapError } from './error-mapping';
 
 describe('mapError', () => {
   it('keeps AthenaError status, code, detail, headers and extra fields', () => {
-    const m = mapError(new AthenaError(503, 'backend_unavailable', 'down', 'retry later', { 'Retry-After': '5' }), 'rid');
+    const m = mapError(
+      new AthenaError(503, 'backend_unavailable', 'down', 'retry later', { 'Retry-After': '5' }),
+      'rid',
+    );
     expect(m.status).toBe(503);
     expect(m.headers).toEqual({ 'Retry-After': '5' });
-    expect(m.body).toEqual({ status: 'error', code: 'backend_unavailable', message: 'down', error: 'retry later', request_id: 'rid' });
+    expect(m.body).toEqual({
+      status: 'error',
+      code: 'backend_unavailable',
+      message: 'down',
+      error: 'retry later',
+      request_id: 'rid',
+    });
     expect(m.unexpected).toBe(false);
-    const u = mapError(AthenaError.badRequest('unknown_column', 'Unknown column', 'x', { available_columns: ['a'] }), 'rid');
-    expect(u.body).toEqual({ status: 'error', code: 'unknown_column', message: 'Unknown column', error: 'x', available_columns: ['a'] });
+    const u = mapError(
+      AthenaError.badRequest('unknown_column', 'Unknown column', 'x', { available_columns: ['a'] }),
+      'rid',
+    );
+    expect(u.body).toEqual({
+      status: 'error',
+      code: 'unknown_column',
+      message: 'Unknown column',
+      error: 'x',
+      available_columns: ['a'],
+    });
   });
 
   it('maps a Nest 404 to not_found', () => {
@@ -21,7 +39,14 @@ describe('mapError', () => {
   });
 
   it('lists every field of a ValidationPipe failure under invalid_request', () => {
-    const m = mapError(new BadRequestException({ message: ['name must be a string', 'age must be positive'], error: 'Bad Request', statusCode: 400 }), 'rid');
+    const m = mapError(
+      new BadRequestException({
+        message: ['name must be a string', 'age must be positive'],
+        error: 'Bad Request',
+        statusCode: 400,
+      }),
+      'rid',
+    );
     expect(m.status).toBe(400);
     expect(m.body.code).toBe('invalid_request');
     expect(m.body.error).toBe('name must be a string; age must be positive');
@@ -31,11 +56,15 @@ describe('mapError', () => {
   it('maps Fastify body errors: invalid JSON, empty JSON, too large', () => {
     const syntax = Object.assign(new SyntaxError('Unexpected end of JSON input'), { statusCode: 400 });
     expect(mapError(syntax, 'r').body.code).toBe('invalid_json');
-    expect(mapError({ statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY', message: 'empty' }, 'r').body.code).toBe('invalid_json');
+    expect(mapError({ statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY', message: 'empty' }, 'r').body.code).toBe(
+      'invalid_json',
+    );
     const big = mapError({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'too large' }, 'r');
     expect(big.status).toBe(413);
     expect(big.body.code).toBe('payload_too_large');
-    expect(mapError({ statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'x' }, 'r').body.code).toBe('unsupported_media_type');
+    expect(mapError({ statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'x' }, 'r').body.code).toBe(
+      'unsupported_media_type',
+    );
   });
 
   it('hides unexpected errors behind internal_error with the request id and no internals', () => {

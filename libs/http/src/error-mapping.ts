@@ -40,7 +40,13 @@ interface FastifyLikeError {
  */
 export function mapError(err: unknown, requestId: string): MappedError {
   if (err instanceof AthenaError) {
-    const body: ErrorEnvelope = { status: 'error', code: err.code, message: err.message, error: err.detail, ...err.extra };
+    const body: ErrorEnvelope = {
+      status: 'error',
+      code: err.code,
+      message: err.message,
+      error: err.detail,
+      ...err.extra,
+    };
     if (err.status >= 500) body.request_id = requestId;
     return { status: err.status, headers: err.headers, body, unexpected: err.status >= 500 && err.status !== 503 };
   }
@@ -50,13 +56,24 @@ export function mapError(err: unknown, requestId: string): MappedError {
     if (status === 404) {
       return simple(404, 'not_found', 'Not found', `${err.message.replace(/^Cannot /, 'No route for ')}`, requestId);
     }
-    if (status === 400 && typeof response === 'object' && response !== null && Array.isArray((response as { message?: unknown }).message)) {
+    if (
+      status === 400 &&
+      typeof response === 'object' &&
+      response !== null &&
+      Array.isArray((response as { message?: unknown }).message)
+    ) {
       // class-validator output from the ValidationPipe: list each bad field.
       const problems = (response as { message: string[] }).message;
       return {
         status: 400,
         headers: {},
-        body: { status: 'error', code: 'invalid_request', message: 'Invalid request', error: problems.join('; '), problems },
+        body: {
+          status: 'error',
+          code: 'invalid_request',
+          message: 'Invalid request',
+          error: problems.join('; '),
+          problems,
+        },
         unexpected: false,
       };
     }
@@ -65,18 +82,41 @@ export function mapError(err: unknown, requestId: string): MappedError {
     return simple(status, code, err.message, err.message, requestId);
   }
   const fe = err as FastifyLikeError;
-  if (fe && typeof fe === 'object' && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+  if (
+    fe &&
+    typeof fe === 'object' &&
+    typeof fe.statusCode === 'number' &&
+    fe.statusCode >= 400 &&
+    fe.statusCode < 500
+  ) {
     if (fe.statusCode === 413 || fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return simple(413, 'payload_too_large', 'Request body too large', 'The request body exceeds api.body_limit_bytes; send less data per request', requestId);
+      return simple(
+        413,
+        'payload_too_large',
+        'Request body too large',
+        'The request body exceeds api.body_limit_bytes; send less data per request',
+        requestId,
+      );
     }
-    if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-      const detail = fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-        ? 'The body is empty but Content-Type is application/json; send a JSON document or omit the header'
-        : `The body is not valid JSON: ${fe.message ?? 'parse error'}`;
+    if (
+      err instanceof SyntaxError ||
+      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+    ) {
+      const detail =
+        fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? 'The body is empty but Content-Type is application/json; send a JSON document or omit the header'
+          : `The body is not valid JSON: ${fe.message ?? 'parse error'}`;
       return simple(400, 'invalid_json', 'Malformed JSON body', detail, requestId);
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return simple(415, 'unsupported_media_type', 'Unsupported Content-Type', 'Send the body as application/json', requestId);
+      return simple(
+        415,
+        'unsupported_media_type',
+        'Unsupported Content-Type',
+        'Send the body as application/json',
+        requestId,
+      );
     }
     const code = STATUS_CODES[fe.statusCode] ?? 'invalid_request';
     return simple(fe.statusCode, code, fe.message ?? code, fe.message ?? code, requestId);

@@ -38,15 +38,27 @@ export function httpCall(req: FastifyRequest): GatewayCall {
   const call: GatewayCall = {
     requestId: req.id,
     client: trimmed(h['x-athena-client']),
-    target: { directUri: directUri(h), supabaseUrl: firstValue(h['x-supabase-url']), supabaseKey: firstValue(h['x-supabase-key']) },
+    target: {
+      directUri: directUri(h),
+      supabaseUrl: firstValue(h['x-supabase-url']),
+      supabaseKey: firstValue(h['x-supabase-key']),
+    },
     principal: UNAUTHENTICATED, // set by authentication (the auth hook)
     cache: parseCacheControl(h['cache-control']),
     stripNulls: firstValue(h['x-strip-nulls']),
-    tenant: { userId: nonEmpty(h['x-user-id']), companyId: nonEmpty(h['x-company-id']), organizationId: nonEmpty(h['x-organization-id']) },
+    tenant: {
+      userId: nonEmpty(h['x-user-id']),
+      companyId: nonEmpty(h['x-company-id']),
+      organizationId: nonEmpty(h['x-organization-id']),
+    },
     deadline: null,
     origin: {
-      transport: 'http', method: req.method, url: req.url, ip: req.ip ?? null,
-      userAgent: nonEmpty(h['user-agent']), host: nonEmpty(h.host),
+      transport: 'http',
+      method: req.method,
+      url: req.url,
+      ip: req.ip ?? null,
+      userAgent: nonEmpty(h['user-agent']),
+      host: nonEmpty(h.host),
     },
   };
   (req as Carrier)[CALL] = call;
@@ -54,7 +66,9 @@ export function httpCall(req: FastifyRequest): GatewayCall {
 }
 
 /** Handler parameter: the request's GatewayCall. */
-export const Call = createParamDecorator((_: unknown, ctx: ExecutionContext): GatewayCall => httpCall(ctx.switchToHttp().getRequest<FastifyRequest>()));
+export const Call = createParamDecorator((_: unknown, ctx: ExecutionContext): GatewayCall =>
+  httpCall(ctx.switchToHttp().getRequest<FastifyRequest>()),
+);
 
 /** The part of the HTTP reply a controller touches when it maps an outcome (no Fastify types in feature libs). */
 export interface HttpReply {

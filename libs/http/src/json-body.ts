@@ -34,7 +34,10 @@ export function checkJsonText(text: string, maxDepth = MAX_JSON_DEPTH): AthenaEr
       }
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > maxDepth) {
-        return HttpErrors.jsonTooDeep('JSON body nested too deeply', `The body nests objects/arrays deeper than ${maxDepth} levels; flatten the document`);
+        return HttpErrors.jsonTooDeep(
+          'JSON body nested too deeply',
+          `The body nests objects/arrays deeper than ${maxDepth} levels; flatten the document`,
+        );
       }
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
@@ -44,7 +47,10 @@ export function checkJsonText(text: string, maxDepth = MAX_JSON_DEPTH): AthenaEr
 }
 
 export function nulError(where = 'the body'): AthenaError {
-  return HttpErrors.nulCharacter('NUL character not accepted', `${where} contains a NUL character (\\u0000), which databases cannot store in text; remove it`);
+  return HttpErrors.nulCharacter(
+    'NUL character not accepted',
+    `${where} contains a NUL character (\\u0000), which databases cannot store in text; remove it`,
+  );
 }
 
 /**
@@ -76,7 +82,10 @@ export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: numbe
       const encoding = req.headers['content-encoding'];
       if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
         done(
-          HttpErrors.unsupportedContentEncoding('Unsupported Content-Encoding', `Bodies are accepted uncompressed only; Content-Encoding "${encoding.slice(0, 40)}" is not supported`),
+          HttpErrors.unsupportedContentEncoding(
+            'Unsupported Content-Encoding',
+            `Bodies are accepted uncompressed only; Content-Encoding "${encoding.slice(0, 40)}" is not supported`,
+          ),
           undefined,
         );
         return;
@@ -86,7 +95,10 @@ export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: numbe
         text = UTF8.decode(raw);
       } catch {
         done(
-          HttpErrors.invalidUtf8('Body is not valid UTF-8', 'The body contains bytes that are not valid UTF-8; send JSON encoded as UTF-8'),
+          HttpErrors.invalidUtf8(
+            'Body is not valid UTF-8',
+            'The body contains bytes that are not valid UTF-8; send JSON encoded as UTF-8',
+          ),
           undefined,
         );
         return;
@@ -102,10 +114,7 @@ export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: numbe
       }
       secureParse(req, text, (err, value) => {
         if (err)
-          done(
-            HttpErrors.invalidJson('Malformed JSON body', `The body is not valid JSON: ${err.message}`),
-            undefined,
-          );
+          done(HttpErrors.invalidJson('Malformed JSON body', `The body is not valid JSON: ${err.message}`), undefined);
         else done(null, value);
       });
     },

@@ -43,9 +43,14 @@ export class MethodTable {
     const q = url.indexOf('?');
     const allowed = this.allowed(q === -1 ? url : url.slice(0, q));
     if (!allowed || allowed.includes(method)) return null;
-    return HttpErrors.methodNotAllowed('Method not allowed', `${method.slice(0, 20)} is not served on this path; use ${allowed.join(', ')}`, undefined, {
-      Allow: allowed.join(', '),
-    });
+    return HttpErrors.methodNotAllowed(
+      'Method not allowed',
+      `${method.slice(0, 20)} is not served on this path; use ${allowed.join(', ')}`,
+      undefined,
+      {
+        Allow: allowed.join(', '),
+      },
+    );
   }
 }
 

@@ -32,7 +32,11 @@ export class CallAccounting {
     private readonly trace: GatewayTrace,
   ) {}
 
-  async account<T, R extends CallRecord = CallRecord>(call: GatewayCall, operation: R['operation'], fn: (rec: R) => Promise<T>): Promise<T> {
+  async account<T, R extends CallRecord = CallRecord>(
+    call: GatewayCall,
+    operation: R['operation'],
+    fn: (rec: R) => Promise<T>,
+  ): Promise<T> {
     const started = performance.now();
     const rec = { operation, client: null, backend: null, table: null } as R;
     try {
@@ -62,26 +66,60 @@ export class CallAccounting {
     const cached = rec.cacheOutcome === 'hit';
     const cacheKey = rec.cacheKey ?? null;
     this.logs.recordRequest({
-      created_at: now, request_id: call.requestId, client: rec.client, method: o.method, path,
-      query_string: q === -1 ? null : url.slice(q + 1), status_code: status, ipv4: o.ip,
-      user_agent: o.userAgent, user_id: userId, company_id: companyId, organization_id: orgId,
-      host: o.host, cached, time: duration,
+      created_at: now,
+      request_id: call.requestId,
+      client: rec.client,
+      method: o.method,
+      path,
+      query_string: q === -1 ? null : url.slice(q + 1),
+      status_code: status,
+      ipv4: o.ip,
+      user_agent: o.userAgent,
+      user_id: userId,
+      company_id: companyId,
+      organization_id: orgId,
+      host: o.host,
+      cached,
+      time: duration,
     });
     this.logs.recordOperation({
-      created_at: now, request_id: call.requestId, operation: rec.operation, table_name: rec.table, client_name: rec.client,
-      method: o.method, path, status_code: status, duration_ms: duration,
-      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null, cached, error: status >= 400,
-      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null, cache_key: cacheKey,
-      user_id: userId, company_id: companyId, organization_id: orgId,
+      created_at: now,
+      request_id: call.requestId,
+      operation: rec.operation,
+      table_name: rec.table,
+      client_name: rec.client,
+      method: o.method,
+      path,
+      status_code: status,
+      duration_ms: duration,
+      row_count: rec.rowsAffected ?? rec.rowsReturned ?? null,
+      cached,
+      error: status >= 400,
+      message: err ? (ae ? `${ae.code}: ${ae.message}` : 'internal_error') : null,
+      cache_key: cacheKey,
+      user_id: userId,
+      company_id: companyId,
+      organization_id: orgId,
       details: ae ? { code: ae.code, error: ae.detail } : null,
     });
     this.trace.emit({
-      request_id: call.requestId, client: rec.client, method: o.method, path, operation: rec.operation,
-      table_name: rec.table, resource_id: rec.resourceId ?? null, status_code: status,
-      outcome: cached && outcome === 'success' ? 'cached' : outcome, duration_ms: duration, backend: rec.backend,
-      cache_outcome: rec.cacheOutcome ?? null, cache_key: cacheKey,
-      rows_returned: rec.rowsReturned ?? null, rows_affected: rec.rowsAffected ?? null,
-      error_class: ae?.code ?? (err ? 'internal_error' : null), error: ae?.message ?? null,
+      request_id: call.requestId,
+      client: rec.client,
+      method: o.method,
+      path,
+      operation: rec.operation,
+      table_name: rec.table,
+      resource_id: rec.resourceId ?? null,
+      status_code: status,
+      outcome: cached && outcome === 'success' ? 'cached' : outcome,
+      duration_ms: duration,
+      backend: rec.backend,
+      cache_outcome: rec.cacheOutcome ?? null,
+      cache_key: cacheKey,
+      rows_returned: rec.rowsReturned ?? null,
+      rows_affected: rec.rowsAffected ?? null,
+      error_class: ae?.code ?? (err ? 'internal_error' : null),
+      error: ae?.message ?? null,
     });
   }
 }

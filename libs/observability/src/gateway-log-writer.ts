@@ -15,7 +15,11 @@ export interface LogWriterOptions {
   /** Hard cap per log; beyond it rows are dropped and counted (athena_gateway_log_dropped_total). */
   maxBuffered: number;
 }
-export const DEFAULT_LOG_WRITER_OPTIONS: LogWriterOptions = { flushIntervalMs: 250, batchSize: 500, maxBuffered: 20_000 };
+export const DEFAULT_LOG_WRITER_OPTIONS: LogWriterOptions = {
+  flushIntervalMs: 250,
+  batchSize: 500,
+  maxBuffered: 20_000,
+};
 
 /**
  * Asynchronous, batched writer of `gateway_request_log` / `gateway_operation_log` (one BatchedWriter per log).

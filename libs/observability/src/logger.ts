@@ -25,7 +25,10 @@ function isErrorLine(chunk: string): boolean {
 }
 
 class LevelSplitStream extends Writable {
-  constructor(private readonly target: NodeJS.WritableStream, private readonly wantErrors: boolean) {
+  constructor(
+    private readonly target: NodeJS.WritableStream,
+    private readonly wantErrors: boolean,
+  ) {
     super({ decodeStrings: false });
   }
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
@@ -46,9 +49,19 @@ export function createRootLogger(cfg: LoggingConfig, destination?: NodeJS.Writab
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: [
-        'req.headers.authorization', 'req.headers.apikey', 'req.headers["x-api-key"]', 'req.headers["x-athena-key"]',
-        'req.headers["x-athena-admin-key"]', 'req.headers["x-supabase-key"]', 'req.headers["x-jdbc-url"]',
-        'req.headers["x-pg-uri"]', 'req.headers["x-athena-jdbc-url"]', 'req.headers.cookie', '*.password', '*.pg_uri', '*.uri',
+        'req.headers.authorization',
+        'req.headers.apikey',
+        'req.headers["x-api-key"]',
+        'req.headers["x-athena-key"]',
+        'req.headers["x-athena-admin-key"]',
+        'req.headers["x-supabase-key"]',
+        'req.headers["x-jdbc-url"]',
+        'req.headers["x-pg-uri"]',
+        'req.headers["x-athena-jdbc-url"]',
+        'req.headers.cookie',
+        '*.password',
+        '*.pg_uri',
+        '*.uri',
       ],
       censor: '[REDACTED]',
     },

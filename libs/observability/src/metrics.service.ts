@@ -125,7 +125,10 @@ export class MetricsService {
     let child = this.opChildren.get(key);
     if (!child) {
       // Bounded by the catalog's client names (unknown names are reported as "unknown").
-      child = { count: this.operations.labels({ client, operation, outcome }), duration: this.operationDuration.labels({ client, operation }) };
+      child = {
+        count: this.operations.labels({ client, operation, outcome }),
+        duration: this.operationDuration.labels({ client, operation }),
+      };
       this.opChildren.set(key, child);
     }
     child.count.inc();

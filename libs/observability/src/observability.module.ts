@@ -1,7 +1,12 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 import { StoreModule } from '@athena/store';
-import { DEFAULT_LOG_WRITER_OPTIONS, GatewayLogWriter, LOG_WRITER_OPTIONS, LogWriterOptions } from './gateway-log-writer';
+import {
+  DEFAULT_LOG_WRITER_OPTIONS,
+  GatewayLogWriter,
+  LOG_WRITER_OPTIONS,
+  LogWriterOptions,
+} from './gateway-log-writer';
 import { CallAccounting } from './call-accounting';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';

@@ -46,7 +46,11 @@ export class PipelineTemplates {
 
   get(name: string): PipelineTemplate {
     const t = this.all().get(name);
-    if (!t) throw PipelinesErrors.unknownPipeline(`Unknown pipeline template "${name.slice(0, 100)}"`, `Templates come from ${this.path}; GET /pipelines/templates lists them`);
+    if (!t)
+      throw PipelinesErrors.unknownPipeline(
+        `Unknown pipeline template "${name.slice(0, 100)}"`,
+        `Templates come from ${this.path}; GET /pipelines/templates lists them`,
+      );
     return t;
   }
 }
@@ -66,12 +70,24 @@ export function parseTemplates(text: string, where: string): Map<string, Pipelin
   const out = new Map<string, PipelineTemplate>();
   const add = (name: unknown, def: unknown) => {
     if (typeof name !== 'string' || name === '' || !isObj(def)) {
-      throw PipelinesErrors.invalidPipelinesFile('Invalid pipelines file', `${where}: each template needs a name and a {source, transform?, sink} definition`);
+      throw PipelinesErrors.invalidPipelinesFile(
+        'Invalid pipelines file',
+        `${where}: each template needs a name and a {source, transform?, sink} definition`,
+      );
     }
-    out.set(name, { name, source: isObj(def.source) ? def.source : undefined, transform: isObj(def.transform) ? def.transform : null, sink: isObj(def.sink) ? def.sink : undefined });
+    out.set(name, {
+      name,
+      source: isObj(def.source) ? def.source : undefined,
+      transform: isObj(def.transform) ? def.transform : null,
+      sink: isObj(def.sink) ? def.sink : undefined,
+    });
   };
   if (Array.isArray(root)) for (const t of root) add(isObj(t) ? t.name : undefined, t);
   else if (isObj(root)) for (const [k, v] of Object.entries(root)) add(k, v);
-  else if (root !== null && root !== undefined) throw PipelinesErrors.invalidPipelinesFile('Invalid pipelines file', `${where}: "pipelines" must be a map or a list`);
+  else if (root !== null && root !== undefined)
+    throw PipelinesErrors.invalidPipelinesFile(
+      'Invalid pipelines file',
+      `${where}: "pipelines" must be a map or a list`,
+    );
   return out;
 }

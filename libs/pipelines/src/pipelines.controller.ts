@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { RequiresTableRight } from '@athena/auth';
 import { GatewayCall } from '@athena/common';
 import { CLIENT_NAME_SCHEMA } from '@athena/common';
@@ -8,38 +17,77 @@ import { PipelineTemplates } from './pipeline-templates';
 import { PipelineResult, PipelinesService } from './pipelines.service';
 import { PipelinesErrors } from './errors';
 
-const ClientHeader = ApiHeader({ name: 'X-Athena-Client', required: true, schema: CLIENT_NAME_SCHEMA, description: 'Default client of the source and the sink (`source.client` / `sink.client` override it)' });
+const ClientHeader = ApiHeader({
+  name: 'X-Athena-Client',
+  required: true,
+  schema: CLIENT_NAME_SCHEMA,
+  description: 'Default client of the source and the sink (`source.client` / `sink.client` override it)',
+});
 const PipelineBody = ApiBody({
-  description: 'Template name and/or inline steps; inline fields override the template\'s (per key)',
+  description: "Template name and/or inline steps; inline fields override the template's (per key)",
   schema: {
     type: 'object',
     properties: {
       pipeline: { type: 'string', description: 'Template name from the pipelines file' },
-      source: { type: 'object', description: 'A fetch payload (table_name or view_name, columns, conditions, limit …) plus optional `client`' },
-      transform: { type: 'object', nullable: true, description: 'group_by, time_granularity, aggregation_column, aggregation_strategy, aggregation_dedup, column_aliases' },
+      source: {
+        type: 'object',
+        description: 'A fetch payload (table_name or view_name, columns, conditions, limit …) plus optional `client`',
+      },
+      transform: {
+        type: 'object',
+        nullable: true,
+        description:
+          'group_by, time_granularity, aggregation_column, aggregation_strategy, aggregation_dedup, column_aliases',
+      },
       sink: { type: 'object', description: '{table_name, client?}' },
       dry_run: { type: 'boolean' },
     },
-    example: { pipeline: 'copy_items', source: { table_name: 'items', conditions: [{ eq_column: 'qty', eq_value: 5 }] }, sink: { table_name: 'items_copy' } },
+    example: {
+      pipeline: 'copy_items',
+      source: { table_name: 'items', conditions: [{ eq_column: 'qty', eq_value: 5 }] },
+      sink: { table_name: 'items_copy' },
+    },
   },
 });
 const ResultOk = ApiOkResponse({
   description: 'Bare object (not the envelope), as in the reference',
-  schema: { example: { data: [{ id: 1 }], rows_fetched: 1, rows_inserted: 1, errors: [], dry_run: false, would_insert: 1, source_client: 'main', sink_client: 'main', pipeline_run_id: '5d7c…' } },
+  schema: {
+    example: {
+      data: [{ id: 1 }],
+      rows_fetched: 1,
+      rows_inserted: 1,
+      errors: [],
+      dry_run: false,
+      would_insert: 1,
+      source_client: 'main',
+      sink_client: 'main',
+      pipeline_run_id: '5d7c…',
+    },
+  },
 });
 
 /** Pipelines over HTTP: the edge of PipelinesService (rights: source `<t>.read`, sink `<t>.write`). */
 @ApiTags('Pipelines')
 @Controller('pipelines')
 export class PipelinesController {
-  constructor(private readonly pipelines: PipelinesService, private readonly templates: PipelineTemplates) {}
+  constructor(
+    private readonly pipelines: PipelinesService,
+    private readonly templates: PipelineTemplates,
+  ) {}
 
   @Post()
   @RequiresTableRight('read')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Run a pipeline', description: 'Source fetch → optional transform → one atomic sink insert. `dry_run: true` writes nothing.' })
-  @ClientHeader @PipelineBody @ResultOk
-  @ApiBadRequestResponse({ description: '`unknown_pipeline`, `invalid_pipeline`, `unknown_column` (sink column mismatch; nothing written) …' })
+  @ApiOperation({
+    summary: 'Run a pipeline',
+    description: 'Source fetch → optional transform → one atomic sink insert. `dry_run: true` writes nothing.',
+  })
+  @ClientHeader
+  @PipelineBody
+  @ResultOk
+  @ApiBadRequestResponse({
+    description: '`unknown_pipeline`, `invalid_pipeline`, `unknown_column` (sink column mismatch; nothing written) …',
+  })
   @ApiUnauthorizedResponse({ description: 'Enforcement on: API key required / invalid' })
   @ApiForbiddenResponse({ description: 'Missing the source read or sink write right' })
   run(@Call() call: GatewayCall, @Body() body: unknown): Promise<PipelineResult> {
@@ -50,8 +98,13 @@ export class PipelinesController {
   @Post('simulate')
   @RequiresTableRight('read')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Simulate a pipeline', description: 'Fetch + transform only; nothing is written. `data` holds the rows that would be inserted.' })
-  @ClientHeader @PipelineBody @ResultOk
+  @ApiOperation({
+    summary: 'Simulate a pipeline',
+    description: 'Fetch + transform only; nothing is written. `data` holds the rows that would be inserted.',
+  })
+  @ClientHeader
+  @PipelineBody
+  @ResultOk
   @ApiBadRequestResponse({ description: '`unknown_pipeline`, `invalid_pipeline` …' })
   simulate(@Call() call: GatewayCall, @Body() body: unknown): Promise<PipelineResult> {
     requireClient(call);
@@ -60,9 +113,30 @@ export class PipelinesController {
 
   @Get('templates')
   @RequiresTableRight('read')
-  @ApiOperation({ summary: 'List pipeline templates', description: 'From the pipelines file (`--pipelines PATH`, default config/pipelines.yaml).' })
+  @ApiOperation({
+    summary: 'List pipeline templates',
+    description: 'From the pipelines file (`--pipelines PATH`, default config/pipelines.yaml).',
+  })
   @ClientHeader
-  @ApiOkResponse({ schema: { example: { templates: [{ name: 'copy_items', source_table: 'items', sink_table: 'items_copy', has_transform: false, source: 'yaml', mutable: false, source_client: null, sink_client: null, definition: { source: { table_name: 'items' }, transform: null, sink: { table_name: 'items_copy' } } }] } } })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        templates: [
+          {
+            name: 'copy_items',
+            source_table: 'items',
+            sink_table: 'items_copy',
+            has_transform: false,
+            source: 'yaml',
+            mutable: false,
+            source_client: null,
+            sink_client: null,
+            definition: { source: { table_name: 'items' }, transform: null, sink: { table_name: 'items_copy' } },
+          },
+        ],
+      },
+    },
+  })
   list(@Call() call: GatewayCall) {
     requireClient(call);
     return {
@@ -82,5 +156,9 @@ export class PipelinesController {
 }
 
 function requireClient(call: GatewayCall): void {
-  if (!call.client) throw PipelinesErrors.missingClientHeader('Missing X-Athena-Client header', 'Name the client with the X-Athena-Client header');
+  if (!call.client)
+    throw PipelinesErrors.missingClientHeader(
+      'Missing X-Athena-Client header',
+      'Name the client with the X-Athena-Client header',
+    );
 }

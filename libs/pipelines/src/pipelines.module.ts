@@ -5,5 +5,10 @@ import { PipelineTemplates } from './pipeline-templates';
 import { PipelinesController } from './pipelines.controller';
 import { PipelinesService } from './pipelines.service';
 
-@Module({ imports: [AuthModule, GatewayModule], controllers: [PipelinesController], providers: [PipelineTemplates, PipelinesService], exports: [PipelinesService, PipelineTemplates] })
+@Module({
+  imports: [AuthModule, GatewayModule],
+  controllers: [PipelinesController],
+  providers: [PipelineTemplates, PipelinesService],
+  exports: [PipelinesService, PipelineTemplates],
+})
 export class PipelinesModule {}

@@ -45,17 +45,26 @@ export class PipelinesService {
 
   /** Template (when named) merged with the inline fields; inline wins, per section and per key. */
   resolve(body: unknown): { def: Required<PipelineDefinition>; name: string | null } {
-    if (!isObj(body)) throw PipelinesErrors.invalidPipeline('Invalid pipeline payload', 'Send a JSON object {pipeline?, source, transform?, sink}');
+    if (!isObj(body))
+      throw PipelinesErrors.invalidPipeline(
+        'Invalid pipeline payload',
+        'Send a JSON object {pipeline?, source, transform?, sink}',
+      );
     const name = typeof body.pipeline === 'string' && body.pipeline !== '' ? body.pipeline : null;
     const t = name ? this.templates.get(name) : null;
-    const merge = (a: unknown, b: unknown) => (isObj(a) || isObj(b) ? { ...(isObj(a) ? a : {}), ...(isObj(b) ? b : {}) } : undefined);
+    const merge = (a: unknown, b: unknown) =>
+      isObj(a) || isObj(b) ? { ...(isObj(a) ? a : {}), ...(isObj(b) ? b : {}) } : undefined;
     const source = merge(t?.source, body.source);
     const sink = merge(t?.sink, body.sink);
-    const transform = body.transform === null ? null : merge(t?.transform ?? undefined, body.transform) ?? null;
+    const transform = body.transform === null ? null : (merge(t?.transform ?? undefined, body.transform) ?? null);
     if (!source || (typeof source.table_name !== 'string' && typeof source.view_name !== 'string')) {
-      throw PipelinesErrors.invalidPipeline('Pipeline source needs table_name', '"source.table_name" (or "source.view_name") is required');
+      throw PipelinesErrors.invalidPipeline(
+        'Pipeline source needs table_name',
+        '"source.table_name" (or "source.view_name") is required',
+      );
     }
-    if (!sink || typeof sink.table_name !== 'string') throw PipelinesErrors.invalidPipeline('Pipeline sink needs table_name', '"sink.table_name" is required');
+    if (!sink || typeof sink.table_name !== 'string')
+      throw PipelinesErrors.invalidPipeline('Pipeline sink needs table_name', '"sink.table_name" is required');
     return { def: { source, sink, transform }, name };
   }
 
@@ -65,16 +74,38 @@ export class PipelinesService {
     const runId = randomUUID();
     const src = def.source!;
     const sink = def.sink!;
-    const sourceCall = await this.stepCall(call, typeof src.client === 'string' ? src.client : call.client, `${runId}:source`, 'POST', '/pipelines#source');
+    const sourceCall = await this.stepCall(
+      call,
+      typeof src.client === 'string' ? src.client : call.client,
+      `${runId}:source`,
+      'POST',
+      '/pipelines#source',
+    );
     const { client: _c, view_name: view, ...fetchBody } = src;
     if (typeof view === 'string' && fetchBody.table_name === undefined) fetchBody.table_name = view;
     const fetched = await this.gateway.fetch(sourceCall, fetchBody);
     const rows = (Array.isArray(fetched.body.data) ? fetched.body.data : []) as Row[];
     let out = def.transform ? this.transform(rows, def.transform) : rows;
-    const aliases = def.transform && isObj(def.transform.column_aliases) ? (def.transform.column_aliases as Record<string, unknown>) : null;
-    if (aliases) out = out.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [typeof aliases[k] === 'string' ? (aliases[k] as string) : k, v])));
+    const aliases =
+      def.transform && isObj(def.transform.column_aliases)
+        ? (def.transform.column_aliases as Record<string, unknown>)
+        : null;
+    if (aliases)
+      out = out.map((r) =>
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [typeof aliases[k] === 'string' ? (aliases[k] as string) : k, v]),
+        ),
+      );
     const sinkClient = typeof sink.client === 'string' ? sink.client : call.client;
-    const base = { rows_fetched: rows.length, errors: [], dry_run: dryRun, would_insert: out.length, source_client: sourceCall.client ?? '', sink_client: sinkClient ?? '', pipeline_run_id: runId };
+    const base = {
+      rows_fetched: rows.length,
+      errors: [],
+      dry_run: dryRun,
+      would_insert: out.length,
+      source_client: sourceCall.client ?? '',
+      sink_client: sinkClient ?? '',
+      pipeline_run_id: runId,
+    };
     if (dryRun || out.length === 0) return { data: dryRun ? out : [], rows_inserted: 0, ...base };
     const sinkCall = await this.stepCall(call, sinkClient, `${runId}:sink`, 'PUT', '/pipelines#sink');
     const inserted = await this.gateway.insert(sinkCall, { table_name: sink.table_name, insert_body: out });
@@ -86,7 +117,10 @@ export class PipelinesService {
   private transform(rows: Row[], t: Record<string, unknown>): Row[] {
     if (typeof t.group_by !== 'string') {
       if (t.group_by === undefined && isObj(t.column_aliases)) return rows;
-      throw PipelinesErrors.invalidPipeline('transform.group_by is required', 'A transform groups rows: set "transform.group_by" (or only "column_aliases")');
+      throw PipelinesErrors.invalidPipeline(
+        'transform.group_by is required',
+        'A transform groups rows: set "transform.group_by" (or only "column_aliases")',
+      );
     }
     const g = t.time_granularity;
     const res = applyPostProcessing(rows, {
@@ -104,9 +138,21 @@ export class PipelinesService {
   }
 
   /** The caller's call for one step: its own request id and origin; re-authenticated when the client differs. */
-  private async stepCall(call: GatewayCall, client: string | null, requestId: string, method: string, url: string): Promise<GatewayCall> {
+  private async stepCall(
+    call: GatewayCall,
+    client: string | null,
+    requestId: string,
+    method: string,
+    url: string,
+  ): Promise<GatewayCall> {
     // Pipelines read fresh rows (no cache lookup); the answer may still be stored.
-    const step: GatewayCall = { ...call, requestId, client, cache: { read: false, write: call.cache.write }, origin: { ...call.origin, transport: 'pipeline', method, url } };
+    const step: GatewayCall = {
+      ...call,
+      requestId,
+      client,
+      cache: { read: false, write: call.cache.write },
+      origin: { ...call.origin, transport: 'pipeline', method, url },
+    };
     const p = call.principal;
     if (client !== null && isAuthPrincipal(p) && p.client !== client) {
       const r = this.authn.rebind(step, client, 'gateway.read');

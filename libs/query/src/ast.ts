@@ -7,7 +7,18 @@ export type JsonValue = JsonScalar | JsonValue[] | { [key: string]: JsonValue };
 export type Row = Record<string, unknown>;
 
 export const OPERATORS = [
-  'eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'is', 'in', 'contains', 'containedBy',
+  'eq',
+  'neq',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'like',
+  'ilike',
+  'is',
+  'in',
+  'contains',
+  'containedBy',
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 

@@ -20,7 +20,11 @@ export function column(s: TableSchema, name: string): ColumnInfo {
   if (c === undefined) {
     const available = Array.from(s.columns.keys());
     const label = tableLabel(s);
-    throw QueryErrors.unknownColumn(`Unknown column "${name}" on table "${label}"`, `Column "${name}" does not exist on table "${label}". Available columns: ${available.join(', ')}`, { available_columns: available });
+    throw QueryErrors.unknownColumn(
+      `Unknown column "${name}" on table "${label}"`,
+      `Column "${name}" does not exist on table "${label}". Available columns: ${available.join(', ')}`,
+      { available_columns: available },
+    );
   }
   return c;
 }

@@ -11,7 +11,14 @@
 import { AthenaError } from '@athena/common';
 import { isAnyOf } from './ast';
 import type {
-  ColumnInfo, Condition, DeleteCommand, FetchQuery, Filter, InsertCommand, JsonValue, TableSchema,
+  ColumnInfo,
+  Condition,
+  DeleteCommand,
+  FetchQuery,
+  Filter,
+  InsertCommand,
+  JsonValue,
+  TableSchema,
   UpdateCommand,
 } from './ast';
 import { checkPostProcessing, column, projection, quotedTable, tableLabel } from './compile-shared';
@@ -90,7 +97,10 @@ function bindValue(c: ColumnInfo, v: JsonValue): unknown {
   if (v === null) return null;
   if (baseType(c.type) === 'blob') {
     if (typeof v !== 'string') {
-      throw QueryErrors.invalidValue(`Invalid value for blob column "${c.name}"`, `Column "${c.name}" is a blob: send "0x…" hex or base64 text`);
+      throw QueryErrors.invalidValue(
+        `Invalid value for blob column "${c.name}"`,
+        `Column "${c.name}" is a blob: send "0x…" hex or base64 text`,
+      );
     }
     return /^0x[0-9a-f]*$/i.test(v) ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'base64');
   }
@@ -100,21 +110,39 @@ function bindValue(c: ColumnInfo, v: JsonValue): unknown {
 /** Refuses what CQL cannot express at all, whatever `allow_filtering` says. Returns the plain condition. */
 function plainCondition(f: Filter): Condition {
   if (isAnyOf(f)) {
-    throw unsupportedByBackend('"or" conditions', 'CQL has no OR; run one request per alternative (or use IN on a key column)');
+    throw unsupportedByBackend(
+      '"or" conditions',
+      'CQL has no OR; run one request per alternative (or use IN on a key column)',
+    );
   }
   if (f.negate) {
-    throw unsupportedByBackend(`"not" on column "${f.column}"`, 'CQL cannot negate a condition; restate it positively (eq, in, or a range on a key column)');
+    throw unsupportedByBackend(
+      `"not" on column "${f.column}"`,
+      'CQL cannot negate a condition; restate it positively (eq, in, or a range on a key column)',
+    );
   }
   switch (f.op) {
     case 'like':
     case 'ilike':
-      throw unsupportedByBackend(`"${f.op}" on column "${f.column}"`, 'CQL has no pattern matching without a text index; filter on key columns instead');
+      throw unsupportedByBackend(
+        `"${f.op}" on column "${f.column}"`,
+        'CQL has no pattern matching without a text index; filter on key columns instead',
+      );
     case 'neq':
-      throw unsupportedByBackend(`"neq" on column "${f.column}"`, 'CQL has no != in WHERE; use eq, in or a range on a key column');
+      throw unsupportedByBackend(
+        `"neq" on column "${f.column}"`,
+        'CQL has no != in WHERE; use eq, in or a range on a key column',
+      );
     case 'is':
-      throw unsupportedByBackend(`"is" on column "${f.column}"`, 'CQL cannot filter on null or boolean identity; use eq on a key column');
+      throw unsupportedByBackend(
+        `"is" on column "${f.column}"`,
+        'CQL cannot filter on null or boolean identity; use eq on a key column',
+      );
     case 'containedBy':
-      throw unsupportedByBackend(`"containedBy" on column "${f.column}"`, 'CQL has no containment-by test; use contains on an indexed collection column');
+      throw unsupportedByBackend(
+        `"containedBy" on column "${f.column}"`,
+        'CQL has no containment-by test; use contains on an indexed collection column',
+      );
     case 'eq':
       if (f.value === null) {
         throw unsupportedByBackend(`eq null on column "${f.column}"`, 'CQL cannot select rows by a null value');
@@ -138,11 +166,17 @@ function restrictions(filters: Filter[], s: TableSchema): Map<string, Restrictio
     const info = column(s, c.column);
     if (c.op === 'in') {
       if (!Array.isArray(c.value)) {
-        throw QueryErrors.invalidConditionValue(`Invalid value for "in" condition on "${c.column}"`, '"in" takes an array of scalar values');
+        throw QueryErrors.invalidConditionValue(
+          `Invalid value for "in" condition on "${c.column}"`,
+          '"in" takes an array of scalar values',
+        );
       }
     }
     if (c.op === 'contains' && !isCollectionType(info.type)) {
-      throw unsupportedByBackend(`"contains" on column "${c.column}"`, `"contains" needs a list, set or map column; "${c.column}" is ${info.type}`);
+      throw unsupportedByBackend(
+        `"contains" on column "${c.column}"`,
+        `"contains" needs a list, set or map column; "${c.column}" is ${info.type}`,
+      );
     }
     const list = by.get(c.column);
     if (list) list.push({ cond: c, info });
@@ -152,7 +186,10 @@ function restrictions(filters: Filter[], s: TableSchema): Map<string, Restrictio
 }
 
 function conflicting(col: string): AthenaError {
-  return QueryErrors.invalidFetchCondition(`Conflicting conditions on "${col}"`, `Column "${col}" takes one eq/in condition, or at most one lower and one upper bound`);
+  return QueryErrors.invalidFetchCondition(
+    `Conflicting conditions on "${col}"`,
+    `Column "${col}" takes one eq/in condition, or at most one lower and one upper bound`,
+  );
 }
 
 function isRangeSet(rs: Restriction[], col: string): boolean {
@@ -182,7 +219,10 @@ function render(r: Restriction, values: unknown[]): string {
       const parts: string[] = [];
       if (Array.isArray(v)) {
         if (/^map</.test(baseType(r.info.type))) {
-          throw QueryErrors.invalidConditionValue(`Invalid value for "contains" on map column "${r.cond.column}"`, '"contains" on a map takes an object of key → value entries');
+          throw QueryErrors.invalidConditionValue(
+            `Invalid value for "contains" on map column "${r.cond.column}"`,
+            '"contains" on a map takes an object of key → value entries',
+          );
         }
         for (const x of v) {
           values.push(x);
@@ -190,7 +230,10 @@ function render(r: Restriction, values: unknown[]): string {
         }
       } else {
         if (!/^map</.test(baseType(r.info.type))) {
-          throw QueryErrors.invalidConditionValue(`Invalid value for "contains" on column "${r.cond.column}"`, `"contains" on a ${baseType(r.info.type)} takes an array of elements`);
+          throw QueryErrors.invalidConditionValue(
+            `Invalid value for "contains" on column "${r.cond.column}"`,
+            `"contains" on a ${baseType(r.info.type)} takes an array of elements`,
+          );
         }
         for (const k of Object.keys(v as object)) {
           values.push(k, (v as Record<string, JsonValue>)[k]);
@@ -198,7 +241,10 @@ function render(r: Restriction, values: unknown[]): string {
         }
       }
       if (parts.length === 0) {
-        throw QueryErrors.invalidConditionValue(`Empty "contains" on "${r.cond.column}"`, '"contains" needs at least one element');
+        throw QueryErrors.invalidConditionValue(
+          `Empty "contains" on "${r.cond.column}"`,
+          '"contains" needs at least one element',
+        );
       }
       return parts.join(' AND ');
     }
@@ -265,8 +311,10 @@ function planWhere(filters: Filter[], s: CqlTableSchema): WherePlan {
       continue;
     }
     anyClustering = true;
-    if (gap !== null) reasons.push(`clustering column "${col}" is restricted but the earlier clustering column "${gap}" is not`);
-    else if (afterRange !== null) reasons.push(`clustering column "${col}" is restricted after a range on "${afterRange}"`);
+    if (gap !== null)
+      reasons.push(`clustering column "${col}" is restricted but the earlier clustering column "${gap}" is not`);
+    else if (afterRange !== null)
+      reasons.push(`clustering column "${col}" is restricted after a range on "${afterRange}"`);
     if (rs.length === 1 && (rs[0].cond.op === 'eq' || rs[0].cond.op === 'in')) {
       if (rs[0].cond.op === 'in' && (rs[0].cond.value as JsonValue[]).length === 0) empty = true;
     } else if (isRangeSet(rs, col)) {
@@ -291,7 +339,9 @@ function planWhere(filters: Filter[], s: CqlTableSchema): WherePlan {
       } else if (op === 'in' && idx === 'legacy') {
         reasons.push(`"in" on indexed column "${col}" (a secondary index serves eq only)`);
       } else if (RANGE_OPS.has(op) && idx === 'legacy') {
-        reasons.push(`range on column "${col}" (its secondary index serves eq only; a storage-attached index serves ranges)`);
+        reasons.push(
+          `range on column "${col}" (its secondary index serves eq only; a storage-attached index serves ranges)`,
+        );
       } else if (idx === 'legacy' && ++legacyIndexed > 1) {
         reasons.push(`more than one secondary-index restriction ("${col}")`);
       }
@@ -307,7 +357,13 @@ function planWhere(filters: Filter[], s: CqlTableSchema): WherePlan {
     if (!rs) continue;
     for (const r of rs) parts.push(render(r, values));
   }
-  return { text: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', values, filteringReasons: [...new Set(reasons)], partitionByEq, empty };
+  return {
+    text: parts.length ? ` WHERE ${parts.join(' AND ')}` : '',
+    values,
+    filteringReasons: [...new Set(reasons)],
+    partitionByEq,
+    empty,
+  };
 }
 
 function needsFiltering(reasons: string[], opts: CqlCompileOptions): boolean {
@@ -330,7 +386,10 @@ function needsFiltering(reasons: string[], opts: CqlCompileOptions): boolean {
  */
 export function compileCqlSelect(q: FetchQuery, s: CqlTableSchema, opts: CqlCompileOptions): CompiledCqlFetch {
   if (q.offset > 0) {
-    throw unsupportedByBackend('offset paging', 'ScyllaDB/Cassandra cannot skip rows; page with page_state (returned by the previous fetch) instead of offset/current_page');
+    throw unsupportedByBackend(
+      'offset paging',
+      'ScyllaDB/Cassandra cannot skip rows; page with page_state (returned by the previous fetch) instead of offset/current_page',
+    );
   }
   const w = planWhere(q.conditions, s);
   let text = `SELECT ${projection(q.columns, s)} FROM ${quotedTable(s)}${w.text}`;
@@ -366,12 +425,18 @@ function primaryKey(s: CqlTableSchema): string[] {
 export function compileCqlInsert(c: InsertCommand, s: CqlTableSchema, _opts: CqlCompileOptions): CompiledCqlInsert {
   const pk = primaryKey(s);
   if (c.updateBody !== null) {
-    throw unsupportedByBackend('update_body on insert', 'A CQL INSERT already overwrites the row with the same primary key; send the new values in insert_body and drop update_body');
+    throw unsupportedByBackend(
+      'update_body on insert',
+      'A CQL INSERT already overwrites the row with the same primary key; send the new values in insert_body and drop update_body',
+    );
   }
   if (c.onConflict !== null) {
     const same = c.onConflict.length === pk.length && c.onConflict.every((k) => pk.includes(k));
     if (!same) {
-      throw unsupportedByBackend(`on_conflict (${c.onConflict.join(', ')})`, `Rows are only unique by their primary key (${pk.join(', ')}); on_conflict must name exactly those columns, or be left out`);
+      throw unsupportedByBackend(
+        `on_conflict (${c.onConflict.join(', ')})`,
+        `Rows are only unique by their primary key (${pk.join(', ')}); on_conflict must name exactly those columns, or be left out`,
+      );
     }
   }
   const conditional = c.ifNotExists === true;
@@ -390,14 +455,20 @@ export function compileCqlInsert(c: InsertCommand, s: CqlTableSchema, _opts: Cql
     }
     for (const k of pk) {
       if (row[k] === undefined || row[k] === null) {
-        throw QueryErrors.missingPrimaryKey(`insert_body${c.single ? '' : `[${r}]`} lacks primary key column "${k}"`, `Every row inserted into "${tableLabel(s)}" needs its full primary key (${pk.join(', ')}); "${k}" is missing or null`);
+        throw QueryErrors.missingPrimaryKey(
+          `insert_body${c.single ? '' : `[${r}]`} lacks primary key column "${k}"`,
+          `Every row inserted into "${tableLabel(s)}" needs its full primary key (${pk.join(', ')}); "${k}" is missing or null`,
+        );
       }
     }
     if (conditional && c.rows.length > 1) {
       const key = JSON.stringify(s.partitionKey.map((k) => row[k]));
       if (partition === null) partition = key;
       else if (partition !== key) {
-        throw unsupportedByBackend('if_not_exists across partitions', 'A conditional batch must stay in one partition; send rows of different partitions in separate requests');
+        throw unsupportedByBackend(
+          'if_not_exists across partitions',
+          'A conditional batch must stay in one partition; send rows of different partitions in separate requests',
+        );
       }
     }
     let text = `INSERT INTO ${quotedTable(s)} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
@@ -424,16 +495,25 @@ function keyWhere(filters: Filter[], s: CqlTableSchema, what: 'update' | 'delete
   const parts: string[] = [];
   for (const [col, rs] of by) {
     if (!pk.includes(col)) {
-      throw unsupportedByBackend(`${what} filtered on "${col}"`, `A CQL ${what} addresses one row by its full primary key (${pk.join(', ')}); "${col}" is not a key column`);
+      throw unsupportedByBackend(
+        `${what} filtered on "${col}"`,
+        `A CQL ${what} addresses one row by its full primary key (${pk.join(', ')}); "${col}" is not a key column`,
+      );
     }
     if (rs.length !== 1 || rs[0].cond.op !== 'eq') {
-      throw unsupportedByBackend(`${what} with "${rs[0].cond.op}" on "${col}"`, `A CQL ${what} takes eq on each primary key column (${pk.join(', ')})`);
+      throw unsupportedByBackend(
+        `${what} with "${rs[0].cond.op}" on "${col}"`,
+        `A CQL ${what} takes eq on each primary key column (${pk.join(', ')})`,
+      );
     }
   }
   for (const col of pk) {
     const rs = by.get(col);
     if (!rs) {
-      throw unsupportedByBackend(`${what} without "${col}"`, `A CQL ${what} needs eq on every primary key column (${pk.join(', ')}); "${col}" is missing`);
+      throw unsupportedByBackend(
+        `${what} without "${col}"`,
+        `A CQL ${what} needs eq on every primary key column (${pk.join(', ')}); "${col}" is missing`,
+      );
     }
     parts.push(render(rs[0], values));
   }
@@ -443,7 +523,10 @@ function keyWhere(filters: Filter[], s: CqlTableSchema, what: 'update' | 'delete
 /** `UPDATE ks.t SET … WHERE <full key> IF EXISTS` (no upsert of a missing row), plus the read-back. */
 export function compileCqlUpdate(c: UpdateCommand, s: CqlTableSchema, _opts: CqlCompileOptions): CompiledCqlKeyed {
   if (c.conditions.length === 0) {
-    throw QueryErrors.invalidFetchCondition('An update needs at least one condition', 'An update needs at least one condition; full-table updates are refused');
+    throw QueryErrors.invalidFetchCondition(
+      'An update needs at least one condition',
+      'An update needs at least one condition; full-table updates are refused',
+    );
   }
   const pk = primaryKey(s);
   const sets: string[] = [];
@@ -451,7 +534,10 @@ export function compileCqlUpdate(c: UpdateCommand, s: CqlTableSchema, _opts: Cql
   for (const k in c.set) {
     const info = column(s, k);
     if (pk.includes(k)) {
-      throw unsupportedByBackend(`updating primary key column "${k}"`, 'Primary key columns cannot change in CQL; delete the row and insert it with the new key');
+      throw unsupportedByBackend(
+        `updating primary key column "${k}"`,
+        'Primary key columns cannot change in CQL; delete the row and insert it with the new key',
+      );
     }
     sets.push(`${quoteIdent(k)} = ?`);
     values.push(bindValue(info, c.set[k]));
@@ -462,7 +548,10 @@ export function compileCqlUpdate(c: UpdateCommand, s: CqlTableSchema, _opts: Cql
   const key = keyWhere(c.conditions, s, 'update');
   checkPostProcessing(c.postProcessing, s);
   return {
-    statement: { text: `UPDATE ${quotedTable(s)} SET ${sets.join(', ')}${key.text} IF EXISTS`, values: [...values, ...key.values] },
+    statement: {
+      text: `UPDATE ${quotedTable(s)} SET ${sets.join(', ')}${key.text} IF EXISTS`,
+      values: [...values, ...key.values],
+    },
     read: { text: `SELECT ${projection(c.returning, s)} FROM ${quotedTable(s)}${key.text}`, values: key.values },
   };
 }
@@ -470,7 +559,10 @@ export function compileCqlUpdate(c: UpdateCommand, s: CqlTableSchema, _opts: Cql
 /** `DELETE FROM ks.t WHERE <full key>`, plus the read that returns the row being deleted. */
 export function compileCqlDelete(c: DeleteCommand, s: CqlTableSchema, _opts: CqlCompileOptions): CompiledCqlKeyed {
   if (c.conditions.length === 0) {
-    throw QueryErrors.invalidDeletePayload('delete needs resource_id or at least one condition', 'delete needs resource_id or at least one condition; full-table deletes are refused');
+    throw QueryErrors.invalidDeletePayload(
+      'delete needs resource_id or at least one condition',
+      'delete needs resource_id or at least one condition; full-table deletes are refused',
+    );
   }
   const key = keyWhere(c.conditions, s, 'delete');
   return {

@@ -1,4 +1,3 @@
-
 import type { TableRef } from './ast';
 import { QueryErrors } from './errors';
 
@@ -12,7 +11,7 @@ const GRAMMAR =
 export function describeValue(v: unknown): string {
   let s: string;
   try {
-    s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+    s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
   } catch {
     s = String(v);
   }
@@ -22,7 +21,10 @@ export function describeValue(v: unknown): string {
 /** Throws 400 `invalid_identifier` unless `name` is a string matching {@link IDENT_RE}. */
 export function assertIdentifier(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string' || !IDENT_RE.test(name)) {
-    throw QueryErrors.invalidIdentifier(`Invalid ${what} ${describeValue(name)}`, `Invalid ${what} ${describeValue(name)}: ${GRAMMAR}`);
+    throw QueryErrors.invalidIdentifier(
+      `Invalid ${what} ${describeValue(name)}`,
+      `Invalid ${what} ${describeValue(name)}: ${GRAMMAR}`,
+    );
   }
 }
 
@@ -36,7 +38,10 @@ export function parseTableName(s: string): TableRef {
   const schema = s.slice(0, dot);
   const name = s.slice(dot + 1);
   if (name.indexOf('.') >= 0) {
-    throw QueryErrors.invalidIdentifier(`Invalid table name ${describeValue(s)}`, `Invalid table name ${describeValue(s)}: expected "table" or "schema.table"; ${GRAMMAR}`);
+    throw QueryErrors.invalidIdentifier(
+      `Invalid table name ${describeValue(s)}`,
+      `Invalid table name ${describeValue(s)}: expected "table" or "schema.table"; ${GRAMMAR}`,
+    );
   }
   assertIdentifier(schema, 'schema name');
   assertIdentifier(name, 'table name');

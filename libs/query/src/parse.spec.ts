@@ -2,12 +2,16 @@ import { caught } from '../../common/src/testing';
 import { AthenaError } from '@athena/common';
 import type { Condition } from './ast';
 import {
-  ParseOptions, parseDataQuery, parseDeletePayload, parseFetchPayload, parseInsertPayload, parseUpdatePayload,
+  ParseOptions,
+  parseDataQuery,
+  parseDeletePayload,
+  parseFetchPayload,
+  parseInsertPayload,
+  parseUpdatePayload,
 } from './parse';
 
 const OPTS: ParseOptions = { camelToSnake: false, maxRows: 1000 };
 const SNAKE: ParseOptions = { camelToSnake: true, maxRows: 1000 };
-
 
 function expectError(fn: () => unknown, code: string, fragment: string): AthenaError {
   const e = caught(fn);
@@ -133,8 +137,12 @@ describe('parseFetchPayload: conditions', () => {
   });
 
   it('normalises condition columns with the toggle', () => {
-    expect((fetch({ conditions: [{ operator: 'eq', column: 'orgId', value: 1 }] }, SNAKE).conditions[0] as Condition).column).toBe('org_id');
-    expect((fetch({ conditions: [{ eq_column: 'OrgId', eq_value: 1 }] }, SNAKE).conditions[0] as Condition).column).toBe('org_id');
+    expect(
+      (fetch({ conditions: [{ operator: 'eq', column: 'orgId', value: 1 }] }, SNAKE).conditions[0] as Condition).column,
+    ).toBe('org_id');
+    expect(
+      (fetch({ conditions: [{ eq_column: 'OrgId', eq_value: 1 }] }, SNAKE).conditions[0] as Condition).column,
+    ).toBe('org_id');
   });
 
   it('refuses unsupported operators naming them and listing the supported ones', () => {
@@ -146,8 +154,16 @@ describe('parseFetchPayload: conditions', () => {
       );
       expect(e.detail).toContain('eq, neq, gt, gte, lt, lte, like, ilike, is, in, contains, containedBy, not, or');
     }
-    expectError(() => fetch({ conditions: [{ operator: 'not', value: 'qty' }] }), 'invalid_fetch_condition', 'column.operator.value');
-    expectError(() => fetch({ conditions: [{ operator: 'or', value: 'and(a.eq.1,b.eq.2)' }] }), 'invalid_fetch_condition', 'Nested groups');
+    expectError(
+      () => fetch({ conditions: [{ operator: 'not', value: 'qty' }] }),
+      'invalid_fetch_condition',
+      'column.operator.value',
+    );
+    expectError(
+      () => fetch({ conditions: [{ operator: 'or', value: 'and(a.eq.1,b.eq.2)' }] }),
+      'invalid_fetch_condition',
+      'Nested groups',
+    );
   });
 
   it('refuses non-object conditions and conditions without a column', () => {
@@ -156,7 +172,11 @@ describe('parseFetchPayload: conditions', () => {
     expectError(() => fetch({ conditions: [[1]] }), 'invalid_fetch_condition', 'must be an object');
     expectError(() => fetch({ conditions: [{ eq_value: 1 }] }), 'invalid_fetch_condition', 'no column');
     expectError(() => fetch({ conditions: [{ operator: 'eq', value: 1 }] }), 'invalid_fetch_condition', 'no column');
-    expectError(() => fetch({ conditions: [{ operator: 'eq', column: 5, value: 1 }] }), 'invalid_fetch_condition', 'no column');
+    expectError(
+      () => fetch({ conditions: [{ operator: 'eq', column: 5, value: 1 }] }),
+      'invalid_fetch_condition',
+      'no column',
+    );
   });
 
   it('caps the number of conditions at 100', () => {
@@ -166,8 +186,7 @@ describe('parseFetchPayload: conditions', () => {
   });
 
   describe('value rules', () => {
-    const cond = (operator: string, value: unknown) => () =>
-      fetch({ conditions: [{ operator, column: 'c', value }] });
+    const cond = (operator: string, value: unknown) => () => fetch({ conditions: [{ operator, column: 'c', value }] });
     const ok = (operator: string, value: unknown) => expect(cond(operator, value)).not.toThrow();
     const ko = (operator: string, value: unknown, fragment: string) =>
       expectError(cond(operator, value), 'invalid_condition_value', fragment);
@@ -178,8 +197,15 @@ describe('parseFetchPayload: conditions', () => {
       ko('in', 1, 'array');
       ko('in', [[1]], 'scalar');
       ko('in', [{ a: 1 }], 'scalar');
-      ko('in', Array.from({ length: 1001 }, (_, i) => i), '1000');
-      ok('in', Array.from({ length: 1000 }, (_, i) => i));
+      ko(
+        'in',
+        Array.from({ length: 1001 }, (_, i) => i),
+        '1000',
+      );
+      ok(
+        'in',
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
     });
 
     it('is: null, true or false', () => {
@@ -222,7 +248,11 @@ describe('parseFetchPayload: conditions', () => {
     });
 
     it('a missing value is refused', () => {
-      expectError(() => fetch({ conditions: [{ operator: 'eq', column: 'c' }] }), 'invalid_condition_value', 'no value');
+      expectError(
+        () => fetch({ conditions: [{ operator: 'eq', column: 'c' }] }),
+        'invalid_condition_value',
+        'no value',
+      );
       expectError(() => fetch({ conditions: [{ eq_column: 'c' }] }), 'invalid_condition_value', 'no value');
     });
   });
@@ -277,7 +307,10 @@ describe('parseFetchPayload: strip_nulls', () => {
 describe('parseFetchPayload: sort', () => {
   it('reads sort_by then sortBy, field then column', () => {
     expect(fetch({ sort_by: { field: 'name' } }).sort).toEqual({ column: 'name', direction: 'asc' });
-    expect(fetch({ sortBy: { column: 'name', direction: 'desc' } }).sort).toEqual({ column: 'name', direction: 'desc' });
+    expect(fetch({ sortBy: { column: 'name', direction: 'desc' } }).sort).toEqual({
+      column: 'name',
+      direction: 'desc',
+    });
     expect(fetch({ sort_by: { field: 'a' }, sortBy: { field: 'b' } }).sort?.column).toBe('a');
     expect(fetch({ sort_by: { field: 'createdAt' } }, SNAKE).sort?.column).toBe('created_at');
   });
@@ -336,8 +369,16 @@ describe('parseFetchPayload: post-processing', () => {
   });
 
   it('refuses unsupported granularities and strategies', () => {
-    expectError(() => fetch({ group_by: 'a', time_granularity: 'week' }), 'invalid_post_processing_configuration', "Unsupported time_granularity 'week'");
-    expectError(() => fetch({ group_by: 'a', aggregation_column: 'v', aggregation_strategy: 'sum' }), 'invalid_post_processing_configuration', "aggregation_strategy 'sum'");
+    expectError(
+      () => fetch({ group_by: 'a', time_granularity: 'week' }),
+      'invalid_post_processing_configuration',
+      "Unsupported time_granularity 'week'",
+    );
+    expectError(
+      () => fetch({ group_by: 'a', aggregation_column: 'v', aggregation_strategy: 'sum' }),
+      'invalid_post_processing_configuration',
+      "aggregation_strategy 'sum'",
+    );
   });
 
   it('requires aggregation_column with aggregation_strategy (exact message)', () => {
@@ -360,11 +401,31 @@ describe('injection attempts are refused before any SQL exists', () => {
   it.each(attempts)('%s', (name) => {
     expectError(() => parseFetchPayload({ table_name: name }, OPTS), 'invalid_identifier', 'table');
     if (!name.includes(',')) expectError(() => fetch({ columns: [name] }), 'invalid_identifier', 'column');
-    expectError(() => fetch({ conditions: [{ eq_column: name, eq_value: 1 }] }), 'invalid_identifier', 'condition column');
+    expectError(
+      () => fetch({ conditions: [{ eq_column: name, eq_value: 1 }] }),
+      'invalid_identifier',
+      'condition column',
+    );
     expectError(() => fetch({ sort_by: { field: name } }), 'invalid_identifier', 'sort column');
-    expectError(() => parseInsertPayload({ table_name: 't', insert_body: { [name]: 1 } }, OPTS), 'invalid_identifier', 'insert_body');
-    expectError(() => parseUpdatePayload({ table_name: 't', update_body: { [name]: 1 }, conditions: [{ eq_column: 'id', eq_value: 1 }] }, OPTS), 'invalid_identifier', 'update_body');
-    expectError(() => parseInsertPayload({ table_name: 't', insert_body: { a: 1 }, on_conflict: [name] }, OPTS), 'invalid_identifier', 'on_conflict');
+    expectError(
+      () => parseInsertPayload({ table_name: 't', insert_body: { [name]: 1 } }, OPTS),
+      'invalid_identifier',
+      'insert_body',
+    );
+    expectError(
+      () =>
+        parseUpdatePayload(
+          { table_name: 't', update_body: { [name]: 1 }, conditions: [{ eq_column: 'id', eq_value: 1 }] },
+          OPTS,
+        ),
+      'invalid_identifier',
+      'update_body',
+    );
+    expectError(
+      () => parseInsertPayload({ table_name: 't', insert_body: { a: 1 }, on_conflict: [name] }, OPTS),
+      'invalid_identifier',
+      'on_conflict',
+    );
   });
 });
 
@@ -415,38 +476,55 @@ describe('parseDataQuery (GET /data)', () => {
   });
 
   it('refuses non-integer paging (400 invalid_limit), needs both eq params, takes the first repeated value', () => {
-    for (const [k, v] of [['limit', 'abc'], ['offset', '1.5'], ['page_size', '99999999999'], ['current_page', ''], ['limit', '1e3']]) {
+    for (const [k, v] of [
+      ['limit', 'abc'],
+      ['offset', '1.5'],
+      ['page_size', '99999999999'],
+      ['current_page', ''],
+      ['limit', '1e3'],
+    ]) {
       expectError(() => parseDataQuery({ view: 'orders', [k]: v }, OPTS), 'invalid_limit', k);
     }
     const q = parseDataQuery({ view: 'orders', eq_column: 'a', columns: ['id', 'name'] }, OPTS);
     expect(q).toMatchObject({ limit: 1000, offset: 0, probeTruncation: true, conditions: [], columns: ['id'] });
-    expect(parseDataQuery({ view: 'orders', current_page: '2', page_size: '10' }, OPTS)).toMatchObject({ limit: 10, offset: 10 });
+    expect(parseDataQuery({ view: 'orders', current_page: '2', page_size: '10' }, OPTS)).toMatchObject({
+      limit: 10,
+      offset: 10,
+    });
     expect(parseDataQuery({ view: 'orders', sort_by: 'id' }, OPTS).sort).toEqual({ column: 'id', direction: 'asc' });
   });
 
   it('still validates what it parsed', () => {
     expectError(() => parseDataQuery({ view: 'orders', limit: '-1' }, OPTS), 'invalid_limit', 'limit');
     expectError(() => parseDataQuery({ view: 'orders;drop' }, OPTS), 'invalid_identifier', 'table');
-    expectError(() => parseDataQuery({ view: 'o', group_by: 'a', time_granularity: 'year' }, OPTS), 'invalid_post_processing_configuration', 'year');
+    expectError(
+      () => parseDataQuery({ view: 'o', group_by: 'a', time_granularity: 'year' }, OPTS),
+      'invalid_post_processing_configuration',
+      'year',
+    );
   });
 
   it('strip_nulls param beats the header', () => {
-    expect(parseDataQuery({ view: 'o', strip_nulls: 'false' }, { ...OPTS, stripNullsHeader: 'true' }).stripNulls).toBe(false);
+    expect(parseDataQuery({ view: 'o', strip_nulls: 'false' }, { ...OPTS, stripNullsHeader: 'true' }).stripNulls).toBe(
+      false,
+    );
     expect(parseDataQuery({ view: 'o' }, { ...OPTS, stripNullsHeader: 'true' }).stripNulls).toBe(true);
   });
 });
 
 describe('parseInsertPayload', () => {
   it('single object → one row, single: true; columns → returning', () => {
-    expect(parseInsertPayload({ table_name: 'items', insert_body: { name: 'a', qty: 1 }, columns: '*' }, OPTS)).toEqual({
-      kind: 'insert',
-      table: { schema: null, name: 'items' },
-      rows: [{ name: 'a', qty: 1 }],
-      single: true,
-      onConflict: null,
-      updateBody: null,
-      returning: null,
-    });
+    expect(parseInsertPayload({ table_name: 'items', insert_body: { name: 'a', qty: 1 }, columns: '*' }, OPTS)).toEqual(
+      {
+        kind: 'insert',
+        table: { schema: null, name: 'items' },
+        rows: [{ name: 'a', qty: 1 }],
+        single: true,
+        onConflict: null,
+        updateBody: null,
+        returning: null,
+      },
+    );
   });
 
   it('array → rows, single: false; on_conflict string/array; update_body', () => {
@@ -463,9 +541,16 @@ describe('parseInsertPayload', () => {
       },
       OPTS,
     );
-    expect(c).toMatchObject({ single: false, onConflict: ['id', 'name'], updateBody: { name: 'z' }, returning: ['id', 'name'] });
+    expect(c).toMatchObject({
+      single: false,
+      onConflict: ['id', 'name'],
+      updateBody: { name: 'z' },
+      returning: ['id', 'name'],
+    });
     expect(c.rows).toHaveLength(2);
-    expect(parseInsertPayload({ table_name: 'items', insert_body: [{ a: 1 }], on_conflict: ['a'] }, OPTS).onConflict).toEqual(['a']);
+    expect(
+      parseInsertPayload({ table_name: 'items', insert_body: [{ a: 1 }], on_conflict: ['a'] }, OPTS).onConflict,
+    ).toEqual(['a']);
   });
 
   it('normalises row keys with the toggle and refuses keys that collide', () => {
@@ -484,18 +569,47 @@ describe('parseInsertPayload', () => {
   });
 
   it('refuses bad insert bodies', () => {
-    expectError(() => parseInsertPayload({ table_name: 'items' }, OPTS), 'invalid_insert_payload', 'insert_body is required');
-    expectError(() => parseInsertPayload({ table_name: 'items', insert_body: [] }, OPTS), 'invalid_insert_payload', 'empty array');
-    expectError(() => parseInsertPayload({ table_name: 'items', insert_body: [{ a: 1 }, 5] }, OPTS), 'invalid_insert_payload', 'insert_body[1]');
-    expectError(() => parseInsertPayload({ table_name: 'items', insert_body: 'x' }, OPTS), 'invalid_insert_payload', 'got string');
     expectError(
-      () => parseInsertPayload({ table_name: 'items', insert_body: Array.from({ length: 1001 }, () => ({ a: 1 })) }, OPTS),
+      () => parseInsertPayload({ table_name: 'items' }, OPTS),
+      'invalid_insert_payload',
+      'insert_body is required',
+    );
+    expectError(
+      () => parseInsertPayload({ table_name: 'items', insert_body: [] }, OPTS),
+      'invalid_insert_payload',
+      'empty array',
+    );
+    expectError(
+      () => parseInsertPayload({ table_name: 'items', insert_body: [{ a: 1 }, 5] }, OPTS),
+      'invalid_insert_payload',
+      'insert_body[1]',
+    );
+    expectError(
+      () => parseInsertPayload({ table_name: 'items', insert_body: 'x' }, OPTS),
+      'invalid_insert_payload',
+      'got string',
+    );
+    expectError(
+      () =>
+        parseInsertPayload({ table_name: 'items', insert_body: Array.from({ length: 1001 }, () => ({ a: 1 })) }, OPTS),
       'invalid_insert_payload',
       '1000',
     );
-    expectError(() => parseInsertPayload({ table_name: 'items', insert_body: { a: 1 }, update_body: {} }, OPTS), 'invalid_insert_payload', 'update_body must not be empty');
-    expectError(() => parseInsertPayload({ table_name: 'items', insert_body: { a: 1 }, update_body: [1] }, OPTS), 'invalid_insert_payload', 'update_body must be an object');
-    expectError(() => parseInsertPayload({ table_name: 'items', insert_body: { a: 1 }, on_conflict: 5 }, OPTS), 'invalid_request', '"on_conflict"');
+    expectError(
+      () => parseInsertPayload({ table_name: 'items', insert_body: { a: 1 }, update_body: {} }, OPTS),
+      'invalid_insert_payload',
+      'update_body must not be empty',
+    );
+    expectError(
+      () => parseInsertPayload({ table_name: 'items', insert_body: { a: 1 }, update_body: [1] }, OPTS),
+      'invalid_insert_payload',
+      'update_body must be an object',
+    );
+    expectError(
+      () => parseInsertPayload({ table_name: 'items', insert_body: { a: 1 }, on_conflict: 5 }, OPTS),
+      'invalid_request',
+      '"on_conflict"',
+    );
     expectError(() => parseInsertPayload({ insert_body: { a: 1 } }, OPTS), 'invalid_request', 'table_name is required');
   });
 
@@ -513,7 +627,14 @@ describe('parseUpdatePayload', () => {
   it('parses set, conditions, returning, strip_nulls and post-processing', () => {
     expect(
       parseUpdatePayload(
-        { table_name: 'items', update_body: { qtyLeft: 0 }, conditions: where, columns: 'id', strip_nulls: true, group_by: 'status' },
+        {
+          table_name: 'items',
+          update_body: { qtyLeft: 0 },
+          conditions: where,
+          columns: 'id',
+          strip_nulls: true,
+          group_by: 'status',
+        },
         SNAKE,
       ),
     ).toEqual({
@@ -523,15 +644,37 @@ describe('parseUpdatePayload', () => {
       conditions: [{ column: 'id', op: 'eq', value: 1 }],
       returning: ['id'],
       stripNulls: true,
-      postProcessing: { groupBy: 'status', timeGranularity: null, aggregationColumn: null, aggregationStrategy: null, aggregationDedup: false },
+      postProcessing: {
+        groupBy: 'status',
+        timeGranularity: null,
+        aggregationColumn: null,
+        aggregationStrategy: null,
+        aggregationDedup: false,
+      },
     });
   });
 
   it('requires a non-empty update_body object', () => {
-    expectError(() => parseUpdatePayload({ table_name: 'items', conditions: where }, OPTS), 'invalid_update_payload', 'update_body');
-    expectError(() => parseUpdatePayload({ table_name: 'items', update_body: {}, conditions: where }, OPTS), 'invalid_update_payload', 'empty');
-    expectError(() => parseUpdatePayload({ table_name: 'items', update_body: [1], conditions: where }, OPTS), 'invalid_update_payload', 'object');
-    expectError(() => parseUpdatePayload({ table_name: 'items', update_body: 'x', conditions: where }, OPTS), 'invalid_update_payload', 'object');
+    expectError(
+      () => parseUpdatePayload({ table_name: 'items', conditions: where }, OPTS),
+      'invalid_update_payload',
+      'update_body',
+    );
+    expectError(
+      () => parseUpdatePayload({ table_name: 'items', update_body: {}, conditions: where }, OPTS),
+      'invalid_update_payload',
+      'empty',
+    );
+    expectError(
+      () => parseUpdatePayload({ table_name: 'items', update_body: [1], conditions: where }, OPTS),
+      'invalid_update_payload',
+      'object',
+    );
+    expectError(
+      () => parseUpdatePayload({ table_name: 'items', update_body: 'x', conditions: where }, OPTS),
+      'invalid_update_payload',
+      'object',
+    );
   });
 
   it('refuses full-table updates', () => {
@@ -562,7 +705,13 @@ describe('parseDeletePayload', () => {
 
   it('uses resource_id_column and ANDs resource_id with conditions', () => {
     const c = parseDeletePayload(
-      { table_name: 'items', resource_id: 'x', resource_id_column: 'itemUuid', conditions: [{ operator: 'gt', column: 'qty', value: 3 }], columns: 'id' },
+      {
+        table_name: 'items',
+        resource_id: 'x',
+        resource_id_column: 'itemUuid',
+        conditions: [{ operator: 'gt', column: 'qty', value: 3 }],
+        columns: 'id',
+      },
       SNAKE,
     );
     expect(c.conditions).toEqual([
@@ -573,18 +722,41 @@ describe('parseDeletePayload', () => {
   });
 
   it('accepts conditions-only deletes', () => {
-    const c = parseDeletePayload({ table_name: 'items', conditions: [{ operator: 'like', column: 'name', value: 'cf_%' }] }, OPTS);
+    const c = parseDeletePayload(
+      { table_name: 'items', conditions: [{ operator: 'like', column: 'name', value: 'cf_%' }] },
+      OPTS,
+    );
     expect(c).toMatchObject({ resourceId: null, conditions: [{ column: 'name', op: 'like', value: 'cf_%' }] });
   });
 
   it('refuses deletes without a target', () => {
     for (const extra of [{}, { conditions: [] }, { conditions: [{}] }, { resource_id: null }]) {
-      const e = expectError(() => parseDeletePayload({ table_name: 'items', ...extra }, OPTS), 'invalid_delete_payload', 'delete needs resource_id or at least one condition');
+      const e = expectError(
+        () => parseDeletePayload({ table_name: 'items', ...extra }, OPTS),
+        'invalid_delete_payload',
+        'delete needs resource_id or at least one condition',
+      );
       expect(e.message).toBe('delete needs resource_id or at least one condition');
     }
-    expectError(() => parseDeletePayload({ table_name: 'items', resource_id: ' ' }, OPTS), 'invalid_delete_payload', 'resource_id');
-    expectError(() => parseDeletePayload({ table_name: 'items', resource_id: true }, OPTS), 'invalid_request', '"resource_id"');
-    expectError(() => parseDeletePayload({ table_name: 'items', resource_id: 1, resource_id_column: 3 }, OPTS), 'invalid_delete_resource_id_column', 'resource_id_column');
-    expectError(() => parseDeletePayload({ table_name: 'items', resource_id: 1, resource_id_column: 'id;x' }, OPTS), 'invalid_identifier', 'resource_id_column');
+    expectError(
+      () => parseDeletePayload({ table_name: 'items', resource_id: ' ' }, OPTS),
+      'invalid_delete_payload',
+      'resource_id',
+    );
+    expectError(
+      () => parseDeletePayload({ table_name: 'items', resource_id: true }, OPTS),
+      'invalid_request',
+      '"resource_id"',
+    );
+    expectError(
+      () => parseDeletePayload({ table_name: 'items', resource_id: 1, resource_id_column: 3 }, OPTS),
+      'invalid_delete_resource_id_column',
+      'resource_id_column',
+    );
+    expectError(
+      () => parseDeletePayload({ table_name: 'items', resource_id: 1, resource_id_column: 'id;x' }, OPTS),
+      'invalid_identifier',
+      'resource_id_column',
+    );
   });
 });

@@ -4,8 +4,18 @@
  */
 import { type AthenaError, ErrorRaiser, firstValue } from '@athena/common';
 import {
-  DeleteCommand, Filter, FetchQuery, InsertCommand, JsonValue, OPERATORS, Operator, PostProcessingSpec, SortSpec,
-  TableRef, TimeGranularity, UpdateCommand,
+  DeleteCommand,
+  Filter,
+  FetchQuery,
+  InsertCommand,
+  JsonValue,
+  OPERATORS,
+  Operator,
+  PostProcessingSpec,
+  SortSpec,
+  TableRef,
+  TimeGranularity,
+  UpdateCommand,
 } from './ast';
 import { normalizeColumn } from './case';
 import { assertIdentifier, describeValue, parseTableName } from './identifiers';
@@ -51,12 +61,18 @@ function jsonType(v: unknown): string {
 }
 
 function wrongType(field: string, expected: string, got: unknown): AthenaError {
-  return QueryErrors.invalidRequest(`Invalid field "${field}": expected ${expected}`, `Field "${field}" must be ${expected}, got ${jsonType(got)}`);
+  return QueryErrors.invalidRequest(
+    `Invalid field "${field}": expected ${expected}`,
+    `Field "${field}" must be ${expected}, got ${jsonType(got)}`,
+  );
 }
 
 function asBody(body: unknown): Body {
   if (!isObject(body)) {
-    throw QueryErrors.invalidRequest('Request body must be a JSON object', `The request body must be a JSON object, got ${body === undefined ? 'nothing' : jsonType(body)}`);
+    throw QueryErrors.invalidRequest(
+      'Request body must be a JSON object',
+      `The request body must be a JSON object, got ${body === undefined ? 'nothing' : jsonType(body)}`,
+    );
   }
   return body;
 }
@@ -98,7 +114,10 @@ function readCount(b: Body, field: string, min: number): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number') throw wrongType(field, 'an integer', v);
   if (!Number.isInteger(v) || v < min || v > INT32_MAX) {
-    throw QueryErrors.invalidLimit(`Invalid ${field} ${describeValue(v)}`, `${field} must be an integer between ${min} and ${INT32_MAX}, got ${describeValue(v)}`);
+    throw QueryErrors.invalidLimit(
+      `Invalid ${field} ${describeValue(v)}`,
+      `${field} must be an integer between ${min} and ${INT32_MAX}, got ${describeValue(v)}`,
+    );
   }
   return v;
 }
@@ -124,9 +143,12 @@ function readTable(b: Body, allowView: boolean): TableRef {
       if (s !== '') return parseTableName(s);
     }
   }
-  throw QueryErrors.invalidRequest(allowView ? 'table_name or view_name is required' : 'table_name is required', allowView
+  throw QueryErrors.invalidRequest(
+    allowView ? 'table_name or view_name is required' : 'table_name is required',
+    allowView
       ? 'The body must name the target with "table_name" (or "view_name"), e.g. "users" or "public.users"'
-      : 'The body must name the target with "table_name", e.g. "users" or "public.users"');
+      : 'The body must name the target with "table_name", e.g. "users" or "public.users"',
+  );
 }
 
 function pushColumn(out: string[], raw: string, field: string, camelToSnake: boolean): boolean {
@@ -192,10 +214,14 @@ function readRecord(o: Body, field: string, camelToSnake: boolean, invalid: Erro
     const n = normalizeColumn(k, camelToSnake);
     assertIdentifier(n, `column name in "${field}"`);
     if (Object.prototype.hasOwnProperty.call(out, n)) {
-      throw invalid(`Duplicate column "${n}" in ${field}`, `Keys of ${field} map to the same column "${n}" after normalisation`);
+      throw invalid(
+        `Duplicate column "${n}" in ${field}`,
+        `Keys of ${field} map to the same column "${n}" after normalisation`,
+      );
     }
     const value = o[k] as JsonValue;
-    if (n === '__proto__') Object.defineProperty(out, n, { value, enumerable: true, writable: true, configurable: true });
+    if (n === '__proto__')
+      Object.defineProperty(out, n, { value, enumerable: true, writable: true, configurable: true });
     else out[n] = value;
   }
   return out;
@@ -209,7 +235,10 @@ function isScalar(v: unknown): v is string | number | boolean | null {
 }
 
 function badValue(op: Operator, column: string, expected: string, v: unknown): AthenaError {
-  return QueryErrors.invalidConditionValue(`Invalid value for "${op}" condition on "${column}"`, `The "${op}" condition on "${column}" needs ${expected}, got ${v === undefined ? 'no value' : describeValue(v)}`);
+  return QueryErrors.invalidConditionValue(
+    `Invalid value for "${op}" condition on "${column}"`,
+    `The "${op}" condition on "${column}" needs ${expected}, got ${v === undefined ? 'no value' : describeValue(v)}`,
+  );
 }
 
 function checkValue(op: Operator, column: string, v: unknown): JsonValue {
@@ -222,7 +251,8 @@ function checkValue(op: Operator, column: string, v: unknown): JsonValue {
     case 'gte':
     case 'lt':
     case 'lte':
-      if (v === null || !isScalar(v)) throw badValue(op, column, 'a non-null scalar value (string, number or boolean)', v);
+      if (v === null || !isScalar(v))
+        throw badValue(op, column, 'a non-null scalar value (string, number or boolean)', v);
       return v;
     case 'like':
     case 'ilike':
@@ -234,10 +264,14 @@ function checkValue(op: Operator, column: string, v: unknown): JsonValue {
     case 'in': {
       if (!Array.isArray(v)) throw badValue(op, column, `an array of scalar values (at most ${MAX_IN_ITEMS})`, v);
       if (v.length > MAX_IN_ITEMS) {
-        throw QueryErrors.invalidConditionValue(`Too many values for "in" condition on "${column}"`, `The "in" condition on "${column}" has ${v.length} values; at most ${MAX_IN_ITEMS} are allowed`);
+        throw QueryErrors.invalidConditionValue(
+          `Too many values for "in" condition on "${column}"`,
+          `The "in" condition on "${column}" has ${v.length} values; at most ${MAX_IN_ITEMS} are allowed`,
+        );
       }
       for (let i = 0; i < v.length; i++) {
-        if (!isScalar(v[i])) throw badValue(op, column, 'an array of scalar values (string, number, boolean or null)', v);
+        if (!isScalar(v[i]))
+          throw badValue(op, column, 'an array of scalar values (string, number, boolean or null)', v);
       }
       return v as JsonValue;
     }
@@ -250,7 +284,10 @@ function checkValue(op: Operator, column: string, v: unknown): JsonValue {
 
 function parseCondition(raw: unknown, index: number, camelToSnake: boolean): Filter | null {
   if (!isObject(raw)) {
-    throw QueryErrors.invalidFetchCondition(`Invalid condition at index ${index}`, `Condition at index ${index} must be an object like {"column","operator","value"} or {"eq_column","eq_value"}, got ${jsonType(raw)}`);
+    throw QueryErrors.invalidFetchCondition(
+      `Invalid condition at index ${index}`,
+      `Condition at index ${index} must be an object like {"column","operator","value"} or {"eq_column","eq_value"}, got ${jsonType(raw)}`,
+    );
   }
   if (isEmptyObject(raw)) return null;
 
@@ -262,13 +299,17 @@ function parseCondition(raw: unknown, index: number, camelToSnake: boolean): Fil
     // The SDK's PostgREST-style expressions: {"operator":"not","value":"qty.eq.2"}, {"operator":"or","value":"a.eq.1,b.is.null"}.
     const lower = opRaw.toLowerCase();
     if (lower === 'or') return parseOrFilter(raw.value, camelToSnake);
-    if (lower === 'not' && (raw.column === undefined || raw.column === null)) return parseNotFilter(raw.value, camelToSnake);
+    if (lower === 'not' && (raw.column === undefined || raw.column === null))
+      return parseNotFilter(raw.value, camelToSnake);
   }
   if (opRaw !== undefined && opRaw !== null) {
     // Operator shape: {column|eq_column, operator, value|eq_value}. `in` keeps an explicit null value.
     const found = typeof opRaw === 'string' ? OPERATOR_BY_LOWER.get(opRaw.toLowerCase()) : undefined;
     if (found === undefined) {
-      throw QueryErrors.invalidFetchCondition(`Unsupported condition operator ${describeValue(opRaw)}`, `Unsupported condition operator ${describeValue(opRaw)} at index ${index}; supported operators: ${SUPPORTED_OPERATORS}`);
+      throw QueryErrors.invalidFetchCondition(
+        `Unsupported condition operator ${describeValue(opRaw)}`,
+        `Unsupported condition operator ${describeValue(opRaw)} at index ${index}; supported operators: ${SUPPORTED_OPERATORS}`,
+      );
     }
     op = found;
     col = raw.column !== undefined && raw.column !== null ? raw.column : raw.eq_column;
@@ -281,7 +322,10 @@ function parseCondition(raw: unknown, index: number, camelToSnake: boolean): Fil
   }
 
   if (typeof col !== 'string' || col.trim() === '') {
-    throw QueryErrors.invalidFetchCondition(`Condition at index ${index} has no column`, `Condition at index ${index} must name a column with "column" or "eq_column"`);
+    throw QueryErrors.invalidFetchCondition(
+      `Condition at index ${index} has no column`,
+      `Condition at index ${index} must name a column with "column" or "eq_column"`,
+    );
   }
   const column = normalizeColumn(col, camelToSnake);
   assertIdentifier(column, 'condition column');
@@ -293,7 +337,10 @@ function readConditions(v: unknown, camelToSnake: boolean): Filter[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw wrongType('conditions', 'an array of condition objects', v);
   if (v.length > MAX_CONDITIONS) {
-    throw QueryErrors.invalidFetchCondition(`Too many conditions (${v.length})`, `A request may carry at most ${MAX_CONDITIONS} conditions, got ${v.length}`);
+    throw QueryErrors.invalidFetchCondition(
+      `Too many conditions (${v.length})`,
+      `A request may carry at most ${MAX_CONDITIONS} conditions, got ${v.length}`,
+    );
   }
   const out: Filter[] = [];
   for (let i = 0; i < v.length; i++) {
@@ -319,7 +366,11 @@ function readSort(b: Body, camelToSnake: boolean): SortSpec | null {
   if (!isObject(s)) throw QueryErrors.invalidSort(`Invalid ${name}`, `${SORT_HINT}, got ${describeValue(s)}`);
   const f = s.field !== undefined && s.field !== null ? s.field : s.column;
   if (f === undefined || f === null) return null;
-  if (typeof f !== 'string') throw QueryErrors.invalidSort(`Invalid ${name}.field`, `${SORT_HINT}; the field must be a column name, got ${describeValue(f)}`);
+  if (typeof f !== 'string')
+    throw QueryErrors.invalidSort(
+      `Invalid ${name}.field`,
+      `${SORT_HINT}; the field must be a column name, got ${describeValue(f)}`,
+    );
   const column = normalizeColumn(f, camelToSnake);
   if (column === '') return null;
   assertIdentifier(column, 'sort column');
@@ -329,7 +380,11 @@ function readSort(b: Body, camelToSnake: boolean): SortSpec | null {
     const v = typeof d === 'string' ? d.trim().toLowerCase() : null;
     if (v !== null && ASCENDING.has(v)) direction = 'asc';
     else if (v !== null && DESCENDING.has(v)) direction = 'desc';
-    else throw QueryErrors.invalidSort(`Invalid ${name}.direction ${describeValue(d)}`, `The direction must be "asc"/"ascending" or "desc"/"descending" (any case), got ${describeValue(d)}`);
+    else
+      throw QueryErrors.invalidSort(
+        `Invalid ${name}.direction ${describeValue(d)}`,
+        `The direction must be "asc"/"ascending" or "desc"/"descending" (any case), got ${describeValue(d)}`,
+      );
   }
   return { column, direction };
 }
@@ -346,7 +401,10 @@ function readPostProcessing(b: Body, camelToSnake: boolean): PostProcessingSpec 
   if (tg !== undefined && tg.trim() !== '') {
     const g = tg.trim().toLowerCase();
     if (!GRANULARITIES.has(g)) {
-      throw QueryErrors.invalidPostProcessingConfiguration(`Unsupported time_granularity '${tg}'`, `Unsupported time_granularity '${tg}'; supported values: day, hour, minute`);
+      throw QueryErrors.invalidPostProcessingConfiguration(
+        `Unsupported time_granularity '${tg}'`,
+        `Unsupported time_granularity '${tg}'; supported values: day, hour, minute`,
+      );
     }
     timeGranularity = g as TimeGranularity;
   }
@@ -365,7 +423,10 @@ function readPostProcessing(b: Body, camelToSnake: boolean): PostProcessingSpec 
   const as = readString(b, 'aggregation_strategy');
   if (as !== undefined && as.trim() !== '') {
     if (as.trim().toLowerCase() !== 'cumulative_sum') {
-      throw QueryErrors.invalidPostProcessingConfiguration(`Unsupported aggregation_strategy '${as}'`, `Unsupported aggregation_strategy '${as}'; supported values: cumulative_sum`);
+      throw QueryErrors.invalidPostProcessingConfiguration(
+        `Unsupported aggregation_strategy '${as}'`,
+        `Unsupported aggregation_strategy '${as}'; supported values: cumulative_sum`,
+      );
     }
     aggregationStrategy = 'cumulative_sum';
   }
@@ -400,7 +461,10 @@ function buildFetch(b: Body, opts: ParseOptions): FetchQuery {
     if (offset === undefined) {
       const o = ((page ?? 1) - 1) * pageSize;
       if (o > INT32_MAX) {
-        throw QueryErrors.invalidLimit('Page offset out of range', `(current_page - 1) * page_size must be between 0 and ${INT32_MAX}, got ${o}`);
+        throw QueryErrors.invalidLimit(
+          'Page offset out of range',
+          `(current_page - 1) * page_size must be between 0 and ${INT32_MAX}, got ${o}`,
+        );
       }
       offset = o;
     }
@@ -436,7 +500,10 @@ function readPageState(b: Body): string | undefined {
   const v = readString(b, 'page_state');
   if (v === undefined || v === '') return undefined;
   if (v.length > MAX_PAGE_STATE_LENGTH || !PAGE_STATE_RE.test(v)) {
-    throw QueryErrors.invalidPageState('Invalid page_state', `page_state must be the token a previous fetch returned (hex text of at most ${MAX_PAGE_STATE_LENGTH} characters)`);
+    throw QueryErrors.invalidPageState(
+      'Invalid page_state',
+      `page_state must be the token a previous fetch returned (hex text of at most ${MAX_PAGE_STATE_LENGTH} characters)`,
+    );
   }
   return v;
 }
@@ -446,12 +513,14 @@ export function parseFetchPayload(body: unknown, opts: ParseOptions): FetchQuery
   return buildFetch(asBody(body), opts);
 }
 
-
 /** Query-string integer (absent → undefined); anything that is not an integer → 400 (range is checked by readCount). */
 function queryInt(k: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!INT_RE.test(v)) {
-    throw QueryErrors.invalidLimit(`Invalid ${k} ${describeValue(v)}`, `${k} must be an integer between 0 and ${INT32_MAX}, got ${describeValue(v)}`);
+    throw QueryErrors.invalidLimit(
+      `Invalid ${k} ${describeValue(v)}`,
+      `${k} must be an integer between 0 and ${INT32_MAX}, got ${describeValue(v)}`,
+    );
   }
   return Number(v);
 }
@@ -463,7 +532,10 @@ const DATA_STRING_PARAMS = ['group_by', 'time_granularity', 'aggregation_column'
 export function parseDataQuery(query: Record<string, string | string[] | undefined>, opts: ParseOptions): FetchQuery {
   const view = firstValue(query.view);
   if (view === undefined || view.trim() === '') {
-    throw QueryErrors.invalidRequest('Query parameter "view" is required', 'GET /data needs ?view=<table or schema.table>');
+    throw QueryErrors.invalidRequest(
+      'Query parameter "view" is required',
+      'GET /data needs ?view=<table or schema.table>',
+    );
   }
   const b: Body = { table_name: view };
   const eqColumn = firstValue(query.eq_column);
@@ -499,19 +571,31 @@ export function parseInsertPayload(body: unknown, opts: ParseOptions): InsertCom
   let rows: Record<string, JsonValue>[];
   let single: boolean;
   if (ib === undefined || ib === null) {
-    throw QueryErrors.invalidInsertPayload('insert_body is required', 'insert_body must be an object (one row) or a non-empty array of objects');
+    throw QueryErrors.invalidInsertPayload(
+      'insert_body is required',
+      'insert_body must be an object (one row) or a non-empty array of objects',
+    );
   } else if (Array.isArray(ib)) {
     if (ib.length === 0) {
-      throw QueryErrors.invalidInsertPayload('insert_body must not be an empty array', 'insert_body must contain at least one row');
+      throw QueryErrors.invalidInsertPayload(
+        'insert_body must not be an empty array',
+        'insert_body must contain at least one row',
+      );
     }
     if (ib.length > MAX_INSERT_ROWS) {
-      throw QueryErrors.invalidInsertPayload(`Too many rows in insert_body (${ib.length})`, `insert_body may hold at most ${MAX_INSERT_ROWS} rows per request, got ${ib.length}`);
+      throw QueryErrors.invalidInsertPayload(
+        `Too many rows in insert_body (${ib.length})`,
+        `insert_body may hold at most ${MAX_INSERT_ROWS} rows per request, got ${ib.length}`,
+      );
     }
     rows = new Array<Record<string, JsonValue>>(ib.length);
     for (let i = 0; i < ib.length; i++) {
       const r: unknown = ib[i];
       if (!isObject(r)) {
-        throw QueryErrors.invalidInsertPayload(`insert_body[${i}] must be an object`, `Every row of insert_body must be an object of column → value; row ${i} is ${jsonType(r)}`);
+        throw QueryErrors.invalidInsertPayload(
+          `insert_body[${i}] must be an object`,
+          `Every row of insert_body must be an object of column → value; row ${i} is ${jsonType(r)}`,
+        );
       }
       rows[i] = readRecord(r, 'insert_body', c2s, QueryErrors.invalidInsertPayload);
     }
@@ -520,17 +604,26 @@ export function parseInsertPayload(body: unknown, opts: ParseOptions): InsertCom
     rows = [readRecord(ib, 'insert_body', c2s, QueryErrors.invalidInsertPayload)];
     single = true;
   } else {
-    throw QueryErrors.invalidInsertPayload('insert_body must be an object or an array of objects', `insert_body must be an object (one row) or a non-empty array of objects, got ${jsonType(ib)}`);
+    throw QueryErrors.invalidInsertPayload(
+      'insert_body must be an object or an array of objects',
+      `insert_body must be an object (one row) or a non-empty array of objects, got ${jsonType(ib)}`,
+    );
   }
 
   let updateBody: Record<string, JsonValue> | null = null;
   const ub = b.update_body;
   if (ub !== undefined && ub !== null) {
     if (!isObject(ub)) {
-      throw QueryErrors.invalidInsertPayload('update_body must be an object', `update_body must be an object of column → value, got ${jsonType(ub)}`);
+      throw QueryErrors.invalidInsertPayload(
+        'update_body must be an object',
+        `update_body must be an object of column → value, got ${jsonType(ub)}`,
+      );
     }
     if (isEmptyObject(ub)) {
-      throw QueryErrors.invalidInsertPayload('update_body must not be empty', 'update_body, when present, must set at least one column');
+      throw QueryErrors.invalidInsertPayload(
+        'update_body must not be empty',
+        'update_body, when present, must set at least one column',
+      );
     }
     updateBody = readRecord(ub, 'update_body', c2s, QueryErrors.invalidInsertPayload);
   }
@@ -555,10 +648,16 @@ export function parseUpdatePayload(body: unknown, opts: ParseOptions): UpdateCom
   const table = readTable(b, true);
   const ub = b.update_body;
   if (ub === undefined || ub === null) {
-    throw QueryErrors.invalidUpdatePayload('update_body is required', 'update_body must be a non-empty object of column → new value');
+    throw QueryErrors.invalidUpdatePayload(
+      'update_body is required',
+      'update_body must be a non-empty object of column → new value',
+    );
   }
   if (!isObject(ub)) {
-    throw QueryErrors.invalidUpdatePayload('update_body must be an object', `update_body must be a non-empty object of column → new value, got ${jsonType(ub)}`);
+    throw QueryErrors.invalidUpdatePayload(
+      'update_body must be an object',
+      `update_body must be a non-empty object of column → new value, got ${jsonType(ub)}`,
+    );
   }
   if (isEmptyObject(ub)) {
     throw QueryErrors.invalidUpdatePayload('update_body must not be empty', 'update_body must set at least one column');
@@ -566,7 +665,10 @@ export function parseUpdatePayload(body: unknown, opts: ParseOptions): UpdateCom
   const set = readRecord(ub, 'update_body', c2s, QueryErrors.invalidUpdatePayload);
   const conditions = readConditions(b.conditions, c2s);
   if (conditions.length === 0) {
-    throw QueryErrors.invalidFetchCondition('An update needs at least one condition', 'An update needs at least one condition in "conditions"; full-table updates are refused');
+    throw QueryErrors.invalidFetchCondition(
+      'An update needs at least one condition',
+      'An update needs at least one condition in "conditions"; full-table updates are refused',
+    );
   }
   return {
     kind: 'update',
@@ -588,7 +690,11 @@ export function parseDeletePayload(body: unknown, opts: ParseOptions): DeleteCom
   let resourceId: string | null = null;
   if (rid !== undefined && rid !== null) {
     if (typeof rid === 'string') {
-      if (rid.trim() === '') throw QueryErrors.invalidDeletePayload('resource_id must not be empty', 'resource_id, when present, must be a non-empty string or a number');
+      if (rid.trim() === '')
+        throw QueryErrors.invalidDeletePayload(
+          'resource_id must not be empty',
+          'resource_id, when present, must be a non-empty string or a number',
+        );
     } else if (typeof rid !== 'number' || !Number.isFinite(rid)) {
       throw wrongType('resource_id', 'a string or a number', rid);
     }
@@ -600,7 +706,10 @@ export function parseDeletePayload(body: unknown, opts: ParseOptions): DeleteCom
     const rc = b.resource_id_column;
     if (rc !== undefined && rc !== null) {
       if (typeof rc !== 'string') {
-        throw QueryErrors.invalidDeleteResourceIdColumn('resource_id_column must be a string', `resource_id_column must be a column name string, got ${jsonType(rc)}`);
+        throw QueryErrors.invalidDeleteResourceIdColumn(
+          'resource_id_column must be a string',
+          `resource_id_column must be a column name string, got ${jsonType(rc)}`,
+        );
       }
       const n = normalizeColumn(rc, c2s);
       if (n !== '') {
@@ -611,7 +720,10 @@ export function parseDeletePayload(body: unknown, opts: ParseOptions): DeleteCom
     conditions.unshift({ column, op: 'eq', value: rid as string | number });
   }
   if (conditions.length === 0) {
-    throw QueryErrors.invalidDeletePayload('delete needs resource_id or at least one condition', 'delete needs resource_id or at least one condition; full-table deletes are refused');
+    throw QueryErrors.invalidDeletePayload(
+      'delete needs resource_id or at least one condition',
+      'delete needs resource_id or at least one condition; full-table deletes are refused',
+    );
   }
   return {
     kind: 'delete',

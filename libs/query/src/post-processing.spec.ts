@@ -11,7 +11,6 @@ const spec = (over: Partial<PostProcessingSpec>): PostProcessingSpec => ({
   ...over,
 });
 
-
 describe('applyPostProcessing', () => {
   it('groups by stringified value in ascending label order, keeping row order', () => {
     const rows: Row[] = [
@@ -68,7 +67,10 @@ describe('applyPostProcessing', () => {
   });
 
   it('treats naive ISO with T as UTC too, and null timestamps as "null"', () => {
-    const { grouped } = applyPostProcessing([{ g: '2024-03-10T23:30:00' }, { g: null }], spec({ timeGranularity: 'hour' }));
+    const { grouped } = applyPostProcessing(
+      [{ g: '2024-03-10T23:30:00' }, { g: null }],
+      spec({ timeGranularity: 'hour' }),
+    );
     expect(grouped.map((b) => b.label)).toEqual(['2024-03-10T23:00', 'null']);
   });
 
@@ -129,18 +131,26 @@ describe('applyPostProcessing', () => {
       { g: 'b', v: 1 },
       { g: 'b', v: 1 },
     ];
-    const dedup = applyPostProcessing(rows, spec({ aggregationColumn: 'v', aggregationDedup: true, aggregationStrategy: 'cumulative_sum' }));
-    expect(dedup.grouped.map((b) => [b.aggregation!.bucket_value, b.aggregation!.value, b.aggregation!.dedup])).toEqual([
-      [3, 3, true],
-      [1, 4, true],
-    ]);
+    const dedup = applyPostProcessing(
+      rows,
+      spec({ aggregationColumn: 'v', aggregationDedup: true, aggregationStrategy: 'cumulative_sum' }),
+    );
+    expect(dedup.grouped.map((b) => [b.aggregation!.bucket_value, b.aggregation!.value, b.aggregation!.dedup])).toEqual(
+      [
+        [3, 3, true],
+        [1, 4, true],
+      ],
+    );
     const plain = applyPostProcessing(rows, spec({ aggregationColumn: 'v' }));
     expect(plain.grouped.map((b) => b.aggregation!.bucket_value)).toEqual([5, 2]);
   });
 
   it('refuses a strategy without a column', () => {
     const e = caught(() => applyPostProcessing([], spec({ aggregationStrategy: 'cumulative_sum' })));
-    expect([e.code, e.message]).toEqual(['invalid_post_processing_configuration', 'aggregation_strategy requires aggregation_column']);
+    expect([e.code, e.message]).toEqual([
+      'invalid_post_processing_configuration',
+      'aggregation_strategy requires aggregation_column',
+    ]);
   });
 });
 
@@ -158,6 +168,7 @@ describe('decimal helpers', () => {
     expect(n('.5')).toBe(0.5);
     expect(n(1e-7)).toBe(1e-7);
     expect(n(12345678901234567890n)).toBe(12345678901234567000);
-    for (const bad of ['', '.', 'abc', '1,5', 'NaN', 'Infinity', '1e99999', null, true, {}, NaN]) expect(n(bad)).toBeNull();
+    for (const bad of ['', '.', 'abc', '1,5', 'NaN', 'Infinity', '1e99999', null, true, {}, NaN])
+      expect(n(bad)).toBeNull();
   });
 });

@@ -166,7 +166,10 @@ function labelFor(v: unknown, spec: PostProcessingSpec): string {
   if (g !== null) {
     const ms = toEpochMs(v);
     if (Number.isNaN(ms)) {
-      throw QueryErrors.invalidPostProcessingConfiguration(`Cannot parse ${describeValue(v instanceof Date ? 'Invalid Date' : v)} as a timestamp`, `group_by column "${spec.groupBy}" holds ${describeValue(v instanceof Date ? 'Invalid Date' : v)}, which is not a timestamp; time_granularity '${g}' needs ISO 8601 / RFC 3339 values (or naive "YYYY-MM-DD HH:MM:SS", taken as UTC)`);
+      throw QueryErrors.invalidPostProcessingConfiguration(
+        `Cannot parse ${describeValue(v instanceof Date ? 'Invalid Date' : v)} as a timestamp`,
+        `group_by column "${spec.groupBy}" holds ${describeValue(v instanceof Date ? 'Invalid Date' : v)}, which is not a timestamp; time_granularity '${g}' needs ISO 8601 / RFC 3339 values (or naive "YYYY-MM-DD HH:MM:SS", taken as UTC)`,
+      );
     }
     return formatBucket(ms, g);
   }

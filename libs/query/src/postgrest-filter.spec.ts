@@ -7,11 +7,20 @@ import { itemsSchema } from './sql-compiler.fixture';
 describe('PostgREST-style filters sent by the SDK (not / or)', () => {
   it('parses column.op.value items, including negation, is, in and like wildcards', () => {
     expect(parsePostgrestItem('qty.eq.2', false)).toEqual({ column: 'qty', op: 'eq', value: '2' });
-    expect(parsePostgrestItem('name.not.is.null', false)).toEqual({ column: 'name', op: 'is', value: null, negate: true });
+    expect(parsePostgrestItem('name.not.is.null', false)).toEqual({
+      column: 'name',
+      op: 'is',
+      value: null,
+      negate: true,
+    });
     expect(parsePostgrestItem('qty.in.1,2', false)).toEqual({ column: 'qty', op: 'in', value: ['1', '2'] });
     expect(parsePostgrestItem('qty.in.(1,"a,b")', false)).toEqual({ column: 'qty', op: 'in', value: ['1', 'a,b'] });
     expect(parsePostgrestItem('name.ilike.*an*', false)).toEqual({ column: 'name', op: 'ilike', value: '%an%' });
-    expect(parsePostgrestItem('createdAt.gte.2024-01-01', true)).toEqual({ column: 'created_at', op: 'gte', value: '2024-01-01' });
+    expect(parsePostgrestItem('createdAt.gte.2024-01-01', true)).toEqual({
+      column: 'created_at',
+      op: 'gte',
+      value: '2024-01-01',
+    });
   });
 
   it('not() flips the item; or() keeps bare in-lists together', () => {
@@ -47,12 +56,20 @@ describe('PostgREST-style filters sent by the SDK (not / or)', () => {
   });
 
   it('compiles to NOT (...) and (... OR ...) with bound values', () => {
-    const q = parseFetchPayload({
-      table_name: 'items',
-      conditions: [{ operator: 'not', value: 'qty.in.1,2' }, { operator: 'or', value: 'qty.eq.1,name.is.null' }],
-    }, { camelToSnake: false, maxRows: 100 });
+    const q = parseFetchPayload(
+      {
+        table_name: 'items',
+        conditions: [
+          { operator: 'not', value: 'qty.in.1,2' },
+          { operator: 'or', value: 'qty.eq.1,name.is.null' },
+        ],
+      },
+      { camelToSnake: false, maxRows: 100 },
+    );
     const sql = compileSelect(q, itemsSchema(), { autoCastUuid: true });
-    expect(sql.text).toBe('SELECT * FROM "public"."items" WHERE NOT ("qty" = ANY($1)) AND ("qty" = $2 OR "name" IS NULL) LIMIT $3');
+    expect(sql.text).toBe(
+      'SELECT * FROM "public"."items" WHERE NOT ("qty" = ANY($1)) AND ("qty" = $2 OR "name" IS NULL) LIMIT $3',
+    );
     expect(sql.values).toEqual([['1', '2'], '1', 101]);
   });
 });

@@ -51,7 +51,9 @@ export function parsePostgrestItem(item: string, camelToSnake: boolean): Conditi
   const text = item.trim();
   const m = /^([^.]+)\.(not\.)?([a-z]+)\.([\s\S]*)$/.exec(text);
   if (!m) {
-    throw bad(`Filter ${describeValue(text)} is not of the form column.operator.value (e.g. "qty.eq.2" or "name.not.is.null")`);
+    throw bad(
+      `Filter ${describeValue(text)} is not of the form column.operator.value (e.g. "qty.eq.2" or "name.not.is.null")`,
+    );
   }
   const column = normalizeColumn(m[1], camelToSnake);
   assertIdentifier(column, 'filter column');
@@ -66,7 +68,11 @@ export function parsePostgrestItem(item: string, camelToSnake: boolean): Conditi
     if (l === 'null') value = null;
     else if (l === 'true') value = true;
     else if (l === 'false') value = false;
-    else throw QueryErrors.invalidConditionValue(`Invalid value for "is" on "${column}"`, `"is" takes null, true or false, got ${describeValue(raw)}`);
+    else
+      throw QueryErrors.invalidConditionValue(
+        `Invalid value for "is" on "${column}"`,
+        `"is" takes null, true or false, got ${describeValue(raw)}`,
+      );
   } else if (op === 'in') {
     const inner = raw.startsWith('(') && raw.endsWith(')') ? raw.slice(1, -1) : raw;
     value = inner === '' ? [] : splitTopLevel(inner).map((v) => unquote(v.trim()));
@@ -100,8 +106,12 @@ export function parseOrFilter(value: unknown, camelToSnake: boolean): AnyOf {
   const items: string[] = [];
   for (const part of splitTopLevel(text)) {
     const p = part.trim();
-    if (/^(and|or|not\.and|not\.or)\(/.test(p)) throw bad(`Nested groups (${describeValue(p)}) are not supported in "or"; use a flat list of column.operator.value items`);
-    if (items.length > 0 && !ITEM_START.test(p)) items[items.length - 1] += `,${p}`; // continuation of a bare `in` list
+    if (/^(and|or|not\.and|not\.or)\(/.test(p))
+      throw bad(
+        `Nested groups (${describeValue(p)}) are not supported in "or"; use a flat list of column.operator.value items`,
+      );
+    if (items.length > 0 && !ITEM_START.test(p))
+      items[items.length - 1] += `,${p}`; // continuation of a bare `in` list
     else items.push(p);
   }
   if (items.length > MAX_ITEMS) throw bad(`An "or" condition may hold at most ${MAX_ITEMS} items, got ${items.length}`);

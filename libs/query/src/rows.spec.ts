@@ -2,9 +2,15 @@ import { stripNullFields } from './rows';
 
 describe('stripNullFields', () => {
   it('drops null-valued keys into new objects and leaves the input alone', () => {
-    const rows = [{ id: 1, a: null, b: 0, c: '', d: false, e: { x: null } }, { id: 2, a: 'x' }];
+    const rows = [
+      { id: 1, a: null, b: 0, c: '', d: false, e: { x: null } },
+      { id: 2, a: 'x' },
+    ];
     const out = stripNullFields(rows);
-    expect(out).toEqual([{ id: 1, b: 0, c: '', d: false, e: { x: null } }, { id: 2, a: 'x' }]);
+    expect(out).toEqual([
+      { id: 1, b: 0, c: '', d: false, e: { x: null } },
+      { id: 2, a: 'x' },
+    ]);
     expect(out[0]).not.toBe(rows[0]);
     expect(rows[0]).toHaveProperty('a', null);
   });

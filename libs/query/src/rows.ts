@@ -9,7 +9,8 @@ export function stripNullFields(rows: Row[]): Row[] {
     for (const k in row) {
       const v = row[k];
       if (v === null) continue;
-      if (k === '__proto__') Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
+      if (k === '__proto__')
+        Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
       else copy[k] = v;
     }
     out[i] = copy;

@@ -16,13 +16,18 @@ export function itemsSchema(): TableSchema {
     ['status', 'text'],
   ];
   const columns = new Map<string, ColumnInfo>();
-  for (const [name, type, isArray] of cols) columns.set(name, { name, type, nullable: name !== 'id', isArray: isArray ?? false });
+  for (const [name, type, isArray] of cols)
+    columns.set(name, { name, type, nullable: name !== 'id', isArray: isArray ?? false });
   return { schema: 'public', name: 'items', columns, primaryKey: ['id'] };
 }
 
 /** A table without a primary key. */
 export function logsSchema(): TableSchema {
   const columns = new Map<string, ColumnInfo>();
-  for (const [name, type] of [['ts', 'timestamptz'], ['msg', 'text']]) columns.set(name, { name, type, nullable: true, isArray: false });
+  for (const [name, type] of [
+    ['ts', 'timestamptz'],
+    ['msg', 'text'],
+  ])
+    columns.set(name, { name, type, nullable: true, isArray: false });
   return { schema: 'audit', name: 'logs', columns, primaryKey: [] };
 }

@@ -4,7 +4,12 @@
  */
 import type { CompiledStatement, TableSchema } from './ast';
 import {
-  ParseOptions, parseDataQuery, parseDeletePayload, parseFetchPayload, parseInsertPayload, parseUpdatePayload,
+  ParseOptions,
+  parseDataQuery,
+  parseDeletePayload,
+  parseFetchPayload,
+  parseInsertPayload,
+  parseUpdatePayload,
 } from './parse';
 import { CompileOptions, compileDelete, compileInsert, compileSelect, compileUpdate } from './sql-compiler';
 import { itemsSchema, logsSchema } from './sql-compiler.fixture';
@@ -23,14 +28,33 @@ const UUID = '5d845b27-8d06-40a0-9e76-08de9d9f3c1f';
 const CASES: Record<string, Case> = {
   'fetch: SDK not() and or() PostgREST expressions': {
     kind: 'fetch',
-    payload: { table_name: 'items', conditions: [{ operator: 'not', value: 'qty.in.1,2' }, { operator: 'not', value: 'name.is.null' }, { operator: 'or', value: 'qty.eq.1,name.ilike.*an*,price.not.is.null' }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { operator: 'not', value: 'qty.in.1,2' },
+        { operator: 'not', value: 'name.is.null' },
+        { operator: 'or', value: 'qty.eq.1,name.ilike.*an*,price.not.is.null' },
+      ],
+    },
   },
   'fetch: minimal (capped, truncation probe)': { kind: 'fetch', payload: { table_name: 'items' } },
-  'fetch: columns array, explicit limit below cap': { kind: 'fetch', payload: { table_name: 'items', columns: ['id', 'name'], limit: 10 } },
-  'fetch: comma columns, limit above cap': { kind: 'fetch', payload: { table_name: 'items', columns: 'id, name', limit: 5000 } },
+  'fetch: columns array, explicit limit below cap': {
+    kind: 'fetch',
+    payload: { table_name: 'items', columns: ['id', 'name'], limit: 10 },
+  },
+  'fetch: comma columns, limit above cap': {
+    kind: 'fetch',
+    payload: { table_name: 'items', columns: 'id, name', limit: 5000 },
+  },
   'fetch: limit 0': { kind: 'fetch', payload: { table_name: 'items', limit: 0 } },
-  'fetch: limit + offset (range)': { kind: 'fetch', payload: { table_name: 'items', columns: '*', limit: 3, offset: 1 } },
-  'fetch: current_page/page_size': { kind: 'fetch', payload: { table_name: 'items', current_page: 3, page_size: 25, total_pages: 9 } },
+  'fetch: limit + offset (range)': {
+    kind: 'fetch',
+    payload: { table_name: 'items', columns: '*', limit: 3, offset: 1 },
+  },
+  'fetch: current_page/page_size': {
+    kind: 'fetch',
+    payload: { table_name: 'items', current_page: 3, page_size: 25, total_pages: 9 },
+  },
   'fetch: schema-qualified table': { kind: 'fetch', payload: { table_name: 'public.items', limit: 1 } },
   'fetch: legacy eq shape, [{}] ignored': {
     kind: 'fetch',
@@ -38,11 +62,23 @@ const CASES: Record<string, Case> = {
   },
   'fetch: eq / neq': {
     kind: 'fetch',
-    payload: { table_name: 'items', conditions: [{ operator: 'eq', column: 'qty', value: 2 }, { operator: 'neq', column: 'name', value: 'x' }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { operator: 'eq', column: 'qty', value: 2 },
+        { operator: 'neq', column: 'name', value: 'x' },
+      ],
+    },
   },
   'fetch: eq null → IS NULL, neq null → IS NOT NULL': {
     kind: 'fetch',
-    payload: { table_name: 'items', conditions: [{ operator: 'eq', column: 'name', value: null }, { operator: 'neq', column: 'price', value: null }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { operator: 'eq', column: 'name', value: null },
+        { operator: 'neq', column: 'price', value: null },
+      ],
+    },
   },
   'fetch: gt gte lt lte': {
     kind: 'fetch',
@@ -58,7 +94,13 @@ const CASES: Record<string, Case> = {
   },
   'fetch: like / ilike': {
     kind: 'fetch',
-    payload: { table_name: 'items', conditions: [{ operator: 'like', column: 'name', value: 'cf_%' }, { operator: 'ilike', column: 'status', value: '%OPEN%' }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { operator: 'like', column: 'name', value: 'cf_%' },
+        { operator: 'ilike', column: 'status', value: '%OPEN%' },
+      ],
+    },
   },
   'fetch: is null / true / false': {
     kind: 'fetch',
@@ -71,19 +113,37 @@ const CASES: Record<string, Case> = {
       ],
     },
   },
-  'fetch: in': { kind: 'fetch', payload: { table_name: 'items', conditions: [{ operator: 'in', column: 'qty', value: [1, 3] }] } },
-  'fetch: in empty → FALSE': { kind: 'fetch', payload: { table_name: 'items', conditions: [{ operator: 'in', column: 'qty', value: [] }] } },
+  'fetch: in': {
+    kind: 'fetch',
+    payload: { table_name: 'items', conditions: [{ operator: 'in', column: 'qty', value: [1, 3] }] },
+  },
+  'fetch: in empty → FALSE': {
+    kind: 'fetch',
+    payload: { table_name: 'items', conditions: [{ operator: 'in', column: 'qty', value: [] }] },
+  },
   'fetch: uuid eq with a UUID compares natively': {
     kind: 'fetch',
     payload: { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: UUID }] },
   },
   'fetch: uuid eq with a non-UUID casts to text': {
     kind: 'fetch',
-    payload: { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: 'not-a-uuid' }, { operator: 'neq', column: 'owner_id', value: 42 }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { eq_column: 'id', eq_value: 'not-a-uuid' },
+        { operator: 'neq', column: 'owner_id', value: 42 },
+      ],
+    },
   },
   'fetch: uuid in with a non-UUID element casts to text': {
     kind: 'fetch',
-    payload: { table_name: 'items', conditions: [{ operator: 'in', column: 'id', value: [UUID, 'legacy-7'] }, { operator: 'in', column: 'owner_id', value: [UUID] }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { operator: 'in', column: 'id', value: [UUID, 'legacy-7'] },
+        { operator: 'in', column: 'owner_id', value: [UUID] },
+      ],
+    },
   },
   'fetch: uuid eq with autoCastUuid off stays native': {
     kind: 'fetch',
@@ -92,7 +152,13 @@ const CASES: Record<string, Case> = {
   },
   'fetch: contains / containedBy on a text[] column': {
     kind: 'fetch',
-    payload: { table_name: 'items', conditions: [{ operator: 'contains', column: 'tags', value: ['red'] }, { operator: 'containedBy', column: 'tags', value: ['red', 'blue'] }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { operator: 'contains', column: 'tags', value: ['red'] },
+        { operator: 'containedBy', column: 'tags', value: ['red', 'blue'] },
+      ],
+    },
   },
   'fetch: contains / containedBy on json and jsonb columns': {
     kind: 'fetch',
@@ -106,13 +172,22 @@ const CASES: Record<string, Case> = {
   },
   'fetch: eq and in on jsonb bind JSON text': {
     kind: 'fetch',
-    payload: { table_name: 'items', conditions: [{ operator: 'eq', column: 'meta', value: 'x' }, { operator: 'in', column: 'settings', value: [1, 'a', null] }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { operator: 'eq', column: 'meta', value: 'x' },
+        { operator: 'in', column: 'settings', value: [1, 'a', null] },
+      ],
+    },
   },
   'fetch: sort asc / desc': {
     kind: 'fetch',
     payload: { table_name: 'items', sort_by: { field: 'created_at', direction: 'descending' }, limit: 5, offset: 10 },
   },
-  'fetch: sortBy with column, default direction': { kind: 'fetch', payload: { table_name: 'items', sortBy: { column: 'name' } } },
+  'fetch: sortBy with column, default direction': {
+    kind: 'fetch',
+    payload: { table_name: 'items', sortBy: { column: 'name' } },
+  },
   'fetch: camelCase toggle normalises every column': {
     kind: 'fetch',
     payload: {
@@ -127,25 +202,52 @@ const CASES: Record<string, Case> = {
   },
   'data: GET /data with eq, columns, paging and sort': {
     kind: 'data',
-    payload: { view: 'items', eq_column: 'status', eq_value: 'open', columns: 'id,name', current_page: '2', page_size: '10', sort_by: 'qty', sort_direction: 'desc' },
+    payload: {
+      view: 'items',
+      eq_column: 'status',
+      eq_value: 'open',
+      columns: 'id,name',
+      current_page: '2',
+      page_size: '10',
+      sort_by: 'qty',
+      sort_direction: 'desc',
+    },
   },
   'insert: single object': {
     kind: 'insert',
-    payload: { table_name: 'items', insert_body: { name: 'a', qty: 1, tags: ['red', 'blue'], meta: { k: [1, 2] }, settings: [1, 2] }, columns: '*' },
+    payload: {
+      table_name: 'items',
+      insert_body: { name: 'a', qty: 1, tags: ['red', 'blue'], meta: { k: [1, 2] }, settings: [1, 2] },
+      columns: '*',
+    },
   },
   'insert: multi-row with missing keys → DEFAULT, returning columns': {
     kind: 'insert',
-    payload: { table_name: 'items', insert_body: [{ name: 'a', qty: 1 }, { name: 'b', qty: null }, { status: 'new' }], columns: 'id,name' },
+    payload: {
+      table_name: 'items',
+      insert_body: [{ name: 'a', qty: 1 }, { name: 'b', qty: null }, { status: 'new' }],
+      columns: 'id,name',
+    },
   },
   'insert: single empty object → DEFAULT VALUES': { kind: 'insert', payload: { table_name: 'items', insert_body: {} } },
   'insert: several empty objects': { kind: 'insert', payload: { table_name: 'items', insert_body: [{}, {}] } },
   'insert: upsert with update_body and on_conflict': {
     kind: 'insert',
-    payload: { table_name: 'items', insert_body: { id: UUID, name: 'a' }, update_body: { name: 'a2' }, columns: '*', on_conflict: 'id' },
+    payload: {
+      table_name: 'items',
+      insert_body: { id: UUID, name: 'a' },
+      update_body: { name: 'a2' },
+      columns: '*',
+      on_conflict: 'id',
+    },
   },
   'insert: upsert with update_body on the primary key': {
     kind: 'insert',
-    payload: { table_name: 'items', insert_body: { id: UUID, name: 'a', meta: { v: 1 } }, update_body: { name: 'a2', meta: { v: 2 } } },
+    payload: {
+      table_name: 'items',
+      insert_body: { id: UUID, name: 'a', meta: { v: 1 } },
+      update_body: { name: 'a2', meta: { v: 2 } },
+    },
   },
   'insert: on_conflict only → merge EXCLUDED': {
     kind: 'insert',
@@ -157,7 +259,13 @@ const CASES: Record<string, Case> = {
   },
   'insert: into a schema-qualified table without primary key': {
     kind: 'insert',
-    payload: { table_name: 'audit.logs', insert_body: { msg: 'hello' }, default_to_null: true, count: 'exact', head: false },
+    payload: {
+      table_name: 'audit.logs',
+      insert_body: { msg: 'hello' },
+      default_to_null: true,
+      count: 'exact',
+      head: false,
+    },
     schema: logsSchema(),
   },
   'update: conditions, jsonb value, returning': {
@@ -165,7 +273,10 @@ const CASES: Record<string, Case> = {
     payload: {
       table_name: 'items',
       update_body: { qty: 10, meta: { a: null }, tags: ['x'] },
-      conditions: [{ operator: 'eq', column: 'id', value: UUID }, { operator: 'gt', column: 'qty', value: 0 }],
+      conditions: [
+        { operator: 'eq', column: 'id', value: UUID },
+        { operator: 'gt', column: 'qty', value: 0 },
+      ],
       columns: 'id,qty',
       strip_nulls: true,
     },
@@ -181,11 +292,22 @@ const CASES: Record<string, Case> = {
   },
   'delete: resource_id AND conditions': {
     kind: 'delete',
-    payload: { table_name: 'items', resource_id: '7', conditions: [{ operator: 'eq', column: 'id', value: 7 }], columns: 'id' },
+    payload: {
+      table_name: 'items',
+      resource_id: '7',
+      conditions: [{ operator: 'eq', column: 'id', value: 7 }],
+      columns: 'id',
+    },
   },
   'delete: conditions only': {
     kind: 'delete',
-    payload: { table_name: 'items', conditions: [{ operator: 'like', column: 'name', value: 'cf_%' }, { operator: 'gt', column: 'qty', value: 3 }] },
+    payload: {
+      table_name: 'items',
+      conditions: [
+        { operator: 'like', column: 'name', value: 'cf_%' },
+        { operator: 'gt', column: 'qty', value: 3 },
+      ],
+    },
   },
 };
 

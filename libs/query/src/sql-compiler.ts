@@ -5,8 +5,16 @@
 import { AthenaError } from '@athena/common';
 import { isAnyOf } from './ast';
 import type {
-  ColumnInfo, CompiledStatement, Condition, DeleteCommand, Filter, FetchQuery, InsertCommand, JsonValue,
-  TableSchema, UpdateCommand,
+  ColumnInfo,
+  CompiledStatement,
+  Condition,
+  DeleteCommand,
+  Filter,
+  FetchQuery,
+  InsertCommand,
+  JsonValue,
+  TableSchema,
+  UpdateCommand,
 } from './ast';
 import { checkPostProcessing, column, projection, quotedTable, tableLabel } from './compile-shared';
 import { quoteIdent } from './identifiers';
@@ -63,7 +71,10 @@ function likePattern(col: string, v: unknown): unknown {
   let n = 0;
   for (let i = v.length - 1; i >= 0 && v.charCodeAt(i) === 0x5c; i--) n++;
   if (n % 2 === 0) return v;
-  throw QueryErrors.invalidLikePattern(`Invalid LIKE pattern on "${col}"`, 'The pattern ends with the escape character \\; escape a literal backslash as \\\\');
+  throw QueryErrors.invalidLikePattern(
+    `Invalid LIKE pattern on "${col}"`,
+    'The pattern ends with the escape character \\; escape a literal backslash as \\\\',
+  );
 }
 
 function compileCondition(cond: Condition, schema: TableSchema, values: unknown[], opts: CompileOptions): string {
@@ -226,7 +237,10 @@ export function compileInsert(c: InsertCommand, schema: TableSchema, _opts: Comp
   }
   if (c.updateBody !== null) paramCount += countKeys(c.updateBody);
   if (paramCount > MAX_BIND_PARAMS) {
-    throw QueryErrors.insertTooLarge('Insert has too many values for one statement', `This insert needs ${paramCount} bound values; PostgreSQL allows at most ${MAX_BIND_PARAMS}. Split it into smaller batches`);
+    throw QueryErrors.insertTooLarge(
+      'Insert has too many values for one statement',
+      `This insert needs ${paramCount} bound values; PostgreSQL allows at most ${MAX_BIND_PARAMS}. Split it into smaller batches`,
+    );
   }
 
   const infos = new Array<ColumnInfo>(cols.length);
@@ -265,7 +279,10 @@ export function compileInsert(c: InsertCommand, schema: TableSchema, _opts: Comp
   if (c.updateBody !== null) {
     const target = c.onConflict ?? (schema.primaryKey.length > 0 ? schema.primaryKey : null);
     if (target === null) {
-      throw QueryErrors.invalidInsertPayload('Upsert needs a conflict target', `Table "${tableLabel(schema)}" has no primary key; pass on_conflict with the unique column(s) to upsert on`);
+      throw QueryErrors.invalidInsertPayload(
+        'Upsert needs a conflict target',
+        `Table "${tableLabel(schema)}" has no primary key; pass on_conflict with the unique column(s) to upsert on`,
+      );
     }
     text += ` ON CONFLICT (${conflictTarget(target, schema)}) DO UPDATE SET ${setClause(c.updateBody, schema, values)}`;
   } else if (c.onConflict !== null) {
@@ -295,7 +312,10 @@ function conflictTarget(target: string[], schema: TableSchema): string {
 /** `UPDATE … SET … WHERE … RETURNING …`. Refuses an empty SET or an empty WHERE. */
 export function compileUpdate(c: UpdateCommand, schema: TableSchema, opts: CompileOptions): CompiledStatement {
   if (c.conditions.length === 0) {
-    throw QueryErrors.invalidFetchCondition('An update needs at least one condition', 'An update needs at least one condition; full-table updates are refused');
+    throw QueryErrors.invalidFetchCondition(
+      'An update needs at least one condition',
+      'An update needs at least one condition; full-table updates are refused',
+    );
   }
   const values: unknown[] = [];
   const set = setClause(c.set, schema, values);
@@ -312,7 +332,10 @@ export function compileUpdate(c: UpdateCommand, schema: TableSchema, opts: Compi
 /** `DELETE FROM … WHERE … RETURNING …`. Refuses an empty WHERE. */
 export function compileDelete(c: DeleteCommand, schema: TableSchema, opts: CompileOptions): CompiledStatement {
   if (c.conditions.length === 0) {
-    throw QueryErrors.invalidDeletePayload('delete needs resource_id or at least one condition', 'delete needs resource_id or at least one condition; full-table deletes are refused');
+    throw QueryErrors.invalidDeletePayload(
+      'delete needs resource_id or at least one condition',
+      'delete needs resource_id or at least one condition; full-table deletes are refused',
+    );
   }
   const values: unknown[] = [];
   let text = `DELETE FROM ${quotedTable(schema)}`;

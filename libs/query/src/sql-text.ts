@@ -1,4 +1,3 @@
-
 import { QueryErrors } from './errors';
 
 /** Longest statement text accepted by the raw SQL/CQL routes (characters, after trimming). */

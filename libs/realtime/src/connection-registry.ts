@@ -149,9 +149,17 @@ export class ConnectionRegistry {
       const rows = s.filters.length === 0 ? e.rows : e.rows.filter((r) => rowMatches(r, s.filters));
       if (rows.length === 0) continue;
       const frame: EventFrame = {
-        type: 'event', request_id: null, status: 'success', message: `${e.operation} on ${e.table}`,
-        subscription_id: s.id, operation: e.operation, client: e.client, table: e.table, rows,
-        write_request_id: e.requestId, at,
+        type: 'event',
+        request_id: null,
+        status: 'success',
+        message: `${e.operation} on ${e.table}`,
+        subscription_id: s.id,
+        operation: e.operation,
+        client: e.client,
+        table: e.table,
+        rows,
+        write_request_id: e.requestId,
+        at,
       };
       if (this.send(s.conn, frame, 'event')) {
         s.events++;
@@ -167,16 +175,33 @@ export class ConnectionRegistry {
   snapshot(detail: boolean): Record<string, unknown> {
     const ws = this.config.gateway.websocket;
     const out: Record<string, unknown> = {
-      open: this.conns.size, max: ws.max_connections, max_per_key: ws.max_connections_per_key,
+      open: this.conns.size,
+      max: ws.max_connections,
+      max_per_key: ws.max_connections_per_key,
       subscriptions: this.subCount,
     };
     if (detail) {
       out.list = [...this.conns.values()].map((c) => ({
-        id: c.id, ip: c.ip, user_agent: c.userAgent, key_public_id: c.keyId, opened_at: new Date(c.openedAt).toISOString(),
-        last_frame_at: new Date(c.lastFrameAt).toISOString(), in_flight: c.inFlight, frames_in: c.framesIn,
-        frames_out: c.framesOut, events_out: c.eventsOut, errors: c.errors, bytes_out: c.bytesOut,
+        id: c.id,
+        ip: c.ip,
+        user_agent: c.userAgent,
+        key_public_id: c.keyId,
+        opened_at: new Date(c.openedAt).toISOString(),
+        last_frame_at: new Date(c.lastFrameAt).toISOString(),
+        in_flight: c.inFlight,
+        frames_in: c.framesIn,
+        frames_out: c.framesOut,
+        events_out: c.eventsOut,
+        errors: c.errors,
+        bytes_out: c.bytesOut,
         buffered_bytes: c.socket.bufferedAmount,
-        subscriptions: [...c.subs.values()].map((s) => ({ id: s.id, client: s.client, table: s.table, conditions: s.filters.length, events: s.events })),
+        subscriptions: [...c.subs.values()].map((s) => ({
+          id: s.id,
+          client: s.client,
+          table: s.table,
+          conditions: s.filters.length,
+          events: s.events,
+        })),
       }));
     }
     return out;

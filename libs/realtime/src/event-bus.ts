@@ -107,7 +107,15 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     } catch {
       return;
     }
-    if (!env || typeof env !== 'object' || !env.e || typeof env.e.client !== 'string' || typeof env.e.table !== 'string' || !Array.isArray(env.e.rows)) return;
+    if (
+      !env ||
+      typeof env !== 'object' ||
+      !env.e ||
+      typeof env.e.client !== 'string' ||
+      typeof env.e.table !== 'string' ||
+      !Array.isArray(env.e.rows)
+    )
+      return;
     this.metrics.events.inc({ outcome: 'received' });
     this.registry.deliver(env.e);
   }
@@ -116,6 +124,9 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     if (now - this.lastWarn < 10_000) return;
     this.lastWarn = now;
-    this.logger.warn({ during: what, err: e.message }, 'realtime event bus: Redis unavailable, events are delivered on this instance only');
+    this.logger.warn(
+      { during: what, err: e.message },
+      'realtime event bus: Redis unavailable, events are delivered on this instance only',
+    );
   }
 }

@@ -12,7 +12,6 @@ export interface FrameAdmission {
 
 export const FRAME_ADMISSION = Symbol.for('athena.frame-admission');
 
-
 /**
  * Frames go through the same AdmissionService as HTTP requests (same budgets, same metrics), keyed by the route the
  * frame stands for. A frame over budget is refused with 429 `admission_rejected` + Retry-After: a WebSocket answer
@@ -30,7 +29,10 @@ export function admissionForFrames(admission: AdmissionService): FrameAdmission 
   };
   return {
     admit(call: GatewayCall): void | Promise<void> {
-      const inlineOnly = call.target.directUri !== null || call.target.supabaseUrl !== undefined || call.target.supabaseKey !== undefined;
+      const inlineOnly =
+        call.target.directUri !== null ||
+        call.target.supabaseUrl !== undefined ||
+        call.target.supabaseKey !== undefined;
       const d = admission.check({ route: call.origin.url.split('?')[0], client: call.client, inlineOnly });
       return d instanceof Promise ? d.then(decide) : decide(d);
     },

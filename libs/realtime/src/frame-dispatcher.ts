@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AuthenticationService, AuthorizationService, AuthPolicy, extractKeyCandidates, KeyCandidate, tableRight } from '@athena/auth';
+import {
+  AuthenticationService,
+  AuthorizationService,
+  AuthPolicy,
+  extractKeyCandidates,
+  KeyCandidate,
+  tableRight,
+} from '@athena/auth';
 import { parseCacheControl } from '@athena/cache';
 import { GatewayCall, Principal, ANONYMOUS } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
@@ -49,11 +56,19 @@ export class FrameDispatcher {
     return {
       requestId: f.request_id ?? randomUUID(),
       client: f.client_name,
-      target: { directUri: h['x-pg-uri'] || h['x-jdbc-url'] || h['x-athena-jdbc-url'] || null, supabaseUrl: h['x-supabase-url'], supabaseKey: h['x-supabase-key'] },
+      target: {
+        directUri: h['x-pg-uri'] || h['x-jdbc-url'] || h['x-athena-jdbc-url'] || null,
+        supabaseUrl: h['x-supabase-url'],
+        supabaseKey: h['x-supabase-key'],
+      },
       principal: UNAUTHENTICATED,
       cache: parseCacheControl(h['cache-control']),
       stripNulls: h['x-strip-nulls'],
-      tenant: { userId: h['x-user-id'] || null, companyId: h['x-company-id'] || null, organizationId: h['x-organization-id'] || null },
+      tenant: {
+        userId: h['x-user-id'] || null,
+        companyId: h['x-company-id'] || null,
+        organizationId: h['x-organization-id'] || null,
+      },
       deadline: null,
       origin: { transport: 'websocket', method, url, ip: conn.ip, userAgent: conn.userAgent, host: conn.host },
     };
@@ -94,10 +109,14 @@ export class FrameDispatcher {
       case 'gateway.fetch':
         if (path === '/data') return this.gateway.fetchByQuery(call, f.query);
         return this.gateway.fetch(call, f.body, path === '/gateway/data' ? 'gateway_data' : 'gateway_fetch');
-      case 'gateway.insert': return this.gateway.insert(call, f.body);
-      case 'gateway.update': return this.gateway.update(call, f.body);
-      case 'gateway.delete': return this.gateway.delete(call, f.body);
-      case 'gateway.query': return this.gateway.query(call, f.body);
+      case 'gateway.insert':
+        return this.gateway.insert(call, f.body);
+      case 'gateway.update':
+        return this.gateway.update(call, f.body);
+      case 'gateway.delete':
+        return this.gateway.delete(call, f.body);
+      case 'gateway.query':
+        return this.gateway.query(call, f.body);
     }
   }
 
@@ -107,27 +126,48 @@ export class FrameDispatcher {
     try {
       const max = this.config.gateway.websocket.max_subscriptions;
       if (conn.subs.size >= max) {
-        throw RealtimeErrors.tooManySubscriptions('Too many subscriptions on this connection', `At most ${max} subscriptions per connection (gateway.websocket.max_subscriptions); unsubscribe first`);
+        throw RealtimeErrors.tooManySubscriptions(
+          'Too many subscriptions on this connection',
+          `At most ${max} subscriptions per connection (gateway.websocket.max_subscriptions); unsubscribe first`,
+        );
       }
       await this.authenticate(conn, f, call, SUBSCRIBE_POLICY);
-      const q = parseFetchPayload({ table_name: f.table_name, conditions: f.conditions ?? [] }, {
-        camelToSnake: this.config.gateway.force_camel_case_to_snake_case, maxRows: 1, stripNullsHeader: undefined,
-      });
+      const q = parseFetchPayload(
+        { table_name: f.table_name, conditions: f.conditions ?? [] },
+        {
+          camelToSnake: this.config.gateway.force_camel_case_to_snake_case,
+          maxRows: 1,
+          stripNullsHeader: undefined,
+        },
+      );
       const right = tableRight('read', q.table);
       this.authz.authorize(call, right);
       const t = this.targets.resolve(call);
       const target = t instanceof Promise ? await t : t;
       if (target.ephemeral) {
-        throw RealtimeErrors.subscriptionTargetUnsupported('Subscriptions need a catalog client', 'Direct connections and custom_supabase cannot be subscribed to; name a configured client');
+        throw RealtimeErrors.subscriptionTargetUnsupported(
+          'Subscriptions need a catalog client',
+          'Direct connections and custom_supabase cannot be subscribed to; name a configured client',
+        );
       }
       const table = q.table.schema ? `${q.table.schema}.${q.table.name}` : q.table.name;
       const s: Subscription = {
-        id: randomUUID(), conn, client: target.driver.clientName, table, filters: q.conditions, right,
-        principal: call.principal, createdAt: Date.now(), events: 0,
+        id: randomUUID(),
+        conn,
+        client: target.driver.clientName,
+        table,
+        filters: q.conditions,
+        right,
+        principal: call.principal,
+        createdAt: Date.now(),
+        events: 0,
       };
       this.registry.subscribe(s);
       return {
-        type: 'response', request_id: call.requestId, status: 'success', message: 'Subscribed',
+        type: 'response',
+        request_id: call.requestId,
+        status: 'success',
+        message: 'Subscribed',
         data: { subscription_id: s.id, client: s.client, table: s.table, conditions: s.filters.length },
       };
     } catch (e) {
@@ -139,16 +179,36 @@ export class FrameDispatcher {
     const requestId = f.request_id ?? randomUUID();
     const id = typeof f.subscription_id === 'string' ? f.subscription_id : null;
     if (id === null || !this.registry.unsubscribe(conn, id)) {
-      return errorFrame(requestId, RealtimeErrors.unknownSubscription('Unknown subscription', '"subscription_id" must name a live subscription of this connection'));
+      return errorFrame(
+        requestId,
+        RealtimeErrors.unknownSubscription(
+          'Unknown subscription',
+          '"subscription_id" must name a live subscription of this connection',
+        ),
+      );
     }
-    return { type: 'response', request_id: requestId, status: 'success', message: 'Unsubscribed', data: { subscription_id: id } };
+    return {
+      type: 'response',
+      request_id: requestId,
+      status: 'success',
+      message: 'Unsubscribed',
+      data: { subscription_id: id },
+    };
   }
 }
 
 /** A service outcome → the response frame: the envelope's `message`/`data`, its other fields, the status. */
 export function successFrame(requestId: string, o: GatewayOutcome): ResponseFrame {
   const { status: _s, message, data, ...extra } = o.body as unknown as Record<string, unknown>;
-  const frame: ResponseFrame = { type: 'response', request_id: requestId, status: 'success', message: String(message), data: data ?? null, ...extra, http_status: o.status };
+  const frame: ResponseFrame = {
+    type: 'response',
+    request_id: requestId,
+    status: 'success',
+    message: String(message),
+    data: data ?? null,
+    ...extra,
+    http_status: o.status,
+  };
   if (o.cache) frame.cache = o.cache.outcome;
   if (o.truncated) frame.truncated = true;
   return frame;
@@ -158,7 +218,15 @@ export function successFrame(requestId: string, o: GatewayOutcome): ResponseFram
 export function errorFrame(requestId: string | null, e: unknown): ResponseFrame {
   const m = mapError(e, requestId ?? 'unknown');
   const { status: _s, message, ...rest } = m.body as unknown as Record<string, unknown>;
-  const frame: ResponseFrame = { type: 'response', request_id: requestId, status: 'error', message: String(message), data: null, ...rest, http_status: m.status };
+  const frame: ResponseFrame = {
+    type: 'response',
+    request_id: requestId,
+    status: 'error',
+    message: String(message),
+    data: null,
+    ...rest,
+    http_status: m.status,
+  };
   if (m.headers['Retry-After']) frame.retry_after = Number(m.headers['Retry-After']);
   return frame;
 }

@@ -1,7 +1,13 @@
 import { RealtimeErrors } from './errors';
 
 /** The gateway actions of §9.2, and the live-subscription actions (beyond the reference). */
-export const GATEWAY_ACTIONS = ['gateway.fetch', 'gateway.insert', 'gateway.update', 'gateway.delete', 'gateway.query'] as const;
+export const GATEWAY_ACTIONS = [
+  'gateway.fetch',
+  'gateway.insert',
+  'gateway.update',
+  'gateway.delete',
+  'gateway.query',
+] as const;
 export type GatewayAction = (typeof GATEWAY_ACTIONS)[number];
 export const SUBSCRIPTION_ACTIONS = ['subscribe', 'unsubscribe'] as const;
 export type FrameAction = GatewayAction | (typeof SUBSCRIPTION_ACTIONS)[number];
@@ -66,14 +72,18 @@ export const CLOSE = {
   slowConsumer: 4008,
 } as const;
 
-
 function stringMap(v: unknown, field: string): Record<string, string> {
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw RealtimeErrors.invalidFrame(`"${field}" must be an object`, `Send "${field}" as an object of string values`);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw RealtimeErrors.invalidFrame(`"${field}" must be an object`, `Send "${field}" as an object of string values`);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     if (val === undefined || val === null) continue;
-    if (typeof val === 'object') throw RealtimeErrors.invalidFrame(`"${field}.${k}" must be a string`, `Values of "${field}" are strings (numbers and booleans are converted)`);
+    if (typeof val === 'object')
+      throw RealtimeErrors.invalidFrame(
+        `"${field}.${k}" must be a string`,
+        `Values of "${field}" are strings (numbers and booleans are converted)`,
+      );
     out[field === 'headers' ? k.toLowerCase() : k] = String(val);
   }
   return out;
@@ -85,29 +95,56 @@ function stringMap(v: unknown, field: string): Record<string, string> {
  */
 export function parseFrame(raw: unknown): RequestFrame {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw RealtimeErrors.invalidFrame('Invalid frame', 'A request frame is a JSON object with "action", "client_name" and "path"');
+    throw RealtimeErrors.invalidFrame(
+      'Invalid frame',
+      'A request frame is a JSON object with "action", "client_name" and "path"',
+    );
   }
   const f = raw as Record<string, unknown>;
   const action = f.action;
-  if (typeof action !== 'string') throw RealtimeErrors.invalidFrame('Missing "action"', `"action" is one of ${[...GATEWAY_ACTIONS, ...SUBSCRIPTION_ACTIONS].join(', ')}`);
+  if (typeof action !== 'string')
+    throw RealtimeErrors.invalidFrame(
+      'Missing "action"',
+      `"action" is one of ${[...GATEWAY_ACTIONS, ...SUBSCRIPTION_ACTIONS].join(', ')}`,
+    );
   const isGateway = (GATEWAY_ACTIONS as readonly string[]).includes(action);
   if (!isGateway && !(SUBSCRIPTION_ACTIONS as readonly string[]).includes(action)) {
-    throw RealtimeErrors.unknownAction(`Unknown action "${action.slice(0, 64)}"`, `"action" is one of ${[...GATEWAY_ACTIONS, ...SUBSCRIPTION_ACTIONS].join(', ')}`);
+    throw RealtimeErrors.unknownAction(
+      `Unknown action "${action.slice(0, 64)}"`,
+      `"action" is one of ${[...GATEWAY_ACTIONS, ...SUBSCRIPTION_ACTIONS].join(', ')}`,
+    );
   }
   const client = typeof f.client_name === 'string' && f.client_name.trim() !== '' ? f.client_name.trim() : null;
   const path = typeof f.path === 'string' ? f.path : null;
   if (isGateway) {
-    if (client === null) throw RealtimeErrors.missingClientName('Missing "client_name"', '"client_name" names the client, like the X-Athena-Client header');
+    if (client === null)
+      throw RealtimeErrors.missingClientName(
+        'Missing "client_name"',
+        '"client_name" names the client, like the X-Athena-Client header',
+      );
     const route = ACTION_ROUTES[action as GatewayAction];
     const p = path === null ? route.paths[0] : path.split('?')[0];
     if (!route.paths.includes(p)) {
-      throw RealtimeErrors.pathActionMismatch(`"path" does not match action ${action}`, `For ${action}, "path" is ${route.paths.join(' or ')}`);
+      throw RealtimeErrors.pathActionMismatch(
+        `"path" does not match action ${action}`,
+        `For ${action}, "path" is ${route.paths.join(' or ')}`,
+      );
     }
-    if (f.method !== undefined && f.method !== null && (typeof f.method !== 'string' || f.method.toUpperCase() !== (p === '/data' ? 'GET' : route.method))) {
-      throw RealtimeErrors.pathActionMismatch(`"method" does not match action ${action}`, `For ${action} on ${p}, "method" is ${p === '/data' ? 'GET' : route.method} (or omit it)`);
+    if (
+      f.method !== undefined &&
+      f.method !== null &&
+      (typeof f.method !== 'string' || f.method.toUpperCase() !== (p === '/data' ? 'GET' : route.method))
+    ) {
+      throw RealtimeErrors.pathActionMismatch(
+        `"method" does not match action ${action}`,
+        `For ${action} on ${p}, "method" is ${p === '/data' ? 'GET' : route.method} (or omit it)`,
+      );
     }
   } else if (action === 'subscribe' && client === null) {
-    throw RealtimeErrors.missingClientName('Missing "client_name"', '"client_name" names the client whose table to watch');
+    throw RealtimeErrors.missingClientName(
+      'Missing "client_name"',
+      '"client_name" names the client whose table to watch',
+    );
   }
   return {
     action: action as FrameAction,

@@ -20,7 +20,11 @@ import { WssServer } from './wss.server';
   imports: [AdmissionModule, AuthModule, CatalogModule, GatewayModule, HealthModule],
   controllers: [WssController],
   providers: [
-    RealtimeMetrics, ConnectionRegistry, EventBus, FrameDispatcher, WssServer,
+    RealtimeMetrics,
+    ConnectionRegistry,
+    EventBus,
+    FrameDispatcher,
+    WssServer,
     { provide: FRAME_ADMISSION, inject: [AdmissionService], useFactory: admissionForFrames },
   ],
   exports: [ConnectionRegistry, EventBus, FRAME_ADMISSION],

@@ -60,23 +60,43 @@ function likeToRegExp(pattern: string, flags: string): RegExp {
 function evaluate(v: unknown, c: Condition): boolean {
   const want = c.value;
   switch (c.op) {
-    case 'eq': return v !== null && v !== undefined && equal(v, want);
-    case 'neq': return v !== null && v !== undefined && !equal(v, want);
-    case 'gt': { const r = compare(v, want); return r !== null && r > 0; }
-    case 'gte': { const r = compare(v, want); return r !== null && r >= 0; }
-    case 'lt': { const r = compare(v, want); return r !== null && r < 0; }
-    case 'lte': { const r = compare(v, want); return r !== null && r <= 0; }
-    case 'like': return v !== null && v !== undefined && likeToRegExp(String(want), 's').test(text(v));
-    case 'ilike': return v !== null && v !== undefined && likeToRegExp(String(want), 'is').test(text(v));
+    case 'eq':
+      return v !== null && v !== undefined && equal(v, want);
+    case 'neq':
+      return v !== null && v !== undefined && !equal(v, want);
+    case 'gt': {
+      const r = compare(v, want);
+      return r !== null && r > 0;
+    }
+    case 'gte': {
+      const r = compare(v, want);
+      return r !== null && r >= 0;
+    }
+    case 'lt': {
+      const r = compare(v, want);
+      return r !== null && r < 0;
+    }
+    case 'lte': {
+      const r = compare(v, want);
+      return r !== null && r <= 0;
+    }
+    case 'like':
+      return v !== null && v !== undefined && likeToRegExp(String(want), 's').test(text(v));
+    case 'ilike':
+      return v !== null && v !== undefined && likeToRegExp(String(want), 'is').test(text(v));
     case 'is':
       if (want === null || want === 'null') return v === null || v === undefined;
       if (want === true || want === 'true') return v === true;
       if (want === false || want === 'false') return v === false;
       return false;
-    case 'in': return Array.isArray(want) && v !== null && v !== undefined && want.some((w) => equal(v, w));
-    case 'contains': return containsAll(v, want);
-    case 'containedBy': return containsAll(want, v);
-    default: return false;
+    case 'in':
+      return Array.isArray(want) && v !== null && v !== undefined && want.some((w) => equal(v, w));
+    case 'contains':
+      return containsAll(v, want);
+    case 'containedBy':
+      return containsAll(want, v);
+    default:
+      return false;
   }
 }
 
@@ -86,7 +106,9 @@ function containsAll(outer: unknown, inner: unknown): boolean {
     return items.every((i) => outer.some((o) => equal(o, i) || text(o) === text(i)));
   }
   if (outer && typeof outer === 'object' && inner && typeof inner === 'object' && !Array.isArray(inner)) {
-    return Object.entries(inner as Record<string, unknown>).every(([k, val]) => text((outer as Record<string, unknown>)[k]) === text(val));
+    return Object.entries(inner as Record<string, unknown>).every(
+      ([k, val]) => text((outer as Record<string, unknown>)[k]) === text(val),
+    );
   }
   return false;
 }

@@ -24,13 +24,26 @@ export class WssController {
 
   @Get('wss/info')
   @PublicRoute()
-  @ApiOperation({ summary: 'WebSocket gateway information', description: '`state`: `serving` (upgrades accepted), `draining` (shutting down) or `disabled` (gateway.websocket.enabled is false). Frames: GET /openapi-wss.yaml.' })
+  @ApiOperation({
+    summary: 'WebSocket gateway information',
+    description:
+      '`state`: `serving` (upgrades accepted), `draining` (shutting down) or `disabled` (gateway.websocket.enabled is false). Frames: GET /openapi-wss.yaml.',
+  })
   @ApiOkResponse({
     description: 'The transport, its state, actions, limits and the connection registry totals',
     schema: {
       example: {
-        status: 'success', message: 'Athena WebSocket gateway',
-        data: { transport: 'wss', path: WSS_PATH, state: 'serving', actions: [...GATEWAY_ACTIONS], subscription_actions: [...SUBSCRIPTION_ACTIONS], events: 'redis', connections: { open: 1, max: 10000, max_per_key: 100, subscriptions: 2 } },
+        status: 'success',
+        message: 'Athena WebSocket gateway',
+        data: {
+          transport: 'wss',
+          path: WSS_PATH,
+          state: 'serving',
+          actions: [...GATEWAY_ACTIONS],
+          subscription_actions: [...SUBSCRIPTION_ACTIONS],
+          events: 'redis',
+          connections: { open: 1, max: 10000, max_per_key: 100, subscriptions: 2 },
+        },
       },
     },
   })
@@ -44,15 +57,19 @@ export class WssController {
       notes: [
         'JSON text frames; one hello frame after the upgrade, then one response per request frame, matched by request_id.',
         'Each frame runs through the same authentication, rights, admission, cache, logs and metrics as the HTTP route in "path".',
-        'subscribe/unsubscribe: live insert/update/delete events of a table, filtered by conditions and the subscriber\'s rights.',
+        "subscribe/unsubscribe: live insert/update/delete events of a table, filtered by conditions and the subscriber's rights.",
         'Frame contract: GET /openapi-wss.yaml (AsyncAPI 3.0).',
       ],
       actions: [...GATEWAY_ACTIONS],
       subscription_actions: [...SUBSCRIPTION_ACTIONS],
       events: this.bus.mode,
       limits: {
-        max_in_flight: ws.max_in_flight, max_frame_bytes: ws.max_frame_bytes, send_queue_max_bytes: ws.send_queue_max_bytes,
-        max_subscriptions: ws.max_subscriptions, heartbeat_ms: ws.heartbeat_ms, idle_timeout_ms: ws.idle_timeout_ms,
+        max_in_flight: ws.max_in_flight,
+        max_frame_bytes: ws.max_frame_bytes,
+        send_queue_max_bytes: ws.send_queue_max_bytes,
+        max_subscriptions: ws.max_subscriptions,
+        heartbeat_ms: ws.heartbeat_ms,
+        idle_timeout_ms: ws.idle_timeout_ms,
       },
       connections: this.registry.snapshot(false),
     });
@@ -62,7 +79,10 @@ export class WssController {
   @PublicRoute()
   @Header('content-type', 'application/yaml; charset=utf-8')
   @ApiProduces('application/yaml')
-  @ApiOperation({ summary: 'AsyncAPI 3.0 description of /wss/gateway', description: 'The channel, its request/response/event frames, error codes and close codes.' })
+  @ApiOperation({
+    summary: 'AsyncAPI 3.0 description of /wss/gateway',
+    description: 'The channel, its request/response/event frames, error codes and close codes.',
+  })
   @ApiOkResponse({ description: 'AsyncAPI 3.0 document (YAML)', schema: { type: 'object' } })
   spec(): string {
     return asyncApiYaml();
@@ -70,8 +90,20 @@ export class WssController {
 
   @Get('admin/wss/connections')
   @AdminOnly()
-  @ApiOperation({ summary: 'Live WebSocket connections of this instance', description: 'Per-connection counters and subscriptions (admin key).' })
-  @ApiOkResponse({ description: 'The connection registry', schema: { example: { status: 'success', message: 'WebSocket connections', data: { open: 1, max: 10000, max_per_key: 100, subscriptions: 1, list: [] } } } })
+  @ApiOperation({
+    summary: 'Live WebSocket connections of this instance',
+    description: 'Per-connection counters and subscriptions (admin key).',
+  })
+  @ApiOkResponse({
+    description: 'The connection registry',
+    schema: {
+      example: {
+        status: 'success',
+        message: 'WebSocket connections',
+        data: { open: 1, max: 10000, max_per_key: 100, subscriptions: 1, list: [] },
+      },
+    },
+  })
   @ApiUnauthorizedResponse({ description: 'Admin key missing or wrong' })
   connections() {
     return ok('WebSocket connections', this.registry.snapshot(true));

@@ -13,7 +13,15 @@ import { ROOT_LOGGER } from '@athena/observability';
 import type { Connection } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { errorFrame, FrameDispatcher } from './frame-dispatcher';
-import { CLOSE, GATEWAY_ACTIONS, parseFrame, rawRequestId, RequestFrame, ResponseFrame, SUBSCRIPTION_ACTIONS } from './frames';
+import {
+  CLOSE,
+  GATEWAY_ACTIONS,
+  parseFrame,
+  rawRequestId,
+  RequestFrame,
+  ResponseFrame,
+  SUBSCRIPTION_ACTIONS,
+} from './frames';
 import { RealtimeMetrics } from './realtime-metrics';
 import { RealtimeErrors } from './errors';
 
@@ -83,17 +91,32 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
           this.refuse(req, reply, e);
           return;
         }
-        if (r instanceof Promise) r.then(() => done(), (e: unknown) => this.refuse(req, reply, e));
+        if (r instanceof Promise)
+          r.then(
+            () => done(),
+            (e: unknown) => this.refuse(req, reply, e),
+          );
         else if (r === null) done();
         else this.refuse(req, reply, r);
       },
       handler: (req, reply) => {
-        const m = mapError(RealtimeErrors.upgradeRequired('WebSocket upgrade required', `Connect with a WebSocket client to ${WSS_PATH}; see GET /wss/info and /openapi-wss.yaml`), req.id);
+        const m = mapError(
+          RealtimeErrors.upgradeRequired(
+            'WebSocket upgrade required',
+            `Connect with a WebSocket client to ${WSS_PATH}; see GET /wss/info and /openapi-wss.yaml`,
+          ),
+          req.id,
+        );
         void reply.code(426).header('upgrade', 'websocket').send(m.body);
       },
       wsHandler: (socket: WebSocket, req: FastifyRequest) => this.open(socket, req),
     });
-    const tick = ws.heartbeat_ms > 0 ? ws.heartbeat_ms : ws.idle_timeout_ms > 0 ? Math.max(250, Math.floor(ws.idle_timeout_ms / 2)) : 0;
+    const tick =
+      ws.heartbeat_ms > 0
+        ? ws.heartbeat_ms
+        : ws.idle_timeout_ms > 0
+          ? Math.max(250, Math.floor(ws.idle_timeout_ms / 2))
+          : 0;
     if (tick > 0) {
       this.sweep = setInterval(() => this.onSweep(), tick);
       this.sweep.unref();
@@ -105,7 +128,8 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
     if (this.sweep) clearInterval(this.sweep);
     this.sweep = null;
     this.ready = false;
-    for (const c of [...this.registry.all()]) this.registry.close(c, CLOSE.goingAway, 'server shutting down', 'shutdown');
+    for (const c of [...this.registry.all()])
+      this.registry.close(c, CLOSE.goingAway, 'server shutting down', 'shutdown');
   }
 
   /** Limits and, when a key is presented at the upgrade, authentication: null = accept, else the refusal. */
@@ -115,7 +139,10 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
     if (limit !== null) {
       this.metrics.rejected.inc({ reason: limit });
       const what = limit === 'max_connections' ? 'this instance' : 'this API key';
-      const err = RealtimeErrors.tooManyConnections('Too many WebSocket connections', `The WebSocket connection limit of ${what} is reached (gateway.websocket.${limit})`);
+      const err = RealtimeErrors.tooManyConnections(
+        'Too many WebSocket connections',
+        `The WebSocket connection limit of ${what} is reached (gateway.websocket.${limit})`,
+      );
       // The per-key limit is the caller's own rate: 429 (the catalogue's 503 is the instance's limit).
       return limit === 'max_connections' ? err : new AthenaError(429, err.code, err.message, err.detail, err.headers);
     }
@@ -133,11 +160,22 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private upgradeCall(req: FastifyRequest): GatewayCall {
     return {
-      requestId: req.id, client: firstValue(req.headers['x-athena-client'], { trim: true }) || null,
+      requestId: req.id,
+      client: firstValue(req.headers['x-athena-client'], { trim: true }) || null,
       target: { directUri: null, supabaseUrl: undefined, supabaseKey: undefined },
-      principal: { context: ANONYMOUS }, cache: { read: true, write: true }, stripNulls: undefined,
-      tenant: { userId: null, companyId: null, organizationId: null }, deadline: null,
-      origin: { transport: 'websocket', method: 'GET', url: req.url, ip: req.ip ?? null, userAgent: firstValue(req.headers['user-agent']) || null, host: firstValue(req.headers.host) || null },
+      principal: { context: ANONYMOUS },
+      cache: { read: true, write: true },
+      stripNulls: undefined,
+      tenant: { userId: null, companyId: null, organizationId: null },
+      deadline: null,
+      origin: {
+        transport: 'websocket',
+        method: 'GET',
+        url: req.url,
+        ip: req.ip ?? null,
+        userAgent: firstValue(req.headers['user-agent']) || null,
+        host: firstValue(req.headers.host) || null,
+      },
     };
   }
 
@@ -145,10 +183,25 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
     const candidates = extractKeyCandidates(req.headers, req.url);
     const now = Date.now();
     const conn: Connection = {
-      id: randomUUID(), socket, ip: req.ip ?? null, userAgent: firstValue(req.headers['user-agent']) || null,
-      host: firstValue(req.headers.host) || null, candidates, keyId: keyIdOf(candidates), openedAt: now, lastFrameAt: now,
-      alive: true, closing: false, paused: false, inFlight: 0, framesIn: 0, framesOut: 0, eventsOut: 0, errors: 0,
-      bytesOut: 0, subs: new Map(),
+      id: randomUUID(),
+      socket,
+      ip: req.ip ?? null,
+      userAgent: firstValue(req.headers['user-agent']) || null,
+      host: firstValue(req.headers.host) || null,
+      candidates,
+      keyId: keyIdOf(candidates),
+      openedAt: now,
+      lastFrameAt: now,
+      alive: true,
+      closing: false,
+      paused: false,
+      inFlight: 0,
+      framesIn: 0,
+      framesOut: 0,
+      eventsOut: 0,
+      errors: 0,
+      bytesOut: 0,
+      subs: new Map(),
     };
     // Re-checked here: several upgrades may have passed preValidation concurrently.
     if (this.registry.admit(conn.keyId) !== null) {
@@ -169,14 +222,25 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
       this.logger.debug({ connection_id: conn.id, err: e.message }, 'WebSocket error');
     });
     const ws = this.config.gateway.websocket;
-    this.registry.send(conn, {
-      type: 'hello', request_id: null, status: 'success', message: 'Athena WebSocket gateway ready',
-      data: {
-        connection_id: conn.id, actions: [...GATEWAY_ACTIONS, ...SUBSCRIPTION_ACTIONS], max_in_flight: ws.max_in_flight,
-        max_frame_bytes: ws.max_frame_bytes, max_subscriptions: ws.max_subscriptions, heartbeat_ms: ws.heartbeat_ms,
-        idle_timeout_ms: ws.idle_timeout_ms,
-      },
-    } satisfies ResponseFrame, 'hello');
+    this.registry.send(
+      conn,
+      {
+        type: 'hello',
+        request_id: null,
+        status: 'success',
+        message: 'Athena WebSocket gateway ready',
+        data: {
+          connection_id: conn.id,
+          actions: [...GATEWAY_ACTIONS, ...SUBSCRIPTION_ACTIONS],
+          max_in_flight: ws.max_in_flight,
+          max_frame_bytes: ws.max_frame_bytes,
+          max_subscriptions: ws.max_subscriptions,
+          heartbeat_ms: ws.heartbeat_ms,
+          idle_timeout_ms: ws.idle_timeout_ms,
+        },
+      } satisfies ResponseFrame,
+      'hello',
+    );
   }
 
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
@@ -184,10 +248,17 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
     conn.lastFrameAt = Date.now();
     if (isBinary) {
       this.metrics.frames.inc({ direction: 'in', kind: 'binary' });
-      this.registry.close(conn, CLOSE.unsupportedData, 'binary frames are not supported: send JSON text frames', 'binary');
+      this.registry.close(
+        conn,
+        CLOSE.unsupportedData,
+        'binary frames are not supported: send JSON text frames',
+        'binary',
+      );
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data as ArrayBuffer).toString('utf8');
     conn.framesIn++;
     this.metrics.frames.inc({ direction: 'in', kind: 'request' });
     const ws = this.config.gateway.websocket;
@@ -208,7 +279,10 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
   private start(conn: Connection, text: string): void {
     conn.inFlight++;
     this.metrics.inFlight.inc();
-    this.handle(conn, text).then((frame) => this.finish(conn, frame), (e: unknown) => this.finish(conn, errorFrame(null, e)));
+    this.handle(conn, text).then(
+      (frame) => this.finish(conn, frame),
+      (e: unknown) => this.finish(conn, errorFrame(null, e)),
+    );
   }
 
   private finish(conn: Connection, frame: ResponseFrame): void {
@@ -230,7 +304,13 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
   private async handle(conn: Connection, text: string): Promise<ResponseFrame> {
     const ws = this.config.gateway.websocket;
     if (Buffer.byteLength(text) > ws.max_frame_bytes) {
-      return errorFrame(null, RealtimeErrors.frameTooLarge('Frame too large', `A request frame holds at most ${ws.max_frame_bytes} bytes (gateway.websocket.max_frame_bytes)`));
+      return errorFrame(
+        null,
+        RealtimeErrors.frameTooLarge(
+          'Frame too large',
+          `A request frame holds at most ${ws.max_frame_bytes} bytes (gateway.websocket.max_frame_bytes)`,
+        ),
+      );
     }
     // The same depth and NUL limits as an HTTP body, checked before any recursive code runs.
     const refused = checkJsonText(text);
@@ -239,7 +319,10 @@ export class WssServer implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      return errorFrame(null, RealtimeErrors.invalidJson('Malformed JSON frame', `The frame is not valid JSON: ${(e as Error).message}`));
+      return errorFrame(
+        null,
+        RealtimeErrors.invalidJson('Malformed JSON frame', `The frame is not valid JSON: ${(e as Error).message}`),
+      );
     }
     let f: RequestFrame;
     try {

@@ -12,8 +12,16 @@ const fails = (body: unknown) => {
 
 describe('parseSqlRequest', () => {
   it('normalises driver aliases, trims the statement and db_name', () => {
-    expect(parseSqlRequest({ query: ' select 1; ', driver: 'Postgres', db_name: ' main ' })).toEqual({ query: 'select 1', driver: 'postgresql', dbName: 'main' });
-    expect(parseSqlRequest({ query: 'select * from t', driver: 'athena' })).toEqual({ query: 'select * from t', driver: 'athena', dbName: null });
+    expect(parseSqlRequest({ query: ' select 1; ', driver: 'Postgres', db_name: ' main ' })).toEqual({
+      query: 'select 1',
+      driver: 'postgresql',
+      dbName: 'main',
+    });
+    expect(parseSqlRequest({ query: 'select * from t', driver: 'athena' })).toEqual({
+      query: 'select * from t',
+      driver: 'athena',
+      dbName: null,
+    });
     expect(parseSqlRequest({ query: 'x', driver: 'supabase', db_name: '' }).dbName).toBeNull();
   });
 

@@ -11,7 +11,11 @@ import { SqlErrors } from './errors';
 
 /** Which client backend each `driver` value runs on. */
 const BACKEND_FOR: Record<SqlDriver, BackendKind> = { postgresql: 'postgres', athena: 'scylla', supabase: 'supabase' };
-const BACKEND_LABEL: Record<BackendKind, string> = { postgres: 'PostgreSQL', scylla: 'ScyllaDB/Cassandra', supabase: 'Supabase' };
+const BACKEND_LABEL: Record<BackendKind, string> = {
+  postgres: 'PostgreSQL',
+  scylla: 'ScyllaDB/Cassandra',
+  supabase: 'Supabase',
+};
 
 /** Right an API key needs for `/query/sql`. */
 export const SQL_ROUTE_RIGHT = 'gateway.query';
@@ -45,15 +49,23 @@ export class SqlService {
       rec.backend = target.backend;
       const want = BACKEND_FOR[r.driver];
       if (target.backend !== want) {
-        throw SqlErrors.driverBackendMismatch(`Driver "${r.driver}" needs a ${BACKEND_LABEL[want]} client`, `Client "${target.name}" is a ${BACKEND_LABEL[target.backend]} client; use driver "${driverFor(target.backend)}" or name a ${BACKEND_LABEL[want]} client`);
+        throw SqlErrors.driverBackendMismatch(
+          `Driver "${r.driver}" needs a ${BACKEND_LABEL[want]} client`,
+          `Client "${target.name}" is a ${BACKEND_LABEL[target.backend]} client; use driver "${driverFor(target.backend)}" or name a ${BACKEND_LABEL[want]} client`,
+        );
       }
       const started = performance.now();
       // Like /gateway/query: a statement that is not a plain read may change any table of the client, so every
       // cached answer of that client (on every instance sharing the Redis) is dropped before we answer — also when
       // it failed in a way that may have left it applied (5xx: timeout, lost connection).
-      const res = await this.cache.write(target.driver.clientName, null, target.driver.defaultNamespace(),
+      const res = await this.cache.write(
+        target.driver.clientName,
+        null,
+        target.driver.defaultNamespace(),
         () => target.driver.rawQuery(r.query, [], { timeoutMs: this.config.gateway.sql.statement_timeout_ms }),
-        (out) => !isPlainRead(r.query, out.command), !isPlainRead(r.query, leadingKeyword(r.query)));
+        (out) => !isPlainRead(r.query, out.command),
+        !isPlainRead(r.query, leadingKeyword(r.query)),
+      );
       const duration = Math.round(performance.now() - started);
       const max = this.config.gateway.max_rows;
       const truncated = res.rows.length > max;

@@ -23,7 +23,10 @@ export class ApiKeyEnforcementRepository {
   }
 
   /** Effective-enforcement inputs in one round trip: the global flag and every per-client override. */
-  async loadEnforcement(): Promise<{ global: boolean; clients: Array<{ client_name: string; enforce_api_keys: boolean }> }> {
+  async loadEnforcement(): Promise<{
+    global: boolean;
+    clients: Array<{ client_name: string; enforce_api_keys: boolean }>;
+  }> {
     const rows: Array<{ client_name: string | null; enforce_api_keys: boolean }> = await this.store.dataSource.query(
       `SELECT NULL::text AS client_name, enforce_api_keys FROM api_key_config WHERE id = 1
        UNION ALL SELECT client_name, enforce_api_keys FROM api_key_client_config`,
@@ -38,7 +41,9 @@ export class ApiKeyEnforcementRepository {
   }
 
   async getGlobalConfig(): Promise<ApiKeyGlobalConfig> {
-    const rows = await this.store.read<ApiKeyGlobalConfig[]>('SELECT enforce_api_keys, updated_at FROM api_key_config WHERE id = 1');
+    const rows = await this.store.read<ApiKeyGlobalConfig[]>(
+      'SELECT enforce_api_keys, updated_at FROM api_key_config WHERE id = 1',
+    );
     return rows[0] ?? { enforce_api_keys: false, updated_at: new Date(0) };
   }
 
@@ -55,7 +60,9 @@ export class ApiKeyEnforcementRepository {
   }
 
   async listClientConfigs(): Promise<ApiKeyClientConfig[]> {
-    return this.store.read('SELECT client_name, enforce_api_keys, created_at, updated_at FROM api_key_client_config ORDER BY client_name LIMIT 10000');
+    return this.store.read(
+      'SELECT client_name, enforce_api_keys, created_at, updated_at FROM api_key_client_config ORDER BY client_name LIMIT 10000',
+    );
   }
 
   async upsertClientConfig(clientName: string, enforce: boolean): Promise<ApiKeyClientConfig> {
@@ -72,7 +79,11 @@ export class ApiKeyEnforcementRepository {
 
   async deleteClientConfig(clientName: string): Promise<boolean> {
     return this.store.write('config', async (m) => {
-      const rows = rowsOf<unknown>(await m.query('DELETE FROM api_key_client_config WHERE lower(client_name) = lower($1) RETURNING client_name', [clientName]));
+      const rows = rowsOf<unknown>(
+        await m.query('DELETE FROM api_key_client_config WHERE lower(client_name) = lower($1) RETURNING client_name', [
+          clientName,
+        ]),
+      );
       return rows.length > 0;
     });
   }

@@ -98,7 +98,9 @@ export class ApiKeysRepository {
   /** Coalesced `last_used_at` update for a set of internal key ids. */
   async touchLastUsed(internalIds: string[]): Promise<void> {
     if (internalIds.length === 0) return;
-    await this.store.dataSource.query('UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::bigint[])', [internalIds]);
+    await this.store.dataSource.query('UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::bigint[])', [
+      internalIds,
+    ]);
   }
 
   // ---- keys ----
@@ -136,15 +138,27 @@ export class ApiKeysRepository {
   }
 
   private async keyConflict(m: EntityManager, publicId: string, name: string): Promise<never> {
-    const dup: Array<{ public_id: string }> = await m.query('SELECT public_id FROM api_keys WHERE public_id = $1', [publicId]);
-    if (dup.length > 0) throw StoreErrors.duplicatePublicId('Duplicate public_id', 'A key with this public id already exists; retry the request');
-    throw StoreErrors.duplicateApiKeyName('Duplicate API key name', `An active key named "${name}" already exists; pick another name or archive that key`);
+    const dup: Array<{ public_id: string }> = await m.query('SELECT public_id FROM api_keys WHERE public_id = $1', [
+      publicId,
+    ]);
+    if (dup.length > 0)
+      throw StoreErrors.duplicatePublicId(
+        'Duplicate public_id',
+        'A key with this public id already exists; retry the request',
+      );
+    throw StoreErrors.duplicateApiKeyName(
+      'Duplicate API key name',
+      `An active key named "${name}" already exists; pick another name or archive that key`,
+    );
   }
 
   /** Applies a patch; null when no live key has this id. */
   async updateKey(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null> {
     return this.store.write('key', async (m) => {
-      const found: Array<{ id: string }> = await m.query('SELECT id::text FROM api_keys WHERE api_keys_id = $1 AND archived_at IS NULL FOR UPDATE', [id]);
+      const found: Array<{ id: string }> = await m.query(
+        'SELECT id::text FROM api_keys WHERE api_keys_id = $1 AND archived_at IS NULL FOR UPDATE',
+        [id],
+      );
       if (found.length === 0) return null;
       const internal = found[0].id;
       const rightIds = patch.rights !== undefined ? await resolveRights(m, patch.rights) : null;
@@ -158,10 +172,16 @@ export class ApiKeysRepository {
       }
       params.push(internal);
       try {
-        await m.query(`UPDATE api_keys SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $${params.length}`, params);
+        await m.query(
+          `UPDATE api_keys SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $${params.length}`,
+          params,
+        );
       } catch (e) {
         if ((e as { code?: string }).code === '23505') {
-          throw StoreErrors.duplicateApiKeyName('Duplicate API key name', `An active key named "${patch.name}" already exists; pick another name`);
+          throw StoreErrors.duplicateApiKeyName(
+            'Duplicate API key name',
+            `An active key named "${patch.name}" already exists; pick another name`,
+          );
         }
         throw e;
       }
@@ -176,11 +196,13 @@ export class ApiKeysRepository {
   /** Archives a key (it stops authenticating at once); false when no live key has this id. */
   async archiveKey(id: string): Promise<boolean> {
     return this.store.write('key', async (m) => {
-      const rows = rowsOf<unknown>(await m.query(
-        `UPDATE api_keys SET archived_at = now(), is_active = false, updated_at = now()
+      const rows = rowsOf<unknown>(
+        await m.query(
+          `UPDATE api_keys SET archived_at = now(), is_active = false, updated_at = now()
           WHERE api_keys_id = $1 AND archived_at IS NULL RETURNING id`,
-        [id],
-      ));
+          [id],
+        ),
+      );
       return rows.length > 0;
     });
   }
@@ -197,12 +219,16 @@ export class ApiKeysRepository {
         `INSERT INTO api_key_rights (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING ${RIGHT_COLUMNS}`,
         [name, description],
       );
-      if (rows.length === 0) throw StoreErrors.duplicateRight('Duplicate right name', `A right named "${name}" already exists`);
+      if (rows.length === 0)
+        throw StoreErrors.duplicateRight('Duplicate right name', `A right named "${name}" already exists`);
       return rows[0];
     });
   }
 
-  async updateRight(id: string, patch: { name?: string; description?: string | null }): Promise<ApiKeyRightRecord | null> {
+  async updateRight(
+    id: string,
+    patch: { name?: string; description?: string | null },
+  ): Promise<ApiKeyRightRecord | null> {
     return this.store.write('right', async (m) => {
       const sets: string[] = [];
       const params: unknown[] = [];
@@ -216,13 +242,16 @@ export class ApiKeysRepository {
       }
       params.push(id);
       try {
-        const rows = rowsOf<ApiKeyRightRecord>(await m.query(
-          `UPDATE api_key_rights SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE api_key_rights_id = $${params.length} RETURNING ${RIGHT_COLUMNS}`,
-          params,
-        ));
+        const rows = rowsOf<ApiKeyRightRecord>(
+          await m.query(
+            `UPDATE api_key_rights SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE api_key_rights_id = $${params.length} RETURNING ${RIGHT_COLUMNS}`,
+            params,
+          ),
+        );
         return rows[0] ?? null;
       } catch (e) {
-        if ((e as { code?: string }).code === '23505') throw StoreErrors.duplicateRight('Duplicate right name', `A right named "${patch.name}" already exists`);
+        if ((e as { code?: string }).code === '23505')
+          throw StoreErrors.duplicateRight('Duplicate right name', `A right named "${patch.name}" already exists`);
         throw e;
       }
     });
@@ -231,7 +260,9 @@ export class ApiKeysRepository {
   /** Deletes a right and its grants; false when it does not exist. */
   async deleteRight(id: string): Promise<boolean> {
     return this.store.write('right', async (m) => {
-      const rows = rowsOf<unknown>(await m.query('DELETE FROM api_key_rights WHERE api_key_rights_id = $1 RETURNING id', [id]));
+      const rows = rowsOf<unknown>(
+        await m.query('DELETE FROM api_key_rights WHERE api_key_rights_id = $1 RETURNING id', [id]),
+      );
       return rows.length > 0;
     });
   }
@@ -241,11 +272,18 @@ export class ApiKeysRepository {
 async function resolveRights(m: EntityManager, names: string[]): Promise<string[]> {
   if (names.length === 0) return [];
   const unique = [...new Set(names)];
-  const rows: Array<{ id: string; name: string }> = await m.query('SELECT id::text, name FROM api_key_rights WHERE name = ANY($1::text[])', [unique]);
+  const rows: Array<{ id: string; name: string }> = await m.query(
+    'SELECT id::text, name FROM api_key_rights WHERE name = ANY($1::text[])',
+    [unique],
+  );
   if (rows.length !== unique.length) {
     const known = new Set(rows.map((r) => r.name));
     const unknown = unique.filter((n) => !known.has(n));
-    throw StoreErrors.unknownRights('Unknown rights', `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`, { unknown_rights: unknown });
+    throw StoreErrors.unknownRights(
+      'Unknown rights',
+      `These rights do not exist: ${unknown.join(', ')}; create them with POST /admin/api-key-rights first`,
+      { unknown_rights: unknown },
+    );
   }
   return rows.map((r) => r.id);
 }

@@ -18,7 +18,10 @@ export const AUTH_CHANGED_CHANNEL = 'athena_auth_changed';
 export class AuthStore {
   private readonly access: ControlPlaneAccess;
 
-  constructor(private readonly cp: ControlPlaneService, events: ControlPlaneEvents) {
+  constructor(
+    private readonly cp: ControlPlaneService,
+    events: ControlPlaneEvents,
+  ) {
     this.access = new ControlPlaneAccess(cp, events, 'Auth store');
   }
 

@@ -56,7 +56,10 @@ const COLUMNS = `job_id::text AS job_id, kind, client_name, label, s3_bucket AS 
   completed_at, duration_ms::text AS duration_ms`;
 
 type RawRow = Omit<BackupJobRecord, 'job_id' | 'bytes_done' | 'size_bytes' | 'duration_ms'> & {
-  job_id: string; bytes_done: string; size_bytes: string | null; duration_ms: string | null;
+  job_id: string;
+  bytes_done: string;
+  size_bytes: string | null;
+  duration_ms: string | null;
 };
 
 function toRecord(r: RawRow): BackupJobRecord {
@@ -71,7 +74,8 @@ function toRecord(r: RawRow): BackupJobRecord {
 
 /** TypeORM answers UPDATE … RETURNING with [rows, affected]; SELECT/INSERT with rows. */
 function rowsOf(result: unknown): RawRow[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as RawRow[];
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as RawRow[];
   return result as RawRow[];
 }
 
@@ -82,7 +86,10 @@ export class BackupJobsRepository {
 
   private async q(sql: string, params: unknown[] = []): Promise<RawRow[]> {
     if (!this.cp.isReady) {
-      throw StoreErrors.controlPlaneUnavailable('Job store unavailable', 'The control-plane database is not connected; retry shortly');
+      throw StoreErrors.controlPlaneUnavailable(
+        'Job store unavailable',
+        'The control-plane database is not connected; retry shortly',
+      );
     }
     return rowsOf(await this.cp.dataSource.query(sql, params));
   }
@@ -121,7 +128,10 @@ export class BackupJobsRepository {
 
   /** The live job of a client, if any. */
   async liveForClient(clientName: string): Promise<BackupJobRecord | null> {
-    const rows = await this.q(`SELECT ${COLUMNS} FROM backup_jobs WHERE lower(client_name) = lower($1) AND status IN ('pending', 'running')`, [clientName]);
+    const rows = await this.q(
+      `SELECT ${COLUMNS} FROM backup_jobs WHERE lower(client_name) = lower($1) AND status IN ('pending', 'running')`,
+      [clientName],
+    );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -170,7 +180,13 @@ export class BackupJobsRepository {
   }
 
   /** Newest first; keyset paging with `beforeId`. */
-  async list(opts: { limit: number; beforeId?: number; clientName?: string; status?: BackupJobStatus; kind?: BackupJobKind }): Promise<BackupJobRecord[]> {
+  async list(opts: {
+    limit: number;
+    beforeId?: number;
+    clientName?: string;
+    status?: BackupJobStatus;
+    kind?: BackupJobKind;
+  }): Promise<BackupJobRecord[]> {
     const rows = await this.q(
       `SELECT ${COLUMNS} FROM backup_jobs
         WHERE ($2::bigint IS NULL OR job_id < $2) AND ($3::text IS NULL OR lower(client_name) = lower($3::text))
@@ -194,7 +210,11 @@ export class BackupJobsRepository {
   }
 
   /** The outcome of a claimed slot: its job, how it ended, how many old objects retention deleted. */
-  async finishScheduleSlot(scheduleId: string, slot: Date, o: { jobId: number | null; outcome: string; deleted: number }): Promise<void> {
+  async finishScheduleSlot(
+    scheduleId: string,
+    slot: Date,
+    o: { jobId: number | null; outcome: string; deleted: number },
+  ): Promise<void> {
     await this.q(
       `UPDATE backup_schedule_runs SET job_id = $3, outcome = $4, deleted_objects = $5, finished_at = now()
         WHERE schedule_id = $1 AND slot = $2`,
@@ -203,12 +223,20 @@ export class BackupJobsRepository {
   }
 
   /** The claim of one slot (who ran it, with which job), or null. */
-  async scheduleSlot(scheduleId: string, slot: Date): Promise<{ instance_id: string; job_id: number | null; outcome: string | null; deleted_objects: number } | null> {
+  async scheduleSlot(
+    scheduleId: string,
+    slot: Date,
+  ): Promise<{ instance_id: string; job_id: number | null; outcome: string | null; deleted_objects: number } | null> {
     const rows = (await this.q(
       `SELECT execution_daemon_id AS instance_id, job_id::text AS job_id, outcome, deleted_objects
          FROM backup_schedule_runs WHERE schedule_id = $1 AND slot = $2`,
       [scheduleId, slot],
-    )) as unknown as Array<{ instance_id: string; job_id: string | null; outcome: string | null; deleted_objects: number }>;
+    )) as unknown as Array<{
+      instance_id: string;
+      job_id: string | null;
+      outcome: string | null;
+      deleted_objects: number;
+    }>;
     const r = rows[0];
     return r ? { ...r, job_id: r.job_id === null ? null : Number(r.job_id) } : null;
   }

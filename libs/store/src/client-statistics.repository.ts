@@ -44,7 +44,12 @@ const IS_ERROR = 'error OR status_code >= 400';
  * in index order — no sort, no scan beyond offset + limit rows.
  */
 export function drilldownSql(status: DrilldownStatus): string {
-  const filter = status === 'errors' ? ` AND (${IS_ERROR})` : status === 'normal' ? ' AND NOT error AND (status_code IS NULL OR status_code < 400)' : '';
+  const filter =
+    status === 'errors'
+      ? ` AND (${IS_ERROR})`
+      : status === 'normal'
+        ? ' AND NOT error AND (status_code IS NULL OR status_code < 400)'
+        : '';
   return `SELECT created_at, request_id, operation, table_name, client_name, method, path, status_code,
        duration_ms::float8 AS duration_ms, duration_ms::float8 AS operation_time_ms, details, error, message, cache_key
   FROM gateway_operation_log
@@ -72,11 +77,17 @@ export class ClientStatisticsRepository {
     return this.access.read(`SELECT ${STATS_COLUMNS} FROM client_statistics ORDER BY client_name`);
   }
 
-  async forClient(name: string): Promise<{ statistics: ClientStatisticsRecord; tables: ClientTableStatisticsRecord[] } | null> {
-    const rows = await this.access.read<ClientStatisticsRecord[]>(`SELECT ${STATS_COLUMNS} FROM client_statistics WHERE lower(client_name) = lower($1) ORDER BY client_name = $1 DESC LIMIT 1`, [name]);
+  async forClient(
+    name: string,
+  ): Promise<{ statistics: ClientStatisticsRecord; tables: ClientTableStatisticsRecord[] } | null> {
+    const rows = await this.access.read<ClientStatisticsRecord[]>(
+      `SELECT ${STATS_COLUMNS} FROM client_statistics WHERE lower(client_name) = lower($1) ORDER BY client_name = $1 DESC LIMIT 1`,
+      [name],
+    );
     if (rows.length === 0) return null;
     const tables = await this.access.read<ClientTableStatisticsRecord[]>(
-      `SELECT ${TABLE_COLUMNS} FROM client_table_statistics WHERE client_name = $1 ORDER BY table_name, operation`, [rows[0].client_name],
+      `SELECT ${TABLE_COLUMNS} FROM client_table_statistics WHERE client_name = $1 ORDER BY table_name, operation`,
+      [rows[0].client_name],
     );
     return { statistics: rows[0], tables };
   }

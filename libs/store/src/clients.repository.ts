@@ -64,7 +64,10 @@ const PATCHABLE = ['description', 'pg_uri', 'pg_uri_env_var', 'is_active'] as co
 export class ClientsRepository {
   private readonly access: ControlPlaneAccess;
 
-  constructor(private readonly cp: ControlPlaneService, events: ControlPlaneEvents) {
+  constructor(
+    private readonly cp: ControlPlaneService,
+    events: ControlPlaneEvents,
+  ) {
     this.access = new ControlPlaneAccess(cp, events, 'Client catalog');
   }
 
@@ -74,7 +77,8 @@ export class ClientsRepository {
 
   /** Every row not soft-deleted. */
   async listActiveRows(): Promise<AthenaClientEntity[]> {
-    return this.cp.dataSource.getRepository(AthenaClientEntity)
+    return this.cp.dataSource
+      .getRepository(AthenaClientEntity)
       .createQueryBuilder('c')
       .where('c.deleted_at IS NULL')
       .orderBy('c.client_name')
@@ -88,7 +92,11 @@ export class ClientsRepository {
    */
   async seedConfigClients(seeds: ConfigClientSeed[]): Promise<void> {
     if (seeds.length === 0) return;
-    const rows = seeds.map((s) => ({ name: s.name, template: s.template, metadata: s.backend && s.backend !== 'postgres' ? { backend: s.backend } : {} }));
+    const rows = seeds.map((s) => ({
+      name: s.name,
+      template: s.template,
+      metadata: s.backend && s.backend !== 'postgres' ? { backend: s.backend } : {},
+    }));
     await this.cp.dataSource.query(
       `INSERT INTO athena_clients (client_name, config_uri_template, source, last_synced_from_config_at, metadata)
        SELECT s.name, s.template, 'config', now(), s.metadata
@@ -111,7 +119,10 @@ export class ClientsRepository {
   }
 
   async findLive(name: string): Promise<AthenaClientRow | null> {
-    const rows = await this.access.read<AthenaClientRow[]>('SELECT * FROM athena_clients WHERE lower(client_name) = lower($1) AND deleted_at IS NULL', [name]);
+    const rows = await this.access.read<AthenaClientRow[]>(
+      'SELECT * FROM athena_clients WHERE lower(client_name) = lower($1) AND deleted_at IS NULL',
+      [name],
+    );
     return rows[0] ?? null;
   }
 
@@ -121,8 +132,9 @@ export class ClientsRepository {
    */
   async create(c: NewClient): Promise<AthenaClientRow> {
     return this.access.write(CLIENTS_CHANGED_CHANNEL, c.client_name.toLowerCase(), async (m) => {
-      const rows = rowsOf<AthenaClientRow>(await m.query(
-        `INSERT INTO athena_clients (client_name, description, pg_uri, pg_uri_env_var, is_active, source)
+      const rows = rowsOf<AthenaClientRow>(
+        await m.query(
+          `INSERT INTO athena_clients (client_name, description, pg_uri, pg_uri_env_var, is_active, source)
          VALUES ($1, $2, $3, $4, $5, 'database')
          ON CONFLICT ((lower(client_name))) DO UPDATE
            SET client_name = EXCLUDED.client_name, description = EXCLUDED.description, pg_uri = EXCLUDED.pg_uri,
@@ -131,8 +143,9 @@ export class ClientsRepository {
                metadata = '{}'::jsonb, created_at = now(), updated_at = now(), deleted_at = NULL
            WHERE athena_clients.deleted_at IS NOT NULL
          RETURNING *`,
-        [c.client_name, c.description, c.pg_uri, c.pg_uri_env_var, c.is_active],
-      ));
+          [c.client_name, c.description, c.pg_uri, c.pg_uri_env_var, c.is_active],
+        ),
+      );
       if (rows.length === 0) throw duplicate(c.client_name);
       return rows[0];
     });
@@ -148,19 +161,31 @@ export class ClientsRepository {
       sets.push(`${col} = $${params.length}`);
     }
     sets.push('updated_at = now()');
-    return this.liveUpdate(name, `UPDATE athena_clients SET ${sets.join(', ')}
-      WHERE lower(client_name) = lower($1) AND deleted_at IS NULL RETURNING *`, params);
+    return this.liveUpdate(
+      name,
+      `UPDATE athena_clients SET ${sets.join(', ')}
+      WHERE lower(client_name) = lower($1) AND deleted_at IS NULL RETURNING *`,
+      params,
+    );
   }
 
   setFrozen(name: string, frozen: boolean): Promise<AthenaClientRow | null> {
-    return this.liveUpdate(name, `UPDATE athena_clients SET is_frozen = $2, updated_at = now()
-      WHERE lower(client_name) = lower($1) AND deleted_at IS NULL RETURNING *`, [name, frozen]);
+    return this.liveUpdate(
+      name,
+      `UPDATE athena_clients SET is_frozen = $2, updated_at = now()
+      WHERE lower(client_name) = lower($1) AND deleted_at IS NULL RETURNING *`,
+      [name, frozen],
+    );
   }
 
   /** Soft delete (sets deleted_at); the row keeps its name reserved until recreated. */
   softDelete(name: string): Promise<AthenaClientRow | null> {
-    return this.liveUpdate(name, `UPDATE athena_clients SET deleted_at = now(), updated_at = now()
-      WHERE lower(client_name) = lower($1) AND deleted_at IS NULL RETURNING *`, [name]);
+    return this.liveUpdate(
+      name,
+      `UPDATE athena_clients SET deleted_at = now(), updated_at = now()
+      WHERE lower(client_name) = lower($1) AND deleted_at IS NULL RETURNING *`,
+      [name],
+    );
   }
 
   private liveUpdate(name: string, sql: string, params: unknown[]): Promise<AthenaClientRow | null> {
@@ -176,5 +201,8 @@ export class ClientsRepository {
 }
 
 function duplicate(name: string): AthenaError {
-  return StoreErrors.duplicateClient('Client already exists', `A client named "${name}" already exists (names are case-insensitive)`);
+  return StoreErrors.duplicateClient(
+    'Client already exists',
+    `A client named "${name}" already exists (names are case-insensitive)`,
+  );
 }

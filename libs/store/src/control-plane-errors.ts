@@ -10,7 +10,10 @@ export async function unavailableOnConnectionLoss<T>(p: Promise<T>, store = 'Aut
     return await p;
   } catch (e) {
     if (!(e instanceof AthenaError) && isConnectionLoss(e)) {
-      throw StoreErrors.controlPlaneUnavailable(`${store} unavailable`, 'The control-plane database cannot be reached; retry shortly');
+      throw StoreErrors.controlPlaneUnavailable(
+        `${store} unavailable`,
+        'The control-plane database cannot be reached; retry shortly',
+      );
     }
     throw e;
   }
@@ -18,7 +21,8 @@ export async function unavailableOnConnectionLoss<T>(p: Promise<T>, store = 'Aut
 
 /** TypeORM answers UPDATE/DELETE … RETURNING with [rows, affected]; everything else with rows. */
 export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[0] as T[];
   return result as T[];
 }
 
@@ -39,16 +43,23 @@ export class ControlPlaneAccess {
   ) {}
 
   requireReady(): void {
-    if (!this.cp.isReady) throw StoreErrors.controlPlaneUnavailable(`${this.store} unavailable`, 'The control-plane database is not connected; retry shortly');
+    if (!this.cp.isReady)
+      throw StoreErrors.controlPlaneUnavailable(
+        `${this.store} unavailable`,
+        'The control-plane database is not connected; retry shortly',
+      );
   }
 
   async write<T>(channel: string, what: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
     this.requireReady();
-    const result = await unavailableOnConnectionLoss(this.cp.dataSource.transaction(async (m) => {
-      const r = await fn(m);
-      await m.query('SELECT pg_notify($1, $2)', [channel, what]);
-      return r;
-    }), this.store);
+    const result = await unavailableOnConnectionLoss(
+      this.cp.dataSource.transaction(async (m) => {
+        const r = await fn(m);
+        await m.query('SELECT pg_notify($1, $2)', [channel, what]);
+        return r;
+      }),
+      this.store,
+    );
     this.events.emitLocal(channel, what);
     return result;
   }

@@ -40,7 +40,10 @@ export class ControlPlaneEvents implements OnApplicationBootstrap, OnApplication
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      if (this.client) void this.client.query(`LISTEN ${channel}`).catch((e) => this.logger.warn(`LISTEN ${channel} failed: ${(e as Error).message}`));
+      if (this.client)
+        void this.client
+          .query(`LISTEN ${channel}`)
+          .catch((e) => this.logger.warn(`LISTEN ${channel} failed: ${(e as Error).message}`));
     }
     set.add(fn);
     return () => set.delete(fn);
@@ -65,14 +68,20 @@ export class ControlPlaneEvents implements OnApplicationBootstrap, OnApplication
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new Client({ connectionString: this.target.uri, application_name: 'athena-events', connectionTimeoutMillis: 5000 });
+    const client = new Client({
+      connectionString: this.target.uri,
+      application_name: 'athena-events',
+      connectionTimeoutMillis: 5000,
+    });
     const lost = (why: string) => {
       if (this.client !== client) return;
       this.client = null;
       client.removeAllListeners('notification');
       void client.end().catch(() => undefined);
       if (this.closed) return;
-      this.logger.warn(`notification connection lost (${why}); reconnecting in ${RECONNECT_MS} ms — caches resync on reconnect`);
+      this.logger.warn(
+        `notification connection lost (${why}); reconnecting in ${RECONNECT_MS} ms — caches resync on reconnect`,
+      );
       this.scheduleReconnect();
     };
     client.on('error', (e) => lost(e.message));

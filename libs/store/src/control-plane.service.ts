@@ -55,7 +55,8 @@ export class ControlPlaneService implements OnApplicationBootstrap, OnApplicatio
       if (!this.dataSource.isInitialized) await this.dataSource.initialize();
       if (this.config.gateway.run_migrations) {
         const applied = await this.dataSource.runMigrations({ transaction: 'each' });
-        if (applied.length > 0) this.logger.log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+        if (applied.length > 0)
+          this.logger.log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
       }
       this.ready = true;
       this.lastError = null;
@@ -69,7 +70,9 @@ export class ControlPlaneService implements OnApplicationBootstrap, OnApplicatio
       }
     } catch (e) {
       this.lastError = msg(e);
-      this.logger.error(`control plane unavailable (${this.lastError}); retrying in 2 s — /ready answers 503 meanwhile`);
+      this.logger.error(
+        `control plane unavailable (${this.lastError}); retrying in 2 s — /ready answers 503 meanwhile`,
+      );
       this.retryTimer = setTimeout(() => void this.tryStart(), 2000);
       this.retryTimer.unref();
     }

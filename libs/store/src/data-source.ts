@@ -5,7 +5,10 @@ import { AthenaClientEntity } from './entities/athena-client.entity';
 export const CONTROL_PLANE_ENTITIES = [AthenaClientEntity];
 
 /** The TypeORM DataSource of the control-plane database (`athena_logging`). Bounded, small pool. */
-export function createControlPlaneDataSource(uri: string, opts: { poolMax?: number; applicationName?: string } = {}): DataSource {
+export function createControlPlaneDataSource(
+  uri: string,
+  opts: { poolMax?: number; applicationName?: string } = {},
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url: uri,

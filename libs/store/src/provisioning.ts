@@ -14,16 +14,28 @@ const HEADER = `-- Athena control-plane schema (athena_logging): idempotent, eve
 `;
 
 function dedent(sql: string): string {
-  const lines = sql.replace(/^\s*\n/, '').split('\n').map((l) => l.trimEnd());
-  const indents = lines.slice(1).filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length);
+  const lines = sql
+    .replace(/^\s*\n/, '')
+    .split('\n')
+    .map((l) => l.trimEnd());
+  const indents = lines
+    .slice(1)
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.length - l.trimStart().length);
   const cut = indents.length > 0 ? Math.min(...indents) : 0;
-  return [lines[0].trim(), ...lines.slice(1).map((l) => l.slice(Math.min(cut, l.length - l.trimStart().length)))].join('\n').trim();
+  return [lines[0].trim(), ...lines.slice(1).map((l) => l.slice(Math.min(cut, l.length - l.trimStart().length)))]
+    .join('\n')
+    .trim();
 }
 
 /** The statements every migration's `up` runs, in order (recorded, not executed). */
 export async function migrationStatements(): Promise<string[]> {
   const out: string[] = [];
-  const recorder = { query: async (sql: string) => { out.push(dedent(sql)); } } as unknown as QueryRunner;
+  const recorder = {
+    query: async (sql: string) => {
+      out.push(dedent(sql));
+    },
+  } as unknown as QueryRunner;
   for (const M of CONTROL_PLANE_MIGRATIONS) await new M().up(recorder);
   return out;
 }
@@ -35,13 +47,22 @@ export async function renderProvisionSql(): Promise<string> {
 
 /** Statements of a script whose statements end with `;` at the end of a line (no `;` inside a statement). */
 export function splitSqlStatements(script: string): string[] {
-  const body = script.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n');
-  return body.split(/;[ \t]*(?:\n|$)/).map((s) => s.trim()).filter((s) => s !== '');
+  const body = script
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('--'))
+    .join('\n');
+  return body
+    .split(/;[ \t]*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** True for statements that change nothing when run a second time. */
 export function isIdempotentStatement(sql: string): boolean {
-  return /^CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS\b/i.test(sql) || /^INSERT\b[\s\S]*\bON CONFLICT\b[\s\S]*\bDO NOTHING$/i.test(sql);
+  return (
+    /^CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS\b/i.test(sql) ||
+    /^INSERT\b[\s\S]*\bON CONFLICT\b[\s\S]*\bDO NOTHING$/i.test(sql)
+  );
 }
 
 /** Tables the script creates, in order. */
@@ -73,10 +94,15 @@ export interface ProvisionResult {
  * Runs the provisioning script on `uri`, statement by statement, on one short-lived connection. Idempotent:
  * a second run changes nothing. Throws the driver's error (the caller maps it); the URI is never logged.
  */
-export async function provisionDatabase(uri: string, opts: { statementTimeoutMs?: number } = {}): Promise<ProvisionResult> {
+export async function provisionDatabase(
+  uri: string,
+  opts: { statementTimeoutMs?: number } = {},
+): Promise<ProvisionResult> {
   const statements = await provisionStatements();
   const client = new Client({
-    connectionString: uri, application_name: 'athena-provision', connectionTimeoutMillis: 5000,
+    connectionString: uri,
+    application_name: 'athena-provision',
+    connectionTimeoutMillis: 5000,
     statement_timeout: opts.statementTimeoutMs ?? 60_000,
   });
   client.on('error', () => undefined);

@@ -16,12 +16,27 @@ import { LogsRepository } from './logs.repository';
  */
 @Module({
   providers: [
-    ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, AuthStore, ApiKeysRepository,
-    ApiKeyEnforcementRepository, AuthLogRepository, BackupJobsRepository, ClientStatisticsRepository,
+    ControlPlaneService,
+    LogsRepository,
+    ClientsRepository,
+    ControlPlaneEvents,
+    AuthStore,
+    ApiKeysRepository,
+    ApiKeyEnforcementRepository,
+    AuthLogRepository,
+    BackupJobsRepository,
+    ClientStatisticsRepository,
   ],
   exports: [
-    ControlPlaneService, LogsRepository, ClientsRepository, ControlPlaneEvents, ApiKeysRepository, ApiKeyEnforcementRepository,
-    AuthLogRepository, BackupJobsRepository, ClientStatisticsRepository,
+    ControlPlaneService,
+    LogsRepository,
+    ClientsRepository,
+    ControlPlaneEvents,
+    ApiKeysRepository,
+    ApiKeyEnforcementRepository,
+    AuthLogRepository,
+    BackupJobsRepository,
+    ClientStatisticsRepository,
   ],
 })
 export class StoreModule {}

@@ -3,16 +3,33 @@ import { validateSync } from 'class-validator';
 import { CreateClientDto, DrilldownQueryDto, FreezeClientDto } from './admin-clients.dto';
 
 function errors<T extends object>(cls: new () => T, plain: Record<string, unknown>): string[] {
-  return validateSync(plainToInstance(cls, plain), { whitelist: true }).flatMap((e) => Object.values(e.constraints ?? {}));
+  return validateSync(plainToInstance(cls, plain), { whitelist: true }).flatMap((e) =>
+    Object.values(e.constraints ?? {}),
+  );
 }
 
 describe('admin client DTOs', () => {
   it('drilldown: table_name and operation required; status, limit 1..500 and offset ≥ 0 checked', () => {
     expect(errors(DrilldownQueryDto, { table_name: 'pets', operation: 'fetch' })).toEqual([]);
-    expect(errors(DrilldownQueryDto, { table_name: 'pets', operation: 'fetch', status: 'errors', limit: '500', offset: '0' })).toEqual([]);
+    expect(
+      errors(DrilldownQueryDto, {
+        table_name: 'pets',
+        operation: 'fetch',
+        status: 'errors',
+        limit: '500',
+        offset: '0',
+      }),
+    ).toEqual([]);
     expect(errors(DrilldownQueryDto, { operation: 'fetch' })).toContain('table_name is required');
     expect(errors(DrilldownQueryDto, { table_name: 'pets' })).toContain('operation is required');
-    for (const bad of [{ status: 'weird' }, { limit: '0' }, { limit: '501' }, { limit: '1.5' }, { limit: 'abc' }, { offset: '-1' }]) {
+    for (const bad of [
+      { status: 'weird' },
+      { limit: '0' },
+      { limit: '501' },
+      { limit: '1.5' },
+      { limit: 'abc' },
+      { offset: '-1' },
+    ]) {
       expect(errors(DrilldownQueryDto, { table_name: 'pets', operation: 'fetch', ...bad }).length).toBeGreaterThan(0);
     }
   });

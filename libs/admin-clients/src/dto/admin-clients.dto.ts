@@ -1,102 +1,184 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { EnvelopeDto } from '@athena/auth';
 import { CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
 import { ENV_VAR_RE } from '../client-uri';
 
 const CLIENT_HELP = `client_name must be ${CLIENT_NAME_RULE}`;
-const ENV_HELP = 'pg_uri_env_var must be an environment variable name (letters, digits, "_"; not starting with a digit)';
+const ENV_HELP =
+  'pg_uri_env_var must be an environment variable name (letters, digits, "_"; not starting with a digit)';
 
 /** `SaveAthenaClientRequest` for POST (client_name required) — exactly one of pg_uri / pg_uri_env_var. */
 export class CreateClientDto {
   @ApiProperty({ example: 'reporting', description: 'Unique, case-insensitive, against config.yaml and the catalog' })
-  @IsDefined({ message: 'client_name is required' }) @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
+  @IsDefined({ message: 'client_name is required' })
+  @IsString()
+  @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name: string;
 
   @ApiPropertyOptional({ nullable: true, example: 'Reporting replica', maxLength: 2000 })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
   description?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'postgres://report:secret@db.internal:5432/reporting', description: 'Direct URI (stored; answered password-redacted)' })
-  @IsOptional() @IsString() @MaxLength(4096)
+  @ApiPropertyOptional({
+    nullable: true,
+    example: 'postgres://report:secret@db.internal:5432/reporting',
+    description: 'Direct URI (stored; answered password-redacted)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
   pg_uri?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Instead of pg_uri (send one of the two), e.g. `REPORTING_PG_URI`: name of an environment variable holding the URI (read on every instance; unset → client unavailable, 503 on use)' })
-  @IsOptional() @IsString() @Matches(ENV_VAR_RE, { message: ENV_HELP })
+  @ApiPropertyOptional({
+    nullable: true,
+    description:
+      'Instead of pg_uri (send one of the two), e.g. `REPORTING_PG_URI`: name of an environment variable holding the URI (read on every instance; unset → client unavailable, 503 on use)',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(ENV_VAR_RE, { message: ENV_HELP })
   pg_uri_env_var?: string | null;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   is_active?: boolean;
 }
 
 /** `SaveAthenaClientRequest` for PATCH: every field optional; the path names the client. */
 export class UpdateClientDto {
   @ApiPropertyOptional({ description: 'Ignored: the path names the client (renaming is not supported)' })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   client_name?: string;
 
   @ApiPropertyOptional({ nullable: true, maxLength: 2000, description: 'null clears it' })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
   description?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'postgres://report:secret@db2.internal:5432/reporting', description: 'Replaces the connection (clears pg_uri_env_var); the pool is rebuilt on next use' })
-  @IsOptional() @IsString() @MaxLength(4096)
+  @ApiPropertyOptional({
+    nullable: true,
+    example: 'postgres://report:secret@db2.internal:5432/reporting',
+    description: 'Replaces the connection (clears pg_uri_env_var); the pool is rebuilt on next use',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
   pg_uri?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'REPORTING_PG_URI', description: 'Replaces the connection (clears pg_uri)' })
-  @IsOptional() @IsString() @Matches(ENV_VAR_RE, { message: ENV_HELP })
+  @ApiPropertyOptional({
+    nullable: true,
+    example: 'REPORTING_PG_URI',
+    description: 'Replaces the connection (clears pg_uri)',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(ENV_VAR_RE, { message: ENV_HELP })
   pg_uri_env_var?: string | null;
 
   @ApiPropertyOptional({ description: 'false takes the client off routing (403 client_inactive) and drains its pool' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   is_active?: boolean;
 }
 
 export class FreezeClientDto {
-  @ApiProperty({ example: true, description: 'true: routing refused (403 client_frozen) and the pool drained; false: routable again' })
-  @IsDefined({ message: 'is_frozen is required' }) @IsBoolean({ message: 'is_frozen must be true or false' })
+  @ApiProperty({
+    example: true,
+    description: 'true: routing refused (403 client_frozen) and the pool drained; false: routable again',
+  })
+  @IsDefined({ message: 'is_frozen is required' })
+  @IsBoolean({ message: 'is_frozen must be true or false' })
   is_frozen: boolean;
 }
 
 export class DrilldownQueryDto {
   @ApiProperty({ example: 'orders' })
-  @IsDefined({ message: 'table_name is required' }) @IsString() @IsNotEmpty({ message: 'table_name must not be empty' }) @MaxLength(200)
+  @IsDefined({ message: 'table_name is required' })
+  @IsString()
+  @IsNotEmpty({ message: 'table_name must not be empty' })
+  @MaxLength(200)
   table_name: string;
 
   @ApiProperty({ example: 'fetch', description: 'Operation as logged (fetch, insert, update, delete, query, …)' })
-  @IsDefined({ message: 'operation is required' }) @IsString() @IsNotEmpty({ message: 'operation must not be empty' }) @MaxLength(64)
+  @IsDefined({ message: 'operation is required' })
+  @IsString()
+  @IsNotEmpty({ message: 'operation must not be empty' })
+  @MaxLength(64)
   operation: string;
 
-  @ApiPropertyOptional({ enum: ['all', 'errors', 'normal'], default: 'all', description: 'errors = error or status ≥ 400; normal = the rest' })
-  @IsOptional() @IsIn(['all', 'errors', 'normal'], { message: 'status must be one of all, errors, normal' })
+  @ApiPropertyOptional({
+    enum: ['all', 'errors', 'normal'],
+    default: 'all',
+    description: 'errors = error or status ≥ 400; normal = the rest',
+  })
+  @IsOptional()
+  @IsIn(['all', 'errors', 'normal'], { message: 'status must be one of all, errors, normal' })
   status?: 'all' | 'errors' | 'normal';
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'limit must be an integer 1..500' }) @Min(1, { message: 'limit must be an integer 1..500' }) @Max(500, { message: 'limit must be an integer 1..500' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer 1..500' })
+  @Min(1, { message: 'limit must be an integer 1..500' })
+  @Max(500, { message: 'limit must be an integer 1..500' })
   limit?: number;
 
   @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'offset must be an integer ≥ 0' }) @Min(0, { message: 'offset must be an integer ≥ 0' }) @Max(10_000_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'offset must be an integer ≥ 0' })
+  @Min(0, { message: 'offset must be an integer ≥ 0' })
+  @Max(10_000_000)
   offset?: number;
 }
 
 export class ProvisionDto {
-  @ApiPropertyOptional({ example: 'postgres://postgres:secret@db.internal:5432/athena_logging', description: 'Target URI (xor client_name)' })
-  @IsOptional() @IsString() @MaxLength(4096)
+  @ApiPropertyOptional({
+    example: 'postgres://postgres:secret@db.internal:5432/athena_logging',
+    description: 'Target URI (xor client_name)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
   uri?: string;
 
-  @ApiPropertyOptional({ description: 'Instead of uri (send one of the two), e.g. `reporting`: a registered PostgreSQL client whose database is the target' })
-  @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
+  @ApiPropertyOptional({
+    description:
+      'Instead of uri (send one of the two), e.g. `reporting`: a registered PostgreSQL client whose database is the target',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string;
 
   @ApiPropertyOptional({ default: false, description: 'With uri: register the database as a client afterwards' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   register?: boolean;
 
   @ApiPropertyOptional({ nullable: true, default: 'provisioned', example: 'logging_replica' })
-  @IsOptional() @IsString() @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
+  @IsOptional()
+  @IsString()
+  @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   register_name?: string | null;
 }
 
@@ -106,7 +188,13 @@ export class AthenaClientRecordDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'reporting' }) client_name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
-  @ApiProperty({ nullable: true, type: String, example: 'postgres://report:***@db.internal:5432/reporting', description: 'Password-redacted' }) pg_uri: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'postgres://report:***@db.internal:5432/reporting',
+    description: 'Password-redacted',
+  })
+  pg_uri: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'REPORTING_PG_URI' }) pg_uri_env_var: string | null;
   @ApiProperty({ nullable: true, type: String }) config_uri_template: string | null;
   @ApiProperty({ enum: ['config', 'database'] }) source: string;
@@ -147,8 +235,10 @@ export class RegistryRowDto {
   @ApiProperty() is_active: boolean;
   @ApiProperty() is_frozen: boolean;
   @ApiProperty({ enum: ['routable', 'frozen', 'inactive', 'unavailable'] }) status: string;
-  @ApiProperty({ nullable: true, type: String, example: 'environment variable REPORTING_PG_URI is not set' }) reason: string | null;
-  @ApiProperty({ enum: ['pg_uri', 'pg_uri_env_var', 'config'], nullable: true, type: String }) connection_source: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'environment variable REPORTING_PG_URI is not set' }) reason:
+    string | null;
+  @ApiProperty({ enum: ['pg_uri', 'pg_uri_env_var', 'config'], nullable: true, type: String }) connection_source:
+    string | null;
   @ApiProperty({ type: PoolStatusDto }) pool: PoolStatusDto;
 }
 
@@ -195,18 +285,34 @@ export class ClientListData {
   @ApiProperty({ type: [AthenaClientRecordDto] }) clients: AthenaClientRecordDto[];
   @ApiProperty({ type: [RuntimeClientDto] }) runtime: RuntimeClientDto[];
 }
-export class ClientListEnvelope extends EnvelopeDto { @ApiProperty({ type: ClientListData }) data: ClientListData; }
-export class ClientData { @ApiProperty({ type: AthenaClientRecordDto }) client: AthenaClientRecordDto; }
-export class ClientEnvelope extends EnvelopeDto { @ApiProperty({ type: ClientData }) data: ClientData; }
-export class ClientNamesData { @ApiProperty({ type: [String], example: ['main', 'reporting'] }) clients: string[]; }
-export class ClientNamesEnvelope extends EnvelopeDto { @ApiProperty({ type: ClientNamesData }) data: ClientNamesData; }
-export class StatisticsListData { @ApiProperty({ type: [ClientStatisticsDto] }) statistics: ClientStatisticsDto[]; }
-export class StatisticsListEnvelope extends EnvelopeDto { @ApiProperty({ type: StatisticsListData }) data: StatisticsListData; }
+export class ClientListEnvelope extends EnvelopeDto {
+  @ApiProperty({ type: ClientListData }) data: ClientListData;
+}
+export class ClientData {
+  @ApiProperty({ type: AthenaClientRecordDto }) client: AthenaClientRecordDto;
+}
+export class ClientEnvelope extends EnvelopeDto {
+  @ApiProperty({ type: ClientData }) data: ClientData;
+}
+export class ClientNamesData {
+  @ApiProperty({ type: [String], example: ['main', 'reporting'] }) clients: string[];
+}
+export class ClientNamesEnvelope extends EnvelopeDto {
+  @ApiProperty({ type: ClientNamesData }) data: ClientNamesData;
+}
+export class StatisticsListData {
+  @ApiProperty({ type: [ClientStatisticsDto] }) statistics: ClientStatisticsDto[];
+}
+export class StatisticsListEnvelope extends EnvelopeDto {
+  @ApiProperty({ type: StatisticsListData }) data: StatisticsListData;
+}
 export class ClientStatisticsData {
   @ApiProperty({ type: ClientStatisticsDto }) statistics: ClientStatisticsDto;
   @ApiProperty({ type: [ClientTableStatisticsDto] }) tables: ClientTableStatisticsDto[];
 }
-export class ClientStatisticsEnvelope extends EnvelopeDto { @ApiProperty({ type: ClientStatisticsData }) data: ClientStatisticsData; }
+export class ClientStatisticsEnvelope extends EnvelopeDto {
+  @ApiProperty({ type: ClientStatisticsData }) data: ClientStatisticsData;
+}
 export class DrilldownData {
   @ApiProperty() client_name: string;
   @ApiProperty() table_name: string;
@@ -216,11 +322,15 @@ export class DrilldownData {
   @ApiProperty() offset: number;
   @ApiProperty({ type: [DrilldownRowDto] }) rows: DrilldownRowDto[];
 }
-export class DrilldownEnvelope extends EnvelopeDto { @ApiProperty({ type: DrilldownData }) data: DrilldownData; }
+export class DrilldownEnvelope extends EnvelopeDto {
+  @ApiProperty({ type: DrilldownData }) data: DrilldownData;
+}
 export class ProvisionData {
   @ApiProperty({ example: 29 }) statements_executed: number;
   @ApiProperty({ example: 'reporting', description: 'The target client, or the password-redacted URI' }) client: string;
   @ApiProperty({ nullable: true, type: String, example: 'provisioned' }) registered: string | null;
   @ApiProperty({ type: [String], example: ['athena_clients', 'gateway_request_log'] }) tables: string[];
 }
-export class ProvisionEnvelope extends EnvelopeDto { @ApiProperty({ type: ProvisionData }) data: ProvisionData; }
+export class ProvisionEnvelope extends EnvelopeDto {
+  @ApiProperty({ type: ProvisionData }) data: ProvisionData;
+}

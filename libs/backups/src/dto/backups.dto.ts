@@ -12,45 +12,68 @@ const KINDS = ['backup', 'restore'] as const;
 
 export class CreateBackupDto {
   @ApiProperty({ example: 'reporting', description: 'A PostgreSQL client of the catalog' })
-  @IsDefined({ message: 'client_name is required' }) @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  @IsDefined({ message: 'client_name is required' })
+  @IsString()
+  @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
   client_name: string;
 
   @ApiPropertyOptional({ nullable: true, example: 'nightly', description: 'Part of the object key; default "manual"' })
-  @IsOptional() @IsString() @MaxLength(64) @Matches(LABEL_PATTERN, { message: LABEL_HELP })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @Matches(LABEL_PATTERN, { message: LABEL_HELP })
   label?: string | null;
 }
 
 export class RestoreBackupDto {
-  @ApiProperty({ example: 'reporting', description: 'Target PostgreSQL client (the source client, or another one to clone into)' })
-  @IsDefined({ message: 'client_name is required' }) @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  @ApiProperty({
+    example: 'reporting',
+    description: 'Target PostgreSQL client (the source client, or another one to clone into)',
+  })
+  @IsDefined({ message: 'client_name is required' })
+  @IsString()
+  @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
   client_name: string;
 }
 
 export class ListBackupsQueryDto {
-  @ApiPropertyOptional({ example: 'reporting', description: 'Only this client\'s backups' })
-  @IsOptional() @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  @ApiPropertyOptional({ example: 'reporting', description: "Only this client's backups" })
+  @IsOptional()
+  @IsString()
+  @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
   client_name?: string;
 }
 
 export class ListJobsQueryDto {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Keyset paging: jobs with a smaller job_id (the previous page\'s next_before)' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @ApiPropertyOptional({ description: "Keyset paging: jobs with a smaller job_id (the previous page's next_before)" })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   before?: number;
 
   @ApiPropertyOptional({ example: 'reporting' })
-  @IsOptional() @IsString() @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
+  @IsOptional()
+  @IsString()
+  @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
   client_name?: string;
 
   @ApiPropertyOptional({ enum: STATUSES })
-  @IsOptional() @IsIn(STATUSES as unknown as string[], { message: `status must be one of ${STATUSES.join(', ')}` })
+  @IsOptional()
+  @IsIn(STATUSES as unknown as string[], { message: `status must be one of ${STATUSES.join(', ')}` })
   status?: (typeof STATUSES)[number];
 
   @ApiPropertyOptional({ enum: KINDS })
-  @IsOptional() @IsIn(KINDS as unknown as string[], { message: `kind must be one of ${KINDS.join(', ')}` })
+  @IsOptional()
+  @IsIn(KINDS as unknown as string[], { message: `kind must be one of ${KINDS.join(', ')}` })
   kind?: (typeof KINDS)[number];
 }
 
@@ -75,9 +98,11 @@ export class BackupJobDto {
   @ApiProperty({ nullable: true, type: Number }) size_bytes: number | null;
   @ApiProperty({ nullable: true, type: String, description: 'Hex SHA-256 of the dump' }) sha256: string | null;
   @ApiProperty({ nullable: true, type: String }) server_version: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'pg_dump / pg_restore version used' }) tool_version: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'pg_dump / pg_restore version used' }) tool_version:
+    string | null;
   @ApiProperty({ nullable: true, type: String, example: 'pg_dump_failed' }) error_code: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Excerpt of the error (tool stderr tail)' }) error: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Excerpt of the error (tool stderr tail)' }) error:
+    string | null;
   @ApiProperty() cancel_requested: boolean;
   @ApiProperty({ description: 'The gateway instance that runs (ran) the job' }) instance_id: string;
   @ApiProperty({ format: 'date-time' }) created_at: string;
@@ -85,7 +110,8 @@ export class BackupJobDto {
   @ApiProperty({ format: 'date-time' }) heartbeat_at: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completed_at: string | null;
   @ApiProperty({ nullable: true, type: Number }) duration_ms: number | null;
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Average rate (GET /jobs/{id} only)' }) bytes_per_second?: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Average rate (GET /jobs/{id} only)' })
+  bytes_per_second?: number | null;
 }
 
 export class BackupObjectDto {
@@ -112,7 +138,9 @@ export class BackupCreatedData {
   @ApiProperty({ nullable: true, type: String }) sha256: string | null;
   @ApiProperty({ type: BackupJobDto }) job: BackupJobDto;
 }
-export class BackupCreatedEnvelope extends BackupEnvelopeBase { @ApiProperty({ type: BackupCreatedData }) data: BackupCreatedData; }
+export class BackupCreatedEnvelope extends BackupEnvelopeBase {
+  @ApiProperty({ type: BackupCreatedData }) data: BackupCreatedData;
+}
 
 export class BackupAcceptedData {
   @ApiProperty() job_id: number;
@@ -121,7 +149,9 @@ export class BackupAcceptedData {
   @ApiProperty() key: string;
   @ApiProperty({ type: BackupJobDto }) job: BackupJobDto;
 }
-export class BackupAcceptedEnvelope extends BackupEnvelopeBase { @ApiProperty({ type: BackupAcceptedData }) data: BackupAcceptedData; }
+export class BackupAcceptedEnvelope extends BackupEnvelopeBase {
+  @ApiProperty({ type: BackupAcceptedData }) data: BackupAcceptedData;
+}
 
 export class RestoreDoneData {
   @ApiProperty() key: string;
@@ -129,19 +159,36 @@ export class RestoreDoneData {
   @ApiProperty({ nullable: true, type: String }) source_client_name: string | null;
   @ApiProperty({ type: BackupJobDto }) job: BackupJobDto;
 }
-export class RestoreDoneEnvelope extends BackupEnvelopeBase { @ApiProperty({ type: RestoreDoneData }) data: RestoreDoneData; }
+export class RestoreDoneEnvelope extends BackupEnvelopeBase {
+  @ApiProperty({ type: RestoreDoneData }) data: RestoreDoneData;
+}
 
-export class BackupListData { @ApiProperty({ type: [BackupObjectDto] }) backups: BackupObjectDto[]; }
-export class BackupListEnvelope extends BackupEnvelopeBase { @ApiProperty({ type: BackupListData }) data: BackupListData; }
+export class BackupListData {
+  @ApiProperty({ type: [BackupObjectDto] }) backups: BackupObjectDto[];
+}
+export class BackupListEnvelope extends BackupEnvelopeBase {
+  @ApiProperty({ type: BackupListData }) data: BackupListData;
+}
 
 export class BackupJobListData {
   @ApiProperty({ type: [BackupJobDto] }) jobs: BackupJobDto[];
-  @ApiProperty({ nullable: true, type: Number, description: 'Pass as `before` for the next page' }) next_before: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Pass as `before` for the next page' }) next_before:
+    number | null;
 }
-export class BackupJobListEnvelope extends BackupEnvelopeBase { @ApiProperty({ type: BackupJobListData }) data: BackupJobListData; }
+export class BackupJobListEnvelope extends BackupEnvelopeBase {
+  @ApiProperty({ type: BackupJobListData }) data: BackupJobListData;
+}
 
-export class BackupJobData { @ApiProperty({ type: BackupJobDto }) job: BackupJobDto; }
-export class BackupJobEnvelope extends BackupEnvelopeBase { @ApiProperty({ type: BackupJobData }) data: BackupJobData; }
+export class BackupJobData {
+  @ApiProperty({ type: BackupJobDto }) job: BackupJobDto;
+}
+export class BackupJobEnvelope extends BackupEnvelopeBase {
+  @ApiProperty({ type: BackupJobData }) data: BackupJobData;
+}
 
-export class BackupKeyData { @ApiProperty() key: string; }
-export class BackupKeyEnvelope extends BackupEnvelopeBase { @ApiProperty({ type: BackupKeyData }) data: BackupKeyData; }
+export class BackupKeyData {
+  @ApiProperty() key: string;
+}
+export class BackupKeyEnvelope extends BackupEnvelopeBase {
+  @ApiProperty({ type: BackupKeyData }) data: BackupKeyData;
+}

@@ -42,7 +42,14 @@ interface Pooled {
 
 /** The only query parameters a direct-connection URI may carry (none of them reads files or redirects the connection). */
 export const ALLOWED_URI_PARAMS: ReadonlySet<string> = new Set(['sslmode', 'application_name', 'connect_timeout']);
-const SSL_MODES: ReadonlySet<string> = new Set(['disable', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full']);
+const SSL_MODES: ReadonlySet<string> = new Set([
+  'disable',
+  'prefer',
+  'require',
+  'no-verify',
+  'verify-ca',
+  'verify-full',
+]);
 
 /** Name used for direct connections in logs and metrics (bounded label; the URI itself is never recorded). */
 export const DIRECT_CLIENT_LABEL = 'direct_connection';
@@ -95,7 +102,10 @@ export class DirectConnectionService implements OnApplicationShutdown {
     const c = this.config.gateway.direct_connections;
     if (!c.enabled) {
       this.refusals.inc({ reason: 'disabled' });
-      throw DriversErrors.directConnectionNotAllowed('Direct connections are disabled', 'This gateway does not accept X-JDBC-URL / x-pg-uri (gateway.direct_connections.enabled is false); use a registered client in X-Athena-Client');
+      throw DriversErrors.directConnectionNotAllowed(
+        'Direct connections are disabled',
+        'This gateway does not accept X-JDBC-URL / x-pg-uri (gateway.direct_connections.enabled is false); use a registered client in X-Athena-Client',
+      );
     }
     // One pool per database, however the scheme is spelled (jdbc:postgresql://, postgres://, postgresql://).
     const uri = normalizePgUri(rawUri)?.replace(/^postgres(ql)?:\/\//i, 'postgresql://');
@@ -108,18 +118,24 @@ export class DirectConnectionService implements OnApplicationShutdown {
       }
     }
     if (!uri || !parsed || !parsed.hostname) {
-      this.invalidUri('X-JDBC-URL / x-pg-uri must be one postgres://user:pass@host:port/db URI (jdbc:postgresql:// is accepted)');
+      this.invalidUri(
+        'X-JDBC-URL / x-pg-uri must be one postgres://user:pass@host:port/db URI (jdbc:postgresql:// is accepted)',
+      );
     }
     // Without credentials in the URI, pg would fill them in from the gateway's own PGUSER / PGPASSWORD / ~/.pgpass:
     // the caller would be connecting with the gateway's identity.
     if (!parsed.username || !parsed.password) {
-      this.invalidUri('The URI must carry both a user name and a password (postgres://user:pass@host:port/db); the gateway never supplies credentials of its own');
+      this.invalidUri(
+        'The URI must carry both a user name and a password (postgres://user:pass@host:port/db); the gateway never supplies credentials of its own',
+      );
     }
     // Query parameters are an allow-list: others (sslcert, sslkey, sslrootcert, passfile, host, options, …) would make
     // pg read files on the gateway host, connect elsewhere, or set server options.
     for (const [name, value] of parsed.searchParams) {
       if (!ALLOWED_URI_PARAMS.has(name)) {
-        this.invalidUri(`Query parameter "${name}" is not accepted in a direct-connection URI; allowed: ${[...ALLOWED_URI_PARAMS].join(', ')}`);
+        this.invalidUri(
+          `Query parameter "${name}" is not accepted in a direct-connection URI; allowed: ${[...ALLOWED_URI_PARAMS].join(', ')}`,
+        );
       }
       if (name === 'sslmode' && !SSL_MODES.has(value)) {
         this.invalidUri(`sslmode "${value}" is not one of ${[...SSL_MODES].join(', ')}`);
@@ -128,7 +144,10 @@ export class DirectConnectionService implements OnApplicationShutdown {
     const host = parsed.hostname;
     if (!hostAllowed(host, c.allowed_hosts)) {
       this.refusals.inc({ reason: 'host' });
-      throw DriversErrors.directConnectionHostNotAllowed('Host not allowed for direct connections', `Host "${host}" is not in gateway.direct_connections.allowed_hosts`);
+      throw DriversErrors.directConnectionHostNotAllowed(
+        'Host not allowed for direct connections',
+        `Host "${host}" is not in gateway.direct_connections.allowed_hosts`,
+      );
     }
     const id = egressId(uri);
     const now = Date.now();
@@ -143,7 +162,12 @@ export class DirectConnectionService implements OnApplicationShutdown {
     if (this.pools.size + this.opening.size >= c.max_uris) this.evictIdle(now);
     if (this.pools.size + this.opening.size >= c.max_uris) {
       this.refusals.inc({ reason: 'limit' });
-      throw DriversErrors.directConnectionLimitReached('Too many direct connections', `This gateway keeps at most ${c.max_uris} direct-connection pools (gateway.direct_connections.max_uris) and all are in use; retry later or register the database as a client`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(c.idle_evict_ms / 1000))) });
+      throw DriversErrors.directConnectionLimitReached(
+        'Too many direct connections',
+        `This gateway keeps at most ${c.max_uris} direct-connection pools (gateway.direct_connections.max_uris) and all are in use; retry later or register the database as a client`,
+        undefined,
+        { 'Retry-After': String(Math.max(1, Math.ceil(c.idle_evict_ms / 1000))) },
+      );
     }
     const g = this.config.gateway;
     const driver = this.postgres.create({
@@ -158,23 +182,29 @@ export class DirectConnectionService implements OnApplicationShutdown {
     });
     // The pool is registered only once a first connection succeeds: a URI that cannot connect (wrong password,
     // no such database, nothing listening) frees its slot at once instead of holding it for idle_evict_ms.
-    const p = driver.ping(g.pool.connection_timeout_ms > 0 ? g.pool.connection_timeout_ms + 1000 : FIRST_CONNECT_TIMEOUT_MS).then(
-      () => {
-        this.opening.delete(id);
-        this.pools.set(id, { driver, lastUsed: Date.now() });
-        this.logger.info(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
-        this.ensureTimer();
-        return driver;
-      },
-      (err: unknown) => {
-        this.opening.delete(id);
-        this.refusals.inc({ reason: 'connect_failed' });
-        void driver.close().catch(() => undefined);
-        const why = (err as { code?: string }).code ?? ((err as Error).message?.includes('timeout') ? 'timeout' : 'error');
-        this.logger.warn(`direct-connection pool ${driver.clientName} not opened: first connection failed (${why})`);
-        throw DriversErrors.directConnectionFailed('Could not connect with the direct-connection URI', `The first connection with X-JDBC-URL / x-pg-uri failed (${why}); check its host, port, database, user and password`);
-      },
-    );
+    const p = driver
+      .ping(g.pool.connection_timeout_ms > 0 ? g.pool.connection_timeout_ms + 1000 : FIRST_CONNECT_TIMEOUT_MS)
+      .then(
+        () => {
+          this.opening.delete(id);
+          this.pools.set(id, { driver, lastUsed: Date.now() });
+          this.logger.info(`direct-connection pool ${driver.clientName} opened (${this.pools.size}/${c.max_uris})`);
+          this.ensureTimer();
+          return driver;
+        },
+        (err: unknown) => {
+          this.opening.delete(id);
+          this.refusals.inc({ reason: 'connect_failed' });
+          void driver.close().catch(() => undefined);
+          const why =
+            (err as { code?: string }).code ?? ((err as Error).message?.includes('timeout') ? 'timeout' : 'error');
+          this.logger.warn(`direct-connection pool ${driver.clientName} not opened: first connection failed (${why})`);
+          throw DriversErrors.directConnectionFailed(
+            'Could not connect with the direct-connection URI',
+            `The first connection with X-JDBC-URL / x-pg-uri failed (${why}); check its host, port, database, user and password`,
+          );
+        },
+      );
     this.opening.set(id, p);
     return p;
   }

@@ -2,10 +2,28 @@ import { Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryConfig, QueryResult, types as pgTypes } from 'pg';
 import { AthenaError, isConnectionLoss, isPoolExhausted } from '@athena/common';
 import {
-  CompiledStatement, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
-  compileDelete, compileInsert, compileSelect, compileUpdate,
+  CompiledStatement,
+  DeleteCommand,
+  FetchQuery,
+  InsertCommand,
+  Row,
+  TableRef,
+  TableSchema,
+  UpdateCommand,
+  compileDelete,
+  compileInsert,
+  compileSelect,
+  compileUpdate,
 } from '@athena/query';
-import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
+import {
+  BackendDriver,
+  capRows,
+  FetchResult,
+  MutationResult,
+  PoolStats,
+  RawQueryOptions,
+  RawQueryResult,
+} from '../backend-driver';
 import { connectFailure, mapPgError, poolExhausted } from './pg-errors';
 import { introspect } from './schema-introspector';
 import { SchemaCache } from '../schema-cache';
@@ -81,7 +99,10 @@ export class PostgresDriver extends BackendDriver {
   }
 
   private getPool(): Pool {
-    if (this.closed) throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
+    if (this.closed)
+      throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, {
+        'Retry-After': '1',
+      });
     if (this.pool) return this.pool;
     const o = this.opts;
     this.pool = new Pool({
@@ -99,7 +120,12 @@ export class PostgresDriver extends BackendDriver {
   }
 
   private unavailable(): AthenaError {
-    return DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The database behind client "${this.clientName}" was unavailable moments ago; retry later`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) });
+    return DriversErrors.backendUnavailable(
+      `Backend for client "${this.clientName}" is unavailable`,
+      `The database behind client "${this.clientName}" was unavailable moments ago; retry later`,
+      undefined,
+      { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) },
+    );
   }
 
   /** Opens the breaker; logs only the first failure of an outage. */
@@ -107,7 +133,9 @@ export class PostgresDriver extends BackendDriver {
     this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
     if (this.outage) return;
     this.outage = true;
-    this.logger.warn(`backend unavailable (${(err as Error)?.message ?? String(err)}); failing fast, retrying every ${DOWN_COOLDOWN_MS} ms`);
+    this.logger.warn(
+      `backend unavailable (${(err as Error)?.message ?? String(err)}); failing fast, retrying every ${DOWN_COOLDOWN_MS} ms`,
+    );
   }
 
   /**
@@ -172,7 +200,10 @@ export class PostgresDriver extends BackendDriver {
     const key = `${table.schema ?? 'public'}.${table.name}`;
     const found = await this.schema.find(key);
     if (!found) {
-      throw DriversErrors.unknownTable(`Unknown table "${key}"`, `Table "${key}" does not exist on client "${this.clientName}" (or the client's role cannot read it)`);
+      throw DriversErrors.unknownTable(
+        `Unknown table "${key}"`,
+        `Table "${key}" does not exist on client "${this.clientName}" (or the client's role cannot read it)`,
+      );
     }
     return found;
   }

@@ -29,7 +29,14 @@ const PK_SQL = `
 export async function introspect(db: { query(text: string): Promise<QueryResult> }): Promise<Map<string, TableSchema>> {
   const [cols, pks] = await Promise.all([db.query(COLUMNS_SQL), db.query(PK_SQL)]);
   const tables = new Map<string, TableSchema>();
-  for (const r of cols.rows as Array<{ schema: string; table: string; column: string; type: string; nullable: boolean; is_array: boolean }>) {
+  for (const r of cols.rows as Array<{
+    schema: string;
+    table: string;
+    column: string;
+    type: string;
+    nullable: boolean;
+    is_array: boolean;
+  }>) {
     const key = `${r.schema}.${r.table}`;
     let t = tables.get(key);
     if (!t) {

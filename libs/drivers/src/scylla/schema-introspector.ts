@@ -1,7 +1,8 @@
 import type { Client } from 'cassandra-driver';
 import type { ColumnInfo, CqlTableSchema } from '@athena/query';
 
-const COLUMNS_CQL = 'SELECT keyspace_name, table_name, column_name, kind, position, type, clustering_order FROM system_schema.columns';
+const COLUMNS_CQL =
+  'SELECT keyspace_name, table_name, column_name, kind, position, type, clustering_order FROM system_schema.columns';
 const INDEXES_CQL = 'SELECT keyspace_name, table_name, index_name, kind, options FROM system_schema.indexes';
 
 /** Cassandra's and Scylla's own keyspaces (never served through the gateway). */
@@ -40,10 +41,13 @@ export async function introspectCql(client: Client, timeoutMs: number): Promise<
   }
   const tables = new Map<string, CqlTableSchema>();
   for (const [key, rows] of groups) {
-    const byPos = (kind: ColumnRow['kind']) => rows.filter((r) => r.kind === kind).sort((a, b) => a.position - b.position);
+    const byPos = (kind: ColumnRow['kind']) =>
+      rows.filter((r) => r.kind === kind).sort((a, b) => a.position - b.position);
     const pk = byPos('partition_key');
     const ck = byPos('clustering');
-    const rest = rows.filter((r) => r.kind === 'regular' || r.kind === 'static').sort((a, b) => a.column_name.localeCompare(b.column_name));
+    const rest = rows
+      .filter((r) => r.kind === 'regular' || r.kind === 'static')
+      .sort((a, b) => a.column_name.localeCompare(b.column_name));
     const columns = new Map<string, ColumnInfo>();
     for (const r of [...pk, ...ck, ...rest]) {
       columns.set(r.column_name, {
@@ -63,7 +67,12 @@ export async function introspectCql(client: Client, timeoutMs: number): Promise<
       indexes: new Map(),
     });
   }
-  for (const r of idx.rows as unknown as Array<{ keyspace_name: string; table_name: string; kind: string; options: Record<string, string> | null }>) {
+  for (const r of idx.rows as unknown as Array<{
+    keyspace_name: string;
+    table_name: string;
+    kind: string;
+    options: Record<string, string> | null;
+  }>) {
     const t = tables.get(`${r.keyspace_name}.${r.table_name}`);
     const target = r.options?.target;
     if (!t || !target) continue;

@@ -8,7 +8,9 @@ describe('toJsonValue (driver values → JSON)', () => {
   it('keeps exact bigints, renders driver types as text, blobs as 0x hex', () => {
     expect(toJsonValue(types.Long.fromString('42'))).toBe(42);
     expect(toJsonValue(types.Long.fromString('9007199254740993'))).toBe('9007199254740993');
-    expect(toJsonValue(types.Uuid.fromString('5d845b27-8d06-40a0-9e76-08de9d9f3c1f'))).toBe('5d845b27-8d06-40a0-9e76-08de9d9f3c1f');
+    expect(toJsonValue(types.Uuid.fromString('5d845b27-8d06-40a0-9e76-08de9d9f3c1f'))).toBe(
+      '5d845b27-8d06-40a0-9e76-08de9d9f3c1f',
+    );
     expect(toJsonValue(types.BigDecimal.fromString('12.50'))).toBe('12.50');
     expect(toJsonValue(types.LocalDate.fromString('2024-01-02'))).toBe('2024-01-02');
     expect(toJsonValue(types.InetAddress.fromString('127.0.0.1'))).toBe('127.0.0.1');
@@ -42,16 +44,27 @@ describe('mapCqlError', () => {
     expect(a.message).toMatch(/exceeded request_timeout_ms/);
   });
   it('statement errors → stable 4xx codes; server words only for raw CQL', () => {
-    expect(map(new errors.ResponseError(C.invalid, 'Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING')).code).toBe('unsupported_by_backend');
+    expect(
+      map(
+        new errors.ResponseError(
+          C.invalid,
+          'Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING',
+        ),
+      ).code,
+    ).toBe('unsupported_by_backend');
     expect(map(new errors.ResponseError(C.invalid, 'unconfigured table nope')).status).toBe(404);
     expect(map(new errors.ResponseError(C.invalid, 'Undefined column name x')).code).toBe('unknown_column');
     const syntax = map(new errors.ResponseError(C.syntaxError, "line 1:0 no viable alternative at input 'SELEC'"));
     expect(syntax).toMatchObject({ status: 400, code: 'cql_syntax_error', detail: 'The statement has a syntax error' });
-    expect(map(new errors.ResponseError(C.syntaxError, 'line 1:0 no viable'), { exposeMessage: true }).detail).toBe('line 1:0 no viable');
+    expect(map(new errors.ResponseError(C.syntaxError, 'line 1:0 no viable'), { exposeMessage: true }).detail).toBe(
+      'line 1:0 no viable',
+    );
     expect(map(new errors.ResponseError(C.unauthorized, 'no')).status).toBe(403);
     expect(map(new errors.ResponseError(C.writeTimeout, 't')).status).toBe(504);
     expect(map(new TypeError('Not a valid Uuid')).code).toBe('invalid_value');
-    expect(map(new errors.ResponseError(C.protocolError, 'Invalid value for the paging state'), { pagedWith: 'ab' }).code).toBe('invalid_page_state');
+    expect(
+      map(new errors.ResponseError(C.protocolError, 'Invalid value for the paging state'), { pagedWith: 'ab' }).code,
+    ).toBe('invalid_page_state');
     const unknown = map(new Error('boom'));
     expect(unknown).toBeInstanceOf(AthenaError);
     expect(unknown.status).toBe(500);

@@ -3,11 +3,36 @@ import { Client, types as cqlTypes } from 'cassandra-driver';
 import { AthenaError } from '@athena/common';
 import type { ScyllaClientConfig } from '@athena/config';
 import {
-  CqlCompileOptions, CqlStatement, CqlTableSchema, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, UpdateCommand,
-  compileCqlDelete, compileCqlInsert, compileCqlSelect, compileCqlUpdate,
+  CqlCompileOptions,
+  CqlStatement,
+  CqlTableSchema,
+  DeleteCommand,
+  FetchQuery,
+  InsertCommand,
+  Row,
+  TableRef,
+  UpdateCommand,
+  compileCqlDelete,
+  compileCqlInsert,
+  compileCqlSelect,
+  compileCqlUpdate,
 } from '@athena/query';
-import { BackendDriver, FetchResult, MutationResult, PoolStats, RawQueryOptions, RawQueryResult } from '../backend-driver';
-import { isClientTimeout, isUnavailableError, keyspaceMissing, mapCqlError, missingKeyspace, statementTimeout } from './cql-errors';
+import {
+  BackendDriver,
+  FetchResult,
+  MutationResult,
+  PoolStats,
+  RawQueryOptions,
+  RawQueryResult,
+} from '../backend-driver';
+import {
+  isClientTimeout,
+  isUnavailableError,
+  keyspaceMissing,
+  mapCqlError,
+  missingKeyspace,
+  statementTimeout,
+} from './cql-errors';
 import { introspectCql } from './schema-introspector';
 import { SchemaCache } from '../schema-cache';
 import { DriversErrors } from '../errors';
@@ -59,8 +84,13 @@ export function toJsonValue(v: unknown): unknown {
     return o;
   }
   if (
-    v instanceof cqlTypes.Uuid || v instanceof cqlTypes.BigDecimal || v instanceof cqlTypes.Integer || v instanceof cqlTypes.LocalDate ||
-    v instanceof cqlTypes.LocalTime || v instanceof cqlTypes.InetAddress || v instanceof cqlTypes.Duration
+    v instanceof cqlTypes.Uuid ||
+    v instanceof cqlTypes.BigDecimal ||
+    v instanceof cqlTypes.Integer ||
+    v instanceof cqlTypes.LocalDate ||
+    v instanceof cqlTypes.LocalTime ||
+    v instanceof cqlTypes.InetAddress ||
+    v instanceof cqlTypes.Duration
   ) {
     return v.toString();
   }
@@ -122,7 +152,12 @@ export class ScyllaDriver extends BackendDriver {
   }
 
   private unavailable(): AthenaError {
-    return DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" was unreachable moments ago; retry later`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) });
+    return DriversErrors.backendUnavailable(
+      `Backend for client "${this.clientName}" is unavailable`,
+      `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" was unreachable moments ago; retry later`,
+      undefined,
+      { 'Retry-After': String(Math.max(1, Math.ceil((this.downUntil - Date.now()) / 1000))) },
+    );
   }
 
   private trip(err: unknown): void {
@@ -140,10 +175,17 @@ export class ScyllaDriver extends BackendDriver {
    * statement or a hung node — so the cluster is probed first (bounded, shared by concurrent timeouts): no answer
    * → the breaker opens and the caller gets 503; an answer → 504 `query_timeout` and everyone else keeps going.
    */
-  private async failure(err: unknown, client: Client | null, mapOpts: { exposeMessage?: boolean; pagedWith?: string }, limit?: string): Promise<AthenaError> {
+  private async failure(
+    err: unknown,
+    client: Client | null,
+    mapOpts: { exposeMessage?: boolean; pagedWith?: string },
+    limit?: string,
+  ): Promise<AthenaError> {
     if (isClientTimeout(err)) {
       if (client && (await this.probe(client))) {
-        this.logger.warn(`statement exceeded ${limit ?? 'request_timeout_ms'}; the cluster answers the probe: 504 query_timeout, breaker not opened`);
+        this.logger.warn(
+          `statement exceeded ${limit ?? 'request_timeout_ms'}; the cluster answers the probe: 504 query_timeout, breaker not opened`,
+        );
         return statementTimeout(this.clientName, limit);
       }
       this.open(err);
@@ -163,7 +205,10 @@ export class ScyllaDriver extends BackendDriver {
     });
     const answer = client
       .execute('SELECT release_version FROM system.local', [], { readTimeout: TIMEOUT_PROBE_MS, prepare: false })
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     this.probing = Promise.race([answer, deadline]).finally(() => {
       clearTimeout(timer);
       this.probing = null;
@@ -180,7 +225,12 @@ export class ScyllaDriver extends BackendDriver {
 
   /** The connected client (connects once; a failed connect is retried after the cooldown with a new client). */
   private getClient(): Promise<Client> {
-    if (this.closed) return Promise.reject(DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' }));
+    if (this.closed)
+      return Promise.reject(
+        DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, {
+          'Retry-After': '1',
+        }),
+      );
     if (this.client) return Promise.resolve(this.client);
     if (Date.now() < this.downUntil) return Promise.reject(this.unavailable());
     if (this.connecting) return this.connecting;
@@ -192,7 +242,9 @@ export class ScyllaDriver extends BackendDriver {
         if (missing === null || this.closed) throw err;
         return this.connect(undefined).then((client) => {
           this.missingKs = ks!;
-          this.logger.warn(`keyspace "${ks}" does not exist: connected without a keyspace; statements must name one until it is created`);
+          this.logger.warn(
+            `keyspace "${ks}" does not exist: connected without a keyspace; statements must name one until it is created`,
+          );
           return client;
         });
       })
@@ -204,7 +256,14 @@ export class ScyllaDriver extends BackendDriver {
       .catch((err) => {
         this.downUntil = Date.now() + DOWN_COOLDOWN_MS;
         this.logger.warn(`cannot connect (${(err as Error).message}); failing fast for ${DOWN_COOLDOWN_MS} ms`);
-        throw err instanceof AthenaError ? err : DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" cannot be reached right now; retry later`, undefined, { 'Retry-After': '3' });
+        throw err instanceof AthenaError
+          ? err
+          : DriversErrors.backendUnavailable(
+              `Backend for client "${this.clientName}" is unavailable`,
+              `The ScyllaDB/Cassandra cluster behind client "${this.clientName}" cannot be reached right now; retry later`,
+              undefined,
+              { 'Retry-After': '3' },
+            );
       })
       .finally(() => {
         this.connecting = null;
@@ -219,7 +278,8 @@ export class ScyllaDriver extends BackendDriver {
       contactPoints: c.contact_points,
       localDataCenter: c.local_data_center,
       keyspace,
-      credentials: c.username !== null && c.password !== null ? { username: c.username, password: c.password } : undefined,
+      credentials:
+        c.username !== null && c.password !== null ? { username: c.username, password: c.password } : undefined,
       applicationName: `athena:${this.clientName}`,
       pooling: {
         coreConnectionsPerHost: { [cqlTypes.distance.local]: c.pool_size, [cqlTypes.distance.remote]: 1 },
@@ -237,7 +297,9 @@ export class ScyllaDriver extends BackendDriver {
       () => {
         if (this.closed) {
           void client.shutdown().catch(() => undefined);
-          throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
+          throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, {
+            'Retry-After': '1',
+          });
         }
         return client;
       },
@@ -257,7 +319,11 @@ export class ScyllaDriver extends BackendDriver {
     if (ks === null) return true;
     let exists: boolean;
     try {
-      const r = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [ks], { prepare: true });
+      const r = await client.execute(
+        'SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?',
+        [ks],
+        { prepare: true },
+      );
       exists = r.rowLength > 0;
     } catch (err) {
       throw await this.failure(err, client, {}, this.limitName(undefined));
@@ -274,7 +340,10 @@ export class ScyllaDriver extends BackendDriver {
     return true;
   }
 
-  private async exec(stmt: CqlStatement, options: { fetchSize?: number; pageState?: string; prepare?: boolean; expose?: boolean; readTimeout?: number } = {}) {
+  private async exec(
+    stmt: CqlStatement,
+    options: { fetchSize?: number; pageState?: string; prepare?: boolean; expose?: boolean; readTimeout?: number } = {},
+  ) {
     if (Date.now() < this.downUntil) throw this.unavailable();
     const client = this.client ?? (await this.getClient());
     try {
@@ -286,7 +355,12 @@ export class ScyllaDriver extends BackendDriver {
         ...(options.readTimeout !== undefined ? { readTimeout: options.readTimeout } : {}),
       });
     } catch (err) {
-      throw await this.failure(err, client, { exposeMessage: options.expose, pagedWith: options.pageState }, this.limitName(options.readTimeout));
+      throw await this.failure(
+        err,
+        client,
+        { exposeMessage: options.expose, pagedWith: options.pageState },
+        this.limitName(options.readTimeout),
+      );
     }
   }
 
@@ -295,13 +369,17 @@ export class ScyllaDriver extends BackendDriver {
     return this.getClient().then((client) =>
       introspectCql(client, this.opts.config.request_timeout_ms).catch(async (err: unknown) => {
         throw await this.failure(err, client, {}, this.limitName(undefined));
-      }));
+      }),
+    );
   }
 
   private key(table: TableRef): string {
     const ks = table.schema ?? this.opts.config.keyspace;
     if (ks === null) {
-      throw DriversErrors.invalidIdentifier(`Table "${table.name}" needs a keyspace`, `Client "${this.clientName}" has no default keyspace; name the table as "keyspace.table"`);
+      throw DriversErrors.invalidIdentifier(
+        `Table "${table.name}" needs a keyspace`,
+        `Client "${this.clientName}" has no default keyspace; name the table as "keyspace.table"`,
+      );
     }
     return `${ks}.${table.name}`;
   }
@@ -319,7 +397,10 @@ export class ScyllaDriver extends BackendDriver {
     }
     const found = await this.schema.find(key);
     if (!found) {
-      throw DriversErrors.unknownTable(`Unknown table "${key}"`, `Table "${key}" does not exist on client "${this.clientName}"`);
+      throw DriversErrors.unknownTable(
+        `Unknown table "${key}"`,
+        `Table "${key}" does not exist on client "${this.clientName}"`,
+      );
     }
     return found;
   }
@@ -349,14 +430,20 @@ export class ScyllaDriver extends BackendDriver {
         const res = await client.execute(s.text, s.values, { prepare: true });
         if (compiled.conditional) applied = res.wasApplied();
       } else {
-        const res = await client.batch(compiled.statements.map((s) => ({ query: s.text, params: s.values })), { prepare: true, logged: true });
+        const res = await client.batch(
+          compiled.statements.map((s) => ({ query: s.text, params: s.values })),
+          { prepare: true, logged: true },
+        );
         if (compiled.conditional) applied = res.wasApplied();
       }
     } catch (err) {
       throw await this.failure(err, client, {}, this.limitName(undefined));
     }
     if (!applied) {
-      throw DriversErrors.conflict('A row with the same primary key already exists', 'if_not_exists was set and a row with this primary key exists; nothing was written');
+      throw DriversErrors.conflict(
+        'A row with the same primary key already exists',
+        'if_not_exists was set and a row with this primary key exists; nothing was written',
+      );
     }
     return { rows: compiled.rows as Row[], count: compiled.rows.length };
   }
@@ -392,11 +479,15 @@ export class ScyllaDriver extends BackendDriver {
     if (this.missingKs !== null) await this.adoptKeyspace(await this.getClient());
     let res: Awaited<ReturnType<ScyllaDriver['exec']>>;
     try {
-      res = await this.exec({ text: cql, values: params }, { prepare: params.length > 0, fetchSize, expose: true, readTimeout });
+      res = await this.exec(
+        { text: cql, values: params },
+        { prepare: params.length > 0, fetchSize, expose: true, readTimeout },
+      );
     } catch (e) {
       // Still no session keyspace and the statement named none: say which keyspace is missing.
       const ks = this.missingKs;
-      if (ks !== null && e instanceof AthenaError && /no keyspace has been specified/i.test(e.detail)) throw keyspaceMissing(this.clientName, ks);
+      if (ks !== null && e instanceof AthenaError && /no keyspace has been specified/i.test(e.detail))
+        throw keyspaceMissing(this.clientName, ks);
       throw e;
     }
     const command = (/^\s*([A-Za-z]+)/.exec(cql)?.[1] ?? '').toUpperCase();
@@ -411,7 +502,10 @@ export class ScyllaDriver extends BackendDriver {
       t.unref();
     });
     const client = await Promise.race([this.getClient(), timer]);
-    await Promise.race([client.execute('SELECT release_version FROM system.local', [], { readTimeout: timeoutMs }), timer]);
+    await Promise.race([
+      client.execute('SELECT release_version FROM system.local', [], { readTimeout: timeoutMs }),
+      timer,
+    ]);
     this.downUntil = 0;
   }
 

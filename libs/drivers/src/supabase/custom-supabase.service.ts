@@ -41,8 +41,10 @@ export class EgressRedirectError extends Error {
 export function publicOnlyFetch(opts: { allowPrivate?: boolean } = {}): typeof fetch {
   const agent = opts.allowPrivate ? new Agent() : new Agent({ connect: publicOnlyConnector() });
   return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const res = await undiciFetch(input as Parameters<typeof undiciFetch>[0],
-      { ...(init as object), redirect: 'manual', dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+    const res = await undiciFetch(
+      input as Parameters<typeof undiciFetch>[0],
+      { ...(init as object), redirect: 'manual', dispatcher: agent } as Parameters<typeof undiciFetch>[1],
+    );
     if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400 && res.status !== 304)) {
       await res.body?.cancel().catch(() => undefined);
       throw new EgressRedirectError(res.status);
@@ -87,24 +89,39 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     throw DriversErrors.customSupabaseNotAllowed('custom_supabase is not allowed', detail);
   }
 
-  async resolve(urlHeader: string | string[] | undefined, keyHeader: string | string[] | undefined): Promise<BackendDriver> {
+  async resolve(
+    urlHeader: string | string[] | undefined,
+    keyHeader: string | string[] | undefined,
+  ): Promise<BackendDriver> {
     const c = this.config.gateway.custom_supabase;
     if (!c.enabled) {
-      this.deny('disabled', 'This gateway does not accept custom_supabase (gateway.custom_supabase.enabled is false); use a configured client');
+      this.deny(
+        'disabled',
+        'This gateway does not accept custom_supabase (gateway.custom_supabase.enabled is false); use a configured client',
+      );
     }
     const rawUrl = firstValue(urlHeader, TRIM) ?? '';
     const key = firstValue(keyHeader, TRIM) ?? '';
     if (rawUrl === '' || key === '') {
-      throw DriversErrors.missingSupabaseHeaders('Missing x-supabase-url or x-supabase-key', 'X-Athena-Client: custom_supabase needs both x-supabase-url (the project URL) and x-supabase-key');
+      throw DriversErrors.missingSupabaseHeaders(
+        'Missing x-supabase-url or x-supabase-key',
+        'X-Athena-Client: custom_supabase needs both x-supabase-url (the project URL) and x-supabase-key',
+      );
     }
     let url: URL;
     try {
       url = new URL(rawUrl);
     } catch {
-      throw DriversErrors.invalidSupabaseUrl('Invalid x-supabase-url', 'x-supabase-url must be an absolute URL such as https://<project>.supabase.co');
+      throw DriversErrors.invalidSupabaseUrl(
+        'Invalid x-supabase-url',
+        'x-supabase-url must be an absolute URL such as https://<project>.supabase.co',
+      );
     }
     if (url.username || url.password) {
-      throw DriversErrors.invalidSupabaseUrl('Invalid x-supabase-url', 'x-supabase-url must not carry credentials; send the key in x-supabase-key');
+      throw DriversErrors.invalidSupabaseUrl(
+        'Invalid x-supabase-url',
+        'x-supabase-url must not carry credentials; send the key in x-supabase-key',
+      );
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && c.allow_http)) {
       this.deny('scheme', `x-supabase-url must use https://${c.allow_http ? ' or http://' : ''}`);
@@ -132,7 +149,11 @@ export class CustomSupabaseService implements OnApplicationShutdown {
     if (!this.guardedFetch) this.guardedFetch = publicOnlyFetch({ allowPrivate: c.allow_private_addresses });
     const driver = this.supabase.create({
       // Unique per (URL, key): the adapter name keys single-flight coalescing, which must never mix two projects.
-      clientName: `${CUSTOM_SUPABASE}:${id.slice(0, 12)}`, url: url.origin, key, timeoutMs: c.timeout_ms, schema: 'public',
+      clientName: `${CUSTOM_SUPABASE}:${id.slice(0, 12)}`,
+      url: url.origin,
+      key,
+      timeoutMs: c.timeout_ms,
+      schema: 'public',
       breaker: breakerOptions(this.config.gateway.supabase),
       fetch: this.guardedFetch,
     });
@@ -150,7 +171,10 @@ export class CustomSupabaseService implements OnApplicationShutdown {
       const addrs = await resolveHost(host);
       ok = addrs.length > 0 && !addrs.some(isNonPublicAddress);
     } catch {
-      throw DriversErrors.invalidSupabaseUrl('x-supabase-url host does not resolve', `Host "${host}" could not be resolved`);
+      throw DriversErrors.invalidSupabaseUrl(
+        'x-supabase-url host does not resolve',
+        `Host "${host}" could not be resolved`,
+      );
     }
     if (this.dnsChecks.size >= MAX_DNS_CACHE) this.dnsChecks.clear();
     this.dnsChecks.set(host, { ok, until: now + DNS_CHECK_TTL_MS });

@@ -36,27 +36,52 @@ export function mapPostgrestError(status: number, err: PostgrestErrorLike | null
   if (status === 0) {
     // Egress refusals (custom_supabase's fetch): not transient, and clearer than "cannot be reached".
     if (msg.startsWith('EgressRedirectError:')) {
-      return DriversErrors.backendRedirectRefused('The Supabase project answered a redirect', `The Supabase project behind client "${clientName}" answered with a redirect; the gateway never follows redirects (the key would go to another host). Send the project's final URL`);
+      return DriversErrors.backendRedirectRefused(
+        'The Supabase project answered a redirect',
+        `The Supabase project behind client "${clientName}" answered with a redirect; the gateway never follows redirects (the key would go to another host). Send the project's final URL`,
+      );
     }
     if ((err?.details ?? '').includes('(EATHENABLOCKED)')) {
-      return DriversErrors.customSupabaseNotAllowed('custom_supabase is not allowed', `The Supabase project behind client "${clientName}" is at a private, loopback or link-local address`);
+      return DriversErrors.customSupabaseNotAllowed(
+        'custom_supabase is not allowed',
+        `The Supabase project behind client "${clientName}" is at a private, loopback or link-local address`,
+      );
     }
   }
   if (isTransientStatus(status) && !sqlstate) {
-    return DriversErrors.backendUnavailable(`Backend for client "${clientName}" is unavailable`, status === 0
+    return DriversErrors.backendUnavailable(
+      `Backend for client "${clientName}" is unavailable`,
+      status === 0
         ? `The Supabase project behind client "${clientName}" cannot be reached (${msg.split('\n')[0] || 'network error'}); retry later`
-        : `The Supabase project behind client "${clientName}" answered HTTP ${status}; retry later`, undefined, { 'Retry-After': String(SUPABASE_RETRY_AFTER_S) });
+        : `The Supabase project behind client "${clientName}" answered HTTP ${status}; retry later`,
+      undefined,
+      { 'Retry-After': String(SUPABASE_RETRY_AFTER_S) },
+    );
   }
   switch (code) {
     case 'PGRST205':
-      return DriversErrors.unknownTable('Unknown table', `${msg || 'The table does not exist'}${err?.hint ? ` (${err.hint})` : ''}`);
+      return DriversErrors.unknownTable(
+        'Unknown table',
+        `${msg || 'The table does not exist'}${err?.hint ? ` (${err.hint})` : ''}`,
+      );
     case 'PGRST204':
       return DriversErrors.unknownColumn('Unknown column', msg || 'A column does not exist');
-    case 'PGRST100': case 'PGRST101': case 'PGRST102': case 'PGRST103': case 'PGRST118': case 'PGRST120':
-      return DriversErrors.invalidQuery('Supabase rejected the request', msg || 'PostgREST could not parse the request');
+    case 'PGRST100':
+    case 'PGRST101':
+    case 'PGRST102':
+    case 'PGRST103':
+    case 'PGRST118':
+    case 'PGRST120':
+      return DriversErrors.invalidQuery(
+        'Supabase rejected the request',
+        msg || 'PostgREST could not parse the request',
+      );
     case 'PGRST116':
       return DriversErrors.notAcceptable('Unexpected number of rows', msg);
-    case 'PGRST300': case 'PGRST301': case 'PGRST302': case 'PGRST303':
+    case 'PGRST300':
+    case 'PGRST301':
+    case 'PGRST302':
+    case 'PGRST303':
       return authFailed(clientName);
     default:
       break;
@@ -67,7 +92,10 @@ export function mapPostgrestError(status: number, err: PostgrestErrorLike | null
     return mapPgError({ code, message: msg, detail: err?.details ?? undefined }, clientName, true);
   }
   if (status === 403) {
-    return DriversErrors.backendPermissionDenied('Permission denied by Supabase', msg || `The key of client "${clientName}" may not do this (row-level security?)`);
+    return DriversErrors.backendPermissionDenied(
+      'Permission denied by Supabase',
+      msg || `The key of client "${clientName}" may not do this (row-level security?)`,
+    );
   }
   if (status === 404) return DriversErrors.unknownTable('Unknown table', msg || 'The table does not exist');
   if (status === 409) return DriversErrors.conflict('Conflict', msg || 'The row conflicts with an existing row');
@@ -75,7 +103,10 @@ export function mapPostgrestError(status: number, err: PostgrestErrorLike | null
 }
 
 function authFailed(clientName: string): AthenaError {
-  return DriversErrors.backendAuthFailed('Supabase rejected the client key', `The Supabase project behind client "${clientName}" refused its key (expired, revoked or for another project); fix the key in the client configuration`);
+  return DriversErrors.backendAuthFailed(
+    'Supabase rejected the client key',
+    `The Supabase project behind client "${clientName}" refused its key (expired, revoked or for another project); fix the key in the client configuration`,
+  );
 }
 
 /** A thrown fetch failure in the shape postgrest-js reports it (`Name: message`, the cause and its code in details). */

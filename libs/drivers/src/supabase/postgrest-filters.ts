@@ -21,8 +21,18 @@ export interface FilterTarget<T> {
 
 /** AST operator → PostgREST operator keyword. */
 const PGRST_OP: Record<Operator, string> = {
-  eq: 'eq', neq: 'neq', gt: 'gt', gte: 'gte', lt: 'lt', lte: 'lte', like: 'like', ilike: 'ilike', is: 'is', in: 'in',
-  contains: 'cs', containedBy: 'cd',
+  eq: 'eq',
+  neq: 'neq',
+  gt: 'gt',
+  gte: 'gte',
+  lt: 'lt',
+  lte: 'lte',
+  like: 'like',
+  ilike: 'ilike',
+  is: 'is',
+  in: 'in',
+  contains: 'cs',
+  containedBy: 'cd',
 };
 
 /** Applies AST filters (ANDed) to a postgrest-js builder. Plain conditions use the builder's own methods. */
@@ -41,18 +51,30 @@ export function applyFilters<T extends FilterTarget<T>>(b: T, filters: readonly 
 function applyOne<T extends FilterTarget<T>>(b: T, c: Condition): T {
   const v = c.value;
   switch (c.op) {
-    case 'eq': return v === null ? b.is(c.column, null) : b.eq(c.column, scalar(v));
-    case 'neq': return v === null ? b.not(c.column, 'is', null) : b.neq(c.column, scalar(v));
-    case 'gt': return b.gt(c.column, scalar(v));
-    case 'gte': return b.gte(c.column, scalar(v));
-    case 'lt': return b.lt(c.column, scalar(v));
-    case 'lte': return b.lte(c.column, scalar(v));
-    case 'like': return b.like(c.column, String(scalar(v)));
-    case 'ilike': return b.ilike(c.column, String(scalar(v)));
-    case 'is': return b.is(c.column, v as boolean | null);
-    case 'in': return b.in(c.column, v as JsonValue[]);
-    case 'contains': return b.contains(c.column, v);
-    case 'containedBy': return b.containedBy(c.column, v);
+    case 'eq':
+      return v === null ? b.is(c.column, null) : b.eq(c.column, scalar(v));
+    case 'neq':
+      return v === null ? b.not(c.column, 'is', null) : b.neq(c.column, scalar(v));
+    case 'gt':
+      return b.gt(c.column, scalar(v));
+    case 'gte':
+      return b.gte(c.column, scalar(v));
+    case 'lt':
+      return b.lt(c.column, scalar(v));
+    case 'lte':
+      return b.lte(c.column, scalar(v));
+    case 'like':
+      return b.like(c.column, String(scalar(v)));
+    case 'ilike':
+      return b.ilike(c.column, String(scalar(v)));
+    case 'is':
+      return b.is(c.column, v as boolean | null);
+    case 'in':
+      return b.in(c.column, v as JsonValue[]);
+    case 'contains':
+      return b.contains(c.column, v);
+    case 'containedBy':
+      return b.containedBy(c.column, v);
   }
 }
 
@@ -67,9 +89,14 @@ function opAndValue(c: Condition): [string, string] {
   if ((c.op === 'eq' || c.op === 'is') && v === null) return ['is', 'null'];
   if (c.op === 'neq' && v === null) return ['not.is', 'null'];
   if (c.op === 'is') return ['is', String(v)];
-  if (c.op === 'in') return ['in', `(${(v as JsonValue[]).map((x) => quote(x === null ? 'null' : String(scalar(x)))).join(',')})`];
+  if (c.op === 'in')
+    return ['in', `(${(v as JsonValue[]).map((x) => quote(x === null ? 'null' : String(scalar(x)))).join(',')})`];
   if (c.op === 'contains' || c.op === 'containedBy') {
-    const text = Array.isArray(v) ? `{${v.map((x) => quote(String(x))).join(',')}}` : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    const text = Array.isArray(v)
+      ? `{${v.map((x) => quote(String(x))).join(',')}}`
+      : typeof v === 'object'
+        ? JSON.stringify(v)
+        : String(v);
     return [PGRST_OP[c.op], text];
   }
   return [PGRST_OP[c.op], String(scalar(v))];
@@ -78,7 +105,8 @@ function opAndValue(c: Condition): [string, string] {
 /** One `or=(…)` term: `column.[not.]op.value`, values with reserved characters double-quoted. */
 function orTerm(c: Condition): string {
   const [op, value] = opAndValue(c);
-  const needsQuote = c.op !== 'in' && c.op !== 'contains' && c.op !== 'containedBy' && !(value === 'null' && op.endsWith('is'));
+  const needsQuote =
+    c.op !== 'in' && c.op !== 'contains' && c.op !== 'containedBy' && !(value === 'null' && op.endsWith('is'));
   return `${c.column}.${c.negate ? 'not.' : ''}${op}.${needsQuote ? quote(value) : value}`;
 }
 

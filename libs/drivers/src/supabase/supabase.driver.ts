@@ -4,7 +4,14 @@ import CircuitBreaker from 'opossum';
 import { AthenaError } from '@athena/common';
 import type { SupabaseBreakerConfig } from '@athena/config';
 import type {
-  ColumnInfo, DeleteCommand, FetchQuery, InsertCommand, Row, TableRef, TableSchema, UpdateCommand,
+  ColumnInfo,
+  DeleteCommand,
+  FetchQuery,
+  InsertCommand,
+  Row,
+  TableRef,
+  TableSchema,
+  UpdateCommand,
 } from '@athena/query';
 import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQueryResult } from '../backend-driver';
 import { applyFilters, FilterTarget } from './postgrest-filters';
@@ -110,14 +117,22 @@ export class SupabaseDriver extends BackendDriver {
 
   /** Runs one builder through the breaker, with the request timeout. */
   private async call(build: () => Builder): Promise<PgrstResponse> {
-    if (this.closed) throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
+    if (this.closed)
+      throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, {
+        'Retry-After': '1',
+      });
     this.inflight++;
     try {
       return await this.breaker.fire(() => build().abortSignal(AbortSignal.timeout(this.opts.timeoutMs)));
     } catch (err) {
       if (err instanceof AthenaError) throw err;
       if ((err as { code?: string }).code === 'EOPENBREAKER') {
-        throw DriversErrors.backendUnavailable(`Backend for client "${this.clientName}" is unavailable`, `The Supabase project behind client "${this.clientName}" failed repeatedly; the gateway is failing fast (circuit open); retry later`, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(this.opts.breaker.resetMs / 1000))) });
+        throw DriversErrors.backendUnavailable(
+          `Backend for client "${this.clientName}" is unavailable`,
+          `The Supabase project behind client "${this.clientName}" failed repeatedly; the gateway is failing fast (circuit open); retry later`,
+          undefined,
+          { 'Retry-After': String(Math.max(1, Math.ceil(this.opts.breaker.resetMs / 1000))) },
+        );
       }
       throw mapPostgrestError(0, fetchFailure(err), this.clientName);
     } finally {
@@ -160,13 +175,19 @@ export class SupabaseDriver extends BackendDriver {
 
   async insert(c: InsertCommand): Promise<MutationResult> {
     if (c.updateBody !== null) {
-      throw DriversErrors.unsupportedByBackend('update_body is not supported on Supabase clients', 'PostgREST upserts merge the inserted columns on conflict; send on_conflict without update_body (put the values to set in insert_body)');
+      throw DriversErrors.unsupportedByBackend(
+        'update_body is not supported on Supabase clients',
+        'PostgREST upserts merge the inserted columns on conflict; send on_conflict without update_body (put the values to set in insert_body)',
+      );
     }
     const cols = new Set(c.rows.flatMap((r) => Object.keys(r)));
     const res = await this.call(() => {
       const t = this.from(c.table);
       const b = c.onConflict
-        ? t.upsert(c.rows, { onConflict: c.onConflict.join(','), ignoreDuplicates: [...cols].every((k) => c.onConflict!.includes(k)) })
+        ? t.upsert(c.rows, {
+            onConflict: c.onConflict.join(','),
+            ignoreDuplicates: [...cols].every((k) => c.onConflict!.includes(k)),
+          })
         : t.insert(c.rows);
       return (b as unknown as Builder).select(select(c.returning));
     });
@@ -175,13 +196,17 @@ export class SupabaseDriver extends BackendDriver {
   }
 
   async update(c: UpdateCommand): Promise<MutationResult> {
-    const res = await this.call(() => applyFilters(this.from(c.table).update(c.set) as unknown as Builder, c.conditions).select(select(c.returning)));
+    const res = await this.call(() =>
+      applyFilters(this.from(c.table).update(c.set) as unknown as Builder, c.conditions).select(select(c.returning)),
+    );
     const rows = asRows(res.data);
     return { rows, count: rows.length };
   }
 
   async delete(c: DeleteCommand): Promise<MutationResult> {
-    const res = await this.call(() => applyFilters(this.from(c.table).delete() as unknown as Builder, c.conditions).select(select(c.returning)));
+    const res = await this.call(() =>
+      applyFilters(this.from(c.table).delete() as unknown as Builder, c.conditions).select(select(c.returning)),
+    );
     const rows = asRows(res.data);
     return { rows, count: rows.length };
   }
@@ -191,7 +216,12 @@ export class SupabaseDriver extends BackendDriver {
   }
 
   rawQuery(): Promise<RawQueryResult> {
-    return Promise.reject(DriversErrors.unsupportedByBackend('Raw SQL is not supported on Supabase clients', `Client "${this.clientName}" is reached through PostgREST, which has no raw SQL endpoint; use the gateway routes (fetch/insert/update/delete), or register the project's PostgreSQL connection string as a postgres client`));
+    return Promise.reject(
+      DriversErrors.unsupportedByBackend(
+        'Raw SQL is not supported on Supabase clients',
+        `Client "${this.clientName}" is reached through PostgREST, which has no raw SQL endpoint; use the gateway routes (fetch/insert/update/delete), or register the project's PostgreSQL connection string as a postgres client`,
+      ),
+    );
   }
 
   /** PostgREST's OpenAPI root (`GET /rest/v1/`) answers when the project is up and the key is accepted. */
@@ -204,9 +234,18 @@ export class SupabaseDriver extends BackendDriver {
   async describe(table: TableRef): Promise<TableSchema> {
     const schema = table.schema ?? this.opts.schema;
     const res = await this.rest(schema, this.opts.timeoutMs);
-    const doc = (await res.json()) as { definitions?: Record<string, { properties?: Record<string, { format?: string; description?: string }>; required?: string[] }> };
+    const doc = (await res.json()) as {
+      definitions?: Record<
+        string,
+        { properties?: Record<string, { format?: string; description?: string }>; required?: string[] }
+      >;
+    };
     const def = doc.definitions?.[table.name];
-    if (!def) throw DriversErrors.unknownTable(`Unknown table "${schema}.${table.name}"`, `Table "${schema}.${table.name}" is not exposed by the Supabase project of client "${this.clientName}"`);
+    if (!def)
+      throw DriversErrors.unknownTable(
+        `Unknown table "${schema}.${table.name}"`,
+        `Table "${schema}.${table.name}" is not exposed by the Supabase project of client "${this.clientName}"`,
+      );
     const columns = new Map<string, ColumnInfo>();
     const primaryKey: string[] = [];
     for (const [name, p] of Object.entries(def.properties ?? {})) {
@@ -218,13 +257,20 @@ export class SupabaseDriver extends BackendDriver {
   }
 
   private async rest(profile: string, timeoutMs: number): Promise<Response> {
-    if (this.closed) throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, { 'Retry-After': '1' });
+    if (this.closed)
+      throw DriversErrors.backendUnavailable(`Client "${this.clientName}" is shutting down`, undefined, undefined, {
+        'Retry-After': '1',
+      });
     const f = this.opts.fetch ?? fetch;
     let res: Response;
     this.inflight++;
     try {
       res = await f(`${this.opts.url}/rest/v1/`, {
-        headers: { apikey: this.opts.key, authorization: `Bearer ${this.opts.key}`, ...(profile ? { 'accept-profile': profile } : {}) },
+        headers: {
+          apikey: this.opts.key,
+          authorization: `Bearer ${this.opts.key}`,
+          ...(profile ? { 'accept-profile': profile } : {}),
+        },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -234,7 +280,9 @@ export class SupabaseDriver extends BackendDriver {
     }
     if (!res.ok) {
       const body = (await res.json().catch(() => null)) as PostgrestErrorLike | null;
-      throw isTransientStatus(res.status) ? mapPostgrestError(res.status, body, this.clientName) : mapPostgrestError(res.status, body ?? { message: `HTTP ${res.status}` }, this.clientName);
+      throw isTransientStatus(res.status)
+        ? mapPostgrestError(res.status, body, this.clientName)
+        : mapPostgrestError(res.status, body ?? { message: `HTTP ${res.status}` }, this.clientName);
     }
     return res;
   }

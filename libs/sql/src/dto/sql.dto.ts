@@ -1,13 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class SqlRequestDto {
-  @ApiProperty({ example: 'SELECT id, name FROM items WHERE qty > 1', description: 'One statement: SQL for postgresql, CQL for athena (ScyllaDB/Cassandra)' })
+  @ApiProperty({
+    example: 'SELECT id, name FROM items WHERE qty > 1',
+    description: 'One statement: SQL for postgresql, CQL for athena (ScyllaDB/Cassandra)',
+  })
   query: string;
 
-  @ApiProperty({ enum: ['postgresql', 'postgres', 'athena', 'supabase'], example: 'postgresql', description: '`postgres` is an alias of `postgresql`; `athena` = ScyllaDB/Cassandra; `supabase` answers 422 (PostgREST has no raw SQL)' })
+  @ApiProperty({
+    enum: ['postgresql', 'postgres', 'athena', 'supabase'],
+    example: 'postgresql',
+    description:
+      '`postgres` is an alias of `postgresql`; `athena` = ScyllaDB/Cassandra; `supabase` answers 422 (PostgREST has no raw SQL)',
+  })
   driver: string;
 
-  @ApiPropertyOptional({ example: 'main', description: 'Client to run on when no X-Athena-Client header is sent; echoed as `db_name`' })
+  @ApiPropertyOptional({
+    example: 'main',
+    description: 'Client to run on when no X-Athena-Client header is sent; echoed as `db_name`',
+  })
   db_name?: string;
 }
 
@@ -19,5 +30,6 @@ export class SqlEnvelopeDto {
   @ApiProperty({ example: 3, description: 'Execution time in milliseconds' }) duration: number;
   @ApiProperty({ example: 1, description: 'Rows returned (SELECT) or affected (DML)' }) count: number;
   @ApiProperty({ example: 'SELECT', description: 'Statement tag' }) command: string;
-  @ApiPropertyOptional({ example: true, description: 'Present when gateway.max_rows cut the rows short' }) truncated?: boolean;
+  @ApiPropertyOptional({ example: true, description: 'Present when gateway.max_rows cut the rows short' })
+  truncated?: boolean;
 }

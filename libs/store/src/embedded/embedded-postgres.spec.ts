@@ -12,7 +12,6 @@ import { embeddedPasswordFile, startEmbeddedPostgres, EmbeddedPostgresHandle } f
 
 jest.setTimeout(60_000);
 
-
 async function query(uri: string, sql: string): Promise<unknown[]> {
   const c = new Client({ connectionString: uri });
   await c.connect();
@@ -77,7 +76,9 @@ describe('startEmbeddedPostgres', () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     try {
-      await expect(startEmbeddedPostgres({ dataDir, port, log })).rejects.toThrow(new RegExp(`port ${port}.*embedded\\.port`));
+      await expect(startEmbeddedPostgres({ dataDir, port, log })).rejects.toThrow(
+        new RegExp(`port ${port}.*embedded\\.port`),
+      );
     } finally {
       await new Promise((r) => blocker.close(r));
     }

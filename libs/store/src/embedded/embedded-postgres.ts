@@ -116,18 +116,32 @@ async function hydrateSymlinks(nativeDir: string, log: EmbeddedPostgresOptions['
       await fsp.symlink(path.relative(path.dirname(dst), src), dst);
       made++;
     } catch (e) {
-      log('warn', 'could not create a library symlink of the embedded PostgreSQL binaries', { target: dst, error: String(e) });
+      log('warn', 'could not create a library symlink of the embedded PostgreSQL binaries', {
+        target: dst,
+        error: String(e),
+      });
     }
   }
   if (made > 0) log('info', 'restored library symlinks of the embedded PostgreSQL binaries', { count: made });
 }
 
-function execFileAsync(file: string, args: string[], opts: RunAs & { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function execFileAsync(
+  file: string,
+  args: string[],
+  opts: RunAs & { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
       args,
-      { uid: opts.uid, gid: opts.gid, cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 8 * 1024 * 1024 },
+      {
+        uid: opts.uid,
+        gid: opts.gid,
+        cwd: opts.cwd,
+        env: opts.env,
+        timeout: opts.timeoutMs ?? 120_000,
+        maxBuffer: 8 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
         if (err && typeof (err as NodeJS.ErrnoException).code === 'string') return reject(err); // spawn failure (ENOENT, EACCES)
         const code = err ? ((err as { code?: number }).code ?? 1) : 0;
@@ -155,14 +169,27 @@ async function lookupUser(name: string): Promise<RunAs | null> {
 async function ensureOsUser(log: EmbeddedPostgresOptions['log']): Promise<RunAs> {
   const existing = await lookupUser(OS_USER);
   if (existing) return existing;
-  log('warn', `running as root: creating the '${OS_USER}' OS user to run the embedded PostgreSQL (PostgreSQL refuses to run as root)`);
-  await execFileAsync('groupadd', ['--system', OS_USER]).catch(() => undefined); // may already exist
-  const r = await execFileAsync('useradd', ['--system', '-g', OS_USER, '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', OS_USER]).catch(
-    (e: unknown) => ({ code: 127, stdout: '', stderr: String(e) }),
+  log(
+    'warn',
+    `running as root: creating the '${OS_USER}' OS user to run the embedded PostgreSQL (PostgreSQL refuses to run as root)`,
   );
+  await execFileAsync('groupadd', ['--system', OS_USER]).catch(() => undefined); // may already exist
+  const r = await execFileAsync('useradd', [
+    '--system',
+    '-g',
+    OS_USER,
+    '--no-create-home',
+    '--home-dir',
+    '/nonexistent',
+    '--shell',
+    '/usr/sbin/nologin',
+    OS_USER,
+  ]).catch((e: unknown) => ({ code: 127, stdout: '', stderr: String(e) }));
   const created = await lookupUser(OS_USER);
   if (!created) {
-    throw new Error(`Embedded PostgreSQL: running as root and could not create the '${OS_USER}' OS user (useradd: ${r.stderr.trim() || `exit ${r.code}`}). Create it, or run Athena as a non-root user.`);
+    throw new Error(
+      `Embedded PostgreSQL: running as root and could not create the '${OS_USER}' OS user (useradd: ${r.stderr.trim() || `exit ${r.code}`}). Create it, or run Athena as a non-root user.`,
+    );
   }
   return created;
 }
@@ -186,7 +213,11 @@ async function ensureTraversable(dir: string, log: EmbeddedPostgresOptions['log'
     }
     if (st.isDirectory() && (st.mode & 0o001) === 0) {
       await fsp.chmod(d, (st.mode & 0o7777) | 0o001);
-      log('warn', 'made a directory traversable (o+x) so the postgres OS user can reach the embedded PostgreSQL files', { dir: d });
+      log(
+        'warn',
+        'made a directory traversable (o+x) so the postgres OS user can reach the embedded PostgreSQL files',
+        { dir: d },
+      );
     }
   }
 }
@@ -348,10 +379,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       log('info', 'initialising a new embedded PostgreSQL cluster (cold start)', { data_dir: dataDir });
       const r = await execFileAsync(
         bins.initdb,
-        [`--pgdata=${dataDir}`, `--username=${EMBEDDED_SUPERUSER}`, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-instructions'],
+        [
+          `--pgdata=${dataDir}`,
+          `--username=${EMBEDDED_SUPERUSER}`,
+          `--pwfile=${pwFile}`,
+          '--auth=scram-sha-256',
+          '--encoding=UTF8',
+          '--locale=C',
+          '--no-instructions',
+        ],
         spawnOpts,
       );
-      if (r.code !== 0) throw new Error(`Embedded PostgreSQL: initdb failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+      if (r.code !== 0)
+        throw new Error(`Embedded PostgreSQL: initdb failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
     } finally {
       await fsp.rm(tmpDir, { recursive: true, force: true });
     }
@@ -373,11 +413,22 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       log('warn', 'removing a stale postmaster.pid left by an earlier crash', { pid: pidInfo.pid, data_dir: dataDir });
       await fsp.rm(path.join(dataDir, 'postmaster.pid'), { force: true });
     } else if (pidInfo.port === port) {
-      log('info', 'an embedded PostgreSQL is already running on this data directory; adopting it', { pid: pidInfo.pid, port });
+      log('info', 'an embedded PostgreSQL is already running on this data directory; adopting it', {
+        pid: pidInfo.pid,
+        port,
+      });
       adopted = true;
     } else {
-      log('warn', 'an embedded PostgreSQL is running on this data directory with another port; restarting it', { pid: pidInfo.pid, old_port: pidInfo.port, port });
-      await execFileAsync(bins.pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', String(START_TIMEOUT_SECS)], spawnOpts);
+      log('warn', 'an embedded PostgreSQL is running on this data directory with another port; restarting it', {
+        pid: pidInfo.pid,
+        old_port: pidInfo.port,
+        port,
+      });
+      await execFileAsync(
+        bins.pgCtl,
+        ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', String(START_TIMEOUT_SECS)],
+        spawnOpts,
+      );
     }
   }
 
@@ -389,10 +440,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       );
     }
     const serverOpts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c logging_collector=off`;
-    const r = await execFileAsync(bins.pgCtl, ['start', '-D', dataDir, '-w', '-t', String(START_TIMEOUT_SECS), '-l', logFile, '-o', serverOpts], {
-      ...spawnOpts,
-      timeoutMs: (START_TIMEOUT_SECS + 15) * 1000,
-    });
+    const r = await execFileAsync(
+      bins.pgCtl,
+      ['start', '-D', dataDir, '-w', '-t', String(START_TIMEOUT_SECS), '-l', logFile, '-o', serverOpts],
+      {
+        ...spawnOpts,
+        timeoutMs: (START_TIMEOUT_SECS + 15) * 1000,
+      },
+    );
     if (r.code !== 0) {
       const serverLog = await tail(logFile);
       throw new Error(
@@ -407,10 +462,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (!stopping) {
       stopping = (async () => {
         const t0 = performance.now();
-        const res = await execFileAsync(bins.pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', String(START_TIMEOUT_SECS)], spawnOpts);
+        const res = await execFileAsync(
+          bins.pgCtl,
+          ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', String(START_TIMEOUT_SECS)],
+          spawnOpts,
+        );
         // Exit 1 with "PID file ... does not exist" means it was not running: nothing to do.
         if (res.code !== 0 && !/does not exist|not running/i.test(res.stderr + res.stdout)) {
-          log('error', 'embedded PostgreSQL did not stop cleanly', { exit: res.code, output: (res.stderr || res.stdout).trim() });
+          log('error', 'embedded PostgreSQL did not stop cleanly', {
+            exit: res.code,
+            output: (res.stderr || res.stdout).trim(),
+          });
           return;
         }
         log('info', 'embedded PostgreSQL stopped', { port, ms: Math.round(performance.now() - t0) });
@@ -423,11 +485,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     await ensureControlDatabase(uri);
   } catch (e) {
     if (!adopted) await stop();
-    throw new Error(`Embedded PostgreSQL started but preparing database ${CONTROL_PLANE_DATABASE} failed: ${(e as Error).message}`);
+    throw new Error(
+      `Embedded PostgreSQL started but preparing database ${CONTROL_PLANE_DATABASE} failed: ${(e as Error).message}`,
+    );
   }
 
   const ms = Math.round(performance.now() - started);
   const kind = adopted ? 'adopted' : initialised ? 'warm' : 'cold';
-  log('info', `embedded PostgreSQL ready (${kind} start in ${ms} ms)`, { start: kind, ms, port, data_dir: dataDir, run_as: root ? OS_USER : undefined });
+  log('info', `embedded PostgreSQL ready (${kind} start in ${ms} ms)`, {
+    start: kind,
+    ms,
+    port,
+    data_dir: dataDir,
+    run_as: root ? OS_USER : undefined,
+  });
   return { uri, controlUri, port, stop };
 }
