@@ -1,28 +1,25 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { stringify } from 'yaml';
 import { drilldownSql } from '@athena/store';
 import { bootApp, call, TestApp } from './support/app';
-import { createTestDatabase, freePort, TestDatabase, testTempDir } from './support/services';
+import { CLI, GatewayProcess, startGatewayProcess, stopChild } from './support/processes';
+import { createTestDatabase, TestDatabase } from './support/services';
 
 /**
  * Admin control plane of clients across two gateway PROCESSES on one control plane: this test process runs
  * instance A, instance B is the built `athena server` in a child process. Catalog changes made through one are
  * served by the other within a second (LISTEN/NOTIFY); the measured propagation times are printed.
  */
-const CLI = join(resolve(__dirname, '..'), 'dist/apps/athena/apps/athena/src/cli.js');
 const ADMIN_KEY = `admin-${randomBytes(16).toString('hex')}`;
 const PROPAGATION_BUDGET_MS = 1000;
 
 describe('admin: clients (two gateway processes)', () => {
   let a: TestApp;
-  let child: ChildProcess;
+  let child: GatewayProcess;
   let bUrl = '';
-  let childOut = '';
   let control: TestDatabase;
   let data1: TestDatabase;
   let data2: TestDatabase;
@@ -71,42 +68,13 @@ describe('admin: clients (two gateway processes)', () => {
     await cp.connect();
     const shared = { gateway: { logging_pg_uri: control.uri }, postgres_clients: { main: data1.uri } };
     a = await bootApp(shared);
-    const dir = testTempDir('athena-admcl-');
-    const cfg = join(dir, 'config.yaml');
-    const port = await freePort();
-    writeFileSync(
-      cfg,
-      stringify({
-        ...shared,
-        api: { host: '127.0.0.1', port },
-        embedded: { enabled: false },
-        logging: { level: 'warn' },
-      }),
-    );
-    child = spawn(process.execPath, [CLI, 'server', '--config', cfg], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ATHENA_KEY_12: ADMIN_KEY },
-    });
-    child.stdout!.on('data', (c) => (childOut += c));
-    child.stderr!.on('data', (c) => (childOut += c));
-    bUrl = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`second gateway process exited:\n${childOut}`);
-      const r = await call(`${bUrl}/ready`).catch(() => null);
-      if (r?.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`second gateway process not ready in 30 s:\n${childOut}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    child = await startGatewayProcess({ ...shared, api: {} }, { ...process.env, ATHENA_KEY_12: ADMIN_KEY });
+    bUrl = child.url;
   }, 60_000);
 
   afterAll(async () => {
     process.stdout.write(`\n[admin-clients] cross-process propagation (ms): ${JSON.stringify(propagation)}\n`);
-    if (child && child.exitCode === null) {
-      const exited = new Promise((res) => child.once('exit', res));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(child);
     await a?.close();
     await cp?.end();
     await data1?.drop();

@@ -1,34 +1,23 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { stringify } from 'yaml';
 import { bootApp, call, TestApp } from './support/app';
-import {
-  createTestDatabase,
-  freePort,
-  requireService,
-  serviceUrl,
-  TestDatabase,
-  testTempDir,
-} from './support/services';
+import { CLI, GatewayProcess, startGatewayProcess, stopChild } from './support/processes';
+import { createTestDatabase, requireService, serviceUrl, TestDatabase } from './support/services';
 import { WsClient } from './support/ws-client';
 
 /**
  * Live subscriptions across two gateway PROCESSES sharing Redis: a subscriber on instance B (a child process running
  * the built binary) sees a write made through instance A (this process). The latency is measured and printed.
  */
-const CLI = join(resolve(__dirname, '..'), 'dist/apps/athena/apps/athena/src/cli.js');
 const describeBoth = requireService('postgres') && requireService('redis') ? describe : describe.skip;
 
 describeBoth('WebSocket subscriptions across two gateway processes sharing Redis', () => {
   let a: TestApp;
-  let child: ChildProcess;
+  let child: GatewayProcess;
   let bUrl = '';
   let control: TestDatabase;
   let data: TestDatabase;
-  let childOut = '';
 
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does it)`);
@@ -46,37 +35,12 @@ describeBoth('WebSocket subscriptions across two gateway processes sharing Redis
       api: { cache: { redis_key_prefix: `athena:test:wssprocs:${tag}:` } },
     };
     a = await bootApp(shared);
-    const cfg = join(testTempDir('athena-wssprocs-'), 'config.yaml');
-    const port = await freePort();
-    writeFileSync(
-      cfg,
-      stringify({
-        ...shared,
-        api: { ...shared.api, host: '127.0.0.1', port },
-        embedded: { enabled: false },
-        logging: { level: 'warn' },
-      }),
-    );
-    child = spawn(process.execPath, [CLI, 'server', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (c) => (childOut += c));
-    child.stderr!.on('data', (c) => (childOut += c));
-    bUrl = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`second gateway process exited:\n${childOut}`);
-      const r = await call(`${bUrl}/ready`).catch(() => null);
-      if (r?.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`second gateway process not ready in 30 s:\n${childOut}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    child = await startGatewayProcess({ ...shared, api: shared.api });
+    bUrl = child.url;
   }, 60_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((res) => child.once('exit', res));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(child);
     await a?.close();
     await data?.drop();
     await control?.drop();

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { testTempDir } from './services';
+import { freePort, testTempDir } from './services';
 
 export const CLI = join(resolve(__dirname, '../..'), 'dist/apps/athena/apps/athena/src/cli.js');
 
@@ -55,4 +55,41 @@ export async function stopChild(c: Child | undefined, signal: NodeJS.Signals = '
   if (!c || c.proc.exitCode !== null || c.proc.signalCode !== null) return;
   c.proc.kill(signal);
   await c.exited;
+}
+
+/** A second gateway process (`athena server`) on a free loopback port, ready to serve. */
+export interface GatewayProcess extends Child {
+  url: string;
+}
+
+/**
+ * Starts the built `athena server` with `config` (plus a free port on 127.0.0.1, warn-level logs) and waits for
+ * `/ready`; fails with the process output if it exits or is not ready within `timeoutMs`.
+ */
+export async function startGatewayProcess(
+  config: Record<string, any>,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 30_000,
+): Promise<GatewayProcess> {
+  const port = await freePort();
+  const child = spawnCli(
+    ['server'],
+    { logging: { level: 'warn' }, ...config, api: { ...config.api, host: '127.0.0.1', port } },
+    env,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.proc.exitCode !== null) throw new Error(`gateway process exited:\n${child.output()}`);
+    const ok = await fetch(`${url}/ready`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return { ...child, url };
+    if (Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`gateway process not ready in ${timeoutMs} ms:\n${child.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
