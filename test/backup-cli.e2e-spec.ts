@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
 import { freePort } from '../libs/common/src/testing';
 import { bootApp, TestApp } from './support/app';
 import { createTestDatabase, requireService, serviceUrl, testTempDir, TestDatabase } from './support/services';
+import { testBucket } from './support/s3-client';
 
 /** The built `athena` binary (npm test builds first), run as a child process against gateways in this process. */
 const ROOT = resolve(__dirname, '..');
@@ -64,15 +65,7 @@ describeCli('athena backup CLI (built binary against a running gateway, moto S3)
   beforeAll(async () => {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does it)`);
     const endpoint = serviceUrl('s3')!;
-    s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3 = await testBucket(endpoint, bucket);
     [control, src, clone] = await Promise.all([
       createTestDatabase('bc_control'),
       createTestDatabase('bc_src'),

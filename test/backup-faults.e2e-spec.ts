@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
 import '@athena/backups'; // registers the backups error catalogue
 import { errorCatalogue } from '@athena/common';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, requireService, serviceUrl, TestDatabase } from './support/services';
 import { TcpProxy } from './support/tcp-proxy';
+import { testBucket } from './support/s3-client';
 
 /**
  * Storage faults of backup jobs (issue 13, "S3 down or credentials refused mid-upload"): S3 cut off in the middle
@@ -70,15 +71,7 @@ describeFaults('backup storage faults (real app, real PostgreSQL, moto S3 behind
   beforeAll(async () => {
     process.env.ATHENA_KEY_12 = ADMIN_KEY;
     const endpoint = serviceUrl('s3')!;
-    s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3 = await testBucket(endpoint, bucket);
     [control, big, small] = await Promise.all([
       createTestDatabase('bkf_control'),
       createTestDatabase('bkf_big'),

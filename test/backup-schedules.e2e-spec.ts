@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'pg';
 import { BackupSchedule, BackupScheduler, scheduleSlot } from '@athena/backups';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, requireService, serviceUrl, TestDatabase } from './support/services';
+import { testBucket } from './support/s3-client';
 
 const ADMIN_KEY = `sched-admin-${randomBytes(6).toString('hex')}`;
 const describeSchedules = requireService('postgres') && requireService('s3') ? describe : describe.skip;
@@ -47,15 +48,7 @@ describeSchedules(
     beforeAll(async () => {
       process.env.ATHENA_KEY_12 = ADMIN_KEY;
       const endpoint = serviceUrl('s3')!;
-      s3 = new S3Client({
-        region: 'us-east-1',
-        endpoint,
-        forcePathStyle: true,
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
-      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      s3 = await testBucket(endpoint, bucket);
       [control, src, other] = await Promise.all([
         createTestDatabase('bs_control'),
         createTestDatabase('bs_src'),

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -12,6 +11,7 @@ import { Client } from 'pg';
 import { BackupStorage } from '@athena/backups';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, requireService, serviceUrl, TestDatabase } from './support/services';
+import { testBucket } from './support/s3-client';
 
 const ADMIN_KEY = `backup-admin-${randomBytes(6).toString('hex')}`;
 const describeBackups = requireService('postgres') && requireService('s3') ? describe : describe.skip;
@@ -121,15 +121,7 @@ describeBackups('backups on S3 (real app, real PostgreSQL, moto S3 server)', () 
   beforeAll(async () => {
     process.env.ATHENA_KEY_12 = ADMIN_KEY;
     const endpoint = serviceUrl('s3')!;
-    s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3 = await testBucket(endpoint, bucket);
     [control, src, clone, locked, rls] = await Promise.all([
       createTestDatabase('bk_control'),
       createTestDatabase('bk_src'),
