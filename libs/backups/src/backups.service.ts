@@ -445,14 +445,13 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
       throw new AthenaError(f.error.status, f.error.code, f.error.message, f.error.detail, f.error.headers, {
         job_id: f.record.job_id,
       });
-    throw new AthenaError(
-      f.record.status === 'cancelled' ? 409 : 500,
-      f.record.error_code ?? 'backup_job_failed',
-      `${f.record.kind === 'backup' ? 'Backup' : 'Restore'} ${f.record.status}`,
-      f.record.error ?? f.record.status,
-      {},
-      { job_id: f.record.job_id },
-    );
+    const title = `${f.record.kind === 'backup' ? 'Backup' : 'Restore'} ${f.record.status}`;
+    const detail = f.record.error ?? f.record.status;
+    const extra = { job_id: f.record.job_id };
+    if (f.record.status === 'cancelled') throw BackupsErrors.jobCancelled(title, detail, extra);
+    if (f.record.error_code === null) throw BackupsErrors.backupJobFailed(title, detail, extra);
+    // The code the job recorded when it failed (catalogued where it was raised; `job_lost` by the reaper).
+    throw new AthenaError(500, f.record.error_code, title, detail, {}, extra);
   }
 
   private withProgress(job: BackupJobRecord): BackupJobRecord & { bytes_per_second: number | null } {

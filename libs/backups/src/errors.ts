@@ -2,6 +2,22 @@ import { defineErrors } from '@athena/common';
 
 /** The backups library's error codes: code → HTTP status → meaning (listed in the OpenAPI description). */
 export const BackupsErrors = defineErrors('backups', {
+  jobCancelled: {
+    code: 'job_cancelled',
+    status: 409,
+    meaning: 'The backup or restore job was cancelled (by an admin, or because its instance shut down)',
+  },
+  jobLost: {
+    code: 'job_lost',
+    status: 500,
+    meaning:
+      'The instance running the job stopped heartbeating; the job was marked failed (nothing half-written is left)',
+  },
+  backupJobFailed: {
+    code: 'backup_job_failed',
+    status: 500,
+    meaning: 'The job failed without a more specific code; its `error` field holds the excerpt',
+  },
   invalidBackupKey: {
     code: 'invalid_backup_key',
     status: 400,
