@@ -323,8 +323,22 @@ describeWith('postgres')(
       it('writes api_key_auth_log rows (public id, hash prefix, rights, outcome, reason) without secrets or hashes', async () => {
         const rows = await until(
           () => cp.query(`SELECT * FROM api_key_auth_log ORDER BY id`),
+          // Rows arrive in batches: wait for every row asserted below, not just the first batch.
           (res) =>
-            res.rows.some((r) => r.reason === 'api_key_client_mismatch') && res.rows.some((r) => r.reason === 'ok'),
+            res.rows.some((r) => r.reason === 'api_key_client_mismatch') &&
+            res.rows.some((r) => r.reason === 'ok' && r.api_key_id === keys.exact.id) &&
+            res.rows.some(
+              (r) =>
+                r.reason === 'insufficient_api_key_rights' && r.presented_public_id === keys['missing-right'].public_id,
+            ) &&
+            [
+              'api_key_required',
+              'invalid_api_key',
+              'inactive_api_key',
+              'expired_api_key',
+              'admin_key',
+              'invalid_admin_key',
+            ].every((reason) => res.rows.some((r) => r.reason === reason)),
         );
         const byReason = (reason: string) => rows.rows.filter((r) => r.reason === reason);
         const denied = byReason('insufficient_api_key_rights').find(
