@@ -273,7 +273,10 @@ async function main() {
   console.log(`written ${file}`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+
+module.exports = { prepare, randomId, withDb };

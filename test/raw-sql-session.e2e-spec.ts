@@ -98,6 +98,30 @@ describeWith('postgres')(
       expect((await one('SELECT count(*)::int AS n FROM pg_prepared_statements')).n).toBe(0);
     });
 
+    it('gateway statements are prepared once per shape, and prepared again after a raw-SQL reset or DDL', async () => {
+      await pg.query('INSERT INTO items VALUES (10), (11)');
+      const fetch = (id: number) =>
+        call(`${app.url}/gateway/fetch`, {
+          method: 'POST',
+          headers: { ...H, 'cache-control': 'no-store' },
+          json: { table_name: 'items', conditions: [{ eq_column: 'id', eq_value: id }] },
+        });
+      expect((await fetch(10)).body.data).toEqual([{ id: 10 }]);
+      expect((await fetch(11)).body.data).toEqual([{ id: 11 }]);
+      // Raw SQL runs on the same connection before its reset: two fetches of one shape left one named statement.
+      expect(await query('SELECT name, statement FROM pg_prepared_statements')).toEqual([
+        { name: expect.stringMatching(/^athena_\d+$/), statement: expect.stringContaining('FROM "public"."items"') },
+      ]);
+      // That call's DISCARD ALL deallocated it: the next fetch on the same connection prepares it again.
+      expect((await fetch(10)).body.data).toEqual([{ id: 10 }]);
+      expect(await query('SELECT count(*)::int AS n FROM pg_prepared_statements')).toEqual([{ n: 1 }]);
+      // DDL from another session changes the prepared SELECT's result type: the fetch prepares it again and answers.
+      expect((await fetch(11)).body.data).toEqual([{ id: 11 }]);
+      await pg.query('ALTER TABLE items ADD COLUMN note text');
+      const after = await fetch(11);
+      expect({ status: after.status, data: after.body.data }).toEqual({ status: 200, data: [{ id: 11, note: null }] });
+    });
+
     it('/query/sql gets the same reset', async () => {
       const r = await call(`${app.url}/query/sql`, {
         method: 'POST',

@@ -70,6 +70,35 @@ function nestLog(context: string): DriverLog {
 const DOWN_COOLDOWN_MS = 3000;
 
 /**
+ * Named (prepared) statements: the gateway compiles requests to a small set of statement shapes, so each shape is
+ * parsed and planned once per pooled connection instead of on every call. Bounded: at most this many shapes per
+ * client get a name (first come); statements with more bound values than {@link PREPARE_MAX_VALUES} (bulk inserts,
+ * long `in` lists expanded by Scylla-style callers) stay unnamed, so one-off shapes cannot crowd out the hot ones.
+ */
+const PREPARE_MAX_SHAPES = 256;
+const PREPARE_MAX_VALUES = 32;
+
+/** `pg`'s per-connection record of the statements it has prepared (internal to `pg` 8; checked at run time). */
+interface PreparedRecord {
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements?: Record<string, string>;
+}
+function preparedRecord(client: PoolClient): PreparedRecord | undefined {
+  const conn = (client as unknown as { connection?: Partial<PreparedRecord> }).connection;
+  return conn && typeof conn.parsedStatements === 'object' && conn.parsedStatements !== null
+    ? (conn as PreparedRecord)
+    : undefined;
+}
+
+/** SQLSTATEs after which a named statement must be prepared again: result type changed by DDL (0A000), or gone. */
+function isStalePrepared(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return (
+    (e?.code === '0A000' && /cached plan must not change result type/.test(e.message ?? '')) || e?.code === '26000'
+  );
+}
+
+/**
  * PostgreSQL adapter: one bounded `pg` pool per client, created lazily on the first request; a schema
  * cache refreshed in the background; a short circuit-breaker so an unreachable database answers 503
  * immediately instead of making every caller wait for a connect timeout. The breaker opens only when a
@@ -83,6 +112,8 @@ export class PostgresDriver extends BackendDriver {
   private pool: Pool | null = null;
   private readonly schema: SchemaCache<TableSchema>;
   private downUntil = 0;
+  /** SQL text → statement name (see PREPARE_MAX_SHAPES). */
+  private readonly statementNames = new Map<string, string>();
   /** True from the first failure of an outage until a connection succeeds again (one log line each way). */
   private outage = false;
   private closed = false;
@@ -161,11 +192,35 @@ export class PostgresDriver extends BackendDriver {
     return client;
   }
 
-  /** Runs one statement, translating failures and tripping the breaker when the connection breaks. */
+  /** The statement's name when it is (or may become) one of this client's prepared shapes. */
+  private statementName(stmt: CompiledStatement): string | undefined {
+    if (stmt.values !== undefined && stmt.values.length > PREPARE_MAX_VALUES) return undefined;
+    let name = this.statementNames.get(stmt.text);
+    if (name === undefined) {
+      if (this.statementNames.size >= PREPARE_MAX_SHAPES) return undefined;
+      name = `athena_${this.statementNames.size}`;
+      this.statementNames.set(stmt.text, name);
+    }
+    return name;
+  }
+
+  /**
+   * Runs one statement as a named (prepared) statement when it has a shape name, translating failures and tripping
+   * the breaker when the connection breaks. A prepared shape whose result type changed (DDL since it was prepared)
+   * or that the server no longer knows is deallocated on that connection and run once more.
+   */
   private async run(stmt: CompiledStatement, exposeMessage = false) {
     const client = await this.acquire();
+    const name = this.statementName(stmt);
+    const values = stmt.values as unknown[] | undefined;
     try {
-      const res = await client.query({ text: stmt.text, values: stmt.values as unknown[] | undefined });
+      let res: QueryResult;
+      try {
+        res = await client.query(name === undefined ? { text: stmt.text, values } : { name, text: stmt.text, values });
+      } catch (err) {
+        if (name === undefined || !isStalePrepared(err) || !(await this.forgetPrepared(client, name))) throw err;
+        res = await client.query({ name, text: stmt.text, values });
+      }
       client.release();
       return res;
     } catch (err) {
@@ -174,6 +229,17 @@ export class PostgresDriver extends BackendDriver {
       if (lost) this.trip(err);
       throw mapPgError(err, this.clientName, exposeMessage);
     }
+  }
+
+  /** Drops one prepared shape from a connection (server and `pg`'s record); false when that cannot be done. */
+  private async forgetPrepared(client: PoolClient, name: string): Promise<boolean> {
+    const record = preparedRecord(client);
+    if (!record) return false;
+    // `name` is ours (`athena_<n>`), never caller input. An unknown name (26000) fails harmlessly.
+    await client.query(`DEALLOCATE ${name}`).catch(() => undefined);
+    delete record.parsedStatements[name];
+    if (record.submittedNamedStatements) delete record.submittedNamedStatements[name];
+    return true;
   }
 
   /** Introspection for the schema cache, through the same breaker as statements. */
@@ -246,9 +312,9 @@ export class PostgresDriver extends BackendDriver {
    * its own query (it cannot run in a transaction block) — which drops whatever the caller's SQL left on the session:
    * `SET ROLE` / `search_path` / `session_replication_role` / any other SET (back to the connect-time values, so
    * the pool's statement_timeout and a read-only client's default_transaction_read_only=on come back), temp tables,
-   * `LISTEN`, advisory locks, `PREPARE`d statements, held cursors. Safe here because `pg` only keeps named
-   * prepared statements when a query config has a `name`, which no query of this driver has. If the cleanup
-   * fails, the connection is destroyed (`release(err)`) instead of being pooled.
+   * `LISTEN`, advisory locks, `PREPARE`d statements (ours included: `pg`'s record of them is cleared with it, or
+   * the connection is destroyed where that record cannot be reached), held cursors. If the cleanup fails, the
+   * connection is destroyed (`release(err)`) instead of being pooled.
    */
   private async runIsolated(sql: string, params: unknown[], timeoutMs: number | undefined): Promise<QueryResult> {
     const t = Math.max(0, Math.floor(timeoutMs ?? this.opts.statementTimeoutMs));
@@ -276,6 +342,11 @@ export class PostgresDriver extends BackendDriver {
     try {
       if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
       await client.query('DISCARD ALL');
+      // DISCARD ALL deallocated the gateway's prepared shapes too: make `pg` prepare them again on this connection.
+      const record = preparedRecord(client);
+      if (!record) return new Error('cannot reset the prepared-statement record of this connection');
+      record.parsedStatements = {};
+      if (record.submittedNamedStatements) record.submittedNamedStatements = {};
       return undefined;
     } catch (e) {
       this.logger.warn(`session reset after raw SQL failed (${(e as Error).message}); connection discarded`);
