@@ -13,7 +13,7 @@ import * as crypto from 'node:crypto';
 import type { FetchQuery } from '@athena/query';
 
 /** Bump when the cached value's shape or the hash inputs change (old entries then become unreachable). */
-export const CACHE_KEY_VERSION = 1;
+export const CACHE_KEY_VERSION = 2; // 2: the value is { rows, json } (the serialized envelope), not the envelope
 const MAX_READABLE = 48;
 
 export interface CacheKeyInput {

@@ -72,6 +72,12 @@ export interface Principal {
 /** What an application service answers; the edge maps it to status and headers (HTTP) or a frame (WebSocket). */
 export interface CallOutcome<T = unknown> {
   body: T;
+  /**
+   * The same body already serialized as JSON (fetches: the cached bytes on a hit, the bytes just stored on a miss).
+   * The HTTP edge sends it as it is instead of serializing `body` again; on a hit `body` is parsed only when a
+   * transport reads it.
+   */
+  json?: string;
   status: number;
   /** Set by cached read routes. */
   cache?: { outcome: 'hit' | 'miss' | 'bypass'; tier: 'memory' | 'redis' | 'none'; key: string };

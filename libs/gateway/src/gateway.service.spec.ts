@@ -129,7 +129,9 @@ describe('GatewayService (transport-free)', () => {
     expect(calls).toEqual(['authorize items.read', 'resolve main', 'fetch items limit=5']);
     expect(o).toMatchObject({ status: 200, cache: { outcome: 'miss', tier: 'none', key: 'items:k' } });
     expect(o.body).toMatchObject({ status: 'success', count: 2, cache_key: 'items:k' });
-    expect(stored).toEqual([o.body]);
+    // The cache holds the serialized envelope (sent as is on a hit) and its row count.
+    expect(stored).toEqual([{ rows: 2, json: JSON.stringify(o.body) }]);
+    expect(o.json).toBe(JSON.stringify(o.body));
     expect(records[0]).toMatchObject({
       operation: 'fetch',
       client: 'main',
@@ -155,10 +157,14 @@ describe('GatewayService (transport-free)', () => {
   });
 
   it('a cache hit answers from the cache without touching the driver', async () => {
-    cachedValue = { status: 'success', message: 'Fetched 1 row', data: [{ id: 1 }] };
+    const envelope = { status: 'success', message: 'Fetched 1 row', data: [{ id: 1 }] };
+    cachedValue = { rows: 1, json: JSON.stringify(envelope) };
     const o = await gateway.fetch(call(), { table_name: 'items' });
-    expect(o).toEqual({ body: cachedValue, status: 200, cache: { outcome: 'hit', tier: 'memory', key: 'items:k' } });
+    expect(o).toMatchObject({ status: 200, cache: { outcome: 'hit', tier: 'memory', key: 'items:k' } });
+    expect(o.json).toBe(JSON.stringify(envelope)); // the stored bytes, sent as they are
+    expect(o.body).toEqual(envelope); // parsed only for transports that read the body
     expect(calls).toEqual(['authorize items.read', 'resolve main']);
+    expect(records[0]).toMatchObject({ rowsReturned: 1, cacheOutcome: 'hit' });
   });
 
   it("the call's strip-nulls flag shapes the rows (the payload field wins)", async () => {

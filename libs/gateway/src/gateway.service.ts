@@ -37,6 +37,25 @@ interface CallRecord extends BaseCallRecord {
 /** The answer of a gateway operation: the envelope plus what the edge reports beside it (cache headers). */
 export type GatewayOutcome = CallOutcome<SuccessEnvelope>;
 
+/** What the response cache holds for a fetch: the serialized envelope and its row count (for the call log). */
+interface CachedAnswer {
+  rows: number | null;
+  json: string;
+}
+
+/** An outcome whose body exists as JSON text only; parsed on first read (non-HTTP transports). */
+function preSerialized(json: string, cache: GatewayOutcome['cache']): GatewayOutcome {
+  let body: SuccessEnvelope | undefined;
+  return {
+    get body(): SuccessEnvelope {
+      return (body ??= JSON.parse(json) as SuccessEnvelope);
+    },
+    json,
+    status: 200,
+    cache,
+  };
+}
+
 /** The right raw SQL (`/gateway/query`) needs. */
 export const RAW_QUERY_RIGHT = 'gateway.query';
 
@@ -107,7 +126,7 @@ export class GatewayService {
   ): Promise<GatewayOutcome> {
     rec.table = tableName(q.table);
     // The parsed AST is the cache key's normal form (plus client, rights scope and invalidation generation).
-    const cached = await this.cache.lookup<SuccessEnvelope>(
+    const cached = await this.cache.lookup<CachedAnswer>(
       call,
       route,
       driver.clientName,
@@ -119,8 +138,10 @@ export class GatewayService {
     rec.cacheOutcome = cached.outcome;
     const cache = { outcome: cached.outcome, tier: cached.tier, key: cached.key };
     if (cached.value !== undefined) {
-      rec.rowsReturned = Array.isArray(cached.value.data) ? cached.value.data.length : undefined;
-      return { body: cached.value, status: 200, cache };
+      // A hit is sent as the bytes stored (no parse + serialize per hit); `body` parses them only if read.
+      const { rows, json } = cached.value;
+      rec.rowsReturned = rows ?? undefined;
+      return preSerialized(json, cache);
     }
     // Identical concurrent fetches share one database execution. The key carries the generation, so a read
     // that starts after a write never joins an execution that started before it.
@@ -136,8 +157,10 @@ export class GatewayService {
     if (q.postProcessing) extra.post_processing = applyPostProcessing(rows, q.postProcessing);
     extra.cache_key = cached.key;
     const envelope = ok(`Fetched ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`, rows, extra);
-    cached.store(envelope);
-    return { body: envelope, status: 200, cache };
+    // Serialized once: the same bytes are stored in the cache and sent to the caller.
+    const json = JSON.stringify(envelope);
+    cached.store({ rows: rows.length, json });
+    return { body: envelope, json, status: 200, cache };
   }
 
   insert(call: GatewayCall, body: unknown): Promise<GatewayOutcome> {

@@ -81,5 +81,10 @@ export function respond<T>(reply: HttpReply, o: CallOutcome<T>): T {
   if (o.status !== 200) reply.code(o.status);
   if (o.cache) setCacheHeaders(reply, o.cache.outcome, o.cache.tier);
   if (o.truncated) reply.header('x-athena-truncated', 'true');
+  if (o.json !== undefined) {
+    // Already serialized: Fastify sends a string body with a JSON content type as it is.
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return o.json as unknown as T;
+  }
   return o.body;
 }
