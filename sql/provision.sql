@@ -285,3 +285,13 @@ CREATE INDEX IF NOT EXISTS gateway_deferred_queue_ready_idx ON gateway_deferred_
 CREATE INDEX IF NOT EXISTS gateway_deferred_queue_lease_idx ON gateway_deferred_request_queue (lease_until) WHERE status = 'running';
 
 CREATE INDEX IF NOT EXISTS gateway_deferred_queue_done_idx ON gateway_deferred_request_queue (completed_at) WHERE status IN ('completed', 'failed');
+
+DROP INDEX IF EXISTS gateway_request_log_created_at_idx;
+
+CREATE INDEX IF NOT EXISTS gateway_request_log_created_at_brin ON gateway_request_log USING brin (created_at);
+
+DROP INDEX IF EXISTS gateway_operation_log_created_at_idx;
+
+CREATE INDEX IF NOT EXISTS gateway_operation_log_created_at_brin ON gateway_operation_log USING brin (created_at);
+
+DROP INDEX IF EXISTS gateway_operation_log_client_table_idx;

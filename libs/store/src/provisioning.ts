@@ -61,6 +61,7 @@ export function splitSqlStatements(script: string): string[] {
 export function isIdempotentStatement(sql: string): boolean {
   return (
     /^CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS\b/i.test(sql) ||
+    /^DROP INDEX IF EXISTS [a-z_][a-z0-9_]*$/i.test(sql) ||
     /^INSERT\b[\s\S]*\bON CONFLICT\b[\s\S]*\bDO NOTHING$/i.test(sql)
   );
 }
