@@ -11,6 +11,7 @@ const { mkdirSync, readFileSync, readdirSync, writeFileSync } = require('node:fs
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
+const { runClients, runRows } = require('./scale');
 
 const ADMIN_URI =
   process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
@@ -24,6 +25,8 @@ const ONLY = (process.env.BENCH_SCENARIOS || '')
 /** Database name prefix (BENCH_DB), so parallel bench runs on one server do not drop each other's databases. */
 const DB = (process.env.BENCH_DB || 'athena_bench').replace(/[^a-z0-9_]/g, '_');
 const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS || 3);
+/** True when the named extra scenario group runs (all of them when BENCH_SCENARIOS is unset). */
+const wants = (group) => ONLY.length === 0 || ONLY.some((o) => group.includes(o));
 const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
 
 function withDb(uri, db) {
@@ -144,6 +147,71 @@ async function setupApiKey(gateway) {
   return created.api_key;
 }
 
+/**
+ * Our gateway and athena_rs 2.12.1 (bench/athena-rs.js) on the same data database, same requests, back to back:
+ * uncached (random id, `Cache-Control: no-cache` for both: skip the lookup) and cached (same id, no header).
+ * Two alternating rounds per cell; the better round of each is kept (a shared machine drifts between runs).
+ */
+async function compareAthenaRs(targets, uris, gatewayPid) {
+  const { startAthenaRs, unavailable } = require('./athena-rs');
+  const why = unavailable();
+  if (why) {
+    console.log(`\n*** athena_rs side by side SKIPPED: ${why} ***\n`);
+    return { skipped: why };
+  }
+  const controlDb = `${DB}_rs_control`;
+  const admin = new Client({ connectionString: ADMIN_URI });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${controlDb} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${controlDb}`);
+  await admin.end();
+  const rs = await startAthenaRs({ dataUri: uris.pg, controlUri: withDb(ADMIN_URI, controlDb), poolMax: 16 });
+  const results = [];
+  try {
+    const cases = [
+      { name: 'uncached (random id, no-cache)', body: randomId, headers: { 'cache-control': 'no-cache' } },
+      {
+        name: 'cached (same id)',
+        body: { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] },
+        headers: {},
+      },
+    ];
+    for (const k of cases) {
+      for (const c of CONNECTIONS) {
+        const sides = { athena: { url: targets.gateway, pid: gatewayPid }, athena_rs: { url: rs.url, pid: rs.pid } };
+        for (const side of Object.values(sides)) await run(`${side.url}/gateway/fetch`, k.body, c, k.headers); // warm-up
+        const best = {};
+        for (let round = 0; round < 2; round++) {
+          for (const [name, side] of Object.entries(sides)) {
+            const r = await withCpu(side.pid, () => run(`${side.url}/gateway/fetch`, k.body, c, k.headers));
+            if (r.non2xx > 0 || r.errors > 0)
+              throw new Error(`${name} answered ${r.non2xx} non-2xx / ${r.errors} errors`);
+            if (!best[name] || r.requests.average > best[name].requests.average) best[name] = r;
+          }
+        }
+        const a = best.athena;
+        const b = best.athena_rs;
+        results.push({
+          scenario: k.name,
+          connections: c,
+          athena_rps: Math.round(a.requests.average),
+          athena_rs_rps: Math.round(b.requests.average),
+          ratio: Number((a.requests.average / b.requests.average).toFixed(3)),
+          athena_p99_ms: a.latency.p99,
+          athena_rs_p99_ms: b.latency.p99,
+          athena_node_us: a.cpu.node_us,
+          athena_rs_proc_us: b.cpu.node_us,
+          athena_pg_us: a.cpu.pg_us,
+          athena_rs_pg_us: b.cpu.pg_us,
+        });
+      }
+    }
+  } finally {
+    await rs.stop();
+  }
+  return { binary: require('./athena-rs').BIN, results };
+}
+
 async function main() {
   const uris = await prepare();
   const child = spawn(process.execPath, [join(__dirname, 'server.js')], {
@@ -190,6 +258,9 @@ async function main() {
     .map((s) => ({ ...s, headers: s.cached ? {} : NO_STORE }));
   const apiKey = scenarios.some((s) => s.auth) ? await setupApiKey(targets.gateway) : null;
   const results = [];
+  let athenaRs;
+  let rowScaling;
+  let clientScaling;
   try {
     for (const s of scenarios) {
       for (const c of CONNECTIONS) {
@@ -250,22 +321,39 @@ async function main() {
         });
       }
     }
+    if (wants('rows')) rowScaling = await runRows({ targets, duration: DURATION });
+    if (wants('athena_rs')) {
+      athenaRs = await compareAthenaRs(targets, uris, child.pid);
+    }
   } finally {
     child.kill('SIGTERM');
   }
+  // 1 vs 1,000 configured clients: separate gateway processes, after the bench target has stopped.
+  if (wants('clients'))
+    clientScaling = await runClients({ controlUri: uris.control, dataUri: uris.pg, duration: DURATION, randomId });
   console.table(results);
+  if (rowScaling) console.table(rowScaling);
+  if (clientScaling) console.table(clientScaling);
+  if (athenaRs?.skipped) console.log(`athena_rs side by side: SKIPPED — ${athenaRs.skipped}`);
+  else if (athenaRs) console.table(athenaRs.results);
   // Issue 12: 10x overload against one instance with admission on (bench/overload.js).
-  const overload =
-    ONLY.length === 0 || ONLY.some((o) => 'overload'.includes(o))
-      ? await require('./overload').runOverload()
-      : undefined;
+  const overload = wants('overload') ? await require('./overload').runOverload() : undefined;
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(
     file,
     JSON.stringify(
-      { at: new Date().toISOString(), duration_s: DURATION, node: process.version, results, overload },
+      {
+        at: new Date().toISOString(),
+        duration_s: DURATION,
+        node: process.version,
+        results,
+        rows: rowScaling,
+        clients: clientScaling,
+        athena_rs: athenaRs,
+        overload,
+      },
       null,
       2,
     ),

@@ -63,6 +63,14 @@ async function main() {
     status: 'success',
     data: (await pool.query(hundred.text, hundred.values)).rows,
   }));
+  // Fetches of N rows (bench/scale.js): the statement the gateway compiles for that limit, compiled once per N.
+  const byLimit = new Map();
+  floor.post('/floor/rows', async (req) => {
+    const n = req.body.limit;
+    let st = byLimit.get(n);
+    if (!st) byLimit.set(n, (st = await compile({ table_name: 'bench_items', limit: n, sort_by: { field: 'id' } })));
+    return { status: 'success', data: (await pool.query(st.text, st.values)).rows };
+  });
   await floor.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(
     `${JSON.stringify({ gateway: server.url, floor: `http://127.0.0.1:${floor.server.address().port}` })}\n`,

@@ -1,22 +1,18 @@
 import { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  S3Client,
-  S3ServiceException,
-  UploadPartCopyCommand,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type * as LibStorage from '@aws-sdk/lib-storage';
+import { lazyModule } from '@athena/common';
 import { AthenaError } from '@athena/common';
 import type { BackupSettings } from './backup-settings';
 import { BackupsErrors } from './errors';
+
+/** The AWS SDK's S3 client and multipart uploader, required on first use (see lazyModule): only gateways with
+ *  backup storage configured load them. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred require (boot memory)
+const s3 = lazyModule(() => require('@aws-sdk/client-s3') as typeof S3Sdk);
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred require (boot memory)
+const libStorage = lazyModule(() => require('@aws-sdk/lib-storage') as typeof LibStorage);
 
 /**
  * User metadata of a backup object. Names use "-" (not "_"): several S3-compatible servers drop header names
@@ -99,7 +95,7 @@ export class BackupStorage {
   private readonly undiscarded = new Set<string>();
 
   constructor(readonly settings: BackupSettings) {
-    this.client = new S3Client({
+    this.client = new (s3().S3Client)({
       region: settings.region,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       forcePathStyle: settings.forcePathStyle,
@@ -118,8 +114,8 @@ export class BackupStorage {
    * A multipart upload of `body` (parts of `partSizeBytes`, `queueSize` in flight: memory stays bounded).
    * The object appears only when the upload completes; on any failure the multipart upload is aborted.
    */
-  upload(key: string, body: Readable, metadata: BackupObjectMeta): Upload {
-    return new Upload({
+  upload(key: string, body: Readable, metadata: BackupObjectMeta): LibStorage.Upload {
+    return new (libStorage().Upload)({
       client: this.client,
       params: {
         Bucket: this.bucket,
@@ -152,17 +148,19 @@ export class BackupStorage {
       Metadata: metadata as Record<string, string>,
     };
     if (size <= (opts.singleCopyLimit ?? 5 * GIB)) {
-      await this.client.send(new CopyObjectCommand({ ...common, CopySource: source, MetadataDirective: 'REPLACE' }));
+      await this.client.send(
+        new (s3().CopyObjectCommand)({ ...common, CopySource: source, MetadataDirective: 'REPLACE' }),
+      );
       return;
     }
     const partSize = Math.max(opts.copyPartSize ?? 512 * MIB, Math.ceil(size / 10_000));
-    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(common));
+    const { UploadId } = await this.client.send(new (s3().CreateMultipartUploadCommand)(common));
     try {
       const parts: Array<{ PartNumber: number; ETag: string }> = [];
       for (let start = 0, n = 1; start < size; start += partSize, n++) {
         const end = Math.min(start + partSize, size) - 1;
         const r = await this.client.send(
-          new UploadPartCopyCommand({
+          new (s3().UploadPartCopyCommand)({
             Bucket: this.bucket,
             Key: key,
             UploadId,
@@ -174,7 +172,7 @@ export class BackupStorage {
         parts.push({ PartNumber: n, ETag: r.CopyPartResult!.ETag! });
       }
       await this.client.send(
-        new CompleteMultipartUploadCommand({
+        new (s3().CompleteMultipartUploadCommand)({
           Bucket: this.bucket,
           Key: key,
           UploadId,
@@ -183,7 +181,7 @@ export class BackupStorage {
       );
     } catch (e) {
       await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId }))
+        .send(new (s3().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: key, UploadId }))
         .catch(() => undefined);
       throw e;
     }
@@ -191,7 +189,7 @@ export class BackupStorage {
 
   async head(key: string): Promise<{ size: number; meta: BackupObjectMeta; lastModified: Date | null } | null> {
     try {
-      const h = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const h = await this.client.send(new (s3().HeadObjectCommand)({ Bucket: this.bucket, Key: key }));
       return {
         size: h.ContentLength ?? 0,
         meta: (h.Metadata ?? {}) as BackupObjectMeta,
@@ -205,7 +203,7 @@ export class BackupStorage {
 
   async get(key: string, signal?: AbortSignal): Promise<{ body: Readable; size: number; meta: BackupObjectMeta }> {
     try {
-      const o = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      const o = await this.client.send(new (s3().GetObjectCommand)({ Bucket: this.bucket, Key: key }), {
         abortSignal: signal,
       });
       return { body: o.Body as Readable, size: o.ContentLength ?? 0, meta: (o.Metadata ?? {}) as BackupObjectMeta };
@@ -216,7 +214,7 @@ export class BackupStorage {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: key }));
     } catch (e) {
       throw storageError(e, `deleting ${key}`);
     }
@@ -229,7 +227,7 @@ export class BackupStorage {
     try {
       do {
         const page = await this.client.send(
-          new ListObjectsV2Command({
+          new (s3().ListObjectsV2Command)({
             Bucket: this.bucket,
             Prefix: prefix ? `${prefix}/` : undefined,
             ContinuationToken: token,
@@ -281,7 +279,7 @@ export class BackupStorage {
       let uploadIdMarker: string | undefined;
       do {
         const page = await this.client.send(
-          new ListMultipartUploadsCommand({
+          new (s3().ListMultipartUploadsCommand)({
             Bucket: this.bucket,
             Prefix: key,
             KeyMarker: keyMarker,
@@ -291,13 +289,13 @@ export class BackupStorage {
         for (const u of page.Uploads ?? []) {
           if (u.Key === key && u.UploadId)
             await this.client.send(
-              new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: u.UploadId }),
+              new (s3().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: key, UploadId: u.UploadId }),
             );
         }
         keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
         uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
       } while (keyMarker || uploadIdMarker);
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new (s3().DeleteObjectCommand)({ Bucket: this.bucket, Key: key }));
       this.undiscarded.delete(key);
       return true;
     } catch {

@@ -1,7 +1,13 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { buildConnector } from 'undici';
+import type * as Undici from 'undici';
+import type { buildConnector } from 'undici';
+import { lazyModule } from '@athena/common';
+
+/** undici, required on first use (see lazyModule): only egress to custom Supabase targets loads it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred require (boot memory)
+export const undici = lazyModule(() => require('undici') as typeof Undici);
 
 /**
  * Host allow-listing shared by `custom_supabase` and direct connections: exact host names / IP literals, or
@@ -81,7 +87,7 @@ export function publicOnlyLookup(hostname: string, options: dns.LookupOptions, c
  * naming `http://169.254.169.254/` would bypass the lookup guard.
  */
 export function publicOnlyConnector(): buildConnector.connector {
-  const base = buildConnector({ lookup: publicOnlyLookup as never });
+  const base = undici().buildConnector({ lookup: publicOnlyLookup as never });
   return (opts, cb) => {
     const h = stripBrackets(opts.hostname);
     if (net.isIP(h) && isNonPublicAddress(h)) {

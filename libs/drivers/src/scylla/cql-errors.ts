@@ -1,9 +1,9 @@
-import { errors, types } from 'cassandra-driver';
 import { AthenaError, isConnectionLoss } from '@athena/common';
 import { unsupportedByBackend } from '@athena/query';
 import { DriversErrors } from '../errors';
+import { cassandraDriver } from './cassandra-module';
 
-const C = types.responseErrorCodes;
+const codes = () => cassandraDriver().types.responseErrorCodes;
 
 /**
  * Network-level or capacity failures: the cluster cannot serve right now (as opposed to rejecting the statement).
@@ -11,8 +11,13 @@ const C = types.responseErrorCodes;
  * way as a hung node. The driver tells them apart with a short probe (see `isClientTimeout`).
  */
 export function isUnavailableError(err: unknown): boolean {
-  if (err instanceof errors.NoHostAvailableError || err instanceof errors.BusyConnectionError) return true;
-  if (err instanceof errors.ResponseError) {
+  const C = codes();
+  if (
+    err instanceof cassandraDriver().errors.NoHostAvailableError ||
+    err instanceof cassandraDriver().errors.BusyConnectionError
+  )
+    return true;
+  if (err instanceof cassandraDriver().errors.ResponseError) {
     return err.code === C.unavailableException || err.code === C.overloaded || err.code === C.isBootstrapping;
   }
   return isConnectionLoss(err);
@@ -20,7 +25,7 @@ export function isUnavailableError(err: unknown): boolean {
 
 /** The driver gave up waiting for the answer (`readTimeout` / `request_timeout_ms`); the statement may still run. */
 export function isClientTimeout(err: unknown): boolean {
-  return err instanceof errors.OperationTimedOutError;
+  return err instanceof cassandraDriver().errors.OperationTimedOutError;
 }
 
 /**
@@ -44,6 +49,7 @@ export function mapCqlError(
   clientName: string,
   opts: { exposeMessage?: boolean; pagedWith?: string } = {},
 ): AthenaError {
+  const C = codes();
   if (err instanceof AthenaError) return err;
   const e = err as { message?: string; code?: number };
   const msg = e?.message ?? String(err);
@@ -54,7 +60,7 @@ export function mapCqlError(
     );
   }
   if (isClientTimeout(err)) return statementTimeout(clientName);
-  if (err instanceof errors.AuthenticationError) {
+  if (err instanceof cassandraDriver().errors.AuthenticationError) {
     return DriversErrors.backendUnavailable(
       `Backend for client "${clientName}" rejected the credentials`,
       `The ScyllaDB/Cassandra cluster behind client "${clientName}" refused the configured username/password`,
@@ -63,7 +69,7 @@ export function mapCqlError(
     );
   }
   const detail = (fallback: string) => (opts.exposeMessage ? msg : fallback);
-  if (err instanceof errors.ResponseError) {
+  if (err instanceof cassandraDriver().errors.ResponseError) {
     if (opts.pagedWith && (e.code === C.protocolError || e.code === C.invalid) && /pag/i.test(msg)) {
       return DriversErrors.invalidPageState(
         'Invalid page_state',
@@ -122,7 +128,7 @@ export function mapCqlError(
         break;
     }
   }
-  if (err instanceof TypeError || err instanceof RangeError || err instanceof errors.ArgumentError) {
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof cassandraDriver().errors.ArgumentError) {
     // The driver could not encode a bound value for the column's CQL type.
     return DriversErrors.invalidValue(
       'A value does not fit its column type',

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Client, types as cqlTypes } from 'cassandra-driver';
+import type { Client, types as CqlTypes } from 'cassandra-driver';
+import { cassandraDriver, cqlTypes } from './cassandra-module';
 import { AthenaError } from '@athena/common';
 import type { ScyllaClientConfig } from '@athena/config';
 import {
@@ -69,14 +70,14 @@ export function toJsonValue(v: unknown): unknown {
     default:
       return String(v);
   }
-  if (v instanceof cqlTypes.Long) {
+  if (v instanceof cqlTypes().Long) {
     const n = v.toNumber();
     return Number.isSafeInteger(n) ? n : v.toString();
   }
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (Buffer.isBuffer(v)) return `0x${v.toString('hex')}`;
   if (Array.isArray(v)) return v.map(toJsonValue);
-  if (v instanceof cqlTypes.Tuple) return v.values().map(toJsonValue);
+  if (v instanceof cqlTypes().Tuple) return v.values().map(toJsonValue);
   if (v instanceof Set) return [...v].map(toJsonValue);
   if (v instanceof Map) {
     const o: Record<string, unknown> = {};
@@ -84,17 +85,17 @@ export function toJsonValue(v: unknown): unknown {
     return o;
   }
   if (
-    v instanceof cqlTypes.Uuid ||
-    v instanceof cqlTypes.BigDecimal ||
-    v instanceof cqlTypes.Integer ||
-    v instanceof cqlTypes.LocalDate ||
-    v instanceof cqlTypes.LocalTime ||
-    v instanceof cqlTypes.InetAddress ||
-    v instanceof cqlTypes.Duration
+    v instanceof cqlTypes().Uuid ||
+    v instanceof cqlTypes().BigDecimal ||
+    v instanceof cqlTypes().Integer ||
+    v instanceof cqlTypes().LocalDate ||
+    v instanceof cqlTypes().LocalTime ||
+    v instanceof cqlTypes().InetAddress ||
+    v instanceof cqlTypes().Duration
   ) {
     return v.toString();
   }
-  if (v instanceof cqlTypes.Vector) return Array.from(v as unknown as Iterable<unknown>, toJsonValue);
+  if (v instanceof cqlTypes().Vector) return Array.from(v as unknown as Iterable<unknown>, toJsonValue);
   if (Object.getPrototypeOf(v) === Object.prototype) {
     const o: Record<string, unknown> = {};
     for (const k of Object.keys(v)) o[k] = toJsonValue((v as Record<string, unknown>)[k]);
@@ -103,7 +104,7 @@ export function toJsonValue(v: unknown): unknown {
   return String(v);
 }
 
-function plainRows(rows: cqlTypes.Row[] | undefined): Row[] {
+function plainRows(rows: CqlTypes.Row[] | undefined): Row[] {
   if (!rows) return [];
   const out = new Array<Row>(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -274,7 +275,7 @@ export class ScyllaDriver extends BackendDriver {
   /** One connect attempt with `keyspace`; the driver client is shut down when it fails. */
   private connect(keyspace: string | undefined): Promise<Client> {
     const c = this.opts.config;
-    const client = new Client({
+    const client = new (cassandraDriver().Client)({
       contactPoints: c.contact_points,
       localDataCenter: c.local_data_center,
       keyspace,
@@ -282,7 +283,7 @@ export class ScyllaDriver extends BackendDriver {
         c.username !== null && c.password !== null ? { username: c.username, password: c.password } : undefined,
       applicationName: `athena:${this.clientName}`,
       pooling: {
-        coreConnectionsPerHost: { [cqlTypes.distance.local]: c.pool_size, [cqlTypes.distance.remote]: 1 },
+        coreConnectionsPerHost: { [cqlTypes().distance.local]: c.pool_size, [cqlTypes().distance.remote]: 1 },
         maxRequestsPerConnection: c.max_requests_per_connection,
         warmup: false,
       },

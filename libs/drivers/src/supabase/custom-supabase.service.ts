@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { fetch as undiciFetch } from 'undici';
 import { Counter } from 'prom-client';
 import { firstValue } from '@athena/common';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
@@ -9,7 +9,7 @@ import { MetricsService, ROOT_LOGGER } from '@athena/observability';
 import { BackendDriver } from '../backend-driver';
 import { SupabaseDriverFactory } from '../driver-factories';
 import { egressId } from '../egress-id';
-import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost } from '../host-guard';
+import { hostAllowed, isNonPublicAddress, publicOnlyConnector, resolveHost, undici } from '../host-guard';
 import { SupabaseDriver, breakerOptions } from './supabase.driver';
 import { DriversErrors } from '../errors';
 
@@ -39,9 +39,10 @@ export class EgressRedirectError extends Error {
  * rebinding) and IP literals alike.
  */
 export function publicOnlyFetch(opts: { allowPrivate?: boolean } = {}): typeof fetch {
+  const { Agent, fetch: undiciFetchImpl } = undici();
   const agent = opts.allowPrivate ? new Agent() : new Agent({ connect: publicOnlyConnector() });
   return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const res = await undiciFetch(
+    const res = await undiciFetchImpl(
       input as Parameters<typeof undiciFetch>[0],
       { ...(init as object), redirect: 'manual', dispatcher: agent } as Parameters<typeof undiciFetch>[1],
     );

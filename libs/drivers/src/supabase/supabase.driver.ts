@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { createClient, SupabaseClient } from '@supabase/supabase-js';
+import type * as SupabaseJs from '@supabase/supabase-js';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { lazyModule } from '@athena/common';
 import CircuitBreaker from 'opossum';
 import { AthenaError } from '@athena/common';
 import type { SupabaseBreakerConfig } from '@athena/config';
@@ -17,6 +19,10 @@ import { BackendDriver, capRows, FetchResult, MutationResult, PoolStats, RawQuer
 import { applyFilters, FilterTarget } from './postgrest-filters';
 import { fetchFailure, isTransientStatus, mapPostgrestError, PostgrestErrorLike } from './postgrest-errors';
 import { DriversErrors } from '../errors';
+
+/** supabase-js, required on first use (see lazyModule): only gateways with a Supabase client load it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred require (boot memory)
+const supabaseJs = lazyModule(() => require('@supabase/supabase-js') as typeof SupabaseJs);
 
 export interface SupabaseBreakerOptions {
   volumeThreshold: number;
@@ -84,7 +90,7 @@ export class SupabaseDriver extends BackendDriver {
     super();
     this.clientName = opts.clientName;
     this.logger = new Logger(`supabase:${opts.clientName}`);
-    this.client = createClient(opts.url, opts.key, {
+    this.client = supabaseJs().createClient(opts.url, opts.key, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       db: { schema: opts.schema },
       global: { headers: { 'x-client-info': 'athena-gateway' }, ...(opts.fetch ? { fetch: opts.fetch } : {}) },
