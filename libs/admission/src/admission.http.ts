@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { firstValue } from '@athena/common';
+import { AthenaError, firstValue } from '@athena/common';
 import { isDirectConnectionRequest } from '@athena/drivers';
 import { AdmissionDecision, AdmissionService, deferRequested, EXPLICIT_DEFER_ROUTES } from './admission.service';
 import { AdmissionErrors } from './errors';
@@ -78,6 +78,21 @@ export class AdmissionHttpEdge implements OnModuleInit {
     });
   }
 
+  /** The refusal per (scope, seconds): built once, not per rejected call (an Error captures a stack trace). */
+  private readonly rejections = new Map<string, AthenaError>();
+  private rejection(scope: AdmissionDecision['scope'], secs: string): AthenaError {
+    const key = `${scope}:${secs}`;
+    let err = this.rejections.get(key);
+    if (err === undefined) {
+      err = AdmissionErrors.admissionRejected(
+        'Too many requests',
+        `Gateway admission limit reached (${scope === 'client' ? 'per-client' : 'global'} budget); retry after ${secs} s`,
+      );
+      if (this.rejections.size < 1000) this.rejections.set(key, err);
+    }
+    return err;
+  }
+
   private apply(req: FastifyRequest, reply: FastifyReply, d: AdmissionDecision, done: (err?: Error) => void): void {
     if (d.outcome === 'admitted') {
       done();
@@ -89,10 +104,7 @@ export class AdmissionHttpEdge implements OnModuleInit {
       return;
     }
     const secs = String(d.retryAfterSecs);
-    const err = AdmissionErrors.admissionRejected(
-      'Too many requests',
-      `Gateway admission limit reached (${d.scope === 'client' ? 'per-client' : 'global'} budget); retry after ${secs} s`,
-    );
+    const err = this.rejection(d.scope, secs);
     reply
       .code(err.status)
       .header('retry-after', secs)

@@ -2,9 +2,9 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import type { Logger as PinoLogger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
-import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { MetricsService, ROOT_LOGGER } from '@athena/observability';
+import { MemoryPacedBudget, PacedBudget, PacedBudgetResult, RedisPacedBudget } from './paced-budget';
 
 export type AdmissionOutcome = 'admitted' | 'rejected' | 'deferred';
 export type AdmissionScope = 'global' | 'client' | 'none';
@@ -25,7 +25,7 @@ export interface AdmissionDecision {
   outcome: AdmissionOutcome;
   /** The budget that was exhausted (`none` when admitted). */
   scope: AdmissionScope;
-  /** Seconds until the exhausted window resets (0 when admitted). */
+  /** Seconds until the budget admits the next call (0 when admitted). */
   retryAfterSecs: number;
 }
 
@@ -65,10 +65,11 @@ const REDIS_TIMEOUT_MS = 250;
 const WARN_EVERY_MS = 10_000;
 
 /**
- * Admission control, transport-free: a global and a per-client request budget per fixed window
- * (`gateway.admission_*`), counted in Redis so every instance sharing it shares the budgets
- * (rate-limiter-flexible, one atomic INCR+PTTL script per budget). Once a budget is exhausted, the instance
- * refuses that key from memory until the window ends (no Redis round trip per rejected call). While Redis is unreachable each instance
+ * Admission control, transport-free: a global and a per-client request budget per window
+ * (`gateway.admission_*`), paced (GCRA, see PacedBudget: an idle budget admits its whole window at once, a
+ * saturated one admits calls evenly spread over the window), counted in Redis so every instance sharing it shares
+ * the budgets (one atomic script per budget). Once a budget refuses, the instance refuses that key from memory
+ * until its next admission time (no Redis round trip per rejected call). While Redis is unreachable each instance
  * falls back to in-memory budgets of the same size — degraded (its own share of the budget only), logged and
  * exposed as `athena_gateway_admission_degraded` = 1; never unlimited. Over budget: `deferred` when
  * `admission_defer_on_limit_enabled` and the route matches `admission_defer_route_prefixes` and can be run by the
@@ -84,10 +85,10 @@ export class AdmissionService implements OnModuleDestroy {
   private readonly deferOnLimit: boolean;
   private readonly deferPrefixes: readonly string[];
   private readonly redis: Redis | null;
-  private readonly redisGlobal: RateLimiterRedis | null = null;
-  private readonly redisClient: RateLimiterRedis | null = null;
-  private readonly memGlobal: RateLimiterMemory | null = null;
-  private readonly memClient: RateLimiterMemory | null = null;
+  private readonly redisGlobal: RedisPacedBudget | null = null;
+  private readonly redisClient: RedisPacedBudget | null = null;
+  private readonly memGlobal: MemoryPacedBudget | null = null;
+  private readonly memClient: MemoryPacedBudget | null = null;
   private readonly logger: PinoLogger;
   private degraded = false;
   private lastWarn = 0;
@@ -131,10 +132,11 @@ export class AdmissionService implements OnModuleDestroy {
     this.redis = null;
     if (!this.enabled) return;
     const duration = this.windowSecs;
-    if (this.globalLimit > 0)
-      this.memGlobal = new RateLimiterMemory({ points: this.globalLimit, duration, keyPrefix: 'g' });
-    if (this.clientLimit > 0)
-      this.memClient = new RateLimiterMemory({ points: this.clientLimit, duration, keyPrefix: 'c' });
+    const windowMs = duration * 1000;
+    const globalBudget = this.globalLimit > 0 ? new PacedBudget(this.globalLimit, windowMs) : null;
+    const clientBudget = this.clientLimit > 0 ? new PacedBudget(this.clientLimit, windowMs) : null;
+    if (globalBudget) this.memGlobal = new MemoryPacedBudget(globalBudget);
+    if (clientBudget) this.memClient = new MemoryPacedBudget(clientBudget);
     const url = config.redis.url;
     if (!url) {
       this.logger.warn(
@@ -152,26 +154,8 @@ export class AdmissionService implements OnModuleDestroy {
     });
     this.redis.on('error', () => undefined); // state is read from `status`; failures are counted per decision
     const prefix = config.gateway.admission_redis_key_prefix;
-    if (this.globalLimit > 0) {
-      this.redisGlobal = new RateLimiterRedis({
-        storeClient: this.redis,
-        points: this.globalLimit,
-        duration,
-        keyPrefix: `${prefix}g`,
-        rejectIfRedisNotReady: true,
-        inMemoryBlockOnConsumed: this.globalLimit + 1,
-      });
-    }
-    if (this.clientLimit > 0) {
-      this.redisClient = new RateLimiterRedis({
-        storeClient: this.redis,
-        points: this.clientLimit,
-        duration,
-        keyPrefix: `${prefix}c`,
-        rejectIfRedisNotReady: true,
-        inMemoryBlockOnConsumed: this.clientLimit + 1,
-      });
-    }
+    if (globalBudget) this.redisGlobal = new RedisPacedBudget(this.redis, globalBudget, `${prefix}g:`);
+    if (clientBudget) this.redisClient = new RedisPacedBudget(this.redis, clientBudget, `${prefix}c:`);
   }
 
   /** Whether `route` is subject to admission at all (memoized per route template). */
@@ -204,7 +188,11 @@ export class AdmissionService implements OnModuleDestroy {
     const clientKey = (req.client ?? '-').toLowerCase();
     const useRedis = this.redis !== null && this.redis.status === 'ready';
     if (!useRedis) return this.inMemory(req, clientKey);
-    return Promise.all([consume(this.redisGlobal, 'all'), consume(this.redisClient, clientKey)]).then(
+    const g = take(this.redisGlobal, 'all');
+    const c = take(this.redisClient, clientKey);
+    // Both answered from memory (no budget, or a key refused until its next admission): decide synchronously.
+    if (!(g instanceof Promise) && !(c instanceof Promise)) return this.decide(req, g, c);
+    return Promise.all([g, c]).then(
       ([g, c]) => {
         if (this.degraded) this.recovered();
         return this.decide(req, g, c);
@@ -216,12 +204,10 @@ export class AdmissionService implements OnModuleDestroy {
     );
   }
 
-  private inMemory(req: AdmissionRequest, clientKey: string): Promise<AdmissionDecision> {
+  private inMemory(req: AdmissionRequest, clientKey: string): AdmissionDecision {
     this.fallbackDecisions.inc();
     if (this.redis !== null && !this.degraded) this.fellBack(new Error(`redis ${this.redis.status}`));
-    return Promise.all([consume(this.memGlobal, 'all'), consume(this.memClient, clientKey)]).then(([g, c]) =>
-      this.decide(req, g, c),
-    );
+    return this.decide(req, take(this.memGlobal, 'all'), take(this.memClient, clientKey));
   }
 
   private decide(req: AdmissionRequest, g: Consumed, c: Consumed): AdmissionDecision {
@@ -272,17 +258,15 @@ interface Consumed {
 }
 const UNDER: Consumed = Object.freeze({ over: false, ms: 0 });
 
-/**
- * One unit from `limiter` under `key`: over budget when the limiter refuses it (counted in the store, or a key
- * already blocked in memory until its window ends); store errors reject.
- */
-function consume(limiter: RateLimiterAbstract | null, key: string): Promise<Consumed> {
-  if (limiter === null) return Promise.resolve(UNDER);
-  return limiter.consume(key, 1).then(
-    () => UNDER,
-    (e: unknown) => {
-      if (e instanceof RateLimiterRes) return { over: true, ms: e.msBeforeNext };
-      throw e;
-    },
-  );
+function consumed(r: PacedBudgetResult): Consumed {
+  return r.admitted ? UNDER : { over: true, ms: r.retryMs };
+}
+
+/** One call from `budget` under `key` (no budget: under); a Redis failure rejects. */
+function take(budget: MemoryPacedBudget | null, key: string): Consumed;
+function take(budget: RedisPacedBudget | null, key: string): Consumed | Promise<Consumed>;
+function take(budget: MemoryPacedBudget | RedisPacedBudget | null, key: string): Consumed | Promise<Consumed> {
+  if (budget === null) return UNDER;
+  const r = budget.take(key);
+  return r instanceof Promise ? r.then(consumed) : consumed(r);
 }
