@@ -5,6 +5,8 @@ import { bootApp, call, TestApp } from './support/app';
 import { CLI, Child, spawnCli, stopChild, waitFor } from './support/processes';
 import { createTestDatabase, freePort, requireService, serviceUrl, TestDatabase } from './support/services';
 import { WsClient } from './support/ws-client';
+import Redis from 'ioredis';
+import { PacedBudget, RedisPacedBudget } from '@athena/admission';
 
 /**
  * Admission control on real PostgreSQL and Redis: a global budget shared by two gateway PROCESSES through Redis,
@@ -255,5 +257,30 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     expect(m).toMatch(/athena_gateway_admission_degraded 1/);
     expect(m).toMatch(/athena_gateway_admission_memory_decisions_total 5/);
     expect(a.logs.text()).toContain('Redis unreachable');
+  });
+
+  it('the paced budget script on real Redis: two instances share one budget, refusals say when the next admission is', async () => {
+    const key = `${prefix()}g:`;
+    const budget = new PacedBudget(5, 60_000); // one admission every 12 s once the burst of 5 is spent
+    const r1 = new Redis(serviceUrl('redis') as string);
+    const r2 = new Redis(serviceUrl('redis') as string);
+    try {
+      const a = new RedisPacedBudget(r1, budget, key);
+      const b = new RedisPacedBudget(r2, budget, key);
+      const results = [];
+      for (let i = 0; i < 8; i++) results.push(await (i % 2 ? a : b).take('all'));
+      expect(results.map((r) => r.admitted)).toEqual([true, true, true, true, true, false, false, false]);
+      const refused = results[5];
+      expect(refused.retryMs).toBeGreaterThan(10_000);
+      expect(refused.retryMs).toBeLessThanOrEqual(12_000);
+      // The refused instance answers from memory until then (no Redis call); the state key expires with the burst.
+      expect(await (a.take('all') as unknown)).toMatchObject({ admitted: false });
+      const ttl = await r1.pttl(`${key}all`);
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    } finally {
+      r1.disconnect();
+      r2.disconnect();
+    }
   });
 });

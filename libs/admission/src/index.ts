@@ -2,3 +2,4 @@ export * from './admission.service';
 export * from './admission.http';
 export * from './admission.module';
 export * from './errors';
+export * from './paced-budget';
