@@ -125,10 +125,11 @@ include-path-regex = "^/admin/backups"
 checks.not_a_server_error.enabled = false
 TOML
 set +e
-"$ST_VENV/bin/schemathesis" --no-color --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.json" \
+# Run from the scratch dir: Schemathesis writes its cache (.schemathesis/) into the working directory.
+(cd "$WORK" && "$ST_VENV/bin/schemathesis" --no-color --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.json" \
   --checks "$CHECKS" --seed "$SEED" --max-examples "$MAX_EXAMPLES" --request-timeout 10 \
   --phases examples,coverage,fuzzing --workers 1 --generation-database none \
-  --report junit --report-dir "$WORK/report" 2>&1 | tee "$WORK/st.log"
+  --report junit --report-dir "$WORK/report") 2>&1 | tee "$WORK/st.log"
 ST_RC=${PIPESTATUS[0]}
 set -e
 PASSED=$(grep -oE '[0-9]+ passed' "$WORK/st.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
