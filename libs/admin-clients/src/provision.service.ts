@@ -52,7 +52,7 @@ export class ProvisionService {
           `"${entry.name}" is a ${entry.backend} client; provisioning needs PostgreSQL`,
         );
       if (!entry.descriptor)
-        throw AdminClientsErrors.clientUnconfigured(
+        throw AdminClientsErrors.provisionClientUnconfigured(
           'Client has no connection configured',
           `Client "${entry.name}" has no connection URI (is its environment variable set?)`,
         );

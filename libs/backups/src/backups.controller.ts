@@ -4,12 +4,12 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
+  ApiForbiddenResponse,
   ApiInternalServerErrorResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
   ApiSecurity,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -39,9 +39,15 @@ import { BackupsErrors } from './errors';
 
 const KeyParam = ApiParam({
   name: 'key',
+  // Default prefix "backups"; segments start with a letter or digit (no empty, "." or ".." segment).
+  schema: { type: 'string', pattern: '^backups(/[A-Za-z0-9_][A-Za-z0-9_.:-]{0,200}){2,8}$', maxLength: 1024 },
   description: 'The object key, URL-encoded ("/" as %2F), e.g. backups%2Freporting%2F20261205T230102.345Z-nightly.dump',
 });
-const IdParam = ApiParam({ name: 'id', description: 'job_id' });
+const IdParam = ApiParam({
+  name: 'id',
+  description: 'job_id (a positive integer)',
+  schema: { type: 'string', pattern: '^[1-9][0-9]{0,15}$', example: '42' },
+});
 const S3_503 =
   'S3 not configured (backup_storage_not_configured, names the missing setting) or unreachable / refusing credentials; Retry-After set';
 
@@ -72,6 +78,7 @@ export class BackupsController {
   @ApiAcceptedResponse({ type: BackupAcceptedEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'Missing or malformed client_name / label' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'Unknown client (client_not_found)' })
+  @ApiForbiddenResponse({ type: BackupErrorDto, description: 'The client is frozen or inactive (client_frozen, client_inactive)' })
   @ApiConflictResponse({
     type: BackupErrorDto,
     description: 'The client already has a live job (backup_job_in_progress)',
@@ -151,8 +158,10 @@ export class BackupsController {
     description: 'Streamed from S3 (pg_dump custom format), with Content-Disposition: attachment.',
   })
   @KeyParam
-  @ApiProduces('application/octet-stream')
-  @ApiOkResponse({ description: 'The dump bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({
+    description: 'The dump bytes',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_backup_key' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'backup_not_found' })
   async download(@Param('key') key: string, @Res() reply: FastifyReply) {
@@ -187,6 +196,7 @@ export class BackupsController {
   @ApiAcceptedResponse({ type: BackupAcceptedEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_backup_key, missing client_name' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'backup_not_found, client_not_found' })
+  @ApiForbiddenResponse({ type: BackupErrorDto, description: 'The target is frozen or inactive (client_frozen, client_inactive)' })
   @ApiConflictResponse({
     type: BackupErrorDto,
     description: 'Read-only target (client_read_only) or a live job on it (backup_job_in_progress)',

@@ -8,3 +8,4 @@ export * from './connection-loss';
 export * from './headers';
 export * from './error-catalogue';
 export * from './query-credentials';
+export * from './schema-extras';

@@ -28,6 +28,20 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Top-level field types (absent or null = not given): a wrong type is refused, never silently ignored. */
+function checkShape(body: Record<string, unknown>): void {
+  const wrong = (field: string, expected: string) =>
+    PipelinesErrors.invalidPipeline(`Invalid pipeline field "${field}"`, `"${field}" must be ${expected}`);
+  const p = body.pipeline;
+  if (p !== undefined && p !== null && typeof p !== 'string') throw wrong('pipeline', 'a template name (string)');
+  for (const f of ['source', 'transform', 'sink'] as const) {
+    const v = body[f];
+    if (v !== undefined && v !== null && !isObj(v)) throw wrong(f, 'an object');
+  }
+  const d = body.dry_run;
+  if (d !== undefined && d !== null && typeof d !== 'boolean') throw wrong('dry_run', 'true or false');
+}
+
 /**
  * Pipelines, transform-free of HTTP: source fetch → optional transform (the fetch post-processing: one row per
  * bucket) and column aliases → one sink insert. Every step is a GatewayService call with a GatewayCall derived from
@@ -50,6 +64,7 @@ export class PipelinesService {
         'Invalid pipeline payload',
         'Send a JSON object {pipeline?, source, transform?, sink}',
       );
+    checkShape(body);
     const name = typeof body.pipeline === 'string' && body.pipeline !== '' ? body.pipeline : null;
     const t = name ? this.templates.get(name) : null;
     const merge = (a: unknown, b: unknown) =>

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
+import { ApiSchemaExtras, CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
 import { EnvelopeDto, MAX_RIGHT_LENGTH, RIGHT_RE, RIGHT_RULE } from '@athena/auth';
 import {
   ArrayMaxSize,
@@ -162,6 +162,7 @@ export class CreateRightDto {
   description?: string | null;
 }
 
+@ApiSchemaExtras({ minProperties: 1 })
 export class UpdateRightDto {
   @ApiPropertyOptional({
     example: 'users.read',

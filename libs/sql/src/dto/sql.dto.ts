@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class SqlRequestDto {
   @ApiProperty({
+    type: String,
+    minLength: 1,
     example: 'SELECT id, name FROM items WHERE qty > 1',
     description: 'One statement: SQL for postgresql, CQL for athena (ScyllaDB/Cassandra)',
   })
@@ -16,6 +18,9 @@ export class SqlRequestDto {
   driver: string;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    pattern: '^ *([A-Za-z_][A-Za-z0-9_-]{0,62})? *$',
     example: 'main',
     description: 'Client to run on when no X-Athena-Client header is sent; echoed as `db_name`',
   })
