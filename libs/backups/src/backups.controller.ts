@@ -18,6 +18,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminOnly } from '@athena/auth';
+import { HttpErrors } from '@athena/http';
 
 import { BackupsService } from './backups.service';
 import { downloadName } from './backup-keys';
@@ -40,7 +41,9 @@ import { BackupsErrors } from './errors';
 const KeyParam = ApiParam({
   name: 'key',
   // Default prefix "backups"; segments start with a letter or digit (no empty, "." or ".." segment).
-  schema: { type: 'string', pattern: '^backups(/[A-Za-z0-9_][A-Za-z0-9_.:-]{0,200}){2,8}$', maxLength: 1024 },
+  // The example carries "/": Schemathesis then sends the slashes percent-encoded, as callers must.
+  example: 'backups/reporting/20261205T230102.345Z-nightly.dump',
+  schema: { type: 'string', pattern: '^backups/[A-Za-z0-9_][A-Za-z0-9_-]{0,62}/[A-Za-z0-9_][A-Za-z0-9_.:-]{0,100}$', maxLength: 1024 },
   description: 'The object key, URL-encoded ("/" as %2F), e.g. backups%2Freporting%2F20261205T230102.345Z-nightly.dump',
 });
 const IdParam = ApiParam({
@@ -81,7 +84,8 @@ export class BackupsController {
   @ApiForbiddenResponse({ type: BackupErrorDto, description: 'The client is frozen or inactive (client_frozen, client_inactive)' })
   @ApiConflictResponse({
     type: BackupErrorDto,
-    description: 'The client already has a live job (backup_job_in_progress)',
+    description:
+      'The client already has a live job (backup_job_in_progress) or no connection URI (backup_client_unconfigured)',
   })
   @ApiUnprocessableEntityResponse({
     type: BackupErrorDto,
@@ -181,6 +185,11 @@ export class BackupsController {
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_backup_key' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'backup_not_found' })
   remove(@Param('key') key: string) {
+    // `/admin/backups/jobs` is the job list, not a key the router should hand to DELETE :key.
+    if (key === 'jobs')
+      throw HttpErrors.methodNotAllowed('Method not allowed', 'DELETE is not served on this path; use GET', undefined, {
+        Allow: 'GET',
+      });
     return this.svc.deleteBackup(key);
   }
 
@@ -199,7 +208,8 @@ export class BackupsController {
   @ApiForbiddenResponse({ type: BackupErrorDto, description: 'The target is frozen or inactive (client_frozen, client_inactive)' })
   @ApiConflictResponse({
     type: BackupErrorDto,
-    description: 'Read-only target (client_read_only) or a live job on it (backup_job_in_progress)',
+    description:
+      'Read-only target (client_read_only), a live job on it (backup_job_in_progress), or no connection URI (backup_client_unconfigured)',
   })
   @ApiUnprocessableEntityResponse({
     type: BackupErrorDto,

@@ -36,7 +36,7 @@ const PipelineBody = ApiBody({
         type: 'object',
         nullable: true,
         additionalProperties: true,
-        properties: { table_name: TABLE, view_name: TABLE, client: CLIENT_NAME_SCHEMA },
+        properties: { table_name: TABLE, view_name: TABLE, client: { ...CLIENT_NAME_SCHEMA, nullable: true } },
         description: 'A fetch payload (table_name or view_name, columns, conditions, limit …) plus optional `client`',
       },
       transform: {
@@ -50,7 +50,7 @@ const PipelineBody = ApiBody({
         type: 'object',
         nullable: true,
         additionalProperties: true,
-        properties: { table_name: TABLE, client: CLIENT_NAME_SCHEMA },
+        properties: { table_name: TABLE, client: { ...CLIENT_NAME_SCHEMA, nullable: true } },
         description: '{table_name, client?}',
       },
       dry_run: { type: 'boolean', nullable: true },

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuthenticationService, isAuthPrincipal } from '@athena/auth';
-import { GatewayCall } from '@athena/common';
+import { CLIENT_NAME_RULE, GatewayCall, isValidClientName } from '@athena/common';
 import { GatewayService } from '@athena/gateway';
 import { applyPostProcessing, Row } from '@athena/query';
 import { PipelineDefinition, PipelineTemplates } from './pipeline-templates';
@@ -37,6 +37,11 @@ function checkShape(body: Record<string, unknown>): void {
   for (const f of ['source', 'transform', 'sink'] as const) {
     const v = body[f];
     if (v !== undefined && v !== null && !isObj(v)) throw wrong(f, 'an object');
+  }
+  for (const f of ['source', 'sink'] as const) {
+    const c = (body[f] as Record<string, unknown> | null | undefined)?.client;
+    if (c !== undefined && c !== null && (typeof c !== 'string' || !isValidClientName(c)))
+      throw wrong(`${f}.client`, `a client name (${CLIENT_NAME_RULE})`);
   }
   const d = body.dry_run;
   if (d !== undefined && d !== null && typeof d !== 'boolean') throw wrong('dry_run', 'true or false');

@@ -23,16 +23,34 @@ const POST_PROCESSING = {
     { properties: { group_by: { type: 'string', maxLength: 0, nullable: true } } },
     {
       properties: {
-        time_granularity: { type: 'string', enum: ['day', 'hour', 'minute'], nullable: true },
-        aggregation_strategy: { type: 'string', enum: ['cumulative_sum'], nullable: true },
+        time_granularity: {
+          type: 'string',
+          pattern: '^\\s*([Dd][Aa][Yy]|[Hh][Oo][Uu][Rr]|[Mm][Ii][Nn][Uu][Tt][Ee])?\\s*$',
+          nullable: true,
+        },
+        aggregation_column: { type: 'string', pattern: OPTIONAL_IDENT_PATTERN, nullable: true },
+        aggregation_strategy: {
+          type: 'string',
+          pattern: '^\\s*([Cc][Uu][Mm][Uu][Ll][Aa][Tt][Ii][Vv][Ee]_[Ss][Uu][Mm])?\\s*$',
+          nullable: true,
+        },
       },
+      // aggregation_strategy needs aggregation_column.
+      anyOf: [
+        { not: { required: ['aggregation_strategy'] } },
+        { properties: { aggregation_strategy: { type: 'string', pattern: '^\\s*$', nullable: true } } },
+        { required: ['aggregation_column'], properties: { aggregation_column: { type: 'string', pattern: IDENT_PATTERN } } },
+      ],
     },
   ],
 };
 const SCALAR = [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] as const;
 /** `columns`-like fields: an array of column names, or one comma-separated string (`*` = all). */
 const COLUMN_LIST = {
-  oneOf: [{ type: 'array', items: { type: 'string', pattern: '^([A-Za-z_][A-Za-z0-9_]{0,62}|[*])$' } }, { type: 'string' }],
+  oneOf: [
+    { type: 'array', items: { type: 'string', pattern: '^\\s*([A-Za-z_][A-Za-z0-9_]{0,62}|[*])?\\s*$' } },
+    { type: 'string' },
+  ],
   nullable: true,
 } as const;
 
@@ -101,6 +119,10 @@ export class ContainsConditionDto {
   value: unknown;
 }
 
+/** The operator shape is chosen whenever `operator` is present. */
+const NO_OPERATOR = { not: { required: ['operator'] } };
+
+@ApiSchemaExtras(NO_OPERATOR)
 export class LegacyConditionDto {
   @ApiProperty({ ...COLUMN, example: 'status', description: 'athena_rs 2.x equality shape' }) eq_column: string;
   @ApiProperty({
@@ -122,12 +144,20 @@ export class SortDto {
   })
   field?: string;
   @ApiPropertyOptional({
-    enum: ['asc', 'ascending', 'desc', 'descending', 'ASC', 'DESC'],
+    type: 'string',
+    pattern: '^\\s*([Aa][Ss][Cc]([Ee][Nn][Dd][Ii][Nn][Gg])?|[Dd][Ee][Ss][Cc]([Ee][Nn][Dd][Ii][Nn][Gg])?)\\s*$',
     nullable: true,
     example: 'desc',
-    description: 'Any case; absent → ascending',
+    description: 'asc, ascending, desc or descending, any case; absent → ascending',
   })
   direction?: string;
+}
+
+/** The legacy equality shape spelled with `column`/`value` (no operator). */
+@ApiSchemaExtras(NO_OPERATOR)
+export class ColumnValueConditionDto {
+  @ApiProperty({ ...COLUMN, description: 'Equality without an operator' }) column: string;
+  @ApiProperty({ oneOf: [...SCALAR], nullable: true, description: 'A scalar; null means IS NULL' }) value: unknown;
 }
 
 /** Condition variants: what `conditions` items may be (an empty object is ignored). */
@@ -139,7 +169,17 @@ export const CONDITION_MODELS = [
   InConditionDto,
   ContainsConditionDto,
   LegacyConditionDto,
+  ColumnValueConditionDto,
 ];
+
+/** Update: at least one real condition (an empty object would be ignored, leaving none). */
+const updateConditionsSchema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 100,
+  items: { oneOf: CONDITION_MODELS.map((m) => ({ $ref: getSchemaPath(m) })) },
+  description: 'ANDed filters, in either shape (1-100); full-table updates are refused',
+};
 
 const conditionsSchema = {
   type: 'array',
@@ -170,7 +210,12 @@ export class PostProcessingFieldsDto {
     description: 'With group_by: day, hour or minute (any case); ignored without group_by',
   })
   time_granularity?: string;
-  @ApiPropertyOptional({ type: 'string', pattern: OPTIONAL_IDENT_PATTERN, nullable: true, example: 'amount' })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    example: 'amount',
+    description: 'With group_by: a column; ignored without group_by',
+  })
   aggregation_column?: string;
   @ApiPropertyOptional({
     type: 'string',
@@ -238,12 +283,8 @@ export class FetchRequestDto extends PostProcessingFieldsDto {
   page_state?: string;
 }
 
-/** A row (insert, upsert, update): column → value, column names per the identifier grammar. */
-const ROW = {
-  type: 'object',
-  additionalProperties: true,
-  propertyNames: { pattern: IDENT_PATTERN },
-} as const;
+/** A row (insert, upsert, update): column → value; the keys are column names (identifier grammar). */
+const ROW = { type: 'object', additionalProperties: true } as const;
 const NON_EMPTY_ROW = { ...ROW, minProperties: 1 } as const;
 
 export class InsertRequestDto {
@@ -279,6 +320,7 @@ export class InsertRequestDto {
 @ApiSchemaExtras({ required: ['update_body', 'conditions'], allOf: [TARGET, POST_PROCESSING] })
 export class UpdateRequestDto extends FetchRequestDto {
   @ApiProperty({ ...NON_EMPTY_ROW, example: { status: 'closed' } } as never) update_body: Record<string, unknown>;
+  @ApiProperty(updateConditionsSchema as never) declare conditions: unknown[];
 }
 
 @ApiSchemaExtras({ anyOf: [{ required: ['resource_id'] }, { required: ['conditions'] }] })
@@ -290,7 +332,13 @@ export class DeleteRequestDto {
     description: 'Value of the resource-id column',
   })
   resource_id?: string | number;
-  @ApiPropertyOptional({ type: 'string', pattern: IDENT_PATTERN, nullable: true, default: 'id' })
+  @ApiPropertyOptional({
+    type: 'string',
+    pattern: OPTIONAL_IDENT_PATTERN,
+    nullable: true,
+    default: 'id',
+    description: 'Column of resource_id (absent or empty = id)',
+  })
   resource_id_column?: string;
   @ApiPropertyOptional(conditionsSchema as never) conditions?: unknown[];
   @ApiPropertyOptional({ ...COLUMN_LIST, description: 'RETURNING projection (default `*`)' } as never)

@@ -20,9 +20,10 @@ export class SqlRequestDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    pattern: '^ *([A-Za-z_][A-Za-z0-9_-]{0,62})? *$',
+    pattern: '^\\s*([A-Za-z_][A-Za-z0-9_-]{0,62})?\\s*$',
     example: 'main',
-    description: 'Client to run on when no X-Athena-Client header is sent; echoed as `db_name`',
+    description:
+      'Client to run on when no X-Athena-Client header is sent (one of the two is required; empty = not given); echoed as `db_name`',
   })
   db_name?: string;
 }
