@@ -22,6 +22,7 @@ DATA_DEPENDENT = frozenset(
         "check_violation",  # the table's CHECK constraints
         "limit_exceeded",  # PostgreSQL limits (e.g. arrays nested deeper than 6 dimensions in a value)
         "sql_syntax_error",  # raw SQL text (POST /gateway/query, /query/sql)
+        "driver_backend_mismatch",  # /query/sql: the driver must match the named client's backend
         "unknown_rights",  # API-key rights must exist in the catalog
         "unknown_pipeline",  # pipeline templates come from the pipelines file
         "nul_character",  # the document's rule: no NUL (\\u0000) in text that reaches a database

@@ -42,8 +42,12 @@ const KeyParam = ApiParam({
   name: 'key',
   // Default prefix "backups"; segments start with a letter or digit (no empty, "." or ".." segment).
   // The example carries "/": Schemathesis then sends the slashes percent-encoded, as callers must.
-  example: 'backups/reporting/20261205T230102.345Z-nightly.dump',
-  schema: { type: 'string', pattern: '^backups/[A-Za-z0-9_][A-Za-z0-9_-]{0,62}/[A-Za-z0-9_][A-Za-z0-9_.:-]{0,100}$', maxLength: 1024 },
+  schema: {
+    type: 'string',
+    pattern: '^backups/[A-Za-z0-9_][A-Za-z0-9_-]{0,62}/[A-Za-z0-9_][A-Za-z0-9_.:-]{0,100}$',
+    maxLength: 1024,
+    example: 'backups/reporting/20261205T230102.345Z-nightly.dump',
+  },
   description: 'The object key, URL-encoded ("/" as %2F), e.g. backups%2Freporting%2F20261205T230102.345Z-nightly.dump',
 });
 const IdParam = ApiParam({

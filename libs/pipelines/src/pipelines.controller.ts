@@ -43,6 +43,19 @@ const PipelineBody = ApiBody({
         type: 'object',
         nullable: true,
         additionalProperties: true,
+        properties: {
+          group_by: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' },
+          column_aliases: {
+            type: 'object',
+            nullable: true,
+            additionalProperties: true,
+            description: 'column → new name (entries whose value is not a string are ignored)',
+          },
+        },
+        anyOf: [
+          { required: ['group_by'] },
+          { required: ['column_aliases'], properties: { column_aliases: { type: 'object' } } },
+        ],
         description:
           'group_by, time_granularity, aggregation_column, aggregation_strategy, aggregation_dedup, column_aliases',
       },

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AuthenticationService, isAuthPrincipal } from '@athena/auth';
 import { CLIENT_NAME_RULE, GatewayCall, isValidClientName } from '@athena/common';
 import { GatewayService } from '@athena/gateway';
-import { applyPostProcessing, Row } from '@athena/query';
+import { applyPostProcessing, assertIdentifier, parseTableName, Row } from '@athena/query';
 import { PipelineDefinition, PipelineTemplates } from './pipeline-templates';
 import { PipelinesErrors } from './errors';
 
@@ -43,6 +43,10 @@ function checkShape(body: Record<string, unknown>): void {
     if (c !== undefined && c !== null && (typeof c !== 'string' || !isValidClientName(c)))
       throw wrong(`${f}.client`, `a client name (${CLIENT_NAME_RULE})`);
   }
+  const t = body.transform;
+  if (isObj(t) && t.column_aliases !== undefined && t.column_aliases !== null && !isObj(t.column_aliases))
+    throw wrong('transform.column_aliases', 'an object (column → new name)');
+  if (isObj(t) && t.group_by !== undefined) assertIdentifier(t.group_by, 'transform.group_by column');
   const d = body.dry_run;
   if (d !== undefined && d !== null && typeof d !== 'boolean') throw wrong('dry_run', 'true or false');
 }
@@ -83,8 +87,9 @@ export class PipelinesService {
         '"source.table_name" (or "source.view_name") is required',
       );
     }
-    if (!sink || typeof sink.table_name !== 'string')
+    if (!sink || typeof sink.table_name !== 'string' || sink.table_name.trim() === '')
       throw PipelinesErrors.invalidPipeline('Pipeline sink needs table_name', '"sink.table_name" is required');
+    parseTableName(sink.table_name.trim()); // 400 invalid_identifier before anything runs
     return { def: { source, sink, transform }, name };
   }
 

@@ -132,12 +132,12 @@ function resolveStripNulls(b: Body, opts: ParseOptions): boolean {
 
 function readTable(b: Body, allowView: boolean): TableRef {
   const t = readString(b, 'table_name');
+  const v = allowView ? readString(b, 'view_name') : undefined; // type-checked even when table_name wins
   if (t !== undefined) {
     const s = t.trim();
     if (s !== '') return parseTableName(s);
   }
   if (allowView) {
-    const v = readString(b, 'view_name');
     if (v !== undefined) {
       const s = v.trim();
       if (s !== '') return parseTableName(s);

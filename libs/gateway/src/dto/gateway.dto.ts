@@ -9,13 +9,25 @@ import { ApiSchemaExtras } from '@athena/common';
 
 /** The identifier grammar of libs/query (IDENT_RE): column names, group_by, sort field, … */
 export const IDENT_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,62}$';
-/** `table` or `schema.table`, each part an identifier. */
-export const TABLE_PATTERN = '^([A-Za-z_][A-Za-z0-9_]{0,62}[.])?[A-Za-z_][A-Za-z0-9_]{0,62}$';
+/** `table` or `schema.table`, each part an identifier (surrounding whitespace is trimmed). */
+export const TABLE_PATTERN = '^\\s*([A-Za-z_][A-Za-z0-9_]{0,62}[.])?[A-Za-z_][A-Za-z0-9_]{0,62}\\s*$';
 const COLUMN = { type: 'string', pattern: IDENT_PATTERN } as const;
 /** An identifier, or empty (= not set). */
 const OPTIONAL_IDENT_PATTERN = '^([A-Za-z_][A-Za-z0-9_]{0,62})?$';
-/** Target: table_name or view_name. */
-const TARGET = { anyOf: [{ required: ['table_name'] }, { required: ['view_name'] }] };
+const TABLE_INNER = '([A-Za-z_][A-Za-z0-9_]{0,62}[.])?[A-Za-z_][A-Za-z0-9_]{0,62}';
+/** Target: a non-blank table_name, else a non-blank view_name (each trimmed). */
+const TARGET = {
+  anyOf: [
+    { required: ['table_name'], properties: { table_name: { type: 'string', pattern: `^\\s*${TABLE_INNER}\\s*$` } } },
+    {
+      required: ['view_name'],
+      properties: {
+        view_name: { type: 'string', pattern: `^\\s*${TABLE_INNER}\\s*$` },
+        table_name: { type: 'string', nullable: true, pattern: '^\\s*$' },
+      },
+    },
+  ],
+};
 /** Post-processing settings are checked only when group_by is set. */
 const POST_PROCESSING = {
   anyOf: [
@@ -45,11 +57,26 @@ const POST_PROCESSING = {
   ],
 };
 const SCALAR = [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] as const;
-/** `columns`-like fields: an array of column names, or one comma-separated string (`*` = all). */
+/** `columns`-like fields: an array of column names, or one comma-separated string (`*` = all; empties dropped). */
 const COLUMN_LIST = {
   oneOf: [
     { type: 'array', items: { type: 'string', pattern: '^\\s*([A-Za-z_][A-Za-z0-9_]{0,62}|[*])?\\s*$' } },
-    { type: 'string' },
+    {
+      type: 'string',
+      pattern: '^\\s*([A-Za-z_][A-Za-z0-9_]{0,62}|[*])?\\s*(,\\s*([A-Za-z_][A-Za-z0-9_]{0,62}|[*])?\\s*)*$',
+    },
+  ],
+  nullable: true,
+} as const;
+/** Flags the parser reads as booleans: true/false, 0/1, or true|1|yes|on / false|0|no|off|"" in any case. */
+const BOOLISH = {
+  oneOf: [
+    { type: 'boolean' },
+    { type: 'integer', enum: [0, 1] },
+    {
+      type: 'string',
+      pattern: '^\\s*([Tt][Rr][Uu][Ee]|1|[Yy][Ee][Ss]|[Oo][Nn]|[Ff][Aa][Ll][Ss][Ee]|0|[Nn][Oo]|[Oo][Ff][Ff])?\\s*$',
+    },
   ],
   nullable: true,
 } as const;
@@ -120,7 +147,9 @@ export class ContainsConditionDto {
 }
 
 /** The operator shape is chosen whenever `operator` is present. */
-const NO_OPERATOR = { not: { required: ['operator'] } };
+const NO_OPERATOR = {
+  anyOf: [{ not: { required: ['operator'] } }, { properties: { operator: { type: 'string', nullable: true, enum: [null] } } }],
+};
 
 @ApiSchemaExtras(NO_OPERATOR)
 export class LegacyConditionDto {
@@ -175,6 +204,7 @@ export const CONDITION_MODELS = [
 /** Update: at least one real condition (an empty object would be ignored, leaving none). */
 const updateConditionsSchema = {
   type: 'array',
+  nullable: false,
   minItems: 1,
   maxItems: 100,
   items: { oneOf: CONDITION_MODELS.map((m) => ({ $ref: getSchemaPath(m) })) },
@@ -224,7 +254,7 @@ export class PostProcessingFieldsDto {
     description: 'With group_by: cumulative_sum (needs aggregation_column); ignored without group_by',
   })
   aggregation_strategy?: string;
-  @ApiPropertyOptional({ type: 'boolean', nullable: true, default: false }) aggregation_dedup?: boolean;
+  @ApiPropertyOptional({ ...BOOLISH, default: false } as never) aggregation_dedup?: boolean;
 }
 
 const INT32 = { type: 'integer', minimum: 0, maximum: 2147483647, nullable: true } as const;
@@ -233,15 +263,16 @@ const INT32 = { type: 'integer', minimum: 0, maximum: 2147483647, nullable: true
 export class FetchRequestDto extends PostProcessingFieldsDto {
   @ApiPropertyOptional({
     type: 'string',
-    pattern: TABLE_PATTERN,
+    nullable: true,
+    pattern: `^\\s*(${TABLE_INNER})?\\s*$`,
     example: 'orders',
     description: 'Table, optionally schema-qualified (`public.orders`). Either this or `view_name`.',
   })
   table_name?: string;
   @ApiPropertyOptional({
     type: 'string',
-    pattern: TABLE_PATTERN,
-    description: 'A view to read instead of a table (used when table_name is absent)',
+    nullable: true,
+    description: 'A view to read instead of a table (used when table_name is absent or blank)',
   })
   view_name?: string;
   @ApiPropertyOptional({
@@ -265,11 +296,7 @@ export class FetchRequestDto extends PostProcessingFieldsDto {
   })
   current_page?: number;
   @ApiPropertyOptional({ ...INT32 }) page_size?: number;
-  @ApiPropertyOptional({
-    type: 'boolean',
-    nullable: true,
-    description: 'Drop null-valued fields from rows (wins over X-Strip-Nulls)',
-  })
+  @ApiPropertyOptional({ ...BOOLISH, description: 'Drop null-valued fields from rows (wins over X-Strip-Nulls)' } as never)
   strip_nulls?: boolean;
   @ApiPropertyOptional({ type: SortDto, nullable: true, description: 'Also accepted as `sortBy`' }) sort_by?: SortDto;
   @ApiPropertyOptional({
@@ -302,7 +329,13 @@ export class InsertRequestDto {
   } as never)
   update_body?: Record<string, unknown>;
   @ApiPropertyOptional({
-    oneOf: [{ type: 'string' }, { type: 'array', items: COLUMN }],
+    oneOf: [
+      {
+        type: 'string',
+        pattern: '^\\s*([A-Za-z_][A-Za-z0-9_]{0,62})?\\s*(,\\s*([A-Za-z_][A-Za-z0-9_]{0,62})?\\s*)*$',
+      },
+      { type: 'array', items: { type: 'string', pattern: '^\\s*([A-Za-z_][A-Za-z0-9_]{0,62})?\\s*$' } },
+    ],
     nullable: true,
     description: 'Conflict target (default: primary key): column names, array or comma-separated',
   })
@@ -310,10 +343,9 @@ export class InsertRequestDto {
   @ApiPropertyOptional({ ...COLUMN_LIST, description: 'RETURNING projection (default `*`)' } as never)
   columns?: string[] | string;
   @ApiPropertyOptional({
-    type: 'boolean',
-    nullable: true,
+    ...BOOLISH,
     description: 'ScyllaDB/Cassandra: `INSERT … IF NOT EXISTS` (409 `conflict` when the key exists)',
-  })
+  } as never)
   if_not_exists?: boolean;
 }
 
@@ -323,11 +355,17 @@ export class UpdateRequestDto extends FetchRequestDto {
   @ApiProperty(updateConditionsSchema as never) declare conditions: unknown[];
 }
 
-@ApiSchemaExtras({ anyOf: [{ required: ['resource_id'] }, { required: ['conditions'] }] })
+@ApiSchemaExtras({
+  anyOf: [
+    { required: ['resource_id'], properties: { resource_id: { oneOf: [{ type: 'string', pattern: '\\S' }, { type: 'number' }] } } },
+    { required: ['conditions'], properties: { conditions: { type: 'array', minItems: 1, items: { minProperties: 1 } } } },
+  ],
+})
 export class DeleteRequestDto {
   @ApiProperty({ type: 'string', pattern: TABLE_PATTERN, example: 'orders' }) table_name: string;
   @ApiPropertyOptional({
     oneOf: [{ type: 'string', pattern: '\\S' }, { type: 'number' }],
+    nullable: true,
     example: '42',
     description: 'Value of the resource-id column',
   })
