@@ -85,7 +85,10 @@ export class BackupsController {
   @ApiAcceptedResponse({ type: BackupAcceptedEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'Missing or malformed client_name / label' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'Unknown client (client_not_found)' })
-  @ApiForbiddenResponse({ type: BackupErrorDto, description: 'The client is frozen or inactive (client_frozen, client_inactive)' })
+  @ApiForbiddenResponse({
+    type: BackupErrorDto,
+    description: 'The client is frozen or inactive (client_frozen, client_inactive)',
+  })
   @ApiConflictResponse({
     type: BackupErrorDto,
     description:
@@ -209,7 +212,10 @@ export class BackupsController {
   @ApiAcceptedResponse({ type: BackupAcceptedEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_backup_key, missing client_name' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'backup_not_found, client_not_found' })
-  @ApiForbiddenResponse({ type: BackupErrorDto, description: 'The target is frozen or inactive (client_frozen, client_inactive)' })
+  @ApiForbiddenResponse({
+    type: BackupErrorDto,
+    description: 'The target is frozen or inactive (client_frozen, client_inactive)',
+  })
   @ApiConflictResponse({
     type: BackupErrorDto,
     description:

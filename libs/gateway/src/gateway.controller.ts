@@ -197,14 +197,27 @@ export class GatewayController {
   })
   @Common()
   @StripNullsHeader
-  @ApiQuery({ name: 'view', required: true, description: 'Table or view name', schema: { type: 'string', pattern: TABLE_PATTERN } })
-  @ApiQuery({ name: 'eq_column', required: false, description: 'With eq_value', schema: { type: 'string', pattern: IDENT_PATTERN } })
+  @ApiQuery({
+    name: 'view',
+    required: true,
+    description: 'Table or view name',
+    schema: { type: 'string', pattern: TABLE_PATTERN },
+  })
+  @ApiQuery({
+    name: 'eq_column',
+    required: false,
+    description: 'With eq_value',
+    schema: { type: 'string', pattern: IDENT_PATTERN },
+  })
   @ApiQuery({ name: 'eq_value', required: false, description: 'With eq_column', schema: { type: 'string' } })
   @ApiQuery({
     name: 'columns',
     required: false,
     description: 'Comma-separated projection (`*` = all)',
-    schema: { type: 'string', pattern: '^ *([A-Za-z_][A-Za-z0-9_]{0,62}|[*])? *( *, *([A-Za-z_][A-Za-z0-9_]{0,62}|[*])? *)*$' },
+    schema: {
+      type: 'string',
+      pattern: '^ *([A-Za-z_][A-Za-z0-9_]{0,62}|[*])? *( *, *([A-Za-z_][A-Za-z0-9_]{0,62}|[*])? *)*$',
+    },
   })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 0, maximum: 2147483647 } })
   @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, maximum: 2147483647 } })
@@ -222,7 +235,12 @@ export class GatewayController {
   @ApiQuery({ name: 'group_by', required: false, schema: { type: 'string', pattern: IDENT_PATTERN } })
   @ApiQuery({ name: 'time_granularity', required: false, enum: ['day', 'hour', 'minute'] })
   @ApiQuery({ name: 'aggregation_column', required: false, schema: { type: 'string', pattern: IDENT_PATTERN } })
-  @ApiQuery({ name: 'aggregation_strategy', required: false, enum: ['cumulative_sum'], description: 'Needs aggregation_column' })
+  @ApiQuery({
+    name: 'aggregation_strategy',
+    required: false,
+    enum: ['cumulative_sum'],
+    description: 'Needs aggregation_column',
+  })
   @ApiQuery({ name: 'aggregation_dedup', required: false, type: Boolean })
   @Cached()
   async getData(

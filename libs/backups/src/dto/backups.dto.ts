@@ -48,7 +48,11 @@ export class RestoreBackupDto {
 }
 
 export class ListBackupsQueryDto {
-  @ApiPropertyOptional({ example: 'reporting', pattern: CLIENT_PATTERN.source, description: "Only this client's backups" })
+  @ApiPropertyOptional({
+    example: 'reporting',
+    pattern: CLIENT_PATTERN.source,
+    description: "Only this client's backups",
+  })
   @IsOptional()
   @IsString()
   @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })

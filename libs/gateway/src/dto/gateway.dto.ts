@@ -35,23 +35,33 @@ const POST_PROCESSING = {
     { properties: { group_by: { type: 'string', maxLength: 0, nullable: true } } },
     {
       properties: {
+        // The values, in any case and with surrounding whitespace.
         time_granularity: {
           type: 'string',
-          pattern: '^\\s*([Dd][Aa][Yy]|[Hh][Oo][Uu][Rr]|[Mm][Ii][Nn][Uu][Tt][Ee])?\\s*$',
           nullable: true,
+          anyOf: [
+            { enum: ['day', 'hour', 'minute'] },
+            { pattern: '^\\s*([Dd][Aa][Yy]|[Hh][Oo][Uu][Rr]|[Mm][Ii][Nn][Uu][Tt][Ee])?\\s*$' },
+          ],
         },
         aggregation_column: { type: 'string', pattern: OPTIONAL_IDENT_PATTERN, nullable: true },
         aggregation_strategy: {
           type: 'string',
-          pattern: '^\\s*([Cc][Uu][Mm][Uu][Ll][Aa][Tt][Ii][Vv][Ee]_[Ss][Uu][Mm])?\\s*$',
           nullable: true,
+          anyOf: [
+            { enum: ['cumulative_sum'] },
+            { pattern: '^\\s*([Cc][Uu][Mm][Uu][Ll][Aa][Tt][Ii][Vv][Ee]_[Ss][Uu][Mm])?\\s*$' },
+          ],
         },
       },
       // aggregation_strategy needs aggregation_column.
       anyOf: [
         { not: { required: ['aggregation_strategy'] } },
         { properties: { aggregation_strategy: { type: 'string', pattern: '^\\s*$', nullable: true } } },
-        { required: ['aggregation_column'], properties: { aggregation_column: { type: 'string', pattern: IDENT_PATTERN } } },
+        {
+          required: ['aggregation_column'],
+          properties: { aggregation_column: { type: 'string', pattern: IDENT_PATTERN } },
+        },
       ],
     },
   ],
@@ -140,7 +150,10 @@ export class ContainsConditionDto {
   @ApiProperty({ ...COLUMN }) column: string;
   @ApiProperty({ enum: ['contains', 'containedBy'] }) operator: string;
   @ApiProperty({
-    oneOf: [{ type: 'array', items: {} }, { type: 'object', additionalProperties: true }],
+    oneOf: [
+      { type: 'array', items: {} },
+      { type: 'object', additionalProperties: true },
+    ],
     description: 'JSON array or object (array/jsonb columns)',
   })
   value: unknown;
@@ -148,7 +161,10 @@ export class ContainsConditionDto {
 
 /** The operator shape is chosen whenever `operator` is present. */
 const NO_OPERATOR = {
-  anyOf: [{ not: { required: ['operator'] } }, { properties: { operator: { type: 'string', nullable: true, enum: [null] } } }],
+  anyOf: [
+    { not: { required: ['operator'] } },
+    { properties: { operator: { type: 'string', nullable: true, enum: [null] } } },
+  ],
 };
 
 @ApiSchemaExtras(NO_OPERATOR)
@@ -296,7 +312,10 @@ export class FetchRequestDto extends PostProcessingFieldsDto {
   })
   current_page?: number;
   @ApiPropertyOptional({ ...INT32 }) page_size?: number;
-  @ApiPropertyOptional({ ...BOOLISH, description: 'Drop null-valued fields from rows (wins over X-Strip-Nulls)' } as never)
+  @ApiPropertyOptional({
+    ...BOOLISH,
+    description: 'Drop null-valued fields from rows (wins over X-Strip-Nulls)',
+  } as never)
   strip_nulls?: boolean;
   @ApiPropertyOptional({ type: SortDto, nullable: true, description: 'Also accepted as `sortBy`' }) sort_by?: SortDto;
   @ApiPropertyOptional({
@@ -357,8 +376,14 @@ export class UpdateRequestDto extends FetchRequestDto {
 
 @ApiSchemaExtras({
   anyOf: [
-    { required: ['resource_id'], properties: { resource_id: { oneOf: [{ type: 'string', pattern: '\\S' }, { type: 'number' }] } } },
-    { required: ['conditions'], properties: { conditions: { type: 'array', minItems: 1, items: { minProperties: 1 } } } },
+    {
+      required: ['resource_id'],
+      properties: { resource_id: { oneOf: [{ type: 'string', pattern: '\\S' }, { type: 'number' }] } },
+    },
+    {
+      required: ['conditions'],
+      properties: { conditions: { type: 'array', minItems: 1, items: { minProperties: 1 } } },
+    },
   ],
 })
 export class DeleteRequestDto {
