@@ -138,6 +138,9 @@ export ATHENA_ST_API_KEY
 # A scratch client for the routes that reconfigure, freeze or delete the client they name (schemathesis.toml pins
 # their client_name to it), so the data client `local` keeps serving the gateway routes for the whole run.
 admin_post /admin/clients "{\"client_name\":\"st_scratch\",\"pg_uri\":\"${DATA_URI}\"}" >/dev/null
+# Likewise a scratch API key for PATCH/DELETE /admin/api-keys/{id}, so the fuzzer never revokes the run's own key.
+ATHENA_ST_SCRATCH_KEY_ID=$(admin_post /admin/api-keys '{"name":"st_scratch","rights":[]}' | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).data.record.id))')
+export ATHENA_ST_SCRATCH_KEY_ID
 
 # ---------------------------------------------------------------- run
 # Checks (schemathesis.toml, so that [[operations]] entries can refine them): not_a_server_error,
@@ -171,6 +174,10 @@ unsupported_method.enabled = true
 [[operations]]
 include-path-regex = "^/admin/clients/[{]client_name[}](/freeze)?$"
 parameters = { "client_name" = "st_scratch" }
+
+[[operations]]
+include-path-regex = "^/admin/api-keys/[{]id[}]$"
+parameters = { "id" = "${ATHENA_ST_SCRATCH_KEY_ID}" }
 
 # Provisioning connects to the database the caller names; a fuzzed uri names no reachable server and gets the
 # documented 503 provision_target_unavailable (Retry-After). Every other check still runs on this operation.

@@ -50,6 +50,21 @@ def _names_no_client(case):
     return not headers.get("x-athena-client") and not (isinstance(db_name, str) and db_name.strip())
 
 
+INT32_MAX = 2147483647
+
+
+def _page_offset_overflows(case):
+    """Fetch paging: (current_page - 1) * page_size must not exceed 2^31 - 1 (a product of two fields, which JSON
+    Schema cannot bound; the document says it in current_page's description)."""
+    source = case.body if isinstance(case.body, dict) else (case.query or {})
+    try:
+        page = int(source.get("current_page") or 1)
+        size = int(source.get("page_size") or 0)
+    except (TypeError, ValueError):
+        return False
+    return (page - 1) * size > INT32_MAX
+
+
 def _data_dependent(response, case):
     if response.status_code != 400:
         return False
@@ -59,6 +74,8 @@ def _data_dependent(response, case):
         return True
     if code == "missing_client_header" and case.operation.label == "POST /query/sql":
         return _names_no_client(case)
+    if code == "invalid_limit" and "Page offset" in str(body.get("message", "")):
+        return _page_offset_overflows(case)
     message = str(body.get("message", ""))
     return code == "invalid_identifier" and any(m in message for m in ROW_KEY_MARKERS)
 

@@ -71,7 +71,10 @@ export class ProvisionService {
       result = await provisionDatabase(uri);
     } catch (e) {
       const msg = redactUri((e as Error).message) ?? 'unknown error';
-      if (isConnectionLoss(e) || /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|password authentication|does not exist/i.test(msg)) {
+      if (
+        isConnectionLoss(e) ||
+        /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|password authentication|does not exist|SASL|SCRAM|client password/i.test(msg)
+      ) {
         throw AdminClientsErrors.provisionTargetUnavailable(
           'Provisioning target unavailable',
           `Cannot reach ${label}: ${msg}`,

@@ -3,17 +3,20 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiForbiddenResponse,
+  ApiExtraModels,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { RequiresTableRight } from '@athena/auth';
 import { GatewayCall } from '@athena/common';
 import { CLIENT_NAME_SCHEMA, invalidClientName, isValidClientName } from '@athena/common';
 import { Call } from '@athena/http';
+import { PipelineSourceDto } from '@athena/gateway';
 import { PipelineTemplates } from './pipeline-templates';
 import { PipelineResult, PipelinesService } from './pipelines.service';
 import { PipelinesErrors } from './errors';
@@ -24,7 +27,7 @@ const ClientHeader = ApiHeader({
   schema: CLIENT_NAME_SCHEMA,
   description: 'Default client of the source and the sink (`source.client` / `sink.client` override it)',
 });
-const TABLE = { type: 'string', pattern: '^([A-Za-z_][A-Za-z0-9_]{0,62}[.])?[A-Za-z_][A-Za-z0-9_]{0,62}$' };
+const TABLE = { type: 'string', pattern: '^\\s*([A-Za-z_][A-Za-z0-9_]{0,62}[.])?[A-Za-z_][A-Za-z0-9_]{0,62}\\s*$' };
 const PipelineBody = ApiBody({
   description:
     "Template name and/or inline steps; inline fields override the template's (per key). Without `pipeline`, `source` and `sink` are required.",
@@ -33,10 +36,8 @@ const PipelineBody = ApiBody({
     properties: {
       pipeline: { type: 'string', nullable: true, description: 'Template name from the pipelines file' },
       source: {
-        type: 'object',
         nullable: true,
-        additionalProperties: true,
-        properties: { table_name: TABLE, view_name: TABLE, client: { ...CLIENT_NAME_SCHEMA, nullable: true } },
+        allOf: [{ $ref: getSchemaPath(PipelineSourceDto) }],
         description: 'A fetch payload (table_name or view_name, columns, conditions, limit …) plus optional `client`',
       },
       transform: {
@@ -73,7 +74,13 @@ const PipelineBody = ApiBody({
       {
         required: ['source', 'sink'],
         properties: {
-          source: { type: 'object', anyOf: [{ required: ['table_name'] }, { required: ['view_name'] }] },
+          source: {
+            type: 'object',
+            anyOf: [
+              { required: ['table_name'], properties: { table_name: TABLE } },
+              { required: ['view_name'], properties: { view_name: TABLE } },
+            ],
+          },
           sink: { type: 'object', required: ['table_name'] },
         },
       },
@@ -110,6 +117,7 @@ const ResultOk = ApiOkResponse({
 
 /** Pipelines over HTTP: the edge of PipelinesService (rights: source `<t>.read`, sink `<t>.write`). */
 @ApiTags('Pipelines')
+@ApiExtraModels(PipelineSourceDto)
 @Controller('pipelines')
 export class PipelinesController {
   constructor(

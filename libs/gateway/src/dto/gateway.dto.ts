@@ -333,6 +333,23 @@ export class FetchRequestDto extends PostProcessingFieldsDto {
 const ROW = { type: 'object', additionalProperties: true } as const;
 const NON_EMPTY_ROW = { ...ROW, minProperties: 1 } as const;
 
+/** A pipeline's source step: a fetch payload whose target may come from the template, plus an optional client. */
+@ApiSchemaExtras({ allOf: [POST_PROCESSING] })
+export class PipelineSourceDto extends FetchRequestDto {
+  // null here would replace the template's target (inline keys win), leaving none: not null.
+  @ApiPropertyOptional({ type: 'string', nullable: false, pattern: TABLE_PATTERN, example: 'items' })
+  declare table_name?: string;
+  @ApiPropertyOptional({ type: 'string', nullable: false, pattern: TABLE_PATTERN })
+  declare view_name?: string;
+  @ApiPropertyOptional({
+    type: 'string',
+    pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,62}$',
+    nullable: true,
+    description: 'Client to read from (default: X-Athena-Client)',
+  })
+  client?: string;
+}
+
 export class InsertRequestDto {
   @ApiProperty({ type: 'string', pattern: TABLE_PATTERN, example: 'orders' }) table_name: string;
   @ApiProperty({
@@ -408,10 +425,17 @@ export class DeleteRequestDto {
   columns?: string[] | string;
 }
 
+/**
+ * One statement: not blank once whitespace and one trailing `;` are dropped. At most 100000 characters once trimmed
+ * (said in words: a maxLength would count the surrounding whitespace the server drops).
+ */
+export const SQL_TEXT = { type: 'string', not: { pattern: '^\\s*;?\\s*$' } } as const;
+
 export class QueryRequestDto {
   @ApiProperty({
+    ...SQL_TEXT,
     example: 'SELECT id, status FROM orders WHERE amount > 10',
-    description: 'One SQL statement (a trailing `;` is dropped)',
+    description: 'One SQL statement (a trailing `;` is dropped), at most 100000 characters',
   })
   query: string;
 }

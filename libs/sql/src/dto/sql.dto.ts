@@ -1,11 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+/**
+ * One statement: not blank once whitespace and one trailing `;` are dropped. At most 100000 characters once trimmed
+ * (said in words: a maxLength would count the surrounding whitespace the server drops).
+ */
+const SQL_TEXT = { type: 'string', not: { pattern: '^\\s*;?\\s*$' } } as const;
+
 export class SqlRequestDto {
   @ApiProperty({
-    type: String,
-    minLength: 1,
+    ...SQL_TEXT,
     example: 'SELECT id, name FROM items WHERE qty > 1',
-    description: 'One statement: SQL for postgresql, CQL for athena (ScyllaDB/Cassandra)',
+    description: 'One statement (at most 100000 characters): SQL for postgresql, CQL for athena (ScyllaDB/Cassandra)',
   })
   query: string;
 
