@@ -308,6 +308,9 @@ describe('admin: clients (two gateway processes)', () => {
       expect(row).toMatchObject({ status: 'unavailable', connection_source: null });
       expect(row.reason).toContain(envVar);
     }
+    // provisioning a client that has no URI is the caller's mistake: 409, not an outage
+    const prov = await admin(a.url, 'POST', '/admin/provision', { client_name: 'by_env' });
+    expect([prov.status, prov.body.code]).toEqual([409, 'provision_client_unconfigured']);
     expect((await admin(a.url, 'DELETE', '/admin/clients/by_env')).status).toBe(200);
   });
 

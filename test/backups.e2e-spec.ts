@@ -322,6 +322,19 @@ describeBackups('backups on S3 (real app, real PostgreSQL, moto S3 server)', () 
     }
   });
 
+  it('a client without a URI → 409 backup_client_unconfigured; DELETE on the job list → 405', async () => {
+    const envVar = `ATHENA_TEST_UNSET_${Date.now()}`;
+    const created = await admin('/admin/clients', {
+      method: 'POST',
+      json: { client_name: 'no_uri', pg_uri_env_var: envVar },
+    });
+    expect(created.status).toBe(201);
+    const r = await admin('/admin/backups', { method: 'POST', json: { client_name: 'no_uri' } });
+    expect([r.status, r.body.code]).toEqual([409, 'backup_client_unconfigured']);
+    const del = await admin('/admin/backups/jobs', { method: 'DELETE' });
+    expect([del.status, del.body.code, del.headers.get('allow')]).toEqual([405, 'method_not_allowed', 'GET']);
+  });
+
   it('a corrupt, truncated or tampered object fails the restore and leaves the target exactly as it was', async () => {
     const created = await admin('/admin/backups', { method: 'POST', json: { client_name: 'src', label: 'good' } });
     expect(created.status).toBe(200);

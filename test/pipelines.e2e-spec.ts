@@ -112,6 +112,28 @@ describeWith('postgres')('pipelines (real app, two PostgreSQL clients)', () => {
     expect((await dpg.query('SELECT count(*)::int AS n FROM events_copy')).rows[0].n).toBe(before);
   });
 
+  it('wrongly typed fields → 400, nothing run (a wrong type is refused, never ignored)', async () => {
+    const before = (await dpg.query('SELECT count(*)::int AS n FROM events_copy')).rows[0].n;
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ pipeline: {} }, 'invalid_pipeline'],
+      [{ pipeline: 'copy_events', source: 'events' }, 'invalid_pipeline'],
+      [{ pipeline: 'copy_events', sink: [] }, 'invalid_pipeline'],
+      [{ pipeline: 'copy_events', dry_run: 'no' }, 'invalid_pipeline'],
+      [{ pipeline: 'copy_events', sink: { client: 'not a client' } }, 'invalid_pipeline'],
+      [{ pipeline: 'copy_events', sink: { table_name: '' } }, 'invalid_pipeline'],
+      [{ pipeline: 'copy_events', sink: { table_name: 'a b' } }, 'invalid_identifier'],
+      [{ pipeline: 'copy_events', transform: { group_by: '' } }, 'invalid_identifier'],
+      [{ pipeline: 'copy_events', transform: { group_by: 'kind', column_aliases: [] } }, 'invalid_pipeline'],
+    ];
+    for (const [body, code] of cases) {
+      const r = await post('/pipelines', body);
+      expect([JSON.stringify(body), r.status, r.body.code]).toEqual([JSON.stringify(body), 400, code]);
+    }
+    const templates = await call(`${app.url}/pipelines/templates`, { headers: { 'x-athena-client': '{}' } });
+    expect([templates.status, templates.body.code]).toEqual([400, 'invalid_client']);
+    expect((await dpg.query('SELECT count(*)::int AS n FROM events_copy')).rows[0].n).toBe(before);
+  });
+
   it('accepts the list form of the templates file', async () => {
     writeFileSync(
       file,

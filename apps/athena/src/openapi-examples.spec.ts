@@ -30,6 +30,7 @@ type Schema = {
   properties?: Record<string, Schema>;
   items?: Schema;
   oneOf?: Schema[];
+  anyOf?: Schema[];
   allOf?: Schema[];
 };
 type Body = Record<string, unknown>;
@@ -80,6 +81,27 @@ function example(schemaName: string): Body {
   const s = schemas()[schemaName];
   if (!s) throw new Error(`schema ${schemaName} is not in the document`);
   return (exampleOf(s) ?? {}) as Body;
+}
+
+/** The documented values of a field: the first `enum` given for it anywhere in the schema (branches included). */
+function documentedValues(schemaName: string, field: string): string[] {
+  const enumOf = (p: Schema): unknown[] | undefined =>
+    p.enum ?? [...(p.anyOf ?? []), ...(p.oneOf ?? [])].map(enumOf).find((e) => e !== undefined);
+  const walk = (node: unknown): unknown[] | undefined => {
+    if (node === null || typeof node !== 'object') return undefined;
+    const o = node as Schema;
+    const p = o.properties?.[field];
+    const here = p ? enumOf(p) : undefined;
+    if (here) return here;
+    for (const v of Object.values(o)) {
+      const found = walk(v);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const values = walk(schemas()[schemaName]);
+  if (!values) throw new Error(`${schemaName}.${field} documents no values`);
+  return values as string[];
 }
 
 function prop(schemaName: string, field: string): Schema {
@@ -247,10 +269,10 @@ describe('OpenAPI examples parse with the real parsers', () => {
 
   it('every documented post-processing enum value parses (fetch)', () => {
     const ex = example('FetchRequestDto');
-    for (const g of prop('FetchRequestDto', 'time_granularity').enum as string[]) {
+    for (const g of documentedValues('FetchRequestDto', 'time_granularity')) {
       expect(parseFetchPayload({ ...ex, time_granularity: g }, OPTS).postProcessing?.timeGranularity).toBe(g);
     }
-    for (const s of prop('FetchRequestDto', 'aggregation_strategy').enum as string[]) {
+    for (const s of documentedValues('FetchRequestDto', 'aggregation_strategy')) {
       expect(parseFetchPayload({ ...ex, aggregation_strategy: s }, OPTS).postProcessing?.aggregationStrategy).toBe(s);
     }
   });

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { stringify } from 'yaml';
-import { errorCatalogue } from '@athena/common';
+import { applySchemaExtras, errorCatalogue } from '@athena/common';
 import { ATHENA_VERSION } from '@athena/health';
 import '@athena/http'; // registers the edge's error catalogue
 
@@ -37,6 +37,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
   const document = SwaggerModule.createDocument(app, config);
   document.security = [{ apiKey: [] }, { bearer: [] }, {}];
+  applySchemaExtras(document.components?.schemas);
   const codes = errorCatalogue();
   document.info.description += `\n\n## Error codes\n\n| code | HTTP status | library | meaning |\n|---|---|---|---|\n${codes
     .map((e) => `| \`${e.code}\` | ${e.status} | ${e.library} | ${e.meaning.replace(/\|/g, '\\|')} |`)

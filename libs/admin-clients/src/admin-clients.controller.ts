@@ -108,6 +108,8 @@ export class AdminClientsController {
   @NameParam
   @ApiBody({
     type: UpdateClientDto,
+    required: false,
+    description: 'Optional: no body (or {}) changes nothing and answers the client',
     examples: {
       move: { value: { pg_uri: 'postgres://report:secret@db2.internal:5432/reporting' } },
       deactivate: { value: { is_active: false } },

@@ -39,11 +39,11 @@ export const AdminClientsErrors = defineErrors('admin-clients', {
     status: 400,
     meaning: 'Send exactly one of uri and client_name',
   },
-  clientUnconfigured: {
-    code: 'client_unconfigured',
-    status: 503,
-    meaning: 'The client has no connection URI (e.g. its environment variable is unset)',
-    retryAfter: 30,
+  provisionClientUnconfigured: {
+    code: 'provision_client_unconfigured',
+    status: 409,
+    meaning:
+      'POST /admin/provision names a client that has no connection URI (e.g. its environment variable is unset); set it or send uri',
   },
   provisionTargetUnavailable: {
     code: 'provision_target_unavailable',

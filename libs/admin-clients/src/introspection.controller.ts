@@ -5,6 +5,7 @@ import {
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiServiceUnavailableResponse,
   ApiOperation,
 } from '@nestjs/swagger';
 import { AdminController, AdminErrorDto } from '@athena/auth';
@@ -77,7 +78,15 @@ export class ProvisionController {
     description: 'Both or neither of uri/client_name (invalid_provision_target); bad URI',
   })
   @ApiNotFoundResponse({ type: AdminErrorDto, description: 'Unknown client_name' })
-  @ApiConflictResponse({ type: AdminErrorDto, description: 'register_name already used' })
+  @ApiConflictResponse({
+    type: AdminErrorDto,
+    description:
+      'register_name already used (duplicate_client), or client_name has no connection URI (provision_client_unconfigured)',
+  })
+  @ApiServiceUnavailableResponse({
+    type: AdminErrorDto,
+    description: 'The target database cannot be reached (provision_target_unavailable; Retry-After set)',
+  })
   provision(@Body() dto: ProvisionDto) {
     return this.svc.provision(dto);
   }

@@ -52,7 +52,7 @@ export class ProvisionService {
           `"${entry.name}" is a ${entry.backend} client; provisioning needs PostgreSQL`,
         );
       if (!entry.descriptor)
-        throw AdminClientsErrors.clientUnconfigured(
+        throw AdminClientsErrors.provisionClientUnconfigured(
           'Client has no connection configured',
           `Client "${entry.name}" has no connection URI (is its environment variable set?)`,
         );
@@ -71,7 +71,10 @@ export class ProvisionService {
       result = await provisionDatabase(uri);
     } catch (e) {
       const msg = redactUri((e as Error).message) ?? 'unknown error';
-      if (isConnectionLoss(e) || /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|password authentication|does not exist/i.test(msg)) {
+      if (
+        isConnectionLoss(e) ||
+        /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|password authentication|does not exist|SASL|SCRAM|client password/i.test(msg)
+      ) {
         throw AdminClientsErrors.provisionTargetUnavailable(
           'Provisioning target unavailable',
           `Cannot reach ${label}: ${msg}`,

@@ -4,12 +4,12 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
+  ApiForbiddenResponse,
   ApiInternalServerErrorResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
   ApiSecurity,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -18,6 +18,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminOnly } from '@athena/auth';
+import { HttpErrors } from '@athena/http';
 
 import { BackupsService } from './backups.service';
 import { downloadName } from './backup-keys';
@@ -39,9 +40,21 @@ import { BackupsErrors } from './errors';
 
 const KeyParam = ApiParam({
   name: 'key',
+  // Default prefix "backups"; segments start with a letter or digit (no empty, "." or ".." segment).
+  // The example carries "/": Schemathesis then sends the slashes percent-encoded, as callers must.
+  schema: {
+    type: 'string',
+    pattern: '^backups/[A-Za-z0-9_][A-Za-z0-9_-]{0,62}/[A-Za-z0-9_][A-Za-z0-9_.:-]{0,100}$',
+    maxLength: 1024,
+    example: 'backups/reporting/20261205T230102.345Z-nightly.dump',
+  },
   description: 'The object key, URL-encoded ("/" as %2F), e.g. backups%2Freporting%2F20261205T230102.345Z-nightly.dump',
 });
-const IdParam = ApiParam({ name: 'id', description: 'job_id' });
+const IdParam = ApiParam({
+  name: 'id',
+  description: 'job_id (a positive integer)',
+  schema: { type: 'string', pattern: '^[1-9][0-9]{0,15}$', example: '42' },
+});
 const S3_503 =
   'S3 not configured (backup_storage_not_configured, names the missing setting) or unreachable / refusing credentials; Retry-After set';
 
@@ -72,9 +85,14 @@ export class BackupsController {
   @ApiAcceptedResponse({ type: BackupAcceptedEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'Missing or malformed client_name / label' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'Unknown client (client_not_found)' })
+  @ApiForbiddenResponse({
+    type: BackupErrorDto,
+    description: 'The client is frozen or inactive (client_frozen, client_inactive)',
+  })
   @ApiConflictResponse({
     type: BackupErrorDto,
-    description: 'The client already has a live job (backup_job_in_progress)',
+    description:
+      'The client already has a live job (backup_job_in_progress) or no connection URI (backup_client_unconfigured)',
   })
   @ApiUnprocessableEntityResponse({
     type: BackupErrorDto,
@@ -151,8 +169,10 @@ export class BackupsController {
     description: 'Streamed from S3 (pg_dump custom format), with Content-Disposition: attachment.',
   })
   @KeyParam
-  @ApiProduces('application/octet-stream')
-  @ApiOkResponse({ description: 'The dump bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({
+    description: 'The dump bytes',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_backup_key' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'backup_not_found' })
   async download(@Param('key') key: string, @Res() reply: FastifyReply) {
@@ -172,6 +192,11 @@ export class BackupsController {
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_backup_key' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'backup_not_found' })
   remove(@Param('key') key: string) {
+    // `/admin/backups/jobs` is the job list, not a key the router should hand to DELETE :key.
+    if (key === 'jobs')
+      throw HttpErrors.methodNotAllowed('Method not allowed', 'DELETE is not served on this path; use GET', undefined, {
+        Allow: 'GET',
+      });
     return this.svc.deleteBackup(key);
   }
 
@@ -187,9 +212,14 @@ export class BackupsController {
   @ApiAcceptedResponse({ type: BackupAcceptedEnvelope })
   @ApiBadRequestResponse({ type: BackupErrorDto, description: 'invalid_backup_key, missing client_name' })
   @ApiNotFoundResponse({ type: BackupErrorDto, description: 'backup_not_found, client_not_found' })
+  @ApiForbiddenResponse({
+    type: BackupErrorDto,
+    description: 'The target is frozen or inactive (client_frozen, client_inactive)',
+  })
   @ApiConflictResponse({
     type: BackupErrorDto,
-    description: 'Read-only target (client_read_only) or a live job on it (backup_job_in_progress)',
+    description:
+      'Read-only target (client_read_only), a live job on it (backup_job_in_progress), or no connection URI (backup_client_unconfigured)',
   })
   @ApiUnprocessableEntityResponse({
     type: BackupErrorDto,

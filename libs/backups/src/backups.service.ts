@@ -388,6 +388,12 @@ export class BackupsService implements OnApplicationBootstrap, BeforeApplication
         `Client "${entry.name}" is a ${entry.backend} client; pg_dump/pg_restore work on PostgreSQL clients only`,
       );
     }
+    if (!entry.descriptor) {
+      throw BackupsErrors.clientUnconfigured(
+        'Client has no connection configured',
+        `Client "${entry.name}" has no connection URI (is its environment variable set?)`,
+      );
+    }
     return this.catalog.resolve(entry.name);
   }
 

@@ -51,6 +51,11 @@ export const BackupsErrors = defineErrors('backups', {
     retryAfter: 60,
   },
   clientNotFound: { code: 'client_not_found', status: 404, meaning: 'No client has this name' },
+  clientUnconfigured: {
+    code: 'backup_client_unconfigured',
+    status: 409,
+    meaning: 'The client to back up or restore into has no connection URI (e.g. its environment variable is unset)',
+  },
   unsupportedByBackend: {
     code: 'unsupported_by_backend',
     status: 422,

@@ -9,3 +9,4 @@ export * from './headers';
 export * from './error-catalogue';
 export * from './query-credentials';
 export * from './lazy-module';
+export * from './schema-extras';

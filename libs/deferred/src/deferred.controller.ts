@@ -24,7 +24,11 @@ import { DeferredService } from './deferred.service';
  */
 export const DEFERRED_OWNER_POLICY = 'gateway.deferred';
 
-const Id = ApiParam({ name: 'request_id', description: 'The id answered with the 202 (`data.request_id`)' });
+const Id = ApiParam({
+  name: 'request_id',
+  description: 'The id answered with the 202 (`data.request_id`)',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+});
 const Client = ApiHeader({
   name: 'X-Athena-Client',
   required: false,
@@ -70,6 +74,7 @@ export class DeferredController {
   @Client
   @ApiOkResponse({ type: DeferredStatusDto })
   @ApiBadRequestResponse({ description: '`invalid_request_id`' })
+  @ApiUnauthorizedResponse({ description: 'Enforcement on: API key required / invalid' })
   @ApiNotFoundResponse({ description: '`deferred_request_not_found`' })
   @ApiConflictResponse({ description: '`deferred_request_not_requeueable` (queued or running)' })
   @ApiServiceUnavailableResponse({ description: '`deferred_queue_unavailable` (Retry-After set)' })

@@ -27,11 +27,13 @@ import {
   ErrorEnvelopeDto,
   FetchRequestDto,
   InsertRequestDto,
-  LegacyConditionDto,
+  CONDITION_MODELS,
+  IDENT_PATTERN,
   MutationEnvelopeDto,
   OperatorConditionDto,
   QueryRequestDto,
   RowsEnvelopeDto,
+  TABLE_PATTERN,
   UpdateRequestDto,
 } from './dto/gateway.dto';
 import { GatewayService, RAW_QUERY_RIGHT } from './gateway.service';
@@ -154,7 +156,7 @@ function Common(): MethodDecorator {
  * status and headers. The decorators declare the policy (authentication before the body is read) and the docs.
  */
 @ApiTags('Gateway')
-@ApiExtraModels(OperatorConditionDto, LegacyConditionDto)
+@ApiExtraModels(OperatorConditionDto, ...CONDITION_MODELS)
 @Controller()
 export class GatewayController {
   constructor(private readonly gateway: GatewayService) {}
@@ -195,26 +197,50 @@ export class GatewayController {
   })
   @Common()
   @StripNullsHeader
-  @ApiQuery({ name: 'view', required: true, description: 'Table or view name' })
-  @ApiQuery({ name: 'eq_column', required: false })
-  @ApiQuery({ name: 'eq_value', required: false })
-  @ApiQuery({ name: 'columns', required: false, description: 'Comma-separated projection' })
-  @ApiQuery({ name: 'limit', required: false, type: Number })
-  @ApiQuery({ name: 'offset', required: false, type: Number })
-  @ApiQuery({ name: 'current_page', required: false, type: Number })
-  @ApiQuery({ name: 'page_size', required: false, type: Number })
+  @ApiQuery({
+    name: 'view',
+    required: true,
+    description: 'Table or view name',
+    schema: { type: 'string', pattern: TABLE_PATTERN },
+  })
+  @ApiQuery({
+    name: 'eq_column',
+    required: false,
+    description: 'With eq_value',
+    schema: { type: 'string', pattern: IDENT_PATTERN },
+  })
+  @ApiQuery({ name: 'eq_value', required: false, description: 'With eq_column', schema: { type: 'string' } })
+  @ApiQuery({
+    name: 'columns',
+    required: false,
+    description: 'Comma-separated projection (`*` = all)',
+    schema: {
+      type: 'string',
+      pattern: '^ *([A-Za-z_][A-Za-z0-9_]{0,62}|[*])? *( *, *([A-Za-z_][A-Za-z0-9_]{0,62}|[*])? *)*$',
+    },
+  })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 0, maximum: 2147483647 } })
+  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, maximum: 2147483647 } })
+  @ApiQuery({ name: 'current_page', required: false, schema: { type: 'integer', minimum: 1, maximum: 2147483647 } })
+  @ApiQuery({ name: 'page_size', required: false, schema: { type: 'integer', minimum: 0, maximum: 2147483647 } })
   @ApiQuery({ name: 'strip_nulls', required: false, type: Boolean })
   @ApiQuery({
     name: 'page_state',
     required: false,
     description: 'ScyllaDB/Cassandra: next-page token from the previous answer',
+    schema: { type: 'string', pattern: '^[0-9a-fA-F]{0,8192}$' },
   })
-  @ApiQuery({ name: 'sort_by', required: false })
+  @ApiQuery({ name: 'sort_by', required: false, schema: { type: 'string', pattern: IDENT_PATTERN } })
   @ApiQuery({ name: 'sort_direction', required: false, enum: ['asc', 'desc'] })
-  @ApiQuery({ name: 'group_by', required: false })
+  @ApiQuery({ name: 'group_by', required: false, schema: { type: 'string', pattern: IDENT_PATTERN } })
   @ApiQuery({ name: 'time_granularity', required: false, enum: ['day', 'hour', 'minute'] })
-  @ApiQuery({ name: 'aggregation_column', required: false })
-  @ApiQuery({ name: 'aggregation_strategy', required: false, enum: ['cumulative_sum'] })
+  @ApiQuery({ name: 'aggregation_column', required: false, schema: { type: 'string', pattern: IDENT_PATTERN } })
+  @ApiQuery({
+    name: 'aggregation_strategy',
+    required: false,
+    enum: ['cumulative_sum'],
+    description: 'Needs aggregation_column',
+  })
   @ApiQuery({ name: 'aggregation_dedup', required: false, type: Boolean })
   @Cached()
   async getData(

@@ -1,4 +1,4 @@
 export * from './gateway.module';
 export * from './gateway.service';
-export { DeferredAcceptedDataDto, DeferredAcceptedDto } from './dto/gateway.dto';
+export { DeferredAcceptedDataDto, DeferredAcceptedDto, PipelineSourceDto } from './dto/gateway.dto';
 export * from './write-events';

@@ -3,16 +3,20 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiForbiddenResponse,
+  ApiExtraModels,
   ApiHeader,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { RequiresTableRight } from '@athena/auth';
 import { GatewayCall } from '@athena/common';
-import { CLIENT_NAME_SCHEMA } from '@athena/common';
+import { CLIENT_NAME_SCHEMA, invalidClientName, isValidClientName } from '@athena/common';
 import { Call } from '@athena/http';
+import { PipelineSourceDto } from '@athena/gateway';
 import { PipelineTemplates } from './pipeline-templates';
 import { PipelineResult, PipelinesService } from './pipelines.service';
 import { PipelinesErrors } from './errors';
@@ -23,25 +27,64 @@ const ClientHeader = ApiHeader({
   schema: CLIENT_NAME_SCHEMA,
   description: 'Default client of the source and the sink (`source.client` / `sink.client` override it)',
 });
+const TABLE = { type: 'string', pattern: '^\\s*([A-Za-z_][A-Za-z0-9_]{0,62}[.])?[A-Za-z_][A-Za-z0-9_]{0,62}\\s*$' };
 const PipelineBody = ApiBody({
-  description: "Template name and/or inline steps; inline fields override the template's (per key)",
+  description:
+    "Template name and/or inline steps; inline fields override the template's (per key). Without `pipeline`, `source` and `sink` are required.",
   schema: {
     type: 'object',
     properties: {
-      pipeline: { type: 'string', description: 'Template name from the pipelines file' },
+      pipeline: { type: 'string', nullable: true, description: 'Template name from the pipelines file' },
       source: {
-        type: 'object',
+        nullable: true,
+        allOf: [{ $ref: getSchemaPath(PipelineSourceDto) }],
         description: 'A fetch payload (table_name or view_name, columns, conditions, limit …) plus optional `client`',
       },
       transform: {
         type: 'object',
         nullable: true,
+        additionalProperties: true,
+        properties: {
+          group_by: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' },
+          column_aliases: {
+            type: 'object',
+            nullable: true,
+            additionalProperties: true,
+            description: 'column → new name (entries whose value is not a string are ignored)',
+          },
+        },
+        anyOf: [
+          { required: ['group_by'] },
+          { required: ['column_aliases'], properties: { column_aliases: { type: 'object' } } },
+        ],
         description:
           'group_by, time_granularity, aggregation_column, aggregation_strategy, aggregation_dedup, column_aliases',
       },
-      sink: { type: 'object', description: '{table_name, client?}' },
-      dry_run: { type: 'boolean' },
+      sink: {
+        type: 'object',
+        nullable: true,
+        additionalProperties: true,
+        properties: { table_name: TABLE, client: { ...CLIENT_NAME_SCHEMA, nullable: true } },
+        description: '{table_name, client?}',
+      },
+      dry_run: { type: 'boolean', nullable: true },
     },
+    anyOf: [
+      { required: ['pipeline'], properties: { pipeline: { type: 'string', minLength: 1 } } },
+      {
+        required: ['source', 'sink'],
+        properties: {
+          source: {
+            type: 'object',
+            anyOf: [
+              { required: ['table_name'], properties: { table_name: TABLE } },
+              { required: ['view_name'], properties: { view_name: TABLE } },
+            ],
+          },
+          sink: { type: 'object', required: ['table_name'] },
+        },
+      },
+    ],
     example: {
       pipeline: 'copy_items',
       source: { table_name: 'items', conditions: [{ eq_column: 'qty', eq_value: 5 }] },
@@ -49,6 +92,12 @@ const PipelineBody = ApiBody({
     },
   },
 });
+const NoClient400 = ApiBadRequestResponse({
+  description:
+    '`missing_client_header`, `unknown_pipeline`, `invalid_pipeline`, `unknown_column` (sink column mismatch; nothing written) …',
+});
+const Unauthorized = ApiUnauthorizedResponse({ description: 'Enforcement on: API key required / invalid' });
+const NotFound = ApiNotFoundResponse({ description: 'Unknown client or table (source or sink)' });
 const ResultOk = ApiOkResponse({
   description: 'Bare object (not the envelope), as in the reference',
   schema: {
@@ -68,6 +117,7 @@ const ResultOk = ApiOkResponse({
 
 /** Pipelines over HTTP: the edge of PipelinesService (rights: source `<t>.read`, sink `<t>.write`). */
 @ApiTags('Pipelines')
+@ApiExtraModels(PipelineSourceDto)
 @Controller('pipelines')
 export class PipelinesController {
   constructor(
@@ -85,10 +135,9 @@ export class PipelinesController {
   @ClientHeader
   @PipelineBody
   @ResultOk
-  @ApiBadRequestResponse({
-    description: '`unknown_pipeline`, `invalid_pipeline`, `unknown_column` (sink column mismatch; nothing written) …',
-  })
-  @ApiUnauthorizedResponse({ description: 'Enforcement on: API key required / invalid' })
+  @NoClient400
+  @Unauthorized
+  @NotFound
   @ApiForbiddenResponse({ description: 'Missing the source read or sink write right' })
   run(@Call() call: GatewayCall, @Body() body: unknown): Promise<PipelineResult> {
     requireClient(call);
@@ -105,7 +154,10 @@ export class PipelinesController {
   @ClientHeader
   @PipelineBody
   @ResultOk
-  @ApiBadRequestResponse({ description: '`unknown_pipeline`, `invalid_pipeline` …' })
+  @NoClient400
+  @Unauthorized
+  @NotFound
+  @ApiForbiddenResponse({ description: 'Missing the source read right' })
   simulate(@Call() call: GatewayCall, @Body() body: unknown): Promise<PipelineResult> {
     requireClient(call);
     return this.pipelines.run(call, body, true);
@@ -118,6 +170,9 @@ export class PipelinesController {
     description: 'From the pipelines file (`--pipelines PATH`, default config/pipelines.yaml).',
   })
   @ClientHeader
+  @ApiBadRequestResponse({ description: '`missing_client_header`' })
+  @Unauthorized
+  @ApiForbiddenResponse({ description: 'API key bound to another client' })
   @ApiOkResponse({
     schema: {
       example: {
@@ -161,4 +216,5 @@ function requireClient(call: GatewayCall): void {
       'Missing X-Athena-Client header',
       'Name the client with the X-Athena-Client header',
     );
+  if (!isValidClientName(call.client)) throw invalidClientName('invalid_client', 'X-Athena-Client');
 }

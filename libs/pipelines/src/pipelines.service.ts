@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuthenticationService, isAuthPrincipal } from '@athena/auth';
-import { GatewayCall } from '@athena/common';
+import { CLIENT_NAME_RULE, GatewayCall, isValidClientName } from '@athena/common';
 import { GatewayService } from '@athena/gateway';
-import { applyPostProcessing, Row } from '@athena/query';
+import { applyPostProcessing, assertIdentifier, parseTableName, Row } from '@athena/query';
 import { PipelineDefinition, PipelineTemplates } from './pipeline-templates';
 import { PipelinesErrors } from './errors';
 
@@ -28,6 +28,29 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Top-level field types (absent or null = not given): a wrong type is refused, never silently ignored. */
+function checkShape(body: Record<string, unknown>): void {
+  const wrong = (field: string, expected: string) =>
+    PipelinesErrors.invalidPipeline(`Invalid pipeline field "${field}"`, `"${field}" must be ${expected}`);
+  const p = body.pipeline;
+  if (p !== undefined && p !== null && typeof p !== 'string') throw wrong('pipeline', 'a template name (string)');
+  for (const f of ['source', 'transform', 'sink'] as const) {
+    const v = body[f];
+    if (v !== undefined && v !== null && !isObj(v)) throw wrong(f, 'an object');
+  }
+  for (const f of ['source', 'sink'] as const) {
+    const c = (body[f] as Record<string, unknown> | null | undefined)?.client;
+    if (c !== undefined && c !== null && (typeof c !== 'string' || !isValidClientName(c)))
+      throw wrong(`${f}.client`, `a client name (${CLIENT_NAME_RULE})`);
+  }
+  const t = body.transform;
+  if (isObj(t) && t.column_aliases !== undefined && t.column_aliases !== null && !isObj(t.column_aliases))
+    throw wrong('transform.column_aliases', 'an object (column → new name)');
+  if (isObj(t) && t.group_by !== undefined) assertIdentifier(t.group_by, 'transform.group_by column');
+  const d = body.dry_run;
+  if (d !== undefined && d !== null && typeof d !== 'boolean') throw wrong('dry_run', 'true or false');
+}
+
 /**
  * Pipelines, transform-free of HTTP: source fetch → optional transform (the fetch post-processing: one row per
  * bucket) and column aliases → one sink insert. Every step is a GatewayService call with a GatewayCall derived from
@@ -50,6 +73,7 @@ export class PipelinesService {
         'Invalid pipeline payload',
         'Send a JSON object {pipeline?, source, transform?, sink}',
       );
+    checkShape(body);
     const name = typeof body.pipeline === 'string' && body.pipeline !== '' ? body.pipeline : null;
     const t = name ? this.templates.get(name) : null;
     const merge = (a: unknown, b: unknown) =>
@@ -63,8 +87,9 @@ export class PipelinesService {
         '"source.table_name" (or "source.view_name") is required',
       );
     }
-    if (!sink || typeof sink.table_name !== 'string')
+    if (!sink || typeof sink.table_name !== 'string' || sink.table_name.trim() === '')
       throw PipelinesErrors.invalidPipeline('Pipeline sink needs table_name', '"sink.table_name" is required');
+    parseTableName(sink.table_name.trim()); // 400 invalid_identifier before anything runs
     return { def: { source, sink, transform }, name };
   }
 

@@ -760,3 +760,24 @@ describe('parseDeletePayload', () => {
     );
   });
 });
+
+describe('parseFetchPayload: fields that end up unused are still checked (issue 16: no silent acceptance)', () => {
+  it('a sort direction without a field is still checked', () => {
+    expect(fetch({ sort_by: { field: '', direction: 'DESC' } }).sort).toBeNull();
+    expectError(() => fetch({ sort_by: { field: '', direction: 'sideways' } }), 'invalid_sort', 'direction');
+    expectError(() => fetch({ sort_by: { direction: 5 } }), 'invalid_sort', 'direction');
+  });
+
+  it('post-processing field types are checked without group_by (their values only with it)', () => {
+    expect(fetch({ time_granularity: 'week', aggregation_dedup: 'yes' }).postProcessing).toBeNull();
+    expectError(() => fetch({ time_granularity: 5 }), 'invalid_request', '"time_granularity"');
+    expectError(() => fetch({ aggregation_column: [] }), 'invalid_request', '"aggregation_column"');
+    expectError(() => fetch({ aggregation_strategy: {} }), 'invalid_request', '"aggregation_strategy"');
+    expectError(() => fetch({ aggregation_dedup: 'maybe' }), 'invalid_request', '"aggregation_dedup"');
+  });
+
+  it('view_name is type-checked even when table_name wins', () => {
+    expect(fetch({ view_name: 'other' }).table.name).toBe('items');
+    expectError(() => fetch({ view_name: 5 }), 'invalid_request', '"view_name"');
+  });
+});

@@ -132,12 +132,12 @@ function resolveStripNulls(b: Body, opts: ParseOptions): boolean {
 
 function readTable(b: Body, allowView: boolean): TableRef {
   const t = readString(b, 'table_name');
+  const v = allowView ? readString(b, 'view_name') : undefined; // type-checked even when table_name wins
   if (t !== undefined) {
     const s = t.trim();
     if (s !== '') return parseTableName(s);
   }
   if (allowView) {
-    const v = readString(b, 'view_name');
     if (v !== undefined) {
       const s = v.trim();
       if (s !== '') return parseTableName(s);
@@ -364,16 +364,7 @@ function readSort(b: Body, camelToSnake: boolean): SortSpec | null {
   }
   if (s === undefined || s === null) return null;
   if (!isObject(s)) throw QueryErrors.invalidSort(`Invalid ${name}`, `${SORT_HINT}, got ${describeValue(s)}`);
-  const f = s.field !== undefined && s.field !== null ? s.field : s.column;
-  if (f === undefined || f === null) return null;
-  if (typeof f !== 'string')
-    throw QueryErrors.invalidSort(
-      `Invalid ${name}.field`,
-      `${SORT_HINT}; the field must be a column name, got ${describeValue(f)}`,
-    );
-  const column = normalizeColumn(f, camelToSnake);
-  if (column === '') return null;
-  assertIdentifier(column, 'sort column');
+  // The direction is checked even when no field follows: garbage is refused, never silently ignored.
   const d = s.direction;
   let direction: 'asc' | 'desc' = 'asc';
   if (d !== undefined && d !== null) {
@@ -386,18 +377,32 @@ function readSort(b: Body, camelToSnake: boolean): SortSpec | null {
         `The direction must be "asc"/"ascending" or "desc"/"descending" (any case), got ${describeValue(d)}`,
       );
   }
+  const f = s.field !== undefined && s.field !== null ? s.field : s.column;
+  if (f === undefined || f === null) return null;
+  if (typeof f !== 'string')
+    throw QueryErrors.invalidSort(
+      `Invalid ${name}.field`,
+      `${SORT_HINT}; the field must be a column name, got ${describeValue(f)}`,
+    );
+  const column = normalizeColumn(f, camelToSnake);
+  if (column === '') return null;
+  assertIdentifier(column, 'sort column');
   return { column, direction };
 }
 
 function readPostProcessing(b: Body, camelToSnake: boolean): PostProcessingSpec | null {
+  // Field types are checked even without group_by (a wrong type is refused); their values only with it.
   const gb = readString(b, 'group_by');
+  const tg = readString(b, 'time_granularity');
+  const ac = readString(b, 'aggregation_column');
+  const as = readString(b, 'aggregation_strategy');
+  const dedup = readBool(b, 'aggregation_dedup');
   if (gb === undefined) return null;
   const groupBy = normalizeColumn(gb, camelToSnake);
   if (groupBy === '') return null;
   assertIdentifier(groupBy, 'group_by column');
 
   let timeGranularity: TimeGranularity | null = null;
-  const tg = readString(b, 'time_granularity');
   if (tg !== undefined && tg.trim() !== '') {
     const g = tg.trim().toLowerCase();
     if (!GRANULARITIES.has(g)) {
@@ -410,7 +415,6 @@ function readPostProcessing(b: Body, camelToSnake: boolean): PostProcessingSpec 
   }
 
   let aggregationColumn: string | null = null;
-  const ac = readString(b, 'aggregation_column');
   if (ac !== undefined) {
     const n = normalizeColumn(ac, camelToSnake);
     if (n !== '') {
@@ -420,7 +424,6 @@ function readPostProcessing(b: Body, camelToSnake: boolean): PostProcessingSpec 
   }
 
   let aggregationStrategy: 'cumulative_sum' | null = null;
-  const as = readString(b, 'aggregation_strategy');
   if (as !== undefined && as.trim() !== '') {
     if (as.trim().toLowerCase() !== 'cumulative_sum') {
       throw QueryErrors.invalidPostProcessingConfiguration(
@@ -439,7 +442,7 @@ function readPostProcessing(b: Body, camelToSnake: boolean): PostProcessingSpec 
     timeGranularity,
     aggregationColumn,
     aggregationStrategy,
-    aggregationDedup: readBool(b, 'aggregation_dedup') ?? false,
+    aggregationDedup: dedup ?? false,
   };
 }
 

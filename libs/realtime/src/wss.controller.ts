@@ -1,5 +1,12 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { AdminOnly, PublicRoute } from '@athena/auth';
 import { ATHENA_CONFIG, AthenaConfig } from '@athena/config';
 import { LifecycleService } from '@athena/health';
@@ -90,6 +97,7 @@ export class WssController {
 
   @Get('admin/wss/connections')
   @AdminOnly()
+  @ApiSecurity('adminKey')
   @ApiOperation({
     summary: 'Live WebSocket connections of this instance',
     description: 'Per-connection counters and subscriptions (admin key).',

@@ -34,6 +34,8 @@ describe('parseSqlRequest', () => {
     [{ query: 'select 1', driver: 'scylla' }, 400, 'invalid_driver'],
     [{ query: 'select 1' }, 400, 'invalid_driver'],
     [{ query: 'select 1', driver: 'postgresql', db_name: 3 }, 400, 'invalid_query_payload'],
+    [{ query: 'select 1', driver: 'postgresql', db_name: 'not a client' }, 400, 'invalid_client_name'],
+    [{ query: 'select 1', driver: 'postgresql', db_name: '\u0084' }, 400, 'invalid_client_name'],
   ])('%j → %d %s', (body, status, code) => {
     const e = fails(body);
     expect(e).toBeInstanceOf(AthenaError);

@@ -1,3 +1,4 @@
+import { invalidClientName, isValidClientName } from '@athena/common';
 import { normalizeSqlText } from '@athena/query';
 import { SqlErrors } from './errors';
 
@@ -44,6 +45,7 @@ export function parseSqlRequest(body: unknown): SqlRequest {
     if (typeof b.db_name !== 'string')
       throw SqlErrors.invalidQueryPayload('Invalid db_name', '"db_name" must be a string (a client name)');
     dbName = b.db_name.trim() || null;
+    if (dbName !== null && !isValidClientName(dbName)) throw invalidClientName('invalid_client_name', 'db_name');
   }
   return { query, driver, dbName };
 }

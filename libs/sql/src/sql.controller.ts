@@ -5,6 +5,7 @@ import {
   ApiExtraModels,
   ApiForbiddenResponse,
   ApiHeader,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
@@ -57,6 +58,7 @@ export class SqlController {
     description:
       'Invalid payload, unknown driver (`invalid_driver`), driver/client mismatch, or a statement the database rejected',
   })
+  @ApiNotFoundResponse({ description: 'No client by that name (`invalid_client`; X-Athena-Client or db_name)' })
   @ApiUnauthorizedResponse({ description: 'Enforcement on: API key required / invalid / inactive / expired' })
   @ApiForbiddenResponse({
     description: 'Read-only client (`read_only`), direct connection not allowed, or missing right',

@@ -14,28 +14,50 @@ import {
   Min,
 } from 'class-validator';
 import { EnvelopeDto } from '@athena/auth';
-import { CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
+import { ApiSchemaExtras, CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
 import { ENV_VAR_RE } from '../client-uri';
 
 const CLIENT_HELP = `client_name must be ${CLIENT_NAME_RULE}`;
 const ENV_HELP =
   'pg_uri_env_var must be an environment variable name (letters, digits, "_"; not starting with a digit)';
 
+/**
+ * The URIs the admin routes accept, as a pattern (the services check them with `requirePgUri`): postgres:// or
+ * postgresql://, optional user[:password]@, a host, optional port, optional /database and ?query.
+ */
+const PG_URI_PATTERN =
+  '^postgres(ql)?://([A-Za-z0-9._~%!$&()*+,;=-]+(:[A-Za-z0-9._~%!$&()*+,;=-]*)?@)?[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~%-]*)?([?][A-Za-z0-9._~%=&-]*)?$';
+const PG_URI = { type: 'string', pattern: PG_URI_PATTERN, maxLength: 4096 } as const;
+const ENV_VAR = { type: 'string', pattern: ENV_VAR_RE.source } as const;
+/** Absent or null. */
+const NONE = { type: 'string', nullable: true, enum: [null] } as const;
+
 /** `SaveAthenaClientRequest` for POST (client_name required) — exactly one of pg_uri / pg_uri_env_var. */
+@ApiSchemaExtras({
+  oneOf: [
+    { required: ['pg_uri'], properties: { pg_uri: PG_URI, pg_uri_env_var: NONE } },
+    { required: ['pg_uri_env_var'], properties: { pg_uri_env_var: ENV_VAR, pg_uri: NONE } },
+  ],
+})
 export class CreateClientDto {
-  @ApiProperty({ example: 'reporting', description: 'Unique, case-insensitive, against config.yaml and the catalog' })
+  @ApiProperty({
+    example: 'reporting',
+    pattern: CLIENT_NAME_RE.source,
+    description: 'Unique, case-insensitive, against config.yaml and the catalog',
+  })
   @IsDefined({ message: 'client_name is required' })
   @IsString()
   @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name: string;
 
-  @ApiPropertyOptional({ nullable: true, example: 'Reporting replica', maxLength: 2000 })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Reporting replica', maxLength: 2000 })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   description?: string | null;
 
   @ApiPropertyOptional({
+    ...PG_URI,
     nullable: true,
     example: 'postgres://report:secret@db.internal:5432/reporting',
     description: 'Direct URI (stored; answered password-redacted)',
@@ -46,6 +68,7 @@ export class CreateClientDto {
   pg_uri?: string | null;
 
   @ApiPropertyOptional({
+    ...ENV_VAR,
     nullable: true,
     description:
       'Instead of pg_uri (send one of the two), e.g. `REPORTING_PG_URI`: name of an environment variable holding the URI (read on every instance; unset → client unavailable, 503 on use)',
@@ -55,27 +78,41 @@ export class CreateClientDto {
   @Matches(ENV_VAR_RE, { message: ENV_HELP })
   pg_uri_env_var?: string | null;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ type: Boolean, nullable: true, default: true })
   @IsOptional()
   @IsBoolean()
   is_active?: boolean;
 }
 
+/** Absent, null or empty (= not given). */
+const UNSET = { type: 'string', nullable: true, maxLength: 0 } as const;
+
 /** `SaveAthenaClientRequest` for PATCH: every field optional; the path names the client. */
+@ApiSchemaExtras({
+  anyOf: [
+    { not: { required: ['pg_uri'] } },
+    { not: { required: ['pg_uri_env_var'] } },
+    { properties: { pg_uri: UNSET } },
+    { properties: { pg_uri_env_var: UNSET } },
+  ],
+})
 export class UpdateClientDto {
-  @ApiPropertyOptional({ description: 'Ignored: the path names the client (renaming is not supported)' })
+  @ApiPropertyOptional({ type: String, description: 'Ignored: the path names the client (renaming is not supported)' })
   @IsOptional()
   @IsString()
   client_name?: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 2000, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   description?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
+    maxLength: 4096,
+    pattern: `^$|${PG_URI_PATTERN}`,
     example: 'postgres://report:secret@db2.internal:5432/reporting',
     description: 'Replaces the connection (clears pg_uri_env_var); the pool is rebuilt on next use',
   })
@@ -85,16 +122,21 @@ export class UpdateClientDto {
   pg_uri?: string | null;
 
   @ApiPropertyOptional({
+    ...ENV_VAR,
     nullable: true,
     example: 'REPORTING_PG_URI',
-    description: 'Replaces the connection (clears pg_uri)',
+    description: 'Replaces the connection (clears pg_uri); empty or null = unchanged',
   })
   @IsOptional()
   @IsString()
   @Matches(ENV_VAR_RE, { message: ENV_HELP })
   pg_uri_env_var?: string | null;
 
-  @ApiPropertyOptional({ description: 'false takes the client off routing (403 client_inactive) and drains its pool' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description: 'false takes the client off routing (403 client_inactive) and drains its pool',
+  })
   @IsOptional()
   @IsBoolean()
   is_active?: boolean;
@@ -111,14 +153,19 @@ export class FreezeClientDto {
 }
 
 export class DrilldownQueryDto {
-  @ApiProperty({ example: 'orders' })
+  @ApiProperty({ example: 'orders', minLength: 1, maxLength: 200 })
   @IsDefined({ message: 'table_name is required' })
   @IsString()
   @IsNotEmpty({ message: 'table_name must not be empty' })
   @MaxLength(200)
   table_name: string;
 
-  @ApiProperty({ example: 'fetch', description: 'Operation as logged (fetch, insert, update, delete, query, …)' })
+  @ApiProperty({
+    example: 'fetch',
+    minLength: 1,
+    maxLength: 64,
+    description: 'Operation as logged (fetch, insert, update, delete, query, …)',
+  })
   @IsDefined({ message: 'operation is required' })
   @IsString()
   @IsNotEmpty({ message: 'operation must not be empty' })
@@ -134,7 +181,7 @@ export class DrilldownQueryDto {
   @IsIn(['all', 'errors', 'normal'], { message: 'status must be one of all, errors, normal' })
   status?: 'all' | 'errors' | 'normal';
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer 1..500' })
@@ -142,7 +189,7 @@ export class DrilldownQueryDto {
   @Max(500, { message: 'limit must be an integer 1..500' })
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 10_000_000, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'offset must be an integer ≥ 0' })
@@ -151,8 +198,15 @@ export class DrilldownQueryDto {
   offset?: number;
 }
 
+@ApiSchemaExtras({
+  oneOf: [
+    { required: ['uri'], not: { required: ['client_name'] } },
+    { required: ['client_name'], not: { required: ['uri'] } },
+  ],
+})
 export class ProvisionDto {
   @ApiPropertyOptional({
+    ...PG_URI,
     example: 'postgres://postgres:secret@db.internal:5432/athena_logging',
     description: 'Target URI (xor client_name)',
   })
@@ -162,6 +216,8 @@ export class ProvisionDto {
   uri?: string;
 
   @ApiPropertyOptional({
+    type: String,
+    pattern: CLIENT_NAME_RE.source,
     description:
       'Instead of uri (send one of the two), e.g. `reporting`: a registered PostgreSQL client whose database is the target',
   })
@@ -170,12 +226,22 @@ export class ProvisionDto {
   @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })
   client_name?: string;
 
-  @ApiPropertyOptional({ default: false, description: 'With uri: register the database as a client afterwards' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description: 'With uri: register the database as a client afterwards',
+  })
   @IsOptional()
   @IsBoolean()
   register?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, default: 'provisioned', example: 'logging_replica' })
+  @ApiPropertyOptional({
+    type: String,
+    pattern: CLIENT_NAME_RE.source,
+    nullable: true,
+    default: 'provisioned',
+    example: 'logging_replica',
+  })
   @IsOptional()
   @IsString()
   @Matches(CLIENT_NAME_RE, { message: CLIENT_HELP })

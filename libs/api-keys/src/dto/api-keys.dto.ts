@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
+import { ApiSchemaExtras, CLIENT_NAME_RE, CLIENT_NAME_RULE } from '@athena/common';
 import { EnvelopeDto, MAX_RIGHT_LENGTH, RIGHT_RE, RIGHT_RULE } from '@athena/auth';
 import {
   ArrayMaxSize,
@@ -51,6 +51,7 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({
     type: String,
+    format: 'date-time',
     nullable: true,
     example: '2099-01-01T00:00:00Z',
     description: 'RFC 3339 timestamp in the future',
@@ -75,6 +76,7 @@ export class CreateApiKeyDto {
   rights?: string[];
 }
 
+@ApiSchemaExtras({ minProperties: 1 })
 export class UpdateApiKeyDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @IsOptional()
@@ -102,6 +104,7 @@ export class UpdateApiKeyDto {
 
   @ApiPropertyOptional({
     type: String,
+    format: 'date-time',
     nullable: true,
     description: 'RFC 3339 timestamp in the future; null = never expires',
   })
@@ -162,6 +165,7 @@ export class CreateRightDto {
   description?: string | null;
 }
 
+@ApiSchemaExtras({ minProperties: 1 })
 export class UpdateRightDto {
   @ApiPropertyOptional({
     example: 'users.read',

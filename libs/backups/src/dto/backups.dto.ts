@@ -11,13 +11,23 @@ const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as c
 const KINDS = ['backup', 'restore'] as const;
 
 export class CreateBackupDto {
-  @ApiProperty({ example: 'reporting', description: 'A PostgreSQL client of the catalog' })
+  @ApiProperty({
+    example: 'reporting',
+    pattern: CLIENT_PATTERN.source,
+    description: 'A PostgreSQL client of the catalog',
+  })
   @IsDefined({ message: 'client_name is required' })
   @IsString()
   @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
   client_name: string;
 
-  @ApiPropertyOptional({ nullable: true, example: 'nightly', description: 'Part of the object key; default "manual"' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    pattern: LABEL_PATTERN.source,
+    example: 'nightly',
+    description: 'Part of the object key; default "manual"',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -28,6 +38,7 @@ export class CreateBackupDto {
 export class RestoreBackupDto {
   @ApiProperty({
     example: 'reporting',
+    pattern: CLIENT_PATTERN.source,
     description: 'Target PostgreSQL client (the source client, or another one to clone into)',
   })
   @IsDefined({ message: 'client_name is required' })
@@ -37,7 +48,11 @@ export class RestoreBackupDto {
 }
 
 export class ListBackupsQueryDto {
-  @ApiPropertyOptional({ example: 'reporting', description: "Only this client's backups" })
+  @ApiPropertyOptional({
+    example: 'reporting',
+    pattern: CLIENT_PATTERN.source,
+    description: "Only this client's backups",
+  })
   @IsOptional()
   @IsString()
   @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })
@@ -45,7 +60,7 @@ export class ListBackupsQueryDto {
 }
 
 export class ListJobsQueryDto {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 500 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -53,14 +68,18 @@ export class ListJobsQueryDto {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: "Keyset paging: jobs with a smaller job_id (the previous page's next_before)" })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: "Keyset paging: jobs with a smaller job_id (the previous page's next_before)",
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   before?: number;
 
-  @ApiPropertyOptional({ example: 'reporting' })
+  @ApiPropertyOptional({ example: 'reporting', pattern: CLIENT_PATTERN.source })
   @IsOptional()
   @IsString()
   @Matches(CLIENT_PATTERN, { message: CLIENT_HELP })

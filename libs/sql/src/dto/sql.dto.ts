@@ -1,9 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
+/**
+ * One statement: not blank once whitespace and one trailing `;` are dropped. At most 100000 characters once trimmed
+ * (said in words: a maxLength would count the surrounding whitespace the server drops).
+ */
+const SQL_TEXT = { type: 'string', not: { pattern: '^\\s*;?\\s*$' } } as const;
+
 export class SqlRequestDto {
   @ApiProperty({
+    ...SQL_TEXT,
     example: 'SELECT id, name FROM items WHERE qty > 1',
-    description: 'One statement: SQL for postgresql, CQL for athena (ScyllaDB/Cassandra)',
+    description: 'One statement (at most 100000 characters): SQL for postgresql, CQL for athena (ScyllaDB/Cassandra)',
   })
   query: string;
 
@@ -16,8 +23,12 @@ export class SqlRequestDto {
   driver: string;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    pattern: '^\\s*([A-Za-z_][A-Za-z0-9_-]{0,62})?\\s*$',
     example: 'main',
-    description: 'Client to run on when no X-Athena-Client header is sent; echoed as `db_name`',
+    description:
+      'Client to run on when no X-Athena-Client header is sent (one of the two is required; empty = not given); echoed as `db_name`',
   })
   db_name?: string;
 }
