@@ -242,8 +242,10 @@ describePg('deferred queue (real PostgreSQL)', () => {
   });
 
   it('results above deferred_query_result_max_bytes are cut and marked truncated', async () => {
+    // Its own control plane: on the shared one the suite's always-on worker (default cap) could claim the job first.
+    const ownControl = await createTestDatabase('deferred_small_control');
     const small = await bootApp({
-      gateway: { logging_pg_uri: control.uri, deferred_query_result_max_bytes: 1024 },
+      gateway: { logging_pg_uri: ownControl.uri, deferred_query_result_max_bytes: 1024 },
       postgres_clients: { main: data.uri },
     });
     try {
@@ -263,6 +265,7 @@ describePg('deferred queue (real PostgreSQL)', () => {
       expect(Buffer.byteLength(JSON.stringify(s.body.data.result))).toBeLessThanOrEqual(1024);
     } finally {
       await small.close();
+      await ownControl.drop();
     }
   });
 
