@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import type { MetricsService } from '@athena/observability';
+import { CounterBatch, type MetricsService } from '@athena/observability';
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass';
 export type CacheTier = 'memory' | 'redis' | 'none';
@@ -12,7 +12,8 @@ export class CacheMetrics {
   readonly redisErrors: Counter<'op'>;
   readonly redisOutages: Counter<string>;
   readonly redisUp: Gauge<string>;
-  private readonly children = new Map<string, { inc(): void }>();
+  private readonly children = new Map<string, { n: number }>();
+  private readonly lookupCounts: CounterBatch<'route' | 'outcome' | 'tier'>;
 
   constructor(metrics: MetricsService, size: () => { entries: number; bytes: number }) {
     const registers = [metrics.registry];
@@ -22,6 +23,7 @@ export class CacheMetrics {
       labelNames: ['route', 'outcome', 'tier'] as const,
       registers,
     });
+    this.lookupCounts = new CounterBatch(this.lookups);
     this.evictions = new Counter({
       name: 'athena_gateway_cache_evictions_total',
       help: 'Entries that left the memory tier by reason (evict = LRU bound on entries/bytes, expire = TTL)',
@@ -73,7 +75,7 @@ export class CacheMetrics {
   lookup(route: string, outcome: CacheOutcome, tier: CacheTier): void {
     const k = `${route}\u0000${outcome}\u0000${tier}`;
     let c = this.children.get(k);
-    if (!c) this.children.set(k, (c = this.lookups.labels({ route, outcome, tier })));
-    c.inc();
+    if (!c) this.children.set(k, (c = this.lookupCounts.slot(k, { route, outcome, tier })));
+    c.n++;
   }
 }

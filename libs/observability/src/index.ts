@@ -5,3 +5,4 @@ export * from './logger';
 export * from './trace';
 export * from './observability.module';
 export * from './call-accounting';
+export * from './counter-batch';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CounterBatch } from './counter-batch';
 
 const STATUS_CLASS: Record<number, string> = { 1: '1xx', 2: '2xx', 3: '3xx', 4: '4xx', 5: '5xx' };
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -114,10 +115,12 @@ export class MetricsService {
     this.poolSource = source;
   }
 
-  /** Label-bound children per (method, route, status class): no label hashing on the hot path. */
-  private readonly httpChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+  /** Per-request counts are batched (CounterBatch) and histogram children are label-bound: cached per label set. */
+  private readonly httpCounts = new CounterBatch(this.httpRequests);
+  private readonly opCounts = new CounterBatch(this.operations);
+  private readonly httpChildren = new Map<string, { count: { n: number }; duration: { observe(v: number): void } }>();
 
-  private readonly opChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+  private readonly opChildren = new Map<string, { count: { n: number }; duration: { observe(v: number): void } }>();
 
   /** One gateway operation ended (label-bound children cached per client/operation/outcome). */
   observeOperation(client: string, operation: string, outcome: string, seconds: number): void {
@@ -126,12 +129,12 @@ export class MetricsService {
     if (!child) {
       // Bounded by the catalog's client names (unknown names are reported as "unknown").
       child = {
-        count: this.operations.labels({ client, operation, outcome }),
+        count: this.opCounts.slot(key, { client, operation, outcome }),
         duration: this.operationDuration.labels({ client, operation }),
       };
       this.opChildren.set(key, child);
     }
-    child.count.inc();
+    child.count.n++;
     child.duration.observe(seconds);
   }
 
@@ -142,11 +145,11 @@ export class MetricsService {
     let child = this.httpChildren.get(key);
     if (!child) {
       const labels = { method, route, status_class: statusClass };
-      child = { count: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
+      child = { count: this.httpCounts.slot(key, labels), duration: this.httpDuration.labels(labels) };
       // Route templates are bounded (unmatched paths collapse to "unmatched"), so this map stays small.
       this.httpChildren.set(key, child);
     }
-    child.count.inc();
+    child.count.n++;
     child.duration.observe(seconds);
   }
 }
