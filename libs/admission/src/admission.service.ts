@@ -133,8 +133,9 @@ export class AdmissionService implements OnModuleDestroy {
     if (!this.enabled) return;
     const duration = this.windowSecs;
     const windowMs = duration * 1000;
-    const globalBudget = this.globalLimit > 0 ? new PacedBudget(this.globalLimit, windowMs) : null;
-    const clientBudget = this.clientLimit > 0 ? new PacedBudget(this.clientLimit, windowMs) : null;
+    const burst = g.admission_burst_requests;
+    const globalBudget = this.globalLimit > 0 ? new PacedBudget(this.globalLimit, windowMs, burst) : null;
+    const clientBudget = this.clientLimit > 0 ? new PacedBudget(this.clientLimit, windowMs, burst) : null;
     if (globalBudget) this.memGlobal = new MemoryPacedBudget(globalBudget);
     if (clientBudget) this.memClient = new MemoryPacedBudget(clientBudget);
     const url = config.redis.url;

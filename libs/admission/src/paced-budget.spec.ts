@@ -40,6 +40,21 @@ describe('PacedBudget (GCRA)', () => {
     }
   });
 
+  it('a configured burst caps how many calls an idle budget admits at once; the sustained rate is unchanged', () => {
+    const c = clock();
+    const b = new MemoryPacedBudget(new PacedBudget(200, 1000, 20), c.now);
+    let n = 0;
+    while (b.take('k').admitted) n++;
+    expect(n).toBe(20);
+    c.advance(1000);
+    for (n = 0; b.take('k').admitted;) n++;
+    expect(n).toBe(20); // refilled to the burst, not to the window's 200
+    let admitted = 0;
+    for (let i = 0; i < 2000; i++, c.advance(0.5)) if (b.take('k').admitted) admitted++;
+    expect(admitted).toBeGreaterThanOrEqual(199); // one second at one call per 5 ms, ± the edge
+    expect(admitted).toBeLessThanOrEqual(201);
+  });
+
   it('a budget larger than the window in ms still admits its burst', () => {
     const c = clock();
     const b = new MemoryPacedBudget(new PacedBudget(5000, 1000), c.now);

@@ -28,12 +28,14 @@ export class PacedBudget {
   /** How far the TAT may run ahead of now: the burst a fresh key admits (limit × interval). */
   readonly burstMs: number;
 
+  /** `burst`: most calls admitted at once (default and 0: `limit`, a whole window); capped at `limit`. */
   constructor(
     readonly limit: number,
     readonly windowMs: number,
+    burst = 0,
   ) {
     this.intervalMs = Math.max(1, Math.floor(windowMs / limit));
-    this.burstMs = this.intervalMs * limit;
+    this.burstMs = this.intervalMs * (burst > 0 ? Math.min(burst, limit) : limit);
   }
 
   /** One step of GCRA on `tat` (ms; undefined = idle key) at `now`: the decision and the TAT to store. */

@@ -250,6 +250,9 @@ export function gatewaySection() {
     admission_global_requests_per_window: int(0, 1000000000, 0), // 0 = unlimited
     admission_per_client_requests_per_window: int(0, 1000000000, 0), // 0 = unlimited
     admission_window_secs: int(1, 86400, 1),
+    // Most calls a budget admits at once (its burst); 0 = a whole window's budget. Under sustained overload
+    // admissions are spread evenly either way; a smaller burst also smooths the onset of an overload.
+    admission_burst_requests: int(0, 1000000000, 0),
     admission_defer_on_limit_enabled: bool(false),
     admission_redis_key_prefix: str(() => 'athena:admission:'),
     admission_defer_route_prefixes: strList(() => ['/gateway/query', '/gateway/fetch'], routePrefix),
