@@ -155,8 +155,8 @@ export class AdmissionService implements OnModuleDestroy {
     });
     this.redis.on('error', () => undefined); // state is read from `status`; failures are counted per decision
     const prefix = config.gateway.admission_redis_key_prefix;
-    if (globalBudget) this.redisGlobal = new RedisPacedBudget(this.redis, globalBudget, `${prefix}g:`);
-    if (clientBudget) this.redisClient = new RedisPacedBudget(this.redis, clientBudget, `${prefix}c:`);
+    if (globalBudget) this.redisGlobal = new RedisPacedBudget(this.redis, globalBudget, `${prefix}tat:g:`);
+    if (clientBudget) this.redisClient = new RedisPacedBudget(this.redis, clientBudget, `${prefix}tat:c:`);
   }
 
   /** Whether `route` is subject to admission at all (memoized per route template). */

@@ -55,6 +55,16 @@ describe('PacedBudget (GCRA)', () => {
     expect(admitted).toBeLessThanOrEqual(201);
   });
 
+  it('a budget of more than one call per ms keeps its sustained rate (the state is kept in µs)', () => {
+    const c = clock();
+    const b = new MemoryPacedBudget(new PacedBudget(5000, 1000, 10), c.now);
+    let admitted = 0;
+    // 8,000 calls/s offered for 2 s (one every 0.125 ms): 5,000/s admitted (+ the burst of 10), not 1,000/s.
+    for (let i = 0; i < 16_000; i++, c.advance(0.125)) if (b.take('k').admitted) admitted++;
+    expect(admitted).toBeGreaterThanOrEqual(9_990);
+    expect(admitted).toBeLessThanOrEqual(10_011);
+  });
+
   it('a budget larger than the window in ms still admits its burst', () => {
     const c = clock();
     const b = new MemoryPacedBudget(new PacedBudget(5000, 1000), c.now);
