@@ -26,7 +26,7 @@ async function main() {
       process.env.BENCH_REDIS_URL
         ? 'api: { host: 127.0.0.1, cache: { redis_key_prefix: "athena:bench:" } }'
         : 'api: { host: 127.0.0.1 }',
-      'logging: { level: warn }',
+      `logging: { level: ${process.env.BENCH_LOG_LEVEL || 'warn'} }`,
       `gateway: { logging_pg_uri: "${controlUri}", pool: { max: 16 } }`,
       `postgres_clients: { bench: "${pgUri}", bench_auth: "${pgUri}" }`,
       'embedded: { enabled: false }',
@@ -35,7 +35,8 @@ async function main() {
   );
   const server = await startServer({
     configPath: cfg,
-    logDestination: require('node:fs').createWriteStream('/dev/null'),
+    // The way production writes (pino's asynchronous sonic-boom destination), into /dev/null.
+    logDestination: require('pino').destination({ dest: '/dev/null', sync: false }),
     adjustConfig: (c) => {
       c.api.port = 0;
     },
