@@ -10,10 +10,11 @@
  */
 const http = require('node:http');
 const { spawn } = require('node:child_process');
-const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
+const { rssMb } = require('./target');
 
 const ADMIN_URI =
   process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
@@ -29,11 +30,6 @@ function withDb(uri, db) {
   const u = new URL(uri);
   u.pathname = `/${db}`;
   return u.toString();
-}
-
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : null;
 }
 
 function pct(sorted, p) {
@@ -202,10 +198,10 @@ async function runOverload() {
   const { child, url } = await startGateway(withDb(ADMIN_URI, `${DB}_control`), dataUri, REDIS, BUDGET);
   try {
     await drive(url, BUDGET / 2, 2); // warm-up
-    const rss0 = rssKb(child.pid);
+    const rss0 = rssMb(child.pid);
     const unloaded = await drive(url, BUDGET / 2, DURATION);
     const overload = await drive(url, BUDGET * 10, DURATION);
-    const rss1 = rssKb(child.pid);
+    const rss1 = rssMb(child.pid);
     const base = unloaded.byStatus[200];
     const adm = overload.byStatus[200];
     const summary = {
@@ -229,8 +225,8 @@ async function runOverload() {
         .map(([k, v]) => `${k}:${v.n}`)
         .join(' '),
       rejected_p99_ms: overload.byStatus[429]?.p99_ms,
-      rss_before_mb: Math.round(rss0 / 1024),
-      rss_after_mb: Math.round(rss1 / 1024),
+      rss_before_mb: rss0,
+      rss_after_mb: rss1,
     };
     console.table([summary]);
     return { cost, unloaded, overload, summary };

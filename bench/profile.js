@@ -6,12 +6,12 @@
  * Env: BENCH_PROFILE_SCENARIO = random | cached | hundred (default random), BENCH_CONNECTIONS (one number, default 16),
  * BENCH_PROFILE_TARGET = gateway | floor (default gateway), BENCH_PG_URI as for bench/run.js. Writes the raw profile to bench/results/profile-<scenario>-<ts>.cpuprofile.
  */
-const { spawn } = require('node:child_process');
 const { mkdirSync, mkdtempSync, readdirSync, readFileSync, copyFileSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { prepare, randomId } = require('./run');
+const { startTarget } = require('./target');
 
 const DURATION = Number(process.env.BENCH_DURATION || 8);
 const CONNECTIONS = Number((process.env.BENCH_CONNECTIONS || '16').split(',')[0]);
@@ -105,24 +105,7 @@ async function main() {
   if (!scenario) throw new Error(`BENCH_PROFILE_SCENARIO must be one of ${Object.keys(SCENARIOS).join(', ')}`);
   const uris = await prepare();
   const profDir = mkdtempSync(join(tmpdir(), 'athena-prof-'));
-  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, join(__dirname, 'server.js')], {
-    env: {
-      ...process.env,
-      BENCH_PG_URI: uris.pg,
-      BENCH_CONTROL_URI: uris.control,
-      ATHENA_KEY_12: `bench-${process.pid}`,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const targets = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (c) => {
-      buf += c;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
+  const { child, targets } = await startTarget(uris, `bench-${process.pid}`, ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const url = TARGET === 'floor' ? `${targets.floor}${scenario.floor}` : `${targets.gateway}/gateway/fetch`;
   await drive(url, scenario, 3); // warm-up
   // V8's profile clock and process.hrtime are both CLOCK_MONOTONIC: keep only the samples of the measured run.

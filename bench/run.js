@@ -6,12 +6,12 @@
  * Needs a PostgreSQL: BENCH_PG_URI (superuser URI; default ATHENA_TEST_PG_URI or postgres://postgres:postgres@127.0.0.1:5432/postgres).
  * Results: a table on stdout and bench/results/<timestamp>.json. BENCH_DURATION (s, default 5) per run.
  */
-const { spawn } = require('node:child_process');
 const { mkdirSync, readFileSync, readdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
 const { runClients, runRows } = require('./scale');
+const { cpuUs, startTarget } = require('./target');
 
 const ADMIN_URI =
   process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
@@ -52,15 +52,6 @@ async function prepare() {
   return { pg: withDb(ADMIN_URI, DB), control: withDb(ADMIN_URI, `${DB}_control`) };
 }
 
-/** CPU time (µs) used so far by a process, from /proc/<pid>/stat (utime + stime); null where /proc is absent. */
-function cpuUs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 /** The same, summed over every local PostgreSQL server process (data and control plane share the server here). */
 function postgresCpuUs() {
   let total = 0;
@@ -80,7 +71,6 @@ function postgresCpuUs() {
   }
   return total;
 }
-const CLK_TCK = 100; // Linux USER_HZ
 
 /** Runs `fn` (one autocannon run) and adds CPU µs per request of the target process and of PostgreSQL. */
 async function withCpu(pid, fn) {
@@ -214,19 +204,7 @@ async function compareAthenaRs(targets, uris, gatewayPid) {
 
 async function main() {
   const uris = await prepare();
-  const child = spawn(process.execPath, [join(__dirname, 'server.js')], {
-    env: { ...process.env, BENCH_PG_URI: uris.pg, BENCH_CONTROL_URI: uris.control, ATHENA_KEY_12: ADMIN_KEY },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const targets = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (c) => {
-      buf += c;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
-    });
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
+  const { child, targets } = await startTarget(uris, ADMIN_KEY);
   // Uncached scenarios send Cache-Control: no-store (the response cache is on by default).
   const NO_STORE = { 'cache-control': 'no-store' };
   const scenarios = [

@@ -8,32 +8,15 @@
  *   row beyond the first ((t(N) − t(1)) / (N − 1)).
  */
 const { spawn } = require('node:child_process');
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
+const { cpuUs, rssMb } = require('./target');
 
 const dist = join(__dirname, '..', 'dist', 'apps', 'athena');
 /** The node flags of `npm start` (package.json), so the bench measures the process users start; BENCH_NODE_FLAGS overrides. */
 const START_FLAGS = (/^node((?: --[^ ]+)*) /.exec(require('../package.json').scripts.start)?.[1] ?? '').trim();
-
-function rssMb(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
-}
-
-function cpuUs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
-  } catch {
-    return null;
-  }
-}
 
 function load(url, client, body, connections, duration, headers = {}) {
   const opts = {

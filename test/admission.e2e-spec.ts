@@ -5,6 +5,7 @@ import { bootApp, call, TestApp } from './support/app';
 import { CLI, Child, spawnCli, stopChild, waitFor } from './support/processes';
 import { createTestDatabase, freePort, requireService, serviceUrl, TestDatabase } from './support/services';
 import { WsClient } from './support/ws-client';
+import { validateConfig } from '@athena/config';
 import Redis from 'ioredis';
 import { PacedBudget, RedisPacedBudget } from '@athena/admission';
 
@@ -129,6 +130,27 @@ describeBoth('admission control (real PostgreSQL and Redis)', () => {
     );
     await stopChild(b);
   }, 60_000);
+
+  it('admission_burst_requests caps what an idle budget admits at once; the refusal says when the next call is admitted', async () => {
+    // 60 calls per 60 s (one a second sustained), at most 2 at once: the third call right away is refused.
+    const a = await boot({
+      admission_per_client_requests_per_window: 60,
+      admission_window_secs: 60,
+      admission_burst_requests: 2,
+    });
+    expect((await query(a.url, 'main')).status).toBe(200);
+    expect((await query(a.url, 'main')).status).toBe(200);
+    const over = await query(a.url, 'main');
+    expect(over.status).toBe(429);
+    expect(over.body).toMatchObject({ code: 'admission_rejected', data: { scope: 'client', retry_after_seconds: 1 } });
+    expect(over.headers.get('retry-after')).toBe('1');
+  });
+
+  it('an invalid admission_burst_requests stops the start with a message naming the key', () => {
+    expect(() => validateConfig({ gateway: { admission_burst_requests: -1 } })).toThrow(
+      /gateway\.admission_burst_requests/,
+    );
+  });
 
   it('per-client budgets: one client over its budget does not block another; health and status routes are not counted', async () => {
     const a = await boot({ admission_per_client_requests_per_window: 3, admission_window_secs: 30 });

@@ -91,6 +91,23 @@ function preparedRecord(client: PoolClient): PreparedRecord | undefined {
 }
 
 /**
+ * Makes `pg` forget that statement `name` (all of them without a name) is prepared on this connection, so it
+ * prepares it again on next use; false when this `pg` keeps no such record (the caller then discards the connection).
+ */
+function forgetPreparedRecord(client: PoolClient, name?: string): boolean {
+  const record = preparedRecord(client);
+  if (!record) return false;
+  if (name === undefined) {
+    record.parsedStatements = {};
+    if (record.submittedNamedStatements) record.submittedNamedStatements = {};
+  } else {
+    delete record.parsedStatements[name];
+    if (record.submittedNamedStatements) delete record.submittedNamedStatements[name];
+  }
+  return true;
+}
+
+/**
  * Runs `text` on `client`, as the named statement `name` when given. Hot path: `client.query(config)` copies a
  * config object property by property (`cloneQueryConfig`, ~9 µs per call under load in the profile); a string
  * `text` with a values array is not copied, so the query is built from the string and named afterwards, and handed
@@ -252,13 +269,10 @@ export class PostgresDriver extends BackendDriver {
 
   /** Drops one prepared shape from a connection (server and `pg`'s record); false when that cannot be done. */
   private async forgetPrepared(client: PoolClient, name: string): Promise<boolean> {
-    const record = preparedRecord(client);
-    if (!record) return false;
+    if (!preparedRecord(client)) return false;
     // `name` is ours (`athena_<n>`), never caller input. An unknown name (26000) fails harmlessly.
     await client.query(`DEALLOCATE ${name}`).catch(() => undefined);
-    delete record.parsedStatements[name];
-    if (record.submittedNamedStatements) delete record.submittedNamedStatements[name];
-    return true;
+    return forgetPreparedRecord(client, name);
   }
 
   /** Introspection for the schema cache, through the same breaker as statements. */
@@ -362,10 +376,8 @@ export class PostgresDriver extends BackendDriver {
       if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
       await client.query('DISCARD ALL');
       // DISCARD ALL deallocated the gateway's prepared shapes too: make `pg` prepare them again on this connection.
-      const record = preparedRecord(client);
-      if (!record) return new Error('cannot reset the prepared-statement record of this connection');
-      record.parsedStatements = {};
-      if (record.submittedNamedStatements) record.submittedNamedStatements = {};
+      if (!forgetPreparedRecord(client))
+        return new Error('cannot reset the prepared-statement record of this connection');
       return undefined;
     } catch (e) {
       this.logger.warn(`session reset after raw SQL failed (${(e as Error).message}); connection discarded`);

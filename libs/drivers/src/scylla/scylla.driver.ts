@@ -70,14 +70,15 @@ export function toJsonValue(v: unknown): unknown {
     default:
       return String(v);
   }
-  if (v instanceof cqlTypes().Long) {
+  const T = cqlTypes(); // once per object value, not once per instanceof check
+  if (v instanceof T.Long) {
     const n = v.toNumber();
     return Number.isSafeInteger(n) ? n : v.toString();
   }
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (Buffer.isBuffer(v)) return `0x${v.toString('hex')}`;
   if (Array.isArray(v)) return v.map(toJsonValue);
-  if (v instanceof cqlTypes().Tuple) return v.values().map(toJsonValue);
+  if (v instanceof T.Tuple) return v.values().map(toJsonValue);
   if (v instanceof Set) return [...v].map(toJsonValue);
   if (v instanceof Map) {
     const o: Record<string, unknown> = {};
@@ -85,17 +86,17 @@ export function toJsonValue(v: unknown): unknown {
     return o;
   }
   if (
-    v instanceof cqlTypes().Uuid ||
-    v instanceof cqlTypes().BigDecimal ||
-    v instanceof cqlTypes().Integer ||
-    v instanceof cqlTypes().LocalDate ||
-    v instanceof cqlTypes().LocalTime ||
-    v instanceof cqlTypes().InetAddress ||
-    v instanceof cqlTypes().Duration
+    v instanceof T.Uuid ||
+    v instanceof T.BigDecimal ||
+    v instanceof T.Integer ||
+    v instanceof T.LocalDate ||
+    v instanceof T.LocalTime ||
+    v instanceof T.InetAddress ||
+    v instanceof T.Duration
   ) {
     return v.toString();
   }
-  if (v instanceof cqlTypes().Vector) return Array.from(v as unknown as Iterable<unknown>, toJsonValue);
+  if (v instanceof T.Vector) return Array.from(v as unknown as Iterable<unknown>, toJsonValue);
   if (Object.getPrototypeOf(v) === Object.prototype) {
     const o: Record<string, unknown> = {};
     for (const k of Object.keys(v)) o[k] = toJsonValue((v as Record<string, unknown>)[k]);

@@ -1,0 +1,52 @@
+/*
+ * Shared by the bench scripts: starting the benchmark target (bench/server.js) and reading a process's CPU time
+ * and resident memory from /proc.
+ */
+const { spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** CPU time (µs) used so far by a process, from /proc/<pid>/stat (utime + stime); null where /proc is absent. */
+function cpuUs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** Resident memory of a process in MB (from /proc/<pid>/status); null where /proc is absent. */
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts bench/server.js on the prepared databases (`nodeArgs`: extra node flags, e.g. --cpu-prof) and resolves
+ * { child, targets: { gateway, floor } } once it prints its ready line.
+ */
+async function startTarget(uris, adminKey, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, 'server.js')], {
+    env: { ...process.env, BENCH_PG_URI: uris.pg, BENCH_CONTROL_URI: uris.control, ATHENA_KEY_12: adminKey },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const targets = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c) => {
+      buf += c;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)));
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { child, targets };
+}
+
+module.exports = { cpuUs, rssMb, startTarget };
