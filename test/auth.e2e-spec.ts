@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { AuthClock } from '@athena/auth';
+import { AUTH_CHANGED_CHANNEL, ControlPlaneEvents } from '@athena/store';
+import { waitFor } from './support/processes';
 import { bootApp, call, TestApp } from './support/app';
 import { createTestDatabase, describeWith, TestDatabase } from './support/services';
 
@@ -815,11 +817,23 @@ describeWith('postgres')('auth: the auth store goes away (fail modes)', () => {
       postgres_clients: { main: data.uri },
     });
     try {
+      // The change also comes back as a NOTIFY that clears the key cache again; let it arrive before the cache is
+      // filled below, or it could empty the cache after the control plane is gone (a race under load).
+      const events = app.server.app.get(ControlPlaneEvents);
+      let notified = 0;
+      const off = events.subscribe(AUTH_CHANGED_CHANNEL, () => notified++);
+      const listening = events.listening;
       await call(`${app.url}/admin/api-key-config`, {
         method: 'PUT',
         headers: { 'x-athena-admin-key': ADMIN_KEY },
         json: { enforce_api_keys: true },
       });
+      if (listening)
+        await waitFor(
+          async () => notified,
+          (n) => n >= 2,
+        ); // the local emit, then the NOTIFY
+      off();
       const unknown = `ath_${randomBytes(8).toString('hex')}.${randomBytes(32).toString('hex')}`;
       const q = () =>
         call(`${app.url}/gateway/query`, {
