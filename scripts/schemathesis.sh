@@ -6,7 +6,7 @@
 # Fails on any 5xx, response-schema violation, and ST201/ST202/ST103-class disagreement between spec and server;
 # scripts/schemathesis_hooks.py lists the data-dependent 400 codes a schema-valid request may still get.
 # Needs `npm run build` first. Env: ATHENA_TEST_PG_URI (required), ATHENA_SCHEMATHESIS_MAX_EXAMPLES (default 20),
-# ATHENA_SCHEMATHESIS_SEED (default 16). Last line: `schemathesis: N operations, M test cases, K failures (T s)`.
+# ATHENA_SCHEMATHESIS_SEED (default 16), ATHENA_SCHEMATHESIS_VERBOSE=1 (print the whole report even when green). Last line: `schemathesis: N operations, M test cases, K failures (T s)`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -190,12 +190,19 @@ set +e
 (cd "$WORK" && SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$ROOT/scripts" \
   "$ST_VENV/bin/schemathesis" --no-color --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.json" --seed "$SEED" --max-examples "$MAX_EXAMPLES" --request-timeout 10 \
   --phases examples,coverage,fuzzing --workers 1 --generation-database none \
-  --report junit --report-dir "$WORK/report") 2>&1 | tee "$WORK/st.log"
-ST_RC=${PIPESTATUS[0]}
+  --report junit --report-dir "$WORK/report") >"$WORK/st.log" 2>&1
+ST_RC=$?
 set -e
+# The full report goes to the terminal only when the run fails or ATHENA_SCHEMATHESIS_VERBOSE=1: its pytest-style
+# footer ("=== N warnings in T s ===") would otherwise be the last test summary in CI's log, after jest's.
+if [[ "$ST_RC" -ne 0 || "${ATHENA_SCHEMATHESIS_VERBOSE:-0}" == 1 ]]; then
+  cat "$WORK/st.log"
+else
+  grep -E '^ *(✅|❌|⚠️)' "$WORK/st.log" || true
+fi
 OPS=$(grep -oE 'Tested: [0-9]+' "$WORK/st.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
 CASES=$(grep -oE '[0-9]+ generated' "$WORK/st.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
 FAILURES=$(grep -oE '[0-9]+ failures?' "$WORK/st.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
 SECS=$(grep -oE ' in [0-9.]+s =+$' "$WORK/st.log" | tail -n 1 | grep -oE '[0-9.]+' || echo '?')
-echo "schemathesis: ${OPS} operations, ${CASES} test cases, ${FAILURES} failures (${SECS} s, exit ${ST_RC})"
+echo "schemathesis: ${OPS} operations, ${CASES} test cases, ${FAILURES} failures (seed ${SEED}, ${SECS} s, exit ${ST_RC})"
 exit "$ST_RC"
