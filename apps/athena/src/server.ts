@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ValidationPipe } from '@nestjs/common';
+import { ForbiddenException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
@@ -9,13 +9,18 @@ import { join } from 'node:path';
 import { AthenaConfig, athenaDataDir, loadConfig } from '@athena/config';
 import { DriverRegistry } from '@athena/drivers';
 import { LifecycleService } from '@athena/health';
+import { AuthGuard } from '@athena/auth';
+import { GatewayController } from '@athena/gateway';
 import {
   checkRequestLine,
   clientErrorHandler,
+  exceptionLogger,
   frameworkErrors,
   genRequestId,
+  installDirectRoutes,
   installJsonBodyParser,
   MethodTable,
+  replyWithError,
 } from '@athena/http';
 import { MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
 import { ControlPlaneTarget, EmbeddedPostgresHandle, startEmbeddedPostgres } from '@athena/store';
@@ -136,6 +141,22 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   installJsonBodyParser(fastify, config.api.body_limit_bytes);
   const methodTable = new MethodTable();
   methodTable.track(fastify);
+  // The hot read routes skip Nest's router proxy (bench/README.md "Issue 15"); same hooks, guard, envelope.
+  const guard = app.get(AuthGuard);
+  const errorLog = exceptionLogger(logger);
+  const gateway = app.get(GatewayController);
+  installDirectRoutes(
+    fastify,
+    [
+      { controller: gateway, method: 'fetch' },
+      { controller: gateway, method: 'data' },
+    ],
+    {
+      activate: (req, handler, cls) => guard.activateHttp(req, handler, cls),
+      fail: (err, req, reply) => replyWithError(errorLog, err, req, reply),
+      refused: () => new ForbiddenException(),
+    },
+  );
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     const refused =

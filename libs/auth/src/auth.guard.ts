@@ -78,8 +78,17 @@ export class AuthGuard implements CanActivate, OnModuleInit {
 
   canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
-    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
-    const policy = this.policyFor(ctx, req);
+    const handler = ctx.getHandler() as (...args: never[]) => unknown;
+    return this.activateHttp(ctx.switchToHttp().getRequest<FastifyRequest>(), handler, ctx.getClass());
+  }
+
+  /** `canActivate` for an HTTP request served by `handler` of `cls` (also the direct routes' guard, @athena/http). */
+  activateHttp(
+    req: FastifyRequest,
+    handler: (...args: never[]) => unknown,
+    cls: new (...args: never[]) => unknown,
+  ): boolean | Promise<boolean> {
+    const policy = this.policyFor(handler, cls, req);
     if (policy === null || policy.kind === 'public') return true;
     const call = httpCall(req);
     // Authenticated by the hook unless the hook's policy and the decorator disagree (an admin route must have
@@ -102,11 +111,12 @@ export class AuthGuard implements CanActivate, OnModuleInit {
     return true;
   }
 
-  private policyFor(ctx: ExecutionContext, req: FastifyRequest): AuthPolicy | null {
-    const declared = this.reflector.getAllAndOverride<AuthPolicy | undefined>(AUTH_POLICY, [
-      ctx.getHandler(),
-      ctx.getClass(),
-    ]);
+  private policyFor(
+    handler: (...args: never[]) => unknown,
+    cls: new (...args: never[]) => unknown,
+    req: FastifyRequest,
+  ): AuthPolicy | null {
+    const declared = this.reflector.getAllAndOverride<AuthPolicy | undefined>(AUTH_POLICY, [handler, cls]);
     if (declared) return declared;
     return this.pathPolicyCached(req.routeOptions?.url ?? req.url.split('?')[0]);
   }

@@ -65,10 +65,12 @@ export function httpCall(req: FastifyRequest): GatewayCall {
   return call;
 }
 
+/** The factory behind `@Call()` (direct routes recognise the decorator by it). */
+export const callParamFactory = (_: unknown, ctx: ExecutionContext): GatewayCall =>
+  httpCall(ctx.switchToHttp().getRequest<FastifyRequest>());
+
 /** Handler parameter: the request's GatewayCall. */
-export const Call = createParamDecorator((_: unknown, ctx: ExecutionContext): GatewayCall =>
-  httpCall(ctx.switchToHttp().getRequest<FastifyRequest>()),
-);
+export const Call = createParamDecorator(callParamFactory);
 
 /** The part of the HTTP reply a controller touches when it maps an outcome (no Fastify types in feature libs). */
 export interface HttpReply {

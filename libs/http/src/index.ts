@@ -7,3 +7,4 @@ export * from './errors';
 export * from './json-body';
 export * from './edge-errors';
 export * from './method-table';
+export * from './direct-routes';
