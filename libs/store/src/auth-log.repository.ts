@@ -44,7 +44,7 @@ export class AuthLogRepository {
        SELECT to_timestamp(created_at / 1000.0), request_id, api_key_id, presented_public_id, presented_hash_prefix, key_source, credential,
               client_name, method, path, ipv4, user_agent, enforced, authenticated, authorized, required_rights,
               granted_rights, outcome, reason
-         FROM jsonb_to_recordset($1::jsonb) AS r(
+         FROM json_to_recordset($1::json) AS r(
            created_at double precision, request_id text, api_key_id uuid, presented_public_id text,
            presented_hash_prefix text, key_source text, credential text, client_name text, method text, path text,
            ipv4 text, user_agent text, enforced boolean, authenticated boolean, authorized boolean,
