@@ -26,6 +26,7 @@ export { configuredAdminKey } from './authentication.service';
 @Injectable()
 export class AuthGuard implements CanActivate, OnModuleInit {
   private readonly byRoute = new Map<string, AuthPolicy | null>();
+  private readonly declared = new WeakMap<object, { cls: object; policy: AuthPolicy | undefined }>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -116,8 +117,13 @@ export class AuthGuard implements CanActivate, OnModuleInit {
     cls: new (...args: never[]) => unknown,
     req: FastifyRequest,
   ): AuthPolicy | null {
-    const declared = this.reflector.getAllAndOverride<AuthPolicy | undefined>(AUTH_POLICY, [handler, cls]);
-    if (declared) return declared;
+    // The decorators' policy, read once per handler (metadata lookups are not free on every request).
+    let memo = this.declared.get(handler);
+    if (!memo || memo.cls !== cls) {
+      memo = { cls, policy: this.reflector.getAllAndOverride<AuthPolicy | undefined>(AUTH_POLICY, [handler, cls]) };
+      this.declared.set(handler, memo);
+    }
+    if (memo.policy) return memo.policy;
     return this.pathPolicyCached(req.routeOptions?.url ?? req.url.split('?')[0]);
   }
 
