@@ -150,6 +150,9 @@ describePg('deferred queue (real PostgreSQL)', () => {
     expect((await status(worker, 'no-such-request')).status).toBe(404);
     expect((await status(worker, 'no-such-request')).body.code).toBe('deferred_request_not_found');
     expect((await status(worker, 'bad id!')).status).toBe(400);
+    // The worker app shares the queue: stop it so the job provably stays queued (no race with its 50 ms poll).
+    const theWorker = worker.server.app.get(DeferredWorker);
+    await theWorker.stop();
     const r = await defer(idle, '/gateway/query', { query: 'SELECT count(*)::int AS n FROM items' });
     expect(r.status).toBe(202);
     const id = r.body.data.request_id as string;
@@ -161,7 +164,8 @@ describePg('deferred queue (real PostgreSQL)', () => {
     });
     expect(conflict.status).toBe(409);
     expect(conflict.body.code).toBe('deferred_request_not_requeueable');
-    const s = await finished(worker, id); // the other process's worker takes it
+    theWorker.start();
+    const s = await finished(worker, id); // the other app's worker takes it
     expect(s.body.data).toMatchObject({ status: 'completed', attempts: 1 });
     expect(s.body.data.result.data).toEqual([{ n: 50 }]);
     const rq = await call(`${idle.url}/gateway/deferred/${id}/requeue`, {
