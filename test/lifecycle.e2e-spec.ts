@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { startServer } from '../apps/athena/src/server';
@@ -8,6 +9,15 @@ import { createTestDatabase, freePort, testTempDir } from './support/services';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'dist/apps/athena/apps/athena/src/cli.js');
+
+/** True when nothing listens on 127.0.0.1:`port` (we can bind it). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const srv = createServer();
+    srv.once('error', () => done(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => done(true)));
+  });
+}
 
 function writeConfig(doc: Record<string, unknown>): string {
   const dir = testTempDir('athena-cfg-');
@@ -111,6 +121,14 @@ describe('embedded default (no control-plane URI configured)', () => {
       });
       expect(r.status).toBe(200);
       expect(r.body.data).toEqual([{ body: 'kept across restarts' }]);
+      // A boot that fails after starting its embedded PostgreSQL (here: the API port is taken) stops it again.
+      const pgPort = await freePort();
+      const clash = writeConfig({
+        api: { port: second.port, host: '127.0.0.1' },
+        embedded: { enabled: true, data_dir: join(testTempDir('athena-embedded-'), 'pg'), port: pgPort },
+      });
+      await expect(startServer({ configPath: clash, logDestination: new LogCapture() })).rejects.toThrow(/EADDRINUSE/);
+      expect(await canListen(pgPort)).toBe(true);
     } finally {
       await second.shutdown('test');
     }

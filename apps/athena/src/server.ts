@@ -185,7 +185,14 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   });
   const { setupOpenApi } = await import('./openapi');
   setupOpenApi(app);
-  await app.listen({ port: config.api.port, host: config.api.host });
+  try {
+    await app.listen({ port: config.api.port, host: config.api.host });
+  } catch (e) {
+    // E.g. the port is taken: release what the boot opened (pools, the embedded PostgreSQL) before failing.
+    await app.close().catch(() => undefined);
+    await embedded?.stop();
+    throw e;
+  }
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
   const lifecycle = app.get(LifecycleService);
