@@ -22,7 +22,7 @@ import {
   MethodTable,
   replyWithError,
 } from '@athena/http';
-import { MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
+import { FLAT_LINE, MetricsService, createRootLogger, redactSecrets, redactUrl } from '@athena/observability';
 import { ControlPlaneTarget, EmbeddedPostgresHandle, startEmbeddedPostgres } from '@athena/store';
 import { AppModule } from './app.module';
 
@@ -137,7 +137,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const drivers = app.get(DriverRegistry);
   metrics.setPoolSource(() => drivers.entries().map(([client, d]) => ({ client, ...d.poolStats() })));
   const fastify = app.getHttpAdapter().getInstance();
-  const httpLog = logger.child({ component: 'http' });
+  const httpLog = logger.child({ component: 'http' }, FLAT_LINE); // flat fields; the path goes through redactUrl
   installJsonBodyParser(fastify, config.api.body_limit_bytes);
   const methodTable = new MethodTable();
   methodTable.track(fastify);
