@@ -61,8 +61,9 @@ export class AuthLogWriter implements BeforeApplicationShutdown {
     }
   }
 
+  /** Writes every row recorded so far (bounded), also when a timed flush is already running. */
   flush(): Promise<void> {
-    return this.rows.flush();
+    return this.rows.drain();
   }
 
   async flushTouched(): Promise<void> {

@@ -135,6 +135,27 @@ describe('BatchedWriter', () => {
     expect(calls).toEqual([[1]]);
   });
 
+  it('drain() also writes what was pushed while a write was running (flush() returns the running one)', async () => {
+    let release!: () => void;
+    const calls: number[][] = [];
+    const t = setup({
+      maxBuffered: 10,
+      write: (batch) => {
+        calls.push(batch);
+        return calls.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+      },
+    });
+    t.w.push(1);
+    const running = t.w.flush();
+    t.w.push(2);
+    expect(t.w.flush()).toBe(running); // flush: the running write only
+    const drained = t.w.drain();
+    release();
+    await drained;
+    expect(calls).toEqual([[1], [2]]);
+    expect(t.w.size).toBe(0);
+  });
+
   it('close() clears the timer and drains everything buffered', async () => {
     const t = setup({ batchSize: 2, maxBuffered: 10 });
     t.setReady(false);

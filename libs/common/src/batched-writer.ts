@@ -68,13 +68,22 @@ export class BatchedWriter<T> {
     return this.flushing;
   }
 
+  /**
+   * Writes what is buffered (at most `maxRounds` batches) while the sink is ready. Unlike `flush`, a write
+   * already running does not end it early: items pushed while it ran are written too.
+   */
+  async drain(maxRounds = 50): Promise<void> {
+    if (this.flushing) await this.flushing;
+    for (let i = 0; i < maxRounds && this.buffer.length > 0 && this.isReady(); i++) await this.flush();
+  }
+
   /** Stops the timer and drains what is buffered (at most `maxRounds` batches) while the sink is ready. */
   async close(maxRounds = 50): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    for (let i = 0; i < maxRounds && this.buffer.length > 0 && this.isReady(); i++) await this.flush();
+    await this.drain(maxRounds);
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;

@@ -64,9 +64,9 @@ export class GatewayLogWriter implements BeforeApplicationShutdown {
     this.operations.push(row);
   }
 
-  /** Writes one batch of each log. Safe to call concurrently. */
+  /** Writes every row recorded so far (bounded), also when a timed flush is already running. */
   async flush(): Promise<void> {
-    await Promise.all([this.requests.flush(), this.operations.flush()]);
+    await Promise.all([this.requests.drain(), this.operations.drain()]);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
