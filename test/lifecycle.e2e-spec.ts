@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { startServer } from '../apps/athena/src/server';
+import { Client } from 'pg';
 import { bootApp, call, LogCapture } from './support/app';
+import { waitFor } from './support/processes';
 import { createTestDatabase, freePort, testTempDir } from './support/services';
 
 const ROOT = resolve(__dirname, '..');
@@ -52,26 +54,38 @@ describe('graceful shutdown', () => {
       gateway: { logging_pg_uri: db.uri },
       postgres_clients: { main: db.uri },
     });
+    // The in-flight request waits on an advisory lock the test holds, so it is provably still running when the
+    // drain starts and ends only when the test lets it (no sleep racing the shutdown).
+    const holder = new Client({ connectionString: db.uri });
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock(4242)');
     try {
       expect((await call(`${app.url}/ready`)).status).toBe(200);
       const slow = call(`${app.url}/gateway/query`, {
         method: 'POST',
         headers: { 'x-athena-client': 'main' },
-        json: { query: 'SELECT pg_sleep(1.2) IS NULL AS slept' },
+        json: { query: 'SELECT (pg_advisory_xact_lock(4242))::text IS NULL AS slept' },
       });
-      await new Promise((r) => setTimeout(r, 150));
-      const stopping = app.close();
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor(
+        () =>
+          holder.query(
+            "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted",
+          ),
+        (r) => r.rows[0].n === 1,
+      );
+      const stopping = app.close(); // draining starts synchronously: /ready answers 503 from now on
       const ready = await call(`${app.url}/ready`);
       expect(ready.status).toBe(503);
       expect(ready.body).toEqual({ status: 'not_ready', reason: 'draining' });
       expect(ready.headers.get('retry-after')).toBe('1');
+      await holder.query('SELECT pg_advisory_unlock(4242)');
       const done = await slow;
       expect(done.status).toBe(200);
       expect(done.body.data).toEqual([{ slept: false }]);
       await stopping;
       await expect(fetch(`${app.url}/ping`)).rejects.toThrow();
     } finally {
+      await holder.end();
       await app.close();
       await db.drop();
     }
