@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ForbiddenException, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ApplicationConfig, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
@@ -12,6 +12,7 @@ import { LifecycleService } from '@athena/health';
 import { AuthGuard } from '@athena/auth';
 import { GatewayController } from '@athena/gateway';
 import {
+  AthenaExceptionFilter,
   checkRequestLine,
   clientErrorHandler,
   exceptionLogger,
@@ -155,6 +156,21 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       activate: (req, handler, cls) => guard.activateHttp(req, handler, cls),
       fail: (err, req, reply) => replyWithError(errorLog, err, req, reply),
       refused: () => new ForbiddenException(),
+      // The direct handler reproduces exactly these app-wide enhancers; anything added later must be refused.
+      unsupportedGlobals: () => {
+        const c = app.get(ApplicationConfig);
+        const extra = [
+          ...c.getGlobalInterceptors(),
+          ...c.getGlobalRequestInterceptors(),
+          ...c.getGlobalPipes().filter((p) => !(p instanceof ValidationPipe)),
+          ...c.getGlobalRequestPipes(),
+          ...c.getGlobalGuards().filter((g) => g !== guard),
+          ...c.getGlobalRequestGuards(),
+          ...c.getGlobalFilters().filter((f) => !(f instanceof AthenaExceptionFilter)),
+          ...c.getGlobalRequestFilters(),
+        ];
+        return extra.length ? `global ${extra.map((e) => e.constructor.name).join(', ')}` : null;
+      },
     },
   );
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -138,6 +138,16 @@ describe('direct routes', () => {
     }
   });
 
+  it('fails the boot when the app-wide Nest setup has something the direct handler does not reproduce', async () => {
+    const app = Fastify();
+    installDirectRoutes(app, [{ controller: new Things(), method: 'fetch' }], {
+      ...deps(),
+      unsupportedGlobals: () => 'global TimingInterceptor',
+    });
+    app.post('/things/fetch', () => undefined);
+    await expect(app.ready()).rejects.toThrow(/cannot reproduce the app's global Nest setup: global TimingInterceptor/);
+  });
+
   it('fails the boot when Nest never registers a direct route', async () => {
     const app = Fastify();
     installDirectRoutes(app, [{ controller: new Things(), method: 'fetch' }], deps());

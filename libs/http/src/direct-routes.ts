@@ -51,6 +51,11 @@ export interface DirectRouteDeps {
   fail(err: unknown, req: FastifyRequest, reply: FastifyReply): void;
   /** What a guard that answers false throws (Nest: ForbiddenException). */
   refused(): unknown;
+  /**
+   * Checked once the app is initialised (global enhancers are registered by then): why the app-wide Nest setup
+   * does not match what the direct handler reproduces (e.g. a global interceptor was added), or null.
+   */
+  unsupportedGlobals?(): string | null;
 }
 
 type ArgOf = (req: FastifyRequest, reply: FastifyReply) => unknown;
@@ -198,7 +203,9 @@ export function installDirectRoutes(
   });
   fastify.addHook('onReady', (done) => {
     const missing = [...plans.values()].filter((p) => !p.installed).map((p) => `${p.label} (${p.verb} ${p.url})`);
-    done(missing.length ? new Error(`direct routes never registered by Nest: ${missing.join(', ')}`) : undefined);
+    if (missing.length) return done(new Error(`direct routes never registered by Nest: ${missing.join(', ')}`));
+    const globals = deps.unsupportedGlobals?.() ?? null;
+    done(globals ? new Error(`direct routes cannot reproduce the app's global Nest setup: ${globals}`) : undefined);
   });
   return [...plans.keys()];
 }
