@@ -76,11 +76,15 @@ function postgresCpuUs() {
 async function withCpu(pid, fn) {
   const n0 = cpuUs(pid);
   const p0 = postgresCpuUs();
+  const l0 = process.cpuUsage();
   const r = await fn();
+  const l = process.cpuUsage(l0);
   const n1 = cpuUs(pid);
   const p1 = postgresCpuUs();
   const reqs = r.requests.total || 1;
   r.cpu = {
+    // autocannon runs in this process: the load generator's own CPU per request, on the same cores.
+    loadgen_us: Math.round((l.user + l.system) / reqs),
     node_us: n0 === null || n1 === null ? null : Math.round((n1 - n0) / reqs),
     pg_us: p0 === null || p1 === null ? null : Math.round((p1 - p0) / reqs),
   };
@@ -279,6 +283,8 @@ async function main() {
         await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers); // warm-up (not recorded)
         const gw = await withCpu(child.pid, () => run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers));
         const fl = await withCpu(child.pid, () => run(`${targets.floor}${s.floor}`, s.body, c));
+        // Cache hits: also the ceiling (a bare Fastify route sending stored bytes) — the most any hit can reach here.
+        const ceil = s.cached ? await withCpu(child.pid, () => run(`${targets.floor}/floor/static`, s.body, c)) : null;
         if (gw.non2xx > 0 || gw.errors > 0)
           throw new Error(`gateway answered ${gw.non2xx} non-2xx / ${gw.errors} errors in "${s.name}"`);
         results.push({
@@ -296,6 +302,12 @@ async function main() {
           gateway_pg_us: gw.cpu.pg_us,
           floor_node_us: fl.cpu.node_us,
           floor_pg_us: fl.cpu.pg_us,
+          loadgen_us: gw.cpu.loadgen_us,
+          ...(ceil && {
+            ceiling_rps: Math.round(ceil.requests.average),
+            ceiling_ratio: Number((ceil.requests.average / fl.requests.average).toFixed(3)),
+            ceiling_node_us: ceil.cpu.node_us,
+          }),
         });
       }
     }

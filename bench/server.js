@@ -72,6 +72,13 @@ async function main() {
     if (!st) byLimit.set(n, (st = await compile({ table_name: 'bench_items', limit: n, sort_by: { field: 'id' } })));
     return { status: 'success', data: (await pool.query(st.text, st.values)).rows };
   });
+  // The ceiling of a cache hit on this machine: Fastify parses the JSON body and sends stored bytes (the gateway's
+  // answer for the cached scenario's row), with no database, cache key, auth, logs or metrics.
+  const row = (await pool.query(one.text, one.values)).rows;
+  const stored = JSON.stringify({ status: 'success', message: 'Fetched 1 row', data: row, count: 1, cache_key: 'x' });
+  floor.post('/floor/static', (req, reply) => {
+    reply.header('content-type', 'application/json; charset=utf-8').send(stored);
+  });
   await floor.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(
     `${JSON.stringify({ gateway: server.url, floor: `http://127.0.0.1:${floor.server.address().port}` })}\n`,

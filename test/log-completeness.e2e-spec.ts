@@ -101,4 +101,32 @@ describeWith('postgres')('request and operation logs are complete (real app, rea
       });
     }
   });
+
+  it('stores caller-controlled text exactly as sent: tabs, backslashes, quotes and Latin-1 survive the COPY encoding', async () => {
+    const id = `odd-${Date.now()}`;
+    const ua = 'ua\twith\\backslash \\N and "quotes" ünïcode (Latin-1)';
+    const user = 'user\\.\tx';
+    const r = await call(`${app.url}/gateway/fetch?x=a%09b%5C&y=\\N`, {
+      method: 'POST',
+      headers: { 'x-athena-client': 'main', 'x-request-id': id, 'user-agent': ua, 'x-user-id': user },
+      json: { table_name: 'missing\\table' },
+    });
+    expect([r.status, r.body.code]).toEqual([400, 'invalid_identifier']);
+    await app.server.app.get(GatewayLogWriter).flush();
+    const req = await cp.query(
+      'SELECT user_agent, user_id, query_string FROM gateway_request_log WHERE request_id = $1',
+      [id],
+    );
+    expect(req.rows).toEqual([{ user_agent: ua, user_id: user, query_string: 'x=a%09b%5C&y=\\N' }]);
+    const op = await cp.query(
+      'SELECT user_id, error, message, details FROM gateway_operation_log WHERE request_id = $1',
+      [id],
+    );
+    expect(op.rows).toHaveLength(1);
+    expect(op.rows[0]).toMatchObject({ user_id: user, error: true });
+    // The error the caller got is the one logged (it quotes the bad table name, backslash included).
+    expect(op.rows[0].message).toBe(`${r.body.code}: ${r.body.message}`);
+    expect(op.rows[0].message).toContain('"missing\\\\table"');
+    expect(op.rows[0].details).toEqual({ code: r.body.code, error: r.body.error });
+  });
 });

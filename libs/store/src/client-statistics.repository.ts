@@ -127,14 +127,15 @@ export class ClientStatisticsRepository {
 }
 
 /**
- * Appended to the batch INSERT of request-log rows (CTE `ins` RETURNING client, status_code, cached, created_at):
- * adds the batch's counts to client_statistics in the same statement. Rows are locked in name order.
+ * Adds one log batch's per-client request counts to `client_statistics` (parameters: the parallel arrays of
+ * `requestStats`, in order). Runs in the batch's transaction, so the counts and the rows land together.
  */
 export const REQUEST_STATS_UPSERT = `
 INSERT INTO client_statistics AS s (client_name, total_requests, successful_requests, failed_requests, total_cached_requests, last_request_at, updated_at)
-SELECT client, count(*), count(*) FILTER (WHERE status_code < 400), count(*) FILTER (WHERE status_code >= 400),
-       count(*) FILTER (WHERE cached), max(created_at), now()
-  FROM ins WHERE client IS NOT NULL GROUP BY client ORDER BY client
+SELECT u.client, u.total, u.ok, u.failed, u.cached, u.last, now()
+  FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::timestamptz[])
+       AS u(client, total, ok, failed, cached, last)
+ ORDER BY u.client
 ON CONFLICT (client_name) DO UPDATE SET
   total_requests = s.total_requests + EXCLUDED.total_requests,
   successful_requests = s.successful_requests + EXCLUDED.successful_requests,
@@ -143,11 +144,16 @@ ON CONFLICT (client_name) DO UPDATE SET
   last_request_at = GREATEST(s.last_request_at, EXCLUDED.last_request_at),
   updated_at = now()`;
 
-/** Same for operation-log rows (CTE `ins` RETURNING client_name, table_name, operation, error, status_code, created_at). */
+/**
+ * Same for operation-log batches: per-client operation counts ($1–$3) and per-(client, table, operation)
+ * totals and errors ($4–$9), the parallel arrays of `operationStats`.
+ */
 export const OPERATION_STATS_UPSERT = `
-, client_ops AS (
+WITH client_ops AS (
   INSERT INTO client_statistics AS s (client_name, total_operations, last_operation_at, updated_at)
-  SELECT client_name, count(*), max(created_at), now() FROM ins WHERE client_name IS NOT NULL GROUP BY client_name ORDER BY client_name
+  SELECT u.client, u.total, u.last, now()
+    FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS u(client, total, last)
+   ORDER BY u.client
   ON CONFLICT (client_name) DO UPDATE SET
     total_operations = s.total_operations + EXCLUDED.total_operations,
     last_operation_at = GREATEST(s.last_operation_at, EXCLUDED.last_operation_at),
@@ -155,9 +161,10 @@ export const OPERATION_STATS_UPSERT = `
   RETURNING 1
 )
 INSERT INTO client_table_statistics AS t (client_name, table_name, operation, total_operations, error_operations, last_operation_at, updated_at)
-SELECT client_name, table_name, operation, count(*), count(*) FILTER (WHERE ${IS_ERROR}), max(created_at), now()
-  FROM ins WHERE client_name IS NOT NULL AND table_name IS NOT NULL
- GROUP BY client_name, table_name, operation ORDER BY client_name, table_name, operation
+SELECT u.client, u.tbl, u.op, u.total, u.errors, u.last, now()
+  FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::timestamptz[])
+       AS u(client, tbl, op, total, errors, last)
+ ORDER BY u.client, u.tbl, u.op
 ON CONFLICT (client_name, table_name, operation) DO UPDATE SET
   total_operations = t.total_operations + EXCLUDED.total_operations,
   error_operations = t.error_operations + EXCLUDED.error_operations,

@@ -1,0 +1,163 @@
+import {
+  copyJson,
+  copyNumber,
+  copyText,
+  operationLogCopy,
+  operationStats,
+  OPERATION_LOG_COLUMNS,
+  requestLogCopy,
+  requestStats,
+  REQUEST_LOG_COLUMNS,
+} from './log-copy';
+import type { OperationLogRow, RequestLogRow } from './log-rows';
+
+const req = (over: Partial<RequestLogRow> = {}): RequestLogRow => ({
+  created_at: '2026-12-06T07:00:00.000Z',
+  request_id: 'r1',
+  client: 'main',
+  method: 'POST',
+  path: '/gateway/fetch',
+  query_string: null,
+  status_code: 200,
+  ipv4: '127.0.0.1',
+  user_agent: 'curl/8',
+  user_id: null,
+  company_id: null,
+  organization_id: null,
+  host: 'localhost:4052',
+  cached: false,
+  time: 1.25,
+  ...over,
+});
+
+const op = (over: Partial<OperationLogRow> = {}): OperationLogRow => ({
+  created_at: '2026-12-06T07:00:00.000Z',
+  request_id: 'r1',
+  operation: 'fetch',
+  table_name: 'items',
+  client_name: 'main',
+  method: 'POST',
+  path: '/gateway/fetch',
+  status_code: 200,
+  duration_ms: 0.5,
+  row_count: 1,
+  cached: false,
+  error: false,
+  message: null,
+  cache_key: 'items:id:1:0123456789abcdef',
+  user_id: null,
+  company_id: null,
+  organization_id: null,
+  details: null,
+  ...over,
+});
+
+describe('COPY text encoding of the gateway logs', () => {
+  it('escapes backslash, tab, newline and carriage return; NULL is \\N; NUL becomes U+FFFD', () => {
+    expect(copyText(null)).toBe('\\N');
+    expect(copyText(undefined)).toBe('\\N');
+    expect(copyText('plain')).toBe('plain');
+    expect(copyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
+    expect(copyText('\\N')).toBe('\\\\N'); // the text "\N" is not NULL
+    expect(copyText('\\.')).toBe('\\\\.'); // never the end-of-data marker
+    expect(copyText('a\u0000b')).toBe('a\uFFFDb');
+    expect(copyText('')).toBe('');
+  });
+
+  it('numbers: finite values as text, absent or non-finite as NULL', () => {
+    expect(copyNumber(200)).toBe('200');
+    expect(copyNumber(0.125)).toBe('0.125');
+    expect(copyNumber(null)).toBe('\\N');
+    expect(copyNumber(Number.NaN)).toBe('\\N');
+  });
+
+  it('jsonb: serialized then escaped; a NUL inside a string becomes U+FFFD (jsonb refuses \\u0000)', () => {
+    expect(copyJson(null)).toBe('\\N');
+    expect(copyJson({ code: 'x', error: 'line1\nline2 \\ tab\t' })).toBe(
+      '{"code":"x","error":"line1\\\\nline2 \\\\\\\\ tab\\\\t"}',
+    );
+    expect(copyJson({ error: { nested: 'a\u0000b' } })).toBe('{"error":{"nested":"a\uFFFDb"}}');
+  });
+
+  it('one line per row, one field per column, in column order', () => {
+    const text = requestLogCopy([
+      req(),
+      req({ request_id: 'r2', query_string: 'a=1', user_agent: 'tab\there', cached: true, status_code: 404 }),
+    ]);
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe('');
+    const f1 = lines[0].split('\t');
+    expect(f1).toHaveLength(REQUEST_LOG_COLUMNS.length);
+    expect(Object.fromEntries(REQUEST_LOG_COLUMNS.map((c, i) => [c, f1[i]]))).toEqual({
+      created_at: '2026-12-06T07:00:00.000Z',
+      request_id: 'r1',
+      client: 'main',
+      method: 'POST',
+      path: '/gateway/fetch',
+      query_string: '\\N',
+      status_code: '200',
+      ipv4: '127.0.0.1',
+      user_agent: 'curl/8',
+      user_id: '\\N',
+      company_id: '\\N',
+      organization_id: '\\N',
+      host: 'localhost:4052',
+      cached: 'f',
+      time: '1.25',
+    });
+    const f2 = lines[1].split('\t');
+    expect(f2).toHaveLength(REQUEST_LOG_COLUMNS.length); // the escaped tab did not split the field
+    expect(f2[REQUEST_LOG_COLUMNS.indexOf('user_agent')]).toBe('tab\\there');
+    expect(f2[REQUEST_LOG_COLUMNS.indexOf('cached')]).toBe('t');
+
+    const o = operationLogCopy([op({ error: true, message: 'bad: x', details: { code: 'bad' } })]).split('\t');
+    expect(o).toHaveLength(OPERATION_LOG_COLUMNS.length);
+    expect(o[OPERATION_LOG_COLUMNS.indexOf('error')]).toBe('t');
+    expect(o[OPERATION_LOG_COLUMNS.indexOf('message')]).toBe('bad: x');
+    expect(o[OPERATION_LOG_COLUMNS.indexOf('details')]).toBe('{"code":"bad"}\n');
+  });
+});
+
+describe('per-batch statistics', () => {
+  it('requests: per client, sorted; failures are status ≥ 400; rows without a client are not counted', () => {
+    const s = requestStats([
+      req({ client: 'zeta', created_at: '2026-12-06T07:00:02.000Z' }),
+      req({ client: 'alpha', status_code: 500, created_at: '2026-12-06T07:00:01.000Z' }),
+      req({ client: 'zeta', cached: true, status_code: 404, created_at: '2026-12-06T07:00:01.500Z' }),
+      req({ client: null }),
+    ]);
+    expect(s).toEqual({
+      client: ['alpha', 'zeta'],
+      total: [1, 2],
+      ok: [0, 1],
+      failed: [1, 1],
+      cached: [0, 1],
+      last: ['2026-12-06T07:00:01.000Z', '2026-12-06T07:00:02.000Z'],
+    });
+  });
+
+  it('operations: per client and per (client, table, operation); errors are error or status ≥ 400', () => {
+    const s = operationStats([
+      op({ created_at: '2026-12-06T07:00:03.000Z' }),
+      op({ error: true, status_code: 200 }),
+      op({ status_code: 409, operation: 'insert' }),
+      op({ table_name: null, operation: 'query' }), // raw SQL: counted for the client only
+      op({ client_name: 'b', table_name: 'a' }),
+      op({ client_name: null }),
+    ]);
+    expect(s.clients).toEqual({
+      client: ['b', 'main'],
+      total: [1, 4],
+      last: ['2026-12-06T07:00:00.000Z', '2026-12-06T07:00:03.000Z'],
+    });
+    expect(s.tables).toEqual({
+      client: ['b', 'main', 'main'],
+      table: ['a', 'items', 'items'],
+      operation: ['fetch', 'fetch', 'insert'],
+      total: [1, 2, 1],
+      errors: [0, 1, 1],
+      last: ['2026-12-06T07:00:00.000Z', '2026-12-06T07:00:03.000Z', '2026-12-06T07:00:00.000Z'],
+    });
+  });
+});
