@@ -4,7 +4,7 @@
  * BENCH_DURATION seconds (after a warm-up), stops the target and summarises the V8 CPU profile:
  * self time grouped by area (our libs, Nest, Fastify, pg, pino, node internals, GC, …) and the top functions.
  * Env: BENCH_PROFILE_SCENARIO = random | cached | hundred (default random), BENCH_CONNECTIONS (one number, default 16),
- * BENCH_PROFILE_TARGET = gateway | floor (default gateway), BENCH_PG_URI as for bench/run.js. Writes the raw profile to bench/results/profile-<scenario>-<ts>.cpuprofile.
+ * BENCH_PROFILE_TARGET = gateway | floor | ceiling (default gateway), BENCH_PG_URI as for bench/run.js. Writes the raw profile to bench/results/profile-<scenario>-<ts>.cpuprofile.
  */
 const { mkdirSync, mkdtempSync, readdirSync, readFileSync, copyFileSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -17,6 +17,8 @@ const DURATION = Number(process.env.BENCH_DURATION || 8);
 const CONNECTIONS = Number((process.env.BENCH_CONNECTIONS || '16').split(',')[0]);
 const SCENARIO = process.env.BENCH_PROFILE_SCENARIO || 'random';
 const TARGET = process.env.BENCH_PROFILE_TARGET || 'gateway';
+// `ceiling`: the bare Fastify route that sends stored bytes (bench/server.js) — what any cache hit is measured against.
+const FLOOR_PATH = TARGET === 'ceiling' ? '/floor/static' : null;
 
 const SCENARIOS = {
   random: { body: randomId, headers: { 'cache-control': 'no-store' }, floor: '/floor/one' },
@@ -106,7 +108,8 @@ async function main() {
   const uris = await prepare();
   const profDir = mkdtempSync(join(tmpdir(), 'athena-prof-'));
   const { child, targets } = await startTarget(uris, `bench-${process.pid}`, ['--cpu-prof', '--cpu-prof-dir', profDir]);
-  const url = TARGET === 'floor' ? `${targets.floor}${scenario.floor}` : `${targets.gateway}/gateway/fetch`;
+  const url =
+    TARGET === 'gateway' ? `${targets.gateway}/gateway/fetch` : `${targets.floor}${FLOOR_PATH ?? scenario.floor}`;
   await drive(url, scenario, 3); // warm-up
   // V8's profile clock and process.hrtime are both CLOCK_MONOTONIC: keep only the samples of the measured run.
   const from = Number(process.hrtime.bigint() / 1000n);
