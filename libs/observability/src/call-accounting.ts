@@ -102,6 +102,7 @@ export class CallAccounting {
       organization_id: orgId,
       details: ae ? { code: ae.code, error: ae.detail } : null,
     });
+    if (!this.trace.wanted(status)) return;
     this.trace.emit({
       request_id: call.requestId,
       client: rec.client,

@@ -41,6 +41,11 @@ export class GatewayTrace {
     this.log = root.child({ target: 'athena_rs::gateway_trace' }, FLAT_LINE);
   }
 
+  /** False when the line would be dropped (level above info and the call succeeded): callers skip building it. */
+  wanted(statusCode: number): boolean {
+    return statusCode >= 500 || this.log.isLevelEnabled('info');
+  }
+
   emit(fields: GatewayTraceFields): void {
     if (fields.status_code >= 500) this.log.error(fields, 'gateway_trace');
     else this.log.info(fields, 'gateway_trace');
