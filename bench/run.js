@@ -25,6 +25,34 @@ const ONLY = (process.env.BENCH_SCENARIOS || '')
 /** Database name prefix (BENCH_DB), so parallel bench runs on one server do not drop each other's databases. */
 const DB = (process.env.BENCH_DB || 'athena_bench').replace(/[^a-z0-9_]/g, '_');
 const AUTH_ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS || 3);
+/** Alternating gateway/floor runs per scenario and connection count (medians reported). */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS || 3));
+
+/** Median over rounds of a[i] req/s ÷ b[i] req/s. */
+function pairedRatio(a, b) {
+  const r = a.map((x, i) => x.requests.average / b[i].requests.average).sort((x, y) => x - y);
+  return Number(r[Math.floor(r.length / 2)].toFixed(3));
+}
+
+/** The per-field median of several autocannon runs (req/s, latency percentiles, CPU per request). */
+function medianRun(runs) {
+  const med = (f) => {
+    const v = runs
+      .map(f)
+      .filter((x) => typeof x === 'number')
+      .sort((a, b) => a - b);
+    return v.length ? v[Math.floor(v.length / 2)] : null;
+  };
+  return {
+    requests: { average: med((r) => r.requests.average) },
+    latency: { p50: med((r) => r.latency.p50), p99: med((r) => r.latency.p99) },
+    cpu: {
+      node_us: med((r) => r.cpu.node_us),
+      pg_us: med((r) => r.cpu.pg_us),
+      loadgen_us: med((r) => r.cpu.loadgen_us),
+    },
+  };
+}
 /** True when the named extra scenario group runs (all of them when BENCH_SCENARIOS is unset). */
 const wants = (group) => ONLY.length === 0 || ONLY.some((o) => group.includes(o));
 const ADMIN_KEY = `bench-admin-${process.pid}-${Date.now()}`;
@@ -281,12 +309,23 @@ async function main() {
           continue;
         }
         await run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers); // warm-up (not recorded)
-        const gw = await withCpu(child.pid, () => run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers));
-        const fl = await withCpu(child.pid, () => run(`${targets.floor}${s.floor}`, s.body, c));
-        // Cache hits: also the ceiling (a bare Fastify route sending stored bytes) — the most any hit can reach here.
-        const ceil = s.cached ? await withCpu(child.pid, () => run(`${targets.floor}/floor/static`, s.body, c)) : null;
-        if (gw.non2xx > 0 || gw.errors > 0)
-          throw new Error(`gateway answered ${gw.non2xx} non-2xx / ${gw.errors} errors in "${s.name}"`);
+        // Gateway, floor (and, for cache hits, the ceiling: a bare Fastify route sending stored bytes — the most
+        // any hit can reach here) alternate ROUNDS times; each column is the median of its runs, so a drift of
+        // the shared machine between runs moves both sides.
+        const gws = [];
+        const fls = [];
+        const ceils = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const g = await withCpu(child.pid, () => run(`${targets.gateway}/gateway/fetch`, s.body, c, s.headers));
+          if (g.non2xx > 0 || g.errors > 0)
+            throw new Error(`gateway answered ${g.non2xx} non-2xx / ${g.errors} errors in "${s.name}"`);
+          gws.push(g);
+          fls.push(await withCpu(child.pid, () => run(`${targets.floor}${s.floor}`, s.body, c)));
+          if (s.cached) ceils.push(await withCpu(child.pid, () => run(`${targets.floor}/floor/static`, s.body, c)));
+        }
+        const gw = medianRun(gws);
+        const fl = medianRun(fls);
+        const ceil = s.cached ? medianRun(ceils) : null;
         results.push({
           scenario: s.name,
           connections: c,
@@ -296,7 +335,8 @@ async function main() {
           gateway_p99_ms: gw.latency.p99,
           floor_p50_ms: fl.latency.p50,
           floor_p99_ms: fl.latency.p99,
-          ratio: Number((gw.requests.average / fl.requests.average).toFixed(3)),
+          // The median of the per-round ratios: each gateway run is paired with the floor run right after it.
+          ratio: pairedRatio(gws, fls),
           // CPU per request (µs) of the target process and of PostgreSQL: on a shared machine throughput follows these.
           gateway_node_us: gw.cpu.node_us,
           gateway_pg_us: gw.cpu.pg_us,
@@ -305,7 +345,7 @@ async function main() {
           loadgen_us: gw.cpu.loadgen_us,
           ...(ceil && {
             ceiling_rps: Math.round(ceil.requests.average),
-            ceiling_ratio: Number((ceil.requests.average / fl.requests.average).toFixed(3)),
+            ceiling_ratio: pairedRatio(ceils, fls),
             ceiling_node_us: ceil.cpu.node_us,
           }),
         });
