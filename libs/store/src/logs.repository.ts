@@ -18,7 +18,8 @@ import {
  * Bulk writes of the gateway logs: one transaction per batch on one pooled connection — `COPY … FROM STDIN`
  * (text format) of the rows, then one statement adding the batch's counts to the client statistics (no
  * per-request write). COPY costs PostgreSQL about a third less CPU per row than an INSERT expanding a json
- * parameter (`json_to_recordset`): 26–30 → 15–18 µs per request + operation row pair (bench/README.md).
+ * parameter (`json_to_recordset`): 25–29 → 18–24 µs per request + operation row pair (bench/README.md,
+ * "Issue 15, third round").
  */
 @Injectable()
 export class LogsRepository {
