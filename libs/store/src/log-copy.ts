@@ -180,9 +180,9 @@ export function operationStats(rows: readonly OperationLogRow[]): OperationStats
     out.clients.total.push(c.total);
     out.clients.last.push(c.last);
   }
-  const byKey = (a: { c: string; t: string; o: string }, b: { c: string; t: string; o: string }): number =>
-    a.c < b.c ? -1 : a.c > b.c ? 1 : a.t < b.t ? -1 : a.t > b.t ? 1 : a.o < b.o ? -1 : a.o > b.o ? 1 : 0;
-  for (const t of [...tables.values()].sort(byKey)) {
+  // Keys are `client\0table\0operation` and no name holds a NUL, so key order is (client, table, operation) order.
+  for (const k of [...tables.keys()].sort()) {
+    const t = tables.get(k)!;
     out.tables.client.push(t.c);
     out.tables.table.push(t.t);
     out.tables.operation.push(t.o);

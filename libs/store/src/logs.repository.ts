@@ -55,21 +55,14 @@ export class LogsRepository {
 
   /** COPY `text` with `copySql`, then `statsSql` (if any), in one transaction; rolled back as a whole on failure. */
   private async copyBatch(copySql: string, text: string, statsSql: string | null, params: unknown[]): Promise<void> {
-    const runner = this.cp.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as PoolClient;
-    try {
-      await client.query('BEGIN');
+    await this.cp.dataSource.transaction(async (m) => {
+      // COPY needs the driver's own connection: the transaction's, so the rows and the counts commit together.
+      const client = (m.queryRunner as unknown as { databaseConnection: PoolClient }).databaseConnection;
       const stream = client.query(copyFrom(copySql));
       stream.end(text);
       await finished(stream);
-      if (statsSql) await client.query(statsSql, params);
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      await runner.release();
-    }
+      if (statsSql) await m.query(statsSql, params);
+    });
   }
 }
 
