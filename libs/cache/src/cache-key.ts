@@ -15,6 +15,10 @@ import type { FetchQuery } from '@athena/query';
 /** Bump when the cached value's shape or the hash inputs change (old entries then become unreachable). */
 export const CACHE_KEY_VERSION = 2; // 2: the value is { rows, json } (the serialized envelope), not the envelope
 const MAX_READABLE = 48;
+// eslint-disable-next-line no-control-regex
+const UNREADABLE = /[\s:\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const UNREADABLE_ALL = /[\s:\u0000-\u001f\u007f]+/g;
 
 export interface CacheKeyInput {
   client: string;
@@ -79,8 +83,12 @@ function sha256Hex(s: string): string {
 
 /** A short, single-line rendering of a condition value for the readable head (the hash holds the real value). */
 function readable(v: unknown): string {
+  // A finite number renders as JSON does, with nothing to clean (the common case: a primary key).
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    const n = String(v);
+    return n.length > MAX_READABLE ? n.slice(0, MAX_READABLE) : n;
+  }
   const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
-  // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\s:\u0000-\u001f\u007f]+/g, '_');
+  const clean = UNREADABLE.test(s) ? s.replace(UNREADABLE_ALL, '_') : s;
   return clean.length > MAX_READABLE ? clean.slice(0, MAX_READABLE) : clean;
 }

@@ -53,6 +53,19 @@ describe('MemoryTier', () => {
     expect(m.read('missing')).toBeUndefined();
   });
 
+  it('parses an entry once: later reads return the decoded value, and Keyv still reads the serialized form', () => {
+    const m = new MemoryTier({ maxEntries: 10, maxBytes: 1000, maxEntryBytes: 200 });
+    const raw = JSON.stringify({ value: { rows: 1, json: '{"a":1}' }, expires: Date.now() + 10_000 });
+    m.set('k', raw);
+    const first = m.read<{ rows: number; json: string }>('k');
+    expect(first).toEqual({ rows: 1, json: '{"a":1}' });
+    expect(m.read('k')).toBe(first);
+    expect(JSON.parse(m.get('k')!)).toEqual(JSON.parse(raw));
+    expect(m.bytes).toBe(raw.length);
+    m.set('k', JSON.stringify({ value: { rows: 2, json: '[]' } }));
+    expect(m.read('k')).toEqual({ rows: 2, json: '[]' });
+  });
+
   it('drops exactly the entries of one tag, or of a tag prefix, and keeps the index in step with evictions', () => {
     const m = new MemoryTier({ maxEntries: 3, maxBytes: 1000, maxEntryBytes: 100 });
     m.tag('k1', 'main\u0000public.items');

@@ -10,13 +10,29 @@ export interface MemoryTierOptions {
   onEvict?: (reason: 'evict' | 'expire') => void;
 }
 
+/** A Keyv entry as read on the hot path. */
+interface Decoded {
+  value: unknown;
+  expires: number | null;
+}
+
+/**
+ * One stored entry: the serialized Keyv entry as Keyv handed it over, replaced by its decoded form on the first
+ * read (so a hit parses nothing, and the entry is not held twice). `size` is the serialized length.
+ */
+interface Slot {
+  raw: string | null;
+  decoded: Decoded | null;
+  size: number;
+}
+
 /**
  * The in-process tier: an LRU bounded by entries AND bytes (lru-cache), used as a Keyv store by cache-manager.
  * Keyv hands it serialized strings, so an entry's size is the length of its JSON. Entries are tagged with
  * the (client, table) they were read from, so an invalidation can drop exactly those.
  */
 export class MemoryTier {
-  private readonly lru: LRUCache<string, string>;
+  private readonly lru: LRUCache<string, Slot>;
   /** key → tag, and tag → keys (kept in step by the LRU's dispose hook). */
   private readonly tagOf = new Map<string, string>();
   private readonly byTag = new Map<string, Set<string>>();
@@ -25,11 +41,11 @@ export class MemoryTier {
   namespace?: string;
 
   constructor(private readonly o: MemoryTierOptions) {
-    this.lru = new LRUCache<string, string>({
+    this.lru = new LRUCache<string, Slot>({
       max: o.maxEntries,
       maxSize: o.maxBytes,
       maxEntrySize: o.maxEntryBytes,
-      sizeCalculation: (v) => Math.max(1, v.length),
+      sizeCalculation: (v) => v.size,
       dispose: (_v, key, reason) => {
         if (reason === 'set') return; // replaced in place: the key (and its tag) stays
         this.untag(key);
@@ -89,24 +105,33 @@ export class MemoryTier {
   }
 
   /**
-   * Hot-path read without Keyv's async layers: parses the entry Keyv stored (`{"value":…,"expires":…}`,
-   * serialized with JSON.stringify by ResponseCacheService) and honours its expiry.
+   * Hot-path read without Keyv's async layers: the entry Keyv stored (`{"value":…,"expires":…}`, serialized with
+   * JSON.stringify by ResponseCacheService), parsed once on its first read, and its expiry honoured.
    */
   read<T>(key: string): T | undefined {
-    const raw = this.lru.get(key);
-    if (raw === undefined) return undefined;
-    const e = JSON.parse(raw) as { value?: T; expires?: number | null };
-    if (typeof e.expires === 'number' && Date.now() > e.expires) {
+    const slot = this.lru.get(key);
+    if (slot === undefined) return undefined;
+    let d = slot.decoded;
+    if (d === null) {
+      const e = JSON.parse(slot.raw!) as { value?: unknown; expires?: unknown };
+      d = { value: e.value, expires: typeof e.expires === 'number' ? e.expires : null };
+      slot.decoded = d;
+      slot.raw = null;
+    }
+    if (d.expires !== null && Date.now() > d.expires) {
       this.lru.delete(key);
       return undefined;
     }
-    return e.value;
+    return d.value as T | undefined;
   }
 
   // --- Keyv store adapter (Map-like) -------------------------------------------------------------------------
 
   get(key: string): string | undefined {
-    return this.lru.get(key);
+    const slot = this.lru.get(key);
+    if (slot === undefined) return undefined;
+    // Keyv reads the serialized form; an entry already decoded by `read` is serialized again (off the hot path).
+    return slot.raw ?? JSON.stringify(slot.decoded);
   }
 
   set(key: string, value: string, ttl?: number): boolean {
@@ -114,7 +139,8 @@ export class MemoryTier {
       this.untag(key);
       return false;
     }
-    this.lru.set(key, value, ttl && ttl > 0 ? { ttl } : undefined);
+    const slot: Slot = { raw: value, decoded: null, size: Math.max(1, value.length) };
+    this.lru.set(key, slot, ttl && ttl > 0 ? { ttl } : undefined);
     if (!this.lru.has(key)) this.untag(key);
     return true;
   }

@@ -24,6 +24,9 @@ export interface CacheLookup<T> {
   store(value: T): void;
 }
 
+const NO_STORE = (): void => undefined;
+const LOCAL_GEN_MEMO_PER_CLIENT = 1024;
+
 /**
  * The two-tier response cache of gateway reads: cache-manager 7 over two Keyv stores — the in-process LRU
  * (`MemoryTier`, bounded by entries and bytes) and, when `redis.url` is set, the shared Redis tier
@@ -46,6 +49,8 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
   private readonly log: PinoLogger;
   /** Local generations: `<client>\0` (whole client) and `<client>\0<schema.table>`; used while Redis is down. */
   private readonly localGen = new Map<string, number>();
+  /** The local generation text per client and table, rebuilt after any local invalidation (reads allocate none). */
+  private readonly localGenText = new Map<string, Map<string, string>>();
   private readonly enabled: boolean;
   private readonly ttlMs: Record<CacheRoute, number>;
 
@@ -151,14 +156,6 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
       camelToSnake: this.config.gateway.force_camel_case_to_snake_case,
       namespace,
     });
-    const tag = `${client}\u0000${table}`;
-    const store =
-      on && d.write
-        ? (value: T) => {
-            this.memory.tag(key, tag);
-            this.cache.set(key, value, ttl).catch(() => undefined);
-          }
-        : () => undefined;
     let outcome: CacheOutcome = 'bypass';
     let tier: CacheTier = 'none';
     let value: T | undefined;
@@ -177,13 +174,21 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
           tier = 'redis';
           const left = typeof raw.expires === 'number' ? raw.expires - Date.now() : ttl;
           if (left > 0) {
-            this.memory.tag(key, tag);
+            this.memory.tag(key, `${client}\u0000${table}`);
             this.memoryStore.set(key, value, left).catch(() => undefined);
           }
         }
       }
     }
     this.metrics.lookup(route, outcome, tier);
+    // A hit stores nothing: no store closure is allocated for it.
+    const store =
+      on && d.write && outcome !== 'hit'
+        ? (fresh: T) => {
+            this.memory.tag(key, `${client}\u0000${table}`);
+            this.cache.set(key, fresh, ttl).catch(() => undefined);
+          }
+        : NO_STORE;
     return { key, outcome, tier, value, store };
   }
 
@@ -227,13 +232,23 @@ export class ResponseCacheService implements OnModuleInit, OnApplicationShutdown
   private dropLocal(client: string, table: string | null, origin: 'local' | 'remote'): void {
     const g = `${client}\u0000${table ?? ''}`;
     this.localGen.set(g, (this.localGen.get(g) ?? 0) + 1);
+    this.localGenText.clear();
     if (table === null) this.memory.dropTagPrefix(`${client}\u0000`);
     else this.memory.dropTag(`${client}\u0000${table}`);
     this.metrics.invalidations.inc({ scope: table === null ? 'client' : 'table', origin });
   }
 
   private localGeneration(client: string, table: string): string {
-    return `l${this.localGen.get(`${client}\u0000`) ?? 0}.${this.localGen.get(`${client}\u0000${table}`) ?? 0}`;
+    let byTable = this.localGenText.get(client);
+    if (byTable === undefined) this.localGenText.set(client, (byTable = new Map()));
+    let text = byTable.get(table);
+    if (text === undefined) {
+      text = `l${this.localGen.get(`${client}\u0000`) ?? 0}.${this.localGen.get(`${client}\u0000${table}`) ?? 0}`;
+      // The lookup runs before the backend has checked that the table exists: a bounded memo, not a registry.
+      if (byTable.size >= LOCAL_GEN_MEMO_PER_CLIENT) byTable.clear();
+      byTable.set(table, text);
+    }
+    return text;
   }
 
   /**

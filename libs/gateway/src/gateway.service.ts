@@ -70,21 +70,27 @@ export class GatewayService {
   private readonly fetchFlight = new SingleFlight<FetchResult>();
 
   constructor(
-    @Inject(ATHENA_CONFIG) private readonly config: AthenaConfig,
+    @Inject(ATHENA_CONFIG) config: AthenaConfig,
     private readonly targets: RequestTargetResolver,
     private readonly accounting: CallAccounting,
     private readonly metrics: MetricsService,
     private readonly cache: ResponseCacheService,
     private readonly authz: AuthorizationService,
     @Optional() private readonly events: WriteEvents = new WriteEvents(),
-  ) {}
+  ) {
+    this.plainParseOptions = {
+      camelToSnake: config.gateway.force_camel_case_to_snake_case,
+      maxRows: config.gateway.max_rows,
+      stripNullsHeader: undefined,
+    };
+  }
+
+  /** The options of a call without an `X-Strip-Nulls` header (most calls): built once. */
+  private readonly plainParseOptions: ParseOptions;
 
   private parseOptions(call: GatewayCall): ParseOptions {
-    return {
-      camelToSnake: this.config.gateway.force_camel_case_to_snake_case,
-      maxRows: this.config.gateway.max_rows,
-      stripNullsHeader: call.stripNulls,
-    };
+    if (call.stripNulls === undefined) return this.plainParseOptions;
+    return { ...this.plainParseOptions, stripNullsHeader: call.stripNulls };
   }
 
   /** The call's client (or a direct connection / custom_supabase) → the adapter to run on. */

@@ -118,21 +118,27 @@ export class MetricsService {
   /** Per-request counts are batched (CounterBatch) and histogram children are label-bound: cached per label set. */
   private readonly httpCounts = new CounterBatch(this.httpRequests);
   private readonly opCounts = new CounterBatch(this.operations);
-  private readonly httpChildren = new Map<string, { count: { n: number }; duration: { observe(v: number): void } }>();
-
-  private readonly opChildren = new Map<string, { count: { n: number }; duration: { observe(v: number): void } }>();
+  /**
+   * Label-bound children, found through nested maps keyed by the label values themselves: a request builds no
+   * key string. Bounded: routes are templates (unmatched paths collapse to "unmatched"), clients are catalog
+   * names (unknown ones are reported as "unknown"), operations and outcomes are fixed sets.
+   */
+  private readonly httpChildren = new Map<string, Map<string, Array<Child | undefined>>>();
+  private readonly opChildren = new Map<string, Map<string, Map<string, Child>>>();
 
   /** One gateway operation ended (label-bound children cached per client/operation/outcome). */
   observeOperation(client: string, operation: string, outcome: string, seconds: number): void {
-    const key = `${client}\u0000${operation}\u0000${outcome}`;
-    let child = this.opChildren.get(key);
+    let byOp = this.opChildren.get(client);
+    if (!byOp) this.opChildren.set(client, (byOp = new Map()));
+    let byOutcome = byOp.get(operation);
+    if (!byOutcome) byOp.set(operation, (byOutcome = new Map()));
+    let child = byOutcome.get(outcome);
     if (!child) {
-      // Bounded by the catalog's client names (unknown names are reported as "unknown").
       child = {
-        count: this.opCounts.slot(key, { client, operation, outcome }),
+        count: this.opCounts.slot(`${client}\u0000${operation}\u0000${outcome}`, { client, operation, outcome }),
         duration: this.operationDuration.labels({ client, operation }),
       };
-      this.opChildren.set(key, child);
+      byOutcome.set(outcome, child);
     }
     child.count.n++;
     child.duration.observe(seconds);
@@ -140,16 +146,28 @@ export class MetricsService {
 
   /** Called from Fastify's onResponse hook for every request. */
   observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
-    const statusClass = STATUS_CLASS[Math.floor(statusCode / 100)] ?? 'other';
-    const key = `${method} ${route} ${statusClass}`;
-    let child = this.httpChildren.get(key);
+    const cls = Math.floor(statusCode / 100);
+    const slot = cls >= 1 && cls <= 5 ? cls : 0;
+    let byMethod = this.httpChildren.get(route);
+    if (!byMethod) this.httpChildren.set(route, (byMethod = new Map()));
+    let byClass = byMethod.get(method);
+    if (!byClass) byMethod.set(method, (byClass = []));
+    let child = byClass[slot];
     if (!child) {
+      const statusClass = STATUS_CLASS[slot] ?? 'other';
       const labels = { method, route, status_class: statusClass };
-      child = { count: this.httpCounts.slot(key, labels), duration: this.httpDuration.labels(labels) };
-      // Route templates are bounded (unmatched paths collapse to "unmatched"), so this map stays small.
-      this.httpChildren.set(key, child);
+      child = {
+        count: this.httpCounts.slot(`${method} ${route} ${statusClass}`, labels),
+        duration: this.httpDuration.labels(labels),
+      };
+      byClass[slot] = child;
     }
     child.count.n++;
     child.duration.observe(seconds);
   }
+}
+
+interface Child {
+  count: { n: number };
+  duration: { observe(v: number): void };
 }
