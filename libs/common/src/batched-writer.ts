@@ -4,7 +4,37 @@ export interface BatchedWriterLogger {
   error(message: string): void;
 }
 
-export interface BatchedWriterOptions<T> {
+/**
+ * Where a BatchedWriter keeps what is buffered: an array of items by default, or any accumulator that turns
+ * items into batches as they arrive (e.g. rows encoded at once, so nothing long-lived stays on the JS heap).
+ */
+export interface BatchBuffer<T, B> {
+  /** Items buffered and not yet taken. */
+  readonly size: number;
+  push(item: T): void;
+  /** Removes up to `max` items (the oldest first) as one batch; `count` is how many it holds. */
+  take(max: number): { batch: B; count: number };
+}
+
+/** The default buffer: the items themselves, in an array. */
+export class ArrayBatchBuffer<T> implements BatchBuffer<T, T[]> {
+  private items: T[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  take(max: number): { batch: T[]; count: number } {
+    const batch = this.items.splice(0, max);
+    return { batch, count: batch.length };
+  }
+}
+
+export interface BatchedWriterOptions<T, B = T[]> {
   /** Used in log messages, e.g. `request log` → "writing 3 request log rows failed: …". */
   label: string;
   /** Flush as soon as this many items are buffered; also the size of one `write` call. */
@@ -14,7 +44,9 @@ export interface BatchedWriterOptions<T> {
   /** Hard cap on buffered items; beyond it new items are refused and `onDrop` is called. */
   maxBuffered: number;
   /** Writes one batch. A rejection drops that batch (counted through `onWriteFailed`). */
-  write(batch: T[]): Promise<void>;
+  write(batch: B): Promise<void>;
+  /** Where items wait (default: an array, batches are arrays of items). Required when B is not T[]. */
+  buffer?: BatchBuffer<T, B>;
   /** False → keep buffering (bounded) and try again later; e.g. while the control plane is down. */
   ready?(): boolean;
   onDrop?(): void;
@@ -29,27 +61,29 @@ export interface BatchedWriterOptions<T> {
  * When `maxBuffered` is reached, new items are dropped and counted. `close` drains before shutdown.
  * Only one write runs at a time; a failing batch is dropped (logged once per failing run).
  */
-export class BatchedWriter<T> {
-  private buffer: T[] = [];
+export class BatchedWriter<T, B = T[]> {
+  private readonly buffer: BatchBuffer<T, B>;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failing = false;
 
-  constructor(private readonly opts: BatchedWriterOptions<T>) {}
+  constructor(private readonly opts: BatchedWriterOptions<T, B>) {
+    this.buffer = opts.buffer ?? (new ArrayBatchBuffer<T>() as unknown as BatchBuffer<T, B>);
+  }
 
   /** Number of buffered (not yet written) items. */
   get size(): number {
-    return this.buffer.length;
+    return this.buffer.size;
   }
 
   /** Buffers one item; returns false (and calls `onDrop`) when the buffer is full. */
   push(item: T): boolean {
-    if (this.buffer.length >= this.opts.maxBuffered) {
+    if (this.buffer.size >= this.opts.maxBuffered) {
       this.opts.onDrop?.();
       return false;
     }
     this.buffer.push(item);
-    if (this.buffer.length >= this.opts.batchSize) void this.flush();
+    if (this.buffer.size >= this.opts.batchSize) void this.flush();
     else this.arm();
     return true;
   }
@@ -59,10 +93,10 @@ export class BatchedWriter<T> {
     if (this.flushing) return this.flushing;
     this.flushing = this.writeBatch().then((wrote) => {
       this.flushing = null;
-      if (this.buffer.length === 0) return;
+      if (this.buffer.size === 0) return;
       // Keep going while batches are full and progress is made; otherwise wait for the timer
       // (never spin while the sink is not ready).
-      if (wrote && this.buffer.length >= this.opts.batchSize) void this.flush();
+      if (wrote && this.buffer.size >= this.opts.batchSize) void this.flush();
       else this.arm();
     });
     return this.flushing;
@@ -74,7 +108,7 @@ export class BatchedWriter<T> {
    */
   async drain(maxRounds = 50): Promise<void> {
     if (this.flushing) await this.flushing;
-    for (let i = 0; i < maxRounds && this.buffer.length > 0 && this.isReady(); i++) await this.flush();
+    for (let i = 0; i < maxRounds && this.buffer.size > 0 && this.isReady(); i++) await this.flush();
   }
 
   /** Stops the timer and drains what is buffered (at most `maxRounds` batches) while the sink is ready. */
@@ -105,18 +139,18 @@ export class BatchedWriter<T> {
 
   /** Resolves true when a batch was taken from the buffer (written or dropped after a failure). */
   private async writeBatch(): Promise<boolean> {
-    if (this.buffer.length === 0 || !this.isReady()) return false;
-    const batch = this.buffer.splice(0, this.opts.batchSize);
+    if (this.buffer.size === 0 || !this.isReady()) return false;
+    const { batch, count } = this.buffer.take(this.opts.batchSize);
     try {
       await this.opts.write(batch);
-      this.opts.onWritten?.(batch.length);
+      this.opts.onWritten?.(count);
       if (this.failing) this.opts.logger?.info(`${this.opts.label} writes recovered`);
       this.failing = false;
     } catch (e) {
-      this.opts.onWriteFailed?.(e as Error, batch.length);
+      this.opts.onWriteFailed?.(e as Error, count);
       if (!this.failing) {
         this.opts.logger?.error(
-          `writing ${batch.length} ${this.opts.label} rows failed: ${(e as Error).message}; dropping the batch`,
+          `writing ${count} ${this.opts.label} rows failed: ${(e as Error).message}; dropping the batch`,
         );
       }
       this.failing = true;

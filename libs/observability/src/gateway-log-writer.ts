@@ -1,8 +1,17 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 
-import { BatchedWriter } from '@athena/common';
-import { LogsRepository, OperationLogRow, RequestLogRow } from '@athena/store';
+import { BatchBuffer, BatchedWriter } from '@athena/common';
+import {
+  CopySegment,
+  LogsRepository,
+  OperationLogRow,
+  OperationStats,
+  RequestLogRow,
+  RequestStats,
+  operationLogBuffer,
+  requestLogBuffer,
+} from '@athena/store';
 import { MetricsService } from './metrics.service';
 import { ROOT_LOGGER } from './trace';
 
@@ -29,8 +38,8 @@ export const DEFAULT_LOG_WRITER_OPTIONS: LogWriterOptions = {
 @Injectable()
 export class GatewayLogWriter implements BeforeApplicationShutdown {
   private readonly logger: PinoLogger;
-  private readonly requests: BatchedWriter<RequestLogRow>;
-  private readonly operations: BatchedWriter<OperationLogRow>;
+  private readonly requests: BatchedWriter<RequestLogRow, CopySegment<RequestStats>>;
+  private readonly operations: BatchedWriter<OperationLogRow, CopySegment<OperationStats>>;
 
   constructor(
     private readonly repo: LogsRepository,
@@ -39,14 +48,22 @@ export class GatewayLogWriter implements BeforeApplicationShutdown {
     @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
     this.logger = root.child({ component: 'gateway-log-writer' });
-    this.requests = this.writer('request', (rows) => this.repo.insertRequestLogs(rows));
-    this.operations = this.writer('operation', (rows) => this.repo.insertOperationLogs(rows));
+    // Rows are encoded as COPY text when recorded, into buffers outside the JS heap (see CopyLogBuffer).
+    this.requests = this.writer('request', requestLogBuffer(opts.batchSize), (seg) => this.repo.writeRequestLogs(seg));
+    this.operations = this.writer('operation', operationLogBuffer(opts.batchSize), (seg) =>
+      this.repo.writeOperationLogs(seg),
+    );
   }
 
-  private writer<T>(log: 'request' | 'operation', write: (rows: T[]) => Promise<void>): BatchedWriter<T> {
-    return new BatchedWriter<T>({
+  private writer<T, B>(
+    log: 'request' | 'operation',
+    buffer: BatchBuffer<T, B>,
+    write: (batch: B) => Promise<void>,
+  ): BatchedWriter<T, B> {
+    return new BatchedWriter<T, B>({
       label: `${log} log`,
       ...this.opts,
+      buffer,
       write,
       ready: () => this.repo.available, // keep buffering (bounded) until the control plane is up
       onDrop: () => this.metrics.logDropped.inc({ log }),

@@ -14,3 +14,5 @@ export * from './backup-jobs.repository';
 export * from './client-statistics.repository';
 export * from './control-plane-errors';
 export * from './provisioning';
+export * from './copy-log-buffer';
+export type { OperationStats, RequestStats } from './log-copy';

@@ -1,15 +1,18 @@
-import {
-  copyJson,
-  copyNumber,
-  copyText,
-  operationLogCopy,
-  operationStats,
-  OPERATION_LOG_COLUMNS,
-  requestLogCopy,
-  requestStats,
-  REQUEST_LOG_COLUMNS,
-} from './log-copy';
+import { operationLogBuffer, requestLogBuffer } from './copy-log-buffer';
+import { copyJson, copyNumber, copyText, OPERATION_LOG_COLUMNS, REQUEST_LOG_COLUMNS } from './log-copy';
 import type { OperationLogRow, RequestLogRow } from './log-rows';
+
+/** Rows through the writers' buffer, as one batch (text and statistics). */
+function requestBatch(rows: RequestLogRow[]) {
+  const b = requestLogBuffer(rows.length || 1);
+  for (const r of rows) b.push(r);
+  return b.take(rows.length || 1).batch;
+}
+function operationBatch(rows: OperationLogRow[]) {
+  const b = operationLogBuffer(rows.length || 1);
+  for (const r of rows) b.push(r);
+  return b.take(rows.length || 1).batch;
+}
 
 const req = (over: Partial<RequestLogRow> = {}): RequestLogRow => ({
   created_at: '2026-12-06T07:00:00.000Z',
@@ -80,10 +83,10 @@ describe('COPY text encoding of the gateway logs', () => {
   });
 
   it('one line per row, one field per column, in column order', () => {
-    const text = requestLogCopy([
+    const text = requestBatch([
       req(),
       req({ request_id: 'r2', query_string: 'a=1', user_agent: 'tab\there', cached: true, status_code: 404 }),
-    ]);
+    ]).text.toString('utf8');
     const lines = text.split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[2]).toBe('');
@@ -111,7 +114,9 @@ describe('COPY text encoding of the gateway logs', () => {
     expect(f2[REQUEST_LOG_COLUMNS.indexOf('user_agent')]).toBe('tab\\there');
     expect(f2[REQUEST_LOG_COLUMNS.indexOf('cached')]).toBe('t');
 
-    const o = operationLogCopy([op({ error: true, message: 'bad: x', details: { code: 'bad' } })]).split('\t');
+    const o = operationBatch([op({ error: true, message: 'bad: x', details: { code: 'bad' } })])
+      .text.toString('utf8')
+      .split('\t');
     expect(o).toHaveLength(OPERATION_LOG_COLUMNS.length);
     expect(o[OPERATION_LOG_COLUMNS.indexOf('error')]).toBe('t');
     expect(o[OPERATION_LOG_COLUMNS.indexOf('message')]).toBe('bad: x');
@@ -121,12 +126,12 @@ describe('COPY text encoding of the gateway logs', () => {
 
 describe('per-batch statistics', () => {
   it('requests: per client, sorted; failures are status ≥ 400; rows without a client are not counted', () => {
-    const s = requestStats([
+    const s = requestBatch([
       req({ client: 'zeta', created_at: '2026-12-06T07:00:02.000Z' }),
       req({ client: 'alpha', status_code: 500, created_at: '2026-12-06T07:00:01.000Z' }),
       req({ client: 'zeta', cached: true, status_code: 404, created_at: '2026-12-06T07:00:01.500Z' }),
       req({ client: null }),
-    ]);
+    ]).stats;
     expect(s).toEqual({
       client: ['alpha', 'zeta'],
       total: [1, 2],
@@ -138,14 +143,14 @@ describe('per-batch statistics', () => {
   });
 
   it('operations: per client and per (client, table, operation); errors are error or status ≥ 400', () => {
-    const s = operationStats([
+    const s = operationBatch([
       op({ created_at: '2026-12-06T07:00:03.000Z' }),
       op({ error: true, status_code: 200 }),
       op({ status_code: 409, operation: 'insert' }),
       op({ table_name: null, operation: 'query' }), // raw SQL: counted for the client only
       op({ client_name: 'b', table_name: 'a' }),
       op({ client_name: null }),
-    ]);
+    ]).stats;
     expect(s.clients).toEqual({
       client: ['b', 'main'],
       total: [1, 4],

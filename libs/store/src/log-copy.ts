@@ -75,31 +75,25 @@ export const OPERATION_LOG_COLUMNS = [
   'details',
 ] as const;
 
-/** `gateway_request_log` rows as COPY text, columns in REQUEST_LOG_COLUMNS order. */
-export function requestLogCopy(rows: readonly RequestLogRow[]): string {
-  let out = '';
-  for (const r of rows) {
-    out +=
-      `${copyText(r.created_at)}\t${copyText(r.request_id)}\t${copyText(r.client)}\t${copyText(r.method)}\t` +
-      `${copyText(r.path)}\t${copyText(r.query_string)}\t${copyNumber(r.status_code)}\t${copyText(r.ipv4)}\t` +
-      `${copyText(r.user_agent)}\t${copyText(r.user_id)}\t${copyText(r.company_id)}\t` +
-      `${copyText(r.organization_id)}\t${copyText(r.host)}\t${copyBool(r.cached)}\t${copyNumber(r.time)}\n`;
-  }
-  return out;
+/** One `gateway_request_log` row as a COPY text line (newline included), columns in REQUEST_LOG_COLUMNS order. */
+export function requestLogLine(r: RequestLogRow): string {
+  return (
+    `${copyText(r.created_at)}\t${copyText(r.request_id)}\t${copyText(r.client)}\t${copyText(r.method)}\t` +
+    `${copyText(r.path)}\t${copyText(r.query_string)}\t${copyNumber(r.status_code)}\t${copyText(r.ipv4)}\t` +
+    `${copyText(r.user_agent)}\t${copyText(r.user_id)}\t${copyText(r.company_id)}\t` +
+    `${copyText(r.organization_id)}\t${copyText(r.host)}\t${copyBool(r.cached)}\t${copyNumber(r.time)}\n`
+  );
 }
 
-/** `gateway_operation_log` rows as COPY text, columns in OPERATION_LOG_COLUMNS order. */
-export function operationLogCopy(rows: readonly OperationLogRow[]): string {
-  let out = '';
-  for (const r of rows) {
-    out +=
-      `${copyText(r.created_at)}\t${copyText(r.request_id)}\t${copyText(r.operation)}\t${copyText(r.table_name)}\t` +
-      `${copyText(r.client_name)}\t${copyText(r.method)}\t${copyText(r.path)}\t${copyNumber(r.status_code)}\t` +
-      `${copyNumber(r.duration_ms)}\t${copyNumber(r.row_count)}\t${copyBool(r.cached)}\t${copyBool(r.error)}\t` +
-      `${copyText(r.message)}\t${copyText(r.cache_key)}\t${copyText(r.user_id)}\t${copyText(r.company_id)}\t` +
-      `${copyText(r.organization_id)}\t${copyJson(r.details)}\n`;
-  }
-  return out;
+/** One `gateway_operation_log` row as a COPY text line (newline included), columns in OPERATION_LOG_COLUMNS order. */
+export function operationLogLine(r: OperationLogRow): string {
+  return (
+    `${copyText(r.created_at)}\t${copyText(r.request_id)}\t${copyText(r.operation)}\t${copyText(r.table_name)}\t` +
+    `${copyText(r.client_name)}\t${copyText(r.method)}\t${copyText(r.path)}\t${copyNumber(r.status_code)}\t` +
+    `${copyNumber(r.duration_ms)}\t${copyNumber(r.row_count)}\t${copyBool(r.cached)}\t${copyBool(r.error)}\t` +
+    `${copyText(r.message)}\t${copyText(r.cache_key)}\t${copyText(r.user_id)}\t${copyText(r.company_id)}\t` +
+    `${copyText(r.organization_id)}\t${copyJson(r.details)}\n`
+  );
 }
 
 /** The later of two ISO-8601 UTC timestamps as `toISOString` writes them (fixed width: text order is time order). */
@@ -115,29 +109,34 @@ export interface RequestStats {
   last: string[];
 }
 
-export function requestStats(rows: readonly RequestLogRow[]): RequestStats {
-  const by = new Map<string, { total: number; ok: number; failed: number; cached: number; last: string }>();
-  for (const r of rows) {
-    if (r.client === null) continue;
-    let s = by.get(r.client);
-    if (!s) by.set(r.client, (s = { total: 0, ok: 0, failed: 0, cached: 0, last: r.created_at }));
+/** Per-client request counts, added row by row (see RequestStats). */
+export class RequestStatsAccumulator {
+  private readonly by = new Map<string, { total: number; ok: number; failed: number; cached: number; last: string }>();
+
+  add(r: RequestLogRow): void {
+    if (r.client === null) return;
+    let s = this.by.get(r.client);
+    if (!s) this.by.set(r.client, (s = { total: 0, ok: 0, failed: 0, cached: 0, last: r.created_at }));
     s.total++;
     if (r.status_code < 400) s.ok++;
     else s.failed++;
     if (r.cached) s.cached++;
     s.last = later(s.last, r.created_at);
   }
-  const out: RequestStats = { client: [], total: [], ok: [], failed: [], cached: [], last: [] };
-  for (const c of [...by.keys()].sort()) {
-    const s = by.get(c)!;
-    out.client.push(c);
-    out.total.push(s.total);
-    out.ok.push(s.ok);
-    out.failed.push(s.failed);
-    out.cached.push(s.cached);
-    out.last.push(s.last);
+
+  result(): RequestStats {
+    const out: RequestStats = { client: [], total: [], ok: [], failed: [], cached: [], last: [] };
+    for (const c of [...this.by.keys()].sort()) {
+      const s = this.by.get(c)!;
+      out.client.push(c);
+      out.total.push(s.total);
+      out.ok.push(s.ok);
+      out.failed.push(s.failed);
+      out.cached.push(s.cached);
+      out.last.push(s.last);
+    }
+    return out;
   }
-  return out;
 }
 
 /** Per-client and per-(client, table, operation) operation counts of one batch, sorted (fixed lock order). */
@@ -149,20 +148,25 @@ export interface OperationStats {
 /** An error operation: `error` or an HTTP status ≥ 400 (the drill-down's `errors` filter counts the same rows). */
 const isError = (r: OperationLogRow): boolean => r.error || r.status_code >= 400;
 
-export function operationStats(rows: readonly OperationLogRow[]): OperationStats {
-  const clients = new Map<string, { total: number; last: string }>();
-  const tables = new Map<string, { c: string; t: string; o: string; total: number; errors: number; last: string }>();
-  for (const r of rows) {
-    if (r.client_name === null) continue;
-    let c = clients.get(r.client_name);
-    if (!c) clients.set(r.client_name, (c = { total: 0, last: r.created_at }));
+/** Per-client and per-(client, table, operation) operation counts, added row by row (see OperationStats). */
+export class OperationStatsAccumulator {
+  private readonly clients = new Map<string, { total: number; last: string }>();
+  private readonly tables = new Map<
+    string,
+    { c: string; t: string; o: string; total: number; errors: number; last: string }
+  >();
+
+  add(r: OperationLogRow): void {
+    if (r.client_name === null) return;
+    let c = this.clients.get(r.client_name);
+    if (!c) this.clients.set(r.client_name, (c = { total: 0, last: r.created_at }));
     c.total++;
     c.last = later(c.last, r.created_at);
-    if (r.table_name === null) continue;
+    if (r.table_name === null) return;
     const k = `${r.client_name}\u0000${r.table_name}\u0000${r.operation}`;
-    let t = tables.get(k);
+    let t = this.tables.get(k);
     if (!t)
-      tables.set(
+      this.tables.set(
         k,
         (t = { c: r.client_name, t: r.table_name, o: r.operation, total: 0, errors: 0, last: r.created_at }),
       );
@@ -170,25 +174,28 @@ export function operationStats(rows: readonly OperationLogRow[]): OperationStats
     if (isError(r)) t.errors++;
     t.last = later(t.last, r.created_at);
   }
-  const out: OperationStats = {
-    clients: { client: [], total: [], last: [] },
-    tables: { client: [], table: [], operation: [], total: [], errors: [], last: [] },
-  };
-  for (const name of [...clients.keys()].sort()) {
-    const c = clients.get(name)!;
-    out.clients.client.push(name);
-    out.clients.total.push(c.total);
-    out.clients.last.push(c.last);
+
+  result(): OperationStats {
+    const out: OperationStats = {
+      clients: { client: [], total: [], last: [] },
+      tables: { client: [], table: [], operation: [], total: [], errors: [], last: [] },
+    };
+    for (const name of [...this.clients.keys()].sort()) {
+      const c = this.clients.get(name)!;
+      out.clients.client.push(name);
+      out.clients.total.push(c.total);
+      out.clients.last.push(c.last);
+    }
+    // Keys are `client\0table\0operation` and no name holds a NUL, so key order is (client, table, operation) order.
+    for (const k of [...this.tables.keys()].sort()) {
+      const t = this.tables.get(k)!;
+      out.tables.client.push(t.c);
+      out.tables.table.push(t.t);
+      out.tables.operation.push(t.o);
+      out.tables.total.push(t.total);
+      out.tables.errors.push(t.errors);
+      out.tables.last.push(t.last);
+    }
+    return out;
   }
-  // Keys are `client\0table\0operation` and no name holds a NUL, so key order is (client, table, operation) order.
-  for (const k of [...tables.keys()].sort()) {
-    const t = tables.get(k)!;
-    out.tables.client.push(t.c);
-    out.tables.table.push(t.t);
-    out.tables.operation.push(t.o);
-    out.tables.total.push(t.total);
-    out.tables.errors.push(t.errors);
-    out.tables.last.push(t.last);
-  }
-  return out;
 }
