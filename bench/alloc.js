@@ -27,7 +27,8 @@ function drive(url, body, headers, duration) {
     duration,
     headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', ...headers },
   };
-  if (typeof body === 'function') opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
+  if (typeof body === 'function')
+    opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
   else opts.body = JSON.stringify(body);
   return new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
 }
