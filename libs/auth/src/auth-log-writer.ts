@@ -3,7 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 
 import { BatchedWriter } from '@athena/common';
 import { ROOT_LOGGER } from '@athena/observability';
-import { ApiKeysRepository, AuthLogRepository, AuthLogRow } from '@athena/store';
+import { ApiKeysRepository, AuthLogRepository, AuthLogRow, CopySegment, authLogBuffer } from '@athena/store';
 import { AuthMetrics } from './auth-metrics';
 
 const FLUSH_MS = 250;
@@ -20,7 +20,7 @@ const MAX_TOUCHED = 50_000;
 @Injectable()
 export class AuthLogWriter implements BeforeApplicationShutdown {
   private readonly logger: PinoLogger;
-  private readonly rows: BatchedWriter<AuthLogRow>;
+  private readonly rows: BatchedWriter<AuthLogRow, CopySegment<null>>;
   private touched = new Set<string>();
   private touchTimer: NodeJS.Timeout | null = null;
 
@@ -31,12 +31,14 @@ export class AuthLogWriter implements BeforeApplicationShutdown {
     @Inject(ROOT_LOGGER) root: PinoLogger,
   ) {
     this.logger = root.child({ component: 'auth-log-writer' });
-    this.rows = new BatchedWriter<AuthLogRow>({
+    this.rows = new BatchedWriter<AuthLogRow, CopySegment<null>>({
       label: 'auth log',
       batchSize: BATCH,
       flushIntervalMs: FLUSH_MS,
       maxBuffered: MAX_BUFFERED,
-      write: (batch) => this.repo.insertAuthLogs(batch),
+      // Rows are encoded as COPY text when recorded, outside the JS heap (like the gateway logs).
+      buffer: authLogBuffer(BATCH),
+      write: (seg) => this.repo.writeAuthLogs(seg),
       ready: () => this.repo.available,
       onDrop: () => this.metrics.logDropped.inc(),
       onWriteFailed: () => this.metrics.logWriteFailures.inc({ write: 'auth_log' }),

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AuthStore } from './auth-store';
+import { copyIn } from './copy-in';
+import type { CopySegment } from './copy-log-buffer';
+import { AUTH_LOG_COLUMNS } from './log-copy';
 
 /** One `api_key_auth_log` row as the writer produces it. */
 export interface AuthLogRow {
-  /** Epoch milliseconds (cheaper on the request path than an ISO string; converted in SQL). */
+  /** Epoch milliseconds (written as an ISO timestamp when the row is encoded). */
   created_at: number;
   request_id: string | null;
   api_key_id: string | null;
@@ -25,7 +28,7 @@ export interface AuthLogRow {
   reason: string | null;
 }
 
-/** Batched inserts into `api_key_auth_log` (called by the auth-log writer, off the request path). */
+/** Batched writes of `api_key_auth_log` (called by the auth-log writer, off the request path). */
 @Injectable()
 export class AuthLogRepository {
   constructor(private readonly store: AuthStore) {}
@@ -34,22 +37,11 @@ export class AuthLogRepository {
     return this.store.available;
   }
 
-  async insertAuthLogs(rows: AuthLogRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.store.dataSource.query(
-      `INSERT INTO api_key_auth_log
-         (created_at, request_id, api_key_id, presented_public_id, presented_hash_prefix, key_source, credential,
-          client_name, method, path, ipv4, user_agent, enforced, authenticated, authorized, required_rights,
-          granted_rights, outcome, reason)
-       SELECT to_timestamp(created_at / 1000.0), request_id, api_key_id, presented_public_id, presented_hash_prefix, key_source, credential,
-              client_name, method, path, ipv4, user_agent, enforced, authenticated, authorized, required_rights,
-              granted_rights, outcome, reason
-         FROM json_to_recordset($1::json) AS r(
-           created_at double precision, request_id text, api_key_id uuid, presented_public_id text,
-           presented_hash_prefix text, key_source text, credential text, client_name text, method text, path text,
-           ipv4 text, user_agent text, enforced boolean, authenticated boolean, authorized boolean,
-           required_rights text[], granted_rights text[], outcome text, reason text)`,
-      [JSON.stringify(rows)],
-    );
+  /** Writes one batch of auth-log rows (a CopyLogBuffer segment, encoded when recorded) with one COPY. */
+  async writeAuthLogs(seg: CopySegment<null>): Promise<void> {
+    if (seg.rows === 0) return;
+    await copyIn(this.store.dataSource, AUTH_LOG_COPY, seg.text);
   }
 }
+
+const AUTH_LOG_COPY = `COPY api_key_auth_log (${AUTH_LOG_COLUMNS.join(', ')}) FROM STDIN`;

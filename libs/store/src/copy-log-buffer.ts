@@ -4,9 +4,11 @@ import {
   OperationStatsAccumulator,
   RequestStats,
   RequestStatsAccumulator,
+  authLogLine,
   operationLogLine,
   requestLogLine,
 } from './log-copy';
+import type { AuthLogRow } from './auth-log.repository';
 import type { OperationLogRow, RequestLogRow } from './log-rows';
 
 /** One batch of log rows, ready for `COPY … FROM STDIN`: their text and the statistics they add. */
@@ -105,4 +107,11 @@ export function requestLogBuffer(segmentRows: number): CopyLogBuffer<RequestLogR
 /** The buffer an operation-log writer keeps rows in. */
 export function operationLogBuffer(segmentRows: number): CopyLogBuffer<OperationLogRow, OperationStats> {
   return new CopyLogBuffer(operationLogLine, () => new OperationStatsAccumulator(), segmentRows);
+}
+
+const NO_STATS: StatsAccumulator<unknown, null> = { add: () => undefined, result: () => null };
+
+/** The buffer the API-key auth-log writer keeps rows in (no statistics). */
+export function authLogBuffer(segmentRows: number): CopyLogBuffer<AuthLogRow, null> {
+  return new CopyLogBuffer(authLogLine, () => NO_STATS, segmentRows);
 }

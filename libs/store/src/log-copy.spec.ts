@@ -1,5 +1,14 @@
 import { operationLogBuffer, requestLogBuffer } from './copy-log-buffer';
-import { copyJson, copyNumber, copyText, OPERATION_LOG_COLUMNS, REQUEST_LOG_COLUMNS } from './log-copy';
+import {
+  AUTH_LOG_COLUMNS,
+  authLogLine,
+  copyJson,
+  copyNumber,
+  copyText,
+  copyTextArray,
+  OPERATION_LOG_COLUMNS,
+  REQUEST_LOG_COLUMNS,
+} from './log-copy';
 import type { OperationLogRow, RequestLogRow } from './log-rows';
 
 /** Rows through the writers' buffer, as one batch (text and statistics). */
@@ -121,6 +130,54 @@ describe('COPY text encoding of the gateway logs', () => {
     expect(o[OPERATION_LOG_COLUMNS.indexOf('error')]).toBe('t');
     expect(o[OPERATION_LOG_COLUMNS.indexOf('message')]).toBe('bad: x');
     expect(o[OPERATION_LOG_COLUMNS.indexOf('details')]).toBe('{"code":"bad"}\n');
+  });
+});
+
+describe('api_key_auth_log lines', () => {
+  it('text[] fields are quoted array literals, then COPY-escaped; NULL is \\N', () => {
+    expect(copyTextArray(null)).toBe('\\N');
+    expect(copyTextArray([])).toBe('{}');
+    expect(copyTextArray(['items.read', 'gateway.*'])).toBe('{"items.read","gateway.*"}');
+    // Inside the literal a quote and a backslash get a backslash; COPY text then doubles every backslash.
+    expect(copyTextArray(['a"b', 'c\\d', 'e,f'])).toBe('{"a\\\\"b","c\\\\\\\\d","e,f"}');
+  });
+
+  it('one field per column, the epoch-ms timestamp as ISO', () => {
+    const line = authLogLine({
+      created_at: Date.UTC(2026, 11, 6, 7, 0, 0),
+      request_id: 'r1',
+      api_key_id: null,
+      presented_public_id: 'pub',
+      presented_hash_prefix: null,
+      key_source: 'authorization',
+      credential: 'api_key',
+      client_name: 'main',
+      method: 'POST',
+      path: '/gateway/fetch',
+      ipv4: '127.0.0.1',
+      user_agent: 'tab\there',
+      enforced: true,
+      authenticated: true,
+      authorized: false,
+      required_rights: ['items.read'],
+      granted_rights: null,
+      outcome: 'denied',
+      reason: 'missing_right',
+    });
+    expect(line.endsWith('\n')).toBe(true);
+    const f = line.slice(0, -1).split('\t');
+    expect(f).toHaveLength(AUTH_LOG_COLUMNS.length);
+    const byCol = Object.fromEntries(AUTH_LOG_COLUMNS.map((c, i) => [c, f[i]]));
+    expect(byCol).toMatchObject({
+      created_at: '2026-12-06T07:00:00.000Z',
+      api_key_id: '\\N',
+      user_agent: 'tab\\there',
+      enforced: 't',
+      authorized: 'f',
+      required_rights: '{"items.read"}',
+      granted_rights: '\\N',
+      reason: 'missing_right',
+    });
   });
 });
 

@@ -7,6 +7,7 @@
  * all, so it becomes U+FFFD (the edge already refuses NUL in payloads, paths and parameters: this only keeps one
  * odd value from failing a whole batch).
  */
+import type { AuthLogRow } from './auth-log.repository';
 import type { OperationLogRow, RequestLogRow } from './log-rows';
 
 const SPECIAL = /[\\\t\n\r\0]/;
@@ -34,6 +35,22 @@ export function copyJson(v: unknown): string {
     typeof x === 'string' && x.includes('\0') ? x.replaceAll('\0', '\uFFFD') : x,
   );
   return copyText(json);
+}
+
+const ARRAY_ELEMENT_SPECIAL = /[\\"]/g;
+
+/**
+ * A text[] value as a COPY field: the array literal `{"a","b"}` (every element quoted, `\` and `"` escaped inside
+ * the quotes), then escaped as COPY text like any other value.
+ */
+export function copyTextArray(v: readonly string[] | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  let lit = '{';
+  for (let i = 0; i < v.length; i++) {
+    if (i > 0) lit += ',';
+    lit += `"${v[i].replace(ARRAY_ELEMENT_SPECIAL, '\\$&')}"`;
+  }
+  return copyText(`${lit}}`);
 }
 
 export const REQUEST_LOG_COLUMNS = [
@@ -74,6 +91,40 @@ export const OPERATION_LOG_COLUMNS = [
   'organization_id',
   'details',
 ] as const;
+
+export const AUTH_LOG_COLUMNS = [
+  'created_at',
+  'request_id',
+  'api_key_id',
+  'presented_public_id',
+  'presented_hash_prefix',
+  'key_source',
+  'credential',
+  'client_name',
+  'method',
+  'path',
+  'ipv4',
+  'user_agent',
+  'enforced',
+  'authenticated',
+  'authorized',
+  'required_rights',
+  'granted_rights',
+  'outcome',
+  'reason',
+] as const;
+
+/** One `api_key_auth_log` row as a COPY text line (newline included), columns in AUTH_LOG_COLUMNS order. */
+export function authLogLine(r: AuthLogRow): string {
+  return (
+    `${new Date(r.created_at).toISOString()}\t${copyText(r.request_id)}\t${copyText(r.api_key_id)}\t` +
+    `${copyText(r.presented_public_id)}\t${copyText(r.presented_hash_prefix)}\t${copyText(r.key_source)}\t` +
+    `${copyText(r.credential)}\t${copyText(r.client_name)}\t${copyText(r.method)}\t${copyText(r.path)}\t` +
+    `${copyText(r.ipv4)}\t${copyText(r.user_agent)}\t${copyBool(r.enforced)}\t${copyBool(r.authenticated)}\t` +
+    `${copyBool(r.authorized)}\t${copyTextArray(r.required_rights)}\t${copyTextArray(r.granted_rights)}\t` +
+    `${copyText(r.outcome)}\t${copyText(r.reason)}\n`
+  );
+}
 
 /** One `gateway_request_log` row as a COPY text line (newline included), columns in REQUEST_LOG_COLUMNS order. */
 export function requestLogLine(r: RequestLogRow): string {
