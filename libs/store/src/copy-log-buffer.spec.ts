@@ -2,25 +2,14 @@ import { BatchedWriter } from '@athena/common';
 import { CopyLogBuffer, CopySegment, requestLogBuffer } from './copy-log-buffer';
 import type { RequestStats } from './log-copy';
 import type { RequestLogRow } from './log-rows';
+import { requestLogRow } from './testing';
 
-const row = (i: number, over: Partial<RequestLogRow> = {}): RequestLogRow => ({
-  created_at: `2026-12-06T07:00:${String(i % 60).padStart(2, '0')}.000Z`,
-  request_id: `r${i}`,
-  client: 'main',
-  method: 'POST',
-  path: '/gateway/fetch',
-  query_string: null,
-  status_code: 200,
-  ipv4: '127.0.0.1',
-  user_agent: 'curl/8',
-  user_id: null,
-  company_id: null,
-  organization_id: null,
-  host: 'localhost:4052',
-  cached: false,
-  time: 1,
-  ...over,
-});
+const row = (i: number, over: Partial<RequestLogRow> = {}): RequestLogRow =>
+  requestLogRow({
+    created_at: `2026-12-06T07:00:${String(i % 60).padStart(2, '0')}.000Z`,
+    request_id: `r${i}`,
+    ...over,
+  });
 
 /** A minimal buffer over plain strings: the line is the value, the statistics count rows. */
 function counting(segmentRows: number): CopyLogBuffer<string, number> {

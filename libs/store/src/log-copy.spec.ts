@@ -10,6 +10,7 @@ import {
   REQUEST_LOG_COLUMNS,
 } from './log-copy';
 import type { OperationLogRow, RequestLogRow } from './log-rows';
+import { operationLogRow, requestLogRow } from './testing';
 
 /** Rows through the writers' buffer, as one batch (text and statistics). */
 function requestBatch(rows: RequestLogRow[]) {
@@ -23,46 +24,8 @@ function operationBatch(rows: OperationLogRow[]) {
   return b.take(rows.length || 1).batch;
 }
 
-const req = (over: Partial<RequestLogRow> = {}): RequestLogRow => ({
-  created_at: '2026-12-06T07:00:00.000Z',
-  request_id: 'r1',
-  client: 'main',
-  method: 'POST',
-  path: '/gateway/fetch',
-  query_string: null,
-  status_code: 200,
-  ipv4: '127.0.0.1',
-  user_agent: 'curl/8',
-  user_id: null,
-  company_id: null,
-  organization_id: null,
-  host: 'localhost:4052',
-  cached: false,
-  time: 1.25,
-  ...over,
-});
-
-const op = (over: Partial<OperationLogRow> = {}): OperationLogRow => ({
-  created_at: '2026-12-06T07:00:00.000Z',
-  request_id: 'r1',
-  operation: 'fetch',
-  table_name: 'items',
-  client_name: 'main',
-  method: 'POST',
-  path: '/gateway/fetch',
-  status_code: 200,
-  duration_ms: 0.5,
-  row_count: 1,
-  cached: false,
-  error: false,
-  message: null,
-  cache_key: 'items:id:1:0123456789abcdef',
-  user_id: null,
-  company_id: null,
-  organization_id: null,
-  details: null,
-  ...over,
-});
+const req = requestLogRow;
+const op = operationLogRow;
 
 describe('COPY text encoding of the gateway logs', () => {
   it('escapes backslash, tab, newline and carriage return; NULL is \\N; NUL becomes U+FFFD', () => {
