@@ -66,6 +66,7 @@ export class BatchedWriter<T, B = T[]> {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private failing = false;
+  private refusing = false;
 
   constructor(private readonly opts: BatchedWriterOptions<T, B>) {
     this.buffer = opts.buffer ?? (new ArrayBatchBuffer<T>() as unknown as BatchBuffer<T, B>);
@@ -82,7 +83,18 @@ export class BatchedWriter<T, B = T[]> {
       this.opts.onDrop?.();
       return false;
     }
-    this.buffer.push(item);
+    try {
+      this.buffer.push(item);
+      this.refusing = false;
+    } catch (e) {
+      // A buffer that encodes on arrival refused the item: it is dropped and counted, never the caller's failure
+      // (logged once per run of refusals; the drop counter counts each).
+      this.opts.onDrop?.();
+      if (!this.refusing)
+        this.opts.logger?.error(`${this.opts.label}: an item could not be buffered: ${(e as Error).message}`);
+      this.refusing = true;
+      return false;
+    }
     if (this.buffer.size >= this.opts.batchSize) void this.flush();
     else this.arm();
     return true;

@@ -89,6 +89,36 @@ describe('CopyLogBuffer', () => {
     expect(written[2].stats.total).toEqual([1, 1]);
   });
 
+  it('a row that cannot be encoded is dropped and counted; the caller never sees the error', () => {
+    let dropped = 0;
+    const errors: string[] = [];
+    const w = new BatchedWriter<string, CopySegment<number>>({
+      label: 'test log',
+      batchSize: 10,
+      flushIntervalMs: 60_000,
+      maxBuffered: 100,
+      buffer: new CopyLogBuffer<string, number>(
+        (s) => {
+          if (s === 'bad') throw new Error('cannot encode');
+          return `${s}\n`;
+        },
+        () => ({ add: () => undefined, result: () => 0 }),
+        10,
+      ),
+      ready: () => false,
+      write: async () => undefined,
+      onDrop: () => dropped++,
+      logger: { info: () => undefined, error: (m) => errors.push(m) },
+    });
+    expect(w.push('good')).toBe(true);
+    expect(w.push('bad')).toBe(false);
+    expect(w.push('bad')).toBe(false);
+    expect(w.push('good again')).toBe(true);
+    expect(w.size).toBe(2);
+    expect(dropped).toBe(2);
+    expect(errors).toEqual(['test log: an item could not be buffered: cannot encode']);
+  });
+
   it('refuses rows beyond maxBuffered (counted as dropped), as the array buffer does', () => {
     let dropped = 0;
     const w = new BatchedWriter<RequestLogRow, CopySegment<RequestStats>>({
