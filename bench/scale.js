@@ -12,11 +12,9 @@ const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
-const { cpuUs, rssMb } = require('./target');
+const { START_FLAGS, cpuUs, rssMb } = require('./target');
 
 const dist = join(__dirname, '..', 'dist', 'apps', 'athena');
-/** The node flags of `npm start` (package.json), so the bench measures the process users start; BENCH_NODE_FLAGS overrides. */
-const START_FLAGS = (/^node((?: --[^ ]+)*) /.exec(require('../package.json').scripts.start)?.[1] ?? '').trim();
 
 function load(url, client, body, connections, duration, headers = {}) {
   const opts = {
@@ -49,10 +47,13 @@ async function startGateway(controlUri, dataUri, clients) {
     ].join('\n'),
   );
   const t0 = process.hrtime.bigint();
-  const flags = (process.env.BENCH_NODE_FLAGS ?? START_FLAGS).split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, join(dist, 'apps/athena/src/cli.js'), 'server', '--config', cfg], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...START_FLAGS, join(dist, 'apps/athena/src/cli.js'), 'server', '--config', cfg],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 1200; i++) {
     const ok = await fetch(`${url}/ready`).then(

@@ -8,6 +8,18 @@ const { join } = require('node:path');
 
 const CLK_TCK = 100; // Linux USER_HZ
 
+/**
+ * The node flags of `npm start` (package.json: e.g. V8's young-generation cap), so every bench target runs as the
+ * process users start; `BENCH_NODE_FLAGS` (space-separated) overrides them.
+ */
+const START_FLAGS = (
+  process.env.BENCH_NODE_FLAGS ??
+  /^node((?: --[^ ]+)*) /.exec(require('../package.json').scripts.start)?.[1] ??
+  ''
+)
+  .split(' ')
+  .filter(Boolean);
+
 /** CPU time (µs) used so far by a process, from /proc/<pid>/stat (utime + stime); null where /proc is absent. */
 function cpuUs(pid) {
   try {
@@ -29,11 +41,11 @@ function rssMb(pid) {
 }
 
 /**
- * Starts bench/server.js on the prepared databases (`nodeArgs`: extra node flags, e.g. --cpu-prof) and resolves
- * { child, targets: { gateway, floor } } once it prints its ready line.
+ * Starts bench/server.js on the prepared databases, with `npm start`'s node flags plus `nodeArgs` (e.g.
+ * --cpu-prof), and resolves { child, targets: { gateway, floor } } once it prints its ready line.
  */
 async function startTarget(uris, adminKey, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, 'server.js')], {
+  const child = spawn(process.execPath, [...START_FLAGS, ...nodeArgs, join(__dirname, 'server.js')], {
     env: { ...process.env, BENCH_PG_URI: uris.pg, BENCH_CONTROL_URI: uris.control, ATHENA_KEY_12: adminKey },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -49,4 +61,4 @@ async function startTarget(uris, adminKey, nodeArgs = []) {
   return { child, targets };
 }
 
-module.exports = { cpuUs, rssMb, startTarget };
+module.exports = { START_FLAGS, cpuUs, rssMb, startTarget };
