@@ -128,7 +128,7 @@ export class ClientStatisticsRepository {
 
 /**
  * Adds one log batch's per-client request counts to `client_statistics` (parameters: the parallel arrays of
- * `requestStats`, in order). Runs in the batch's transaction, so the counts and the rows land together.
+ * RequestStats, in order). Runs in the batch's transaction, so the counts and the rows land together.
  */
 export const REQUEST_STATS_UPSERT = `
 INSERT INTO client_statistics AS s (client_name, total_requests, successful_requests, failed_requests, total_cached_requests, last_request_at, updated_at)
@@ -146,7 +146,7 @@ ON CONFLICT (client_name) DO UPDATE SET
 
 /**
  * Same for operation-log batches: per-client operation counts ($1–$3) and per-(client, table, operation)
- * totals and errors ($4–$9), the parallel arrays of `operationStats`.
+ * totals and errors ($4–$9), the parallel arrays of OperationStats.
  */
 export const OPERATION_STATS_UPSERT = `
 WITH client_ops AS (

@@ -8,8 +8,7 @@ import {
   operationLogLine,
   requestLogLine,
 } from './log-copy';
-import type { AuthLogRow } from './auth-log.repository';
-import type { OperationLogRow, RequestLogRow } from './log-rows';
+import type { AuthLogRow, OperationLogRow, RequestLogRow } from './log-rows';
 
 /** One batch of log rows, ready for `COPY … FROM STDIN`: their text and the statistics they add. */
 export interface CopySegment<S> {

@@ -1,14 +1,13 @@
 /**
- * The gateway logs as PostgreSQL `COPY … FROM STDIN` text (pure; no I/O), and the per-batch statistics the same
- * write adds to `client_statistics` / `client_table_statistics`.
+ * The gateway logs and the API-key auth log as PostgreSQL `COPY … FROM STDIN` text (pure; no I/O), and the
+ * per-batch statistics the gateway-log writes add to `client_statistics` / `client_table_statistics`.
  *
  * Text format: one line per row, fields separated by a tab, `\N` for NULL; a backslash, tab, newline or carriage
  * return inside a value is written as its backslash escape. A NUL cannot be stored in a PostgreSQL text value at
  * all, so it becomes U+FFFD (the edge already refuses NUL in payloads, paths and parameters: this only keeps one
  * odd value from failing a whole batch).
  */
-import type { AuthLogRow } from './auth-log.repository';
-import type { OperationLogRow, RequestLogRow } from './log-rows';
+import type { AuthLogRow, OperationLogRow, RequestLogRow } from './log-rows';
 
 const SPECIAL = /[\\\t\n\r\0]/;
 const SPECIAL_ALL = /[\\\t\n\r\0]/g;

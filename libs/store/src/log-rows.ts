@@ -38,3 +38,27 @@ export interface OperationLogRow {
   organization_id: string | null;
   details: Record<string, unknown> | null;
 }
+
+/** One `api_key_auth_log` row as the writer produces it. */
+export interface AuthLogRow {
+  /** Epoch milliseconds (written as an ISO timestamp when the row is encoded). */
+  created_at: number;
+  request_id: string | null;
+  api_key_id: string | null;
+  presented_public_id: string | null;
+  presented_hash_prefix: string | null;
+  key_source: string | null;
+  credential: 'api_key' | 'admin_key' | 'none';
+  client_name: string | null;
+  method: string;
+  path: string;
+  ipv4: string | null;
+  user_agent: string | null;
+  enforced: boolean;
+  authenticated: boolean;
+  authorized: boolean;
+  required_rights: string[] | null;
+  granted_rights: string[] | null;
+  outcome: string;
+  reason: string | null;
+}

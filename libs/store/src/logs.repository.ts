@@ -9,8 +9,8 @@ import { OPERATION_LOG_COLUMNS, OperationStats, REQUEST_LOG_COLUMNS, RequestStat
  * Bulk writes of the gateway logs: one transaction per batch on one pooled connection — `COPY … FROM STDIN`
  * (text format) of the rows, encoded when they were recorded (CopyLogBuffer), then one statement adding the
  * batch's counts to the client statistics (no per-request write). COPY costs PostgreSQL about a third less CPU
- * per row than an INSERT expanding a json parameter (`json_to_recordset`): 25–29 → 18–24 µs per request + operation row pair (bench/README.md,
- * "Issue 15, third round").
+ * per row than an INSERT expanding a json parameter (`json_to_recordset`): 25–29 → 18–24 µs per request +
+ * operation row pair (bench/README.md, "Issue 15, third round").
  */
 @Injectable()
 export class LogsRepository {
