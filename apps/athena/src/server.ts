@@ -113,6 +113,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, controlPlane: target, rootLogger: logger }),
       new FastifyAdapter({
+        // No Nest middleware is used: without @fastify/middie no onRequest hook runs for it on every request (a
+        // module that configures middleware later fails at boot: the adapter then has no `use`).
+        skipMiddie: true,
         bodyLimit: config.api.body_limit_bytes,
         genReqId: genRequestId,
         requestIdHeader: false,
