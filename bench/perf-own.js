@@ -132,7 +132,11 @@ async function main() {
   }
   const uris = await prepare();
   const dir = mkdtempSync(join(tmpdir(), 'athena-perf-'));
-  const { child, targets } = await startTarget(uris, `bench-perf-${process.pid}`, ['--perf-basic-prof']);
+  // V8 writes the symbol map to /tmp/perf-<pid>.map (removed below) and a code log, kept out of the working tree.
+  const { child, targets } = await startTarget(uris, `bench-perf-${process.pid}`, [
+    '--perf-basic-prof',
+    `--logfile=${join(dir, 'v8.log')}`,
+  ]);
   const gw = `${targets.gateway}/gateway/fetch`;
   const cases = {
     hit: { url: gw, body: ONE, headers: {} },
@@ -180,6 +184,7 @@ async function main() {
       child.kill('SIGTERM');
     });
     rmSync(dir, { recursive: true, force: true });
+    rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
   }
   for (const [name, r] of Object.entries(results)) {
     console.log(
