@@ -11,27 +11,13 @@
 const { mkdtempSync, readFileSync, existsSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const autocannon = require('autocannon');
 const { prepare, randomId } = require('./run');
-const { startTarget } = require('./target');
+const { post, startTarget } = require('./target');
 
 const DURATION = Number(process.env.BENCH_DURATION || 5);
 const CONNECTIONS = Number((process.env.BENCH_CONNECTIONS || '16').split(',')[0]);
 const ONE = { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] };
-
-function drive(url, body, headers, duration) {
-  const opts = {
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration,
-    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', ...headers },
-  };
-  if (typeof body === 'function')
-    opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
-  else opts.body = JSON.stringify(body);
-  return new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
-}
+const drive = (url, body, headers, duration) => post({ url, body, headers, duration, connections: CONNECTIONS });
 
 const frameName = (f) =>
   `${f.functionName || '(anonymous)'} ${f.url

@@ -26,29 +26,15 @@ const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require(
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const readline = require('node:readline');
-const autocannon = require('autocannon');
 const { prepare, randomId } = require('./run');
-const { startTarget } = require('./target');
+const { post, startTarget } = require('./target');
 
 const DURATION = Number(process.env.BENCH_DURATION || 5);
 const CONNECTIONS = Number((process.env.BENCH_CONNECTIONS || '16').split(',')[0]);
 const TOP = Number(process.env.BENCH_PERF_TOP || 25);
 const HZ = 4999;
 const ONE = { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] };
-
-function drive(url, body, headers, duration) {
-  const opts = {
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration,
-    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', ...headers },
-  };
-  if (typeof body === 'function')
-    opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
-  else opts.body = JSON.stringify(body);
-  return new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
-}
+const drive = (url, body, headers, duration) => post({ url, body, headers, duration, connections: CONNECTIONS });
 
 /** Voluntary context switches of a process so far (each one a sleep that a later wake-up must end). */
 function sleeps(pid) {

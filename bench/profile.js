@@ -9,9 +9,8 @@
 const { mkdirSync, mkdtempSync, readdirSync, readFileSync, copyFileSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const autocannon = require('autocannon');
 const { prepare, randomId } = require('./run');
-const { startTarget } = require('./target');
+const { post, startTarget } = require('./target');
 
 const DURATION = Number(process.env.BENCH_DURATION || 8);
 const CONNECTIONS = Number((process.env.BENCH_CONNECTIONS || '16').split(',')[0]);
@@ -33,20 +32,6 @@ const SCENARIOS = {
     floor: '/floor/hundred',
   },
 };
-
-function drive(url, scenario, duration) {
-  const opts = {
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration,
-    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', ...scenario.headers },
-  };
-  if (typeof scenario.body === 'function')
-    opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(scenario.body()) }) }];
-  else opts.body = JSON.stringify(scenario.body);
-  return new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
-}
 
 /** Area of a call frame: our code by library, dependencies by package, node internals, V8 pseudo-frames. */
 function area(frame) {
@@ -110,10 +95,10 @@ async function main() {
   const { child, targets } = await startTarget(uris, `bench-${process.pid}`, ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const url =
     TARGET === 'gateway' ? `${targets.gateway}/gateway/fetch` : `${targets.floor}${FLOOR_PATH ?? scenario.floor}`;
-  await drive(url, scenario, 3); // warm-up
+  await post({ url, ...scenario, duration: 3, connections: CONNECTIONS }); // warm-up
   // V8's profile clock and process.hrtime are both CLOCK_MONOTONIC: keep only the samples of the measured run.
   const from = Number(process.hrtime.bigint() / 1000n);
-  const r = await drive(url, scenario, DURATION);
+  const r = await post({ url, ...scenario, duration: DURATION, connections: CONNECTIONS });
   const to = Number(process.hrtime.bigint() / 1000n);
   if (r.non2xx || r.errors) throw new Error(`gateway answered ${r.non2xx} non-2xx / ${r.errors} errors`);
   await new Promise((resolve) => {

@@ -8,10 +8,9 @@
  */
 const { mkdirSync, readFileSync, readdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const autocannon = require('autocannon');
 const { Client } = require('pg');
 const { runClients, runRows } = require('./scale');
-const { cpuUs, startTarget } = require('./target');
+const { cpuUs, post, startTarget } = require('./target');
 
 const ADMIN_URI =
   process.env.BENCH_PG_URI || process.env.ATHENA_TEST_PG_URI || 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
@@ -119,22 +118,8 @@ async function withCpu(pid, fn) {
   return r;
 }
 
-function run(url, body, connections, extraHeaders = {}) {
-  const opts = {
-    url,
-    method: 'POST',
-    connections,
-    duration: DURATION,
-    pipelining: 1,
-    headers: { 'content-type': 'application/json', 'x-athena-client': 'bench', ...extraHeaders },
-  };
-  if (typeof body === 'function')
-    opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
-  else opts.body = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, r) => (err ? reject(err) : resolve(r)));
-  });
-}
+const run = (url, body, connections, extraHeaders = {}) =>
+  post({ url, body, connections, duration: DURATION, headers: extraHeaders });
 
 const randomId = () => ({
   table_name: 'bench_items',

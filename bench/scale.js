@@ -11,24 +11,12 @@ const { spawn } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const autocannon = require('autocannon');
-const { START_FLAGS, cpuUs, rssMb } = require('./target');
+const { START_FLAGS, cpuUs, post, rssMb } = require('./target');
+
+const load = (url, client, body, connections, duration, headers = {}) =>
+  post({ url, client, body, connections, duration, headers });
 
 const dist = join(__dirname, '..', 'dist', 'apps', 'athena');
-
-function load(url, client, body, connections, duration, headers = {}) {
-  const opts = {
-    url,
-    method: 'POST',
-    connections,
-    duration,
-    headers: { 'content-type': 'application/json', 'x-athena-client': client, ...headers },
-  };
-  if (typeof body === 'function')
-    opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
-  else opts.body = JSON.stringify(body);
-  return new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
-}
 
 async function startGateway(controlUri, dataUri, clients) {
   const dir = mkdtempSync(join(tmpdir(), 'athena-scale-'));

@@ -5,6 +5,7 @@
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
+const autocannon = require('autocannon');
 
 const CLK_TCK = 100; // Linux USER_HZ
 
@@ -61,4 +62,22 @@ async function startTarget(uris, adminKey, nodeArgs = []) {
   return { child, targets };
 }
 
-module.exports = { START_FLAGS, cpuUs, rssMb, startTarget };
+/**
+ * One autocannon run of JSON POSTs: `body` is an object (the same payload every time) or a function (a fresh
+ * payload per request, e.g. a random id). Resolves autocannon's result.
+ */
+function post({ url, body, connections, duration, client = 'bench', headers = {} }) {
+  const opts = {
+    url,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json', 'x-athena-client': client, ...headers },
+  };
+  if (typeof body === 'function')
+    opts.requests = [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }];
+  else opts.body = JSON.stringify(body);
+  return new Promise((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
+}
+
+module.exports = { START_FLAGS, cpuUs, post, rssMb, startTarget };
