@@ -11,12 +11,11 @@
 const { mkdtempSync, readFileSync, existsSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { prepare, randomId } = require('./run');
+const { hitAndMissCases, prepare } = require('./run');
 const { post, startTarget } = require('./target');
 
 const DURATION = Number(process.env.BENCH_DURATION || 5);
 const CONNECTIONS = Number((process.env.BENCH_CONNECTIONS || '16').split(',')[0]);
-const ONE = { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] };
 const drive = (url, body, headers, duration) => post({ url, body, headers, duration, connections: CONNECTIONS });
 
 const frameName = (f) =>
@@ -54,13 +53,7 @@ async function main() {
     '--require',
     join(__dirname, 'alloc-probe.js'),
   ]);
-  const gw = `${targets.gateway}/gateway/fetch`;
-  const cases = {
-    hit: { url: gw, body: ONE, headers: {} },
-    ceiling: { url: `${targets.floor}/floor/static`, body: ONE, headers: {} },
-    random: { url: gw, body: randomId, headers: { 'cache-control': 'no-store' } },
-    floor: { url: `${targets.floor}/floor/one`, body: randomId, headers: {} },
-  };
+  const cases = hitAndMissCases(targets);
   const wanted = (process.env.BENCH_ALLOC_CASES || Object.keys(cases).join(',')).split(',').map((s) => s.trim());
   const rows = [];
   const tops = [];

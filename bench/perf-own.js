@@ -26,14 +26,13 @@ const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require(
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const readline = require('node:readline');
-const { prepare, randomId } = require('./run');
+const { hitAndMissCases, prepare } = require('./run');
 const { post, startTarget } = require('./target');
 
 const DURATION = Number(process.env.BENCH_DURATION || 5);
 const CONNECTIONS = Number((process.env.BENCH_CONNECTIONS || '16').split(',')[0]);
 const TOP = Number(process.env.BENCH_PERF_TOP || 25);
 const HZ = 4999;
-const ONE = { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] };
 const drive = (url, body, headers, duration) => post({ url, body, headers, duration, connections: CONNECTIONS });
 
 /** Voluntary context switches of a process so far (each one a sleep that a later wake-up must end). */
@@ -123,13 +122,7 @@ async function main() {
     '--perf-basic-prof',
     `--logfile=${join(dir, 'v8.log')}`,
   ]);
-  const gw = `${targets.gateway}/gateway/fetch`;
-  const cases = {
-    hit: { url: gw, body: ONE, headers: {} },
-    ceiling: { url: `${targets.floor}/floor/static`, body: ONE, headers: {} },
-    random: { url: gw, body: randomId, headers: { 'cache-control': 'no-store' } },
-    floor: { url: `${targets.floor}/floor/one`, body: randomId, headers: {} },
-  };
+  const cases = hitAndMissCases(targets);
   const wanted = (process.env.BENCH_PERF_CASES || Object.keys(cases).join(',')).split(',').map((s) => s.trim());
   const results = {};
   try {

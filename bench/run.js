@@ -382,4 +382,19 @@ if (require.main === module)
     process.exit(1);
   });
 
-module.exports = { prepare, randomId, withDb };
+/**
+ * The four cases bench/alloc.js and bench/perf-own.js compare, by name: the cache hit and its ceiling, the uncached
+ * random-id fetch and its floor.
+ */
+function hitAndMissCases(targets) {
+  const one = { table_name: 'bench_items', conditions: [{ eq_column: 'id', eq_value: 42 }] };
+  const gw = `${targets.gateway}/gateway/fetch`;
+  return {
+    hit: { url: gw, body: one, headers: {} },
+    ceiling: { url: `${targets.floor}/floor/static`, body: one, headers: {} },
+    random: { url: gw, body: randomId, headers: { 'cache-control': 'no-store' } },
+    floor: { url: `${targets.floor}/floor/one`, body: randomId, headers: {} },
+  };
+}
+
+module.exports = { hitAndMissCases, prepare, randomId, withDb };
