@@ -376,12 +376,6 @@ async function main() {
   console.log(`written ${file}`);
 }
 
-if (require.main === module)
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-
 /**
  * The four cases bench/alloc.js and bench/perf-own.js compare, by name: the cache hit and its ceiling, the uncached
  * random-id fetch and its floor.
@@ -396,5 +390,11 @@ function hitAndMissCases(targets) {
     floor: { url: `${targets.floor}/floor/one`, body: randomId, headers: {} },
   };
 }
+
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 
 module.exports = { hitAndMissCases, prepare, randomId, withDb };

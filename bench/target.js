@@ -1,6 +1,6 @@
 /*
- * Shared by the bench scripts: starting the benchmark target (bench/server.js) and reading a process's CPU time
- * and resident memory from /proc.
+ * Shared by the bench scripts: starting the benchmark target (bench/server.js), driving load with autocannon, and
+ * reading a process's CPU time and resident memory from /proc.
  */
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
